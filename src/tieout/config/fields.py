@@ -1,0 +1,73 @@
+"""How a source column becomes a typed field: shared by presets and tieout.yml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldType = Literal[
+    "text",
+    "date",
+    "timestamp",
+    "money",
+    "price",
+    "quantity",
+    "percent",
+    "hours",
+    "integer",
+    "boolean",
+    "currency",
+    "enum",
+    "salesforce_id",
+]
+
+
+class FieldSpec(BaseModel):
+    """One field read from a source column, validated and typed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str | list[str] | None = Field(
+        None,
+        description="source header (or alternatives, first present wins); "
+        "matched ignoring case, spaces and a leading '*'",
+    )
+    type: FieldType = "text"
+    required: bool = False
+    formats: list[str] = Field(
+        default_factory=list, description="strptime formats for date/timestamp fields"
+    )
+    values: dict[str, str] = Field(
+        default_factory=dict, description="enum: source value (any case) -> canonical value"
+    )
+    default: str | None = Field(None, description="value used when the cell is empty")
+    extract: str | None = Field(
+        None, description="regular expression whose first group is the value, e.g. '^([1-5])'"
+    )
+
+    @property
+    def columns(self) -> list[str]:
+        if self.column is None:
+            return []
+        return [self.column] if isinstance(self.column, str) else list(self.column)
+
+
+class TableSpec(BaseModel):
+    """How typed fields become rows of one canonical table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    native_id: str = Field(description="SQL expression over fields: the row's id in its system")
+    object: str | None = Field(None, description="source object name, if not the preset's")
+    group_by: list[str] = Field(
+        default_factory=list,
+        description="derive one row per distinct key (e.g. invoice header from its lines)",
+    )
+    number_rows_by: list[str] = Field(
+        default_factory=list,
+        description="number rows within these fields as _seq, in file order",
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical column -> SQL expression over fields"
+    )

@@ -1,0 +1,85 @@
+"""tieout.yml: the one project file. Its JSON Schema is generated from these models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from tieout.config.fields import FieldSpec, TableSpec
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class SourceConfig(BaseModel):
+    """One source: files (a glob) and how their columns map onto the model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="unique, snake_case")
+    path: str = Field(description="file or glob, relative to the project directory")
+    preset: str | None = Field(None, description="e.g. xero.invoices; see `tieout presets`")
+    system: str | None = Field(None, description="source system name (required without preset)")
+    object: str | None = Field(None, description="source object name (required without preset)")
+    table: str | None = Field(None, description="canonical table, for a source without preset")
+    fields: dict[str, str | FieldSpec] = Field(
+        default_factory=dict,
+        description="add or override fields: a header name, or a full field spec "
+        "(custom Salesforce fields ending in __c go here)",
+    )
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="table -> canonical column -> SQL expression over fields (overrides)",
+    )
+    native_id: str | None = Field(None, description="SQL expression for the row id (no preset)")
+    delimiter: str | None = Field(None, description="CSV delimiter; detected when omitted")
+    encoding: str | None = Field(None, description="e.g. cp1252; detected when omitted")
+    sheet: str | None = Field(None, description="XLSX sheet name; first sheet when omitted")
+    date_formats: list[str] = Field(default_factory=list)
+    timestamp_formats: list[str] = Field(default_factory=list)
+    timezone: str | None = Field(
+        None, description="IANA zone of timestamps without an offset, e.g. Europe/London"
+    )
+
+
+class WarehouseConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dir: str = ".tieout/warehouse"
+    retention: int = Field(7, ge=1, description="snapshots kept, the current one included")
+
+
+class StateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        "sqlite:///.tieout/state.db",
+        description="SQLAlchemy URL; relative SQLite paths are relative to the project",
+    )
+
+
+class Project(BaseModel):
+    """The whole tieout.yml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "tieout project"
+    reporting_currency: CurrencyCode = "GBP"
+    as_of: dt.date | None = Field(
+        None, description="fixed as-of date for every window; today when omitted"
+    )
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for src in sources:
+            if src.name in seen:
+                raise ValueError(f"two sources are named {src.name!r}")
+            seen.add(src.name)
+        return sources

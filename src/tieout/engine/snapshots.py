@@ -1,0 +1,94 @@
+"""Snapshot warehouse: each run builds a new database file and switches to it atomically.
+
+`CURRENT` names the live snapshot. A run writes `<run_id>.duckdb.tmp`, renames it when
+every stage succeeded, and only then replaces `CURRENT` (os.replace is atomic on POSIX).
+A failed or killed run leaves `CURRENT` and the file it names untouched, so readers in
+other processes never see a half-built warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tieout.engine.warehouse import Warehouse
+from tieout.errors import NoSnapshotError
+
+SUFFIX = ".duckdb"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    run_id: str
+    path: Path
+    size_bytes: int
+    current: bool
+
+
+class SnapshotStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @property
+    def pointer(self) -> Path:
+        return self.directory / "CURRENT"
+
+    def current_id(self) -> str | None:
+        try:
+            run_id = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return run_id or None
+
+    def path_for(self, run_id: str) -> Path:
+        return self.directory / f"{run_id}{SUFFIX}"
+
+    def open_current(self) -> Warehouse:
+        """Open the live snapshot read-only; safe while another process runs."""
+        run_id = self.current_id()
+        if run_id is None:
+            raise NoSnapshotError("no warehouse snapshot yet: run `tieout run` first")
+        return Warehouse(self.path_for(run_id), read_only=True)
+
+    def begin(self, run_id: str) -> Warehouse:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp(run_id)
+        tmp.unlink(missing_ok=True)
+        return Warehouse(tmp)
+
+    def commit(self, run_id: str) -> None:
+        """Publish a finished snapshot: rename it, then swing the pointer."""
+        final = self.path_for(run_id)
+        os.replace(self._tmp(run_id), final)
+        staged = self.directory / "CURRENT.tmp"
+        staged.write_text(run_id + "\n", encoding="utf-8")
+        with staged.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staged, self.pointer)
+
+    def abort(self, run_id: str) -> None:
+        self._tmp(run_id).unlink(missing_ok=True)
+        Path(f"{self._tmp(run_id)}.wal").unlink(missing_ok=True)
+
+    def list(self) -> list[Snapshot]:
+        current = self.current_id()
+        if not self.directory.exists():
+            return []
+        return [
+            Snapshot(p.stem, p, p.stat().st_size, p.stem == current)
+            for p in sorted(self.directory.glob(f"*{SUFFIX}"))
+        ]
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the newest `keep` snapshots (never the current one) and stale temps."""
+        snaps = self.list()
+        doomed = [s for s in snaps[: max(len(snaps) - keep, 0)] if not s.current]
+        for snap in doomed:
+            snap.path.unlink(missing_ok=True)
+        for tmp in self.directory.glob(f"*{SUFFIX}.tmp*"):
+            tmp.unlink(missing_ok=True)
+        return [s.run_id for s in doomed]
+
+    def _tmp(self, run_id: str) -> Path:
+        return self.directory / f"{run_id}{SUFFIX}.tmp"

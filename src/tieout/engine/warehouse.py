@@ -1,0 +1,199 @@
+"""The warehouse connection: the one place that talks to DuckDB.
+
+Stages hand it SQL (sqlglot expressions or text in the DuckDB dialect) and get rows
+back; nothing else imports duckdb, so another Ibis/sqlglot backend can stand in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from tieout.model import Table
+
+DIALECT = "duckdb"
+
+_DDL_TYPES = {
+    "text": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "money": "DECIMAL(18,2)",
+    "price": "DECIMAL(18,4)",
+    "quantity": "DECIMAL(18,4)",
+    "percent": "DECIMAL(9,4)",
+    "hours": "DECIMAL(12,2)",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+    "rate": "DECIMAL(18,8)",
+    "currency": "VARCHAR",
+}
+
+
+def ddl_type(logical: str) -> str:
+    return _DDL_TYPES[logical]
+
+
+SQL = str | exp.Expression
+
+
+def render(sql: SQL) -> str:
+    return sql if isinstance(sql, str) else sql.sql(DIALECT)
+
+
+class Warehouse:
+    """A DuckDB database file (or memory), opened read-write or read-only."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+        self._con.execute("SET TimeZone = 'UTC'").fetchall()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def execute(self, sql: SQL, params: Sequence[Any] | None = None) -> None:
+        self._con.execute(render(sql), params or []).fetchall()
+
+    def query(self, sql: SQL, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(render(sql), params or []).fetchall()
+
+    def query_dicts(self, sql: SQL, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self._con.execute(render(sql), params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def scalar(self, sql: SQL, params: Sequence[Any] | None = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def arrow(self, sql: SQL) -> pa.Table:
+        result = self._con.execute(render(sql)).to_arrow_table()
+        assert isinstance(result, pa.Table)
+        return result
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK").fetchall()
+            raise
+        self._con.execute("COMMIT").fetchall()
+
+    # catalogue ---------------------------------------------------------------
+    def tables(self) -> list[str]:
+        rows = self.query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' ORDER BY table_name"
+        )
+        return [r[0] for r in rows]
+
+    def has_table(self, name: str) -> bool:
+        return name in self.tables()
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        )
+        return [r[0] for r in rows]
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(exp.select("count(*)").from_(exp.to_table(table))))
+
+    def create_model_table(self, table: Table) -> None:
+        cols = ", ".join(f'"{c.name}" {ddl_type(c.type)}' for c in table.all_columns)
+        self.execute(f'CREATE TABLE "{table.name}" ({cols})')
+
+    # files ---------------------------------------------------------------------
+    def register_arrow(self, name: str, data: pa.Table) -> None:
+        self._con.register(name, data)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def copy_to_parquet(self, sql: SQL, dest: Path) -> None:
+        self.execute(f"COPY ({render(sql)}) TO '{_quote_path(dest)}' (FORMAT parquet)")
+
+    def parquet_source(self, *paths: str | Path, alias: str | None = None) -> exp.Table:
+        """A FROM-clause item reading Parquet files (the engine decides how)."""
+        files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in paths])
+        return exp.Table(
+            this=exp.Anonymous(this="read_parquet", expressions=[files]),
+            alias=exp.TableAlias(this=exp.to_identifier(alias)) if alias else None,
+        )
+
+    def csv_to_parquet_strict(
+        self, src: Path, dest: Path, *, delimiter: str, columns: int
+    ) -> tuple[int, int]:
+        """Parse a UTF-8 CSV strictly, numbering rows as a spreadsheet does.
+
+        Returns (rows written, rows DuckDB rejected), rejected = -1 when DuckDB could not
+        parse the file at all. When anything was rejected nothing is written, and the
+        caller re-parses with the forgiving reader, which keeps every record.
+        """
+        names = [f"c{i}" for i in range(columns)]
+        spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+        delim = delimiter.replace("'", "''")
+        self.execute("DROP TABLE IF EXISTS _ingest_csv")
+        try:
+            self._create_csv_table(src, delim, spec)
+        except duckdb.Error:
+            return 0, -1
+        rejected = int(self.scalar("SELECT count(DISTINCT line) FROM _ingest_rejects") or 0)
+        written = self.count("_ingest_csv")
+        if not rejected:
+            self.copy_to_parquet(
+                "SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM _ingest_csv ORDER BY rowid",
+                dest,
+            )
+        self.execute("DROP TABLE _ingest_csv")
+        return written, rejected
+
+    def _create_csv_table(self, src: Path, delim: str, spec: str) -> None:
+        self.execute(
+            f"CREATE TEMP TABLE _ingest_csv AS SELECT * FROM read_csv('{_quote_path(src)}', "
+            f"delim = '{delim}', header = true, quote = '\"', escape = '\"', "
+            f"auto_detect = false, columns = {{{spec}}}, store_rejects = true, "
+            f"rejects_table = '_ingest_rejects', rejects_scan = '_ingest_scans', "
+            f"max_line_size = 4000000)"
+        )
+
+    def parquet_to_varchar_parquet(self, src: Path, dest: Path) -> list[str]:
+        """Land a Parquet export: every column as text, so one validation path serves all."""
+        rel = f"read_parquet('{_quote_path(src)}')"
+        names = [r[0] for r in self.query(f"DESCRIBE SELECT * FROM {rel}")]
+        cols = ", ".join(f'CAST("{n}" AS VARCHAR) AS c{i}' for i, n in enumerate(names))
+        self.execute("DROP TABLE IF EXISTS _ingest_pq")
+        self.execute(f"CREATE TEMP TABLE _ingest_pq AS SELECT {cols} FROM {rel}")
+        self.copy_to_parquet(
+            "SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM _ingest_pq ORDER BY rowid", dest
+        )
+        self.execute("DROP TABLE _ingest_pq")
+        return names
+
+    def write_arrow_parquet(self, data: pa.Table, dest: Path) -> None:
+        self.register_arrow("_ingest_arrow", data)
+        try:
+            self.copy_to_parquet("SELECT * FROM _ingest_arrow", dest)
+        finally:
+            self.unregister("_ingest_arrow")
+
+
+def _quote_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,292 @@
+"""From typed fields to canonical rows: ids, lineage, duplicates, derived tables, references.
+
+Row-level problems (bad values, missing ids, values outside an enumeration, duplicate
+native ids, references to records the same system did not export) send the source row to
+quarantine; only clean rows reach the canonical tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+from sqlglot import exp
+
+from tieout.engine import Warehouse, ddl_type
+from tieout.ingest import quarantine
+from tieout.ingest.fieldsql import concat_ws, typed_select
+from tieout.ingest.land import LandedFile
+from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
+from tieout.model import LINEAGE_NAMES, TABLE_MAP, TABLES, table
+
+TYPED = "_ingest_typed"
+ROWS = "_ingest_rows"
+ACCEPTED = "_ingest_accepted"
+
+
+@dataclass(frozen=True)
+class PrimaryLoad:
+    """Which rows of a canonical table came straight from one source's files."""
+
+    source: str
+    table: str
+    system: str
+    object: str
+    files: tuple[LandedFile, ...]
+
+
+def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> PrimaryLoad:
+    primary = src.primary
+    selects = [typed_select(src, f, wh.parquet_source(f.data)) for f in files]
+    union = reduce(lambda a, b: exp.union(a, b, distinct=False), selects)  # type: ignore[arg-type, return-value]
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {wh_render(union)}")
+    for f in files:
+        quarantine.add_parse_rejects(wh, source=src.name, table=primary.name, landed=f)
+        quarantine.add_rows(
+            wh,
+            source=src.name,
+            table=primary.name,
+            landed=f,
+            rows=exp.select("_row", exp.alias_("_error_column", "column_name"), exp.alias_("_error", "reason"))
+            .from_(TYPED)
+            .where(exp.and_(_is_file(f), exp.column("_error").is_(exp.null()).not_())),
+        )
+    _load_primary(wh, src, primary, files)
+    for derived in src.tables.values():
+        if derived.group_by:
+            _load_derived(wh, src, derived)
+    wh.execute(f"DROP TABLE {TYPED}")
+    return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files))
+
+
+def wh_render(expr: exp.Expression) -> str:
+    from tieout.engine import render
+
+    return render(expr)
+
+
+def _is_file(f: LandedFile) -> exp.Expression:
+    return exp.EQ(this=exp.column("_file"), expression=exp.Literal.string(f.path))
+
+
+def _with_seq(base: exp.Select, spec: ResolvedTable) -> exp.Select:
+    if not spec.number_rows_by:
+        return base
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column(k, quoted=True) for k in spec.number_rows_by],
+        order=exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]),
+    )
+    return exp.select("*", exp.alias_(window, SEQ)).from_(base.subquery("b"))
+
+
+def _quoted(expr: exp.Expression) -> exp.Expression:
+    """Field names may be SQL keywords (date, group): quote every column reference."""
+
+    def quote(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return exp.column(node.name, quoted=True)
+        if isinstance(node, exp.ConcatWs):
+            return exp.Anonymous(this="concat_ws", expressions=node.expressions)
+        return node
+
+    return expr.copy().transform(quote)
+
+
+def _projection(spec: ResolvedTable, system: str) -> list[exp.Expression]:
+    tbl = table(spec.name)
+    out: list[exp.Expression] = [
+        exp.column("_file"),
+        exp.column("_row"),
+        exp.column("_load"),
+        exp.alias_(exp.cast(_quoted(spec.native_id), "VARCHAR"), "native_id"),
+    ]
+    for col in tbl.business_columns:
+        expr = spec.columns.get(col.name)
+        value = exp.cast(_quoted(expr), ddl_type(col.type)) if expr is not None else exp.cast(exp.null(), ddl_type(col.type))
+        out.append(exp.alias_(value, col.name, quoted=True))
+    del system
+    return out
+
+
+def _problems(spec: ResolvedTable) -> exp.Expression:
+    """Why a mapped row cannot enter its table (NULL when it can)."""
+    tbl = table(spec.name)
+    checks: list[exp.Expression] = [
+        exp.Case().when(exp.column("native_id").is_(exp.null()), exp.Literal.string("the row has no id (its id column is empty)"))
+    ]
+    for col in tbl.business_columns:
+        ref = exp.column(col.name, quoted=True)
+        if col.required:
+            checks.append(exp.Case().when(ref.is_(exp.null()), exp.Literal.string(f"{col.name} is required but empty")))
+        if col.enum:
+            allowed = [exp.Literal.string(v) for v in col.enum]
+            bad = exp.and_(ref.is_(exp.null()).not_(), exp.In(this=ref, expressions=allowed).not_())
+            checks.append(exp.Case().when(bad, exp.func("concat", exp.Literal.string(f"{col.name} '"), ref, exp.Literal.string(f"' is not one of {', '.join(col.enum)}"))))
+    return exp.func("nullif", concat_ws("; ", *checks), exp.Literal.string(""))
+
+
+def _load_primary(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files: list[LandedFile]) -> None:
+    base = exp.select("*").from_(TYPED).where(exp.column("_error").is_(exp.null()))
+    mapped = exp.select(*_projection(spec, src.system)).from_(_with_seq(base, spec).subquery("s"))
+    order = exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))])
+    clean = exp.column("_problem").is_(exp.null())
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_clean"), exp.column("native_id")], order=order)
+    first = exp.Window(
+        this=exp.FirstValue(this=exp.func("concat", exp.column("_file"), exp.Literal.string(" row "), exp.cast(exp.column("_row"), "VARCHAR"))),
+        partition_by=[exp.column("_clean"), exp.column("native_id")],
+        order=order,
+    )
+    existing = (
+        exp.select("1")
+        .from_(exp.to_table(spec.name, alias="e"))
+        .where(
+            exp.and_(
+                exp.column("native_id", "e").eq(exp.column("native_id", "m")),
+                exp.column("source_system", "e").eq(exp.Literal.string(src.system)),
+                exp.column("source_object", "e").eq(exp.Literal.string(spec.object)),
+            )
+        )
+    )
+    staged = exp.select(
+        "*",
+        exp.alias_(rank, "_rank"),
+        exp.alias_(first, "_first"),
+        exp.alias_(exp.Exists(this=existing), "_exists"),
+    ).from_(
+        exp.select("*", exp.alias_(clean, "_clean")).from_(
+            exp.select("*", exp.alias_(_problems(spec), "_problem")).from_(mapped.subquery("m0")).subquery("m")
+        ).subquery("m")
+    )
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} AS {wh_render(staged)}")
+    reason = (
+        exp.Case()
+        .when(exp.column("_problem").is_(exp.null()).not_(), exp.column("_problem"))
+        .when(exp.column("_exists"), exp.func("concat", exp.Literal.string("duplicate id '"), exp.column("native_id"), exp.Literal.string("': already loaded by another source")))
+        .when(exp.column("_rank") > 1, exp.func("concat", exp.Literal.string("duplicate id '"), exp.column("native_id"), exp.Literal.string("' (first at "), exp.column("_first"), exp.Literal.string(")")))
+    )
+    rejected = exp.or_(exp.column("_clean").not_(), exp.column("_exists"), exp.column("_rank") > 1)
+    for f in files:
+        quarantine.add_rows(
+            wh,
+            source=src.name,
+            table=spec.name,
+            landed=f,
+            rows=exp.select("_row", exp.alias_(exp.null(), "column_name"), exp.alias_(reason, "reason"))
+            .from_(ROWS)
+            .where(exp.and_(_is_file(f), rejected)),
+        )
+    keep = exp.select("*").from_(ROWS).where(exp.not_(rejected))
+    _insert(wh, spec, src.system, keep)
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {ACCEPTED} AS SELECT _file, _row FROM {ROWS} WHERE NOT ({wh_render(rejected)})")
+    wh.execute(f"DROP TABLE {ROWS}")
+
+
+def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> None:
+    """One row per distinct key among the accepted rows (e.g. an invoice from its lines)."""
+    base = exp.select("t.*").from_(exp.to_table(TYPED, alias="t")).join(
+        exp.to_table(ACCEPTED, alias="a"),
+        on=exp.and_(exp.column("_file", "t").eq(exp.column("_file", "a")), exp.column("_row", "t").eq(exp.column("_row", "a"))),
+    )
+    order = exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))])
+    first = exp.Window(this=exp.RowNumber(), partition_by=[exp.column(k, quoted=True) for k in spec.group_by], order=order)
+    ranked = exp.select("*", exp.alias_(first, "_first")).from_(_with_seq(base, spec).subquery("s"))
+    firsts = exp.select("*").from_(ranked.subquery("r")).where(exp.column("_first").eq(1))
+    mapped = exp.select(*_projection(spec, src.system)).from_(firsts.subquery("f"))
+    existing = (
+        exp.select("1")
+        .from_(exp.to_table(spec.name, alias="e"))
+        .where(
+            exp.and_(
+                exp.column("native_id", "e").eq(exp.column("native_id", "m")),
+                exp.column("source_system", "e").eq(exp.Literal.string(src.system)),
+                exp.column("source_object", "e").eq(exp.Literal.string(spec.object)),
+            )
+        )
+    )
+    keep = (
+        exp.select("*")
+        .from_(mapped.subquery("m"))
+        .where(exp.and_(exp.column("native_id").is_(exp.null()).not_(), exp.Exists(this=existing).not_()))
+    )
+    _insert(wh, spec, src.system, keep)
+
+
+def _insert(wh: Warehouse, spec: ResolvedTable, system: str, rows: exp.Select) -> None:
+    tbl = table(spec.name)
+    ident = exp.func(
+        "concat",
+        exp.Literal.string(f"{spec.name}_"),
+        exp.Substring(
+            this=exp.MD5(this=concat_ws("|", exp.Literal.string(system), exp.Literal.string(spec.object), exp.column("native_id"))),
+            start=exp.Literal.number(1),
+            length=exp.Literal.number(16),
+        ),
+    )
+    lineage = {
+        "source_system": exp.Literal.string(system),
+        "source_object": exp.Literal.string(spec.object),
+        "native_id": exp.column("native_id"),
+        "load_id": exp.column("_load"),
+        "source_file": exp.column("_file"),
+        "source_row": exp.column("_row"),
+    }
+    values: list[exp.Expression] = [ident]
+    for col in tbl.business_columns:
+        values.append(exp.column(col.name, quoted=True))
+    values += [lineage[n] for n in LINEAGE_NAMES]
+    select = exp.select(*values).from_(rows.subquery("k")).order_by("_file", "_row")
+    cols = ", ".join(f'"{c.name}"' for c in tbl.all_columns)
+    wh.execute(f'INSERT INTO "{spec.name}" ({cols}) {wh_render(select)}')
+
+
+def check_references(wh: Warehouse, loads: list[PrimaryLoad]) -> None:
+    """Quarantine rows naming a record their own system exported no row for.
+
+    Runs parents first (model order), so a line whose quote was quarantined goes too.
+    Only checked when the system exported any rows of the referenced table at all.
+    """
+    by_table: dict[str, list[PrimaryLoad]] = {}
+    for load in loads:
+        by_table.setdefault(load.table, []).append(load)
+    for tbl in TABLES:
+        for load in by_table.get(tbl.name, []):
+            for col in tbl.business_columns:
+                if col.references and wh.scalar(
+                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = ?', [load.system]
+                ):
+                    _quarantine_dangling(wh, load, col.name, col.references)
+
+
+def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: str) -> None:
+    ref = TABLE_MAP[target]
+    missing = (
+        f'SELECT t.source_file AS _file, t.source_row AS _row, t."{column}" AS value '
+        f'FROM "{load.table}" t WHERE t.source_system = ? AND t.source_object = ? '
+        f'AND t."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{ref.name}" r '
+        f'WHERE r.source_system = t.source_system AND r.native_id = t."{column}")'
+    )
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_dangling AS {missing}", [load.system, load.object])
+    if not wh.count("_ingest_dangling"):
+        return
+    for f in load.files:
+        reason = exp.func(
+            "concat",
+            exp.Literal.string(f"{column} '"),
+            exp.column("value"),
+            exp.Literal.string(f"' names a {ref.name} that {load.system} did not export"),
+        )
+        quarantine.add_rows(
+            wh,
+            source=load.source,
+            table=load.table,
+            landed=f,
+            rows=exp.select("_row", exp.alias_(exp.Literal.string(column), "column_name"), exp.alias_(reason, "reason"))
+            .from_("_ingest_dangling")
+            .where(_is_file(f)),
+        )
+    wh.execute(
+        f'DELETE FROM "{load.table}" WHERE source_system = ? AND source_object = ? AND '
+        f"(source_file, source_row) IN (SELECT _file, _row FROM _ingest_dangling)",
+        [load.system, load.object],
+    )

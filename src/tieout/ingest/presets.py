@@ -1,0 +1,296 @@
+"""Presets: how the native exports of real systems map onto the canonical model.
+
+A preset is a YAML file in `presets/` (fields read from headers, then tables built from
+fields with SQL expressions). tieout.yml can add fields and override columns per source;
+a source without a preset is mapped column by column the same way. Every expression is
+parsed with sqlglot and checked against the fields and the model when the project loads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import sqlglot
+from pydantic import BaseModel, ConfigDict, Field
+from sqlglot import exp
+
+from tieout.config import (
+    FieldSpec,
+    LoadedProject,
+    SourceConfig,
+    TableSpec,
+    parse_yaml,
+    validate_model,
+)
+from tieout.model import TABLE_MAP, table
+from tieout.model.tables import LINEAGE_NAMES
+
+SEQ = "_seq"
+
+_LOGICAL_TO_FIELD = {
+    "text": "text",
+    "date": "date",
+    "timestamp": "timestamp",
+    "money": "money",
+    "price": "price",
+    "quantity": "quantity",
+    "percent": "percent",
+    "hours": "hours",
+    "integer": "integer",
+    "boolean": "boolean",
+    "rate": "price",
+    "currency": "currency",
+}
+
+
+class Preset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    system: str
+    object: str
+    docs: str | None = None
+    date_formats: list[str] = Field(default_factory=list)
+    timestamp_formats: list[str] = Field(default_factory=list)
+    fields: dict[str, FieldSpec]
+    tables: dict[str, TableSpec]
+
+    @property
+    def primary_table(self) -> str:
+        return next(name for name, spec in self.tables.items() if not spec.group_by)
+
+    @property
+    def signature(self) -> list[str]:
+        """Headers that identify this export: every required field's first header."""
+        return [f.columns[0] for f in self.fields.values() if f.required and f.columns]
+
+
+@cache
+def builtin_presets() -> dict[str, Preset]:
+    presets: dict[str, Preset] = {}
+    folder = resources.files("tieout.ingest") / "presets"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yml"):
+            continue
+        located = parse_yaml(entry.read_text(encoding="utf-8"), f"presets/{entry.name}")
+        preset = validate_model(Preset, located)
+        presets[preset.id] = preset
+    for name, tbl in TABLE_MAP.items():
+        if not tbl.derived:
+            presets[f"canonical.{name}"] = canonical_preset(name)
+    return presets
+
+
+def canonical_preset(table_name: str) -> Preset:
+    """tieout's own CSV layout: `native_id` plus the canonical column names."""
+    tbl = table(table_name)
+    fields = {"native_id": FieldSpec(column="native_id", required=True)}
+    for col in tbl.business_columns:
+        fields[col.name] = FieldSpec(
+            column=col.name, type=_LOGICAL_TO_FIELD[col.type], required=col.required  # type: ignore[arg-type]
+        )
+    return Preset(
+        id=f"canonical.{table_name}",
+        title=f"tieout canonical CSV layout for {table_name}",
+        system="canonical",
+        object=table_name,
+        fields=fields,
+        tables={
+            table_name: TableSpec(
+                native_id="native_id", columns={c.name: c.name for c in tbl.business_columns}
+            )
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedTable:
+    name: str
+    object: str
+    native_id: exp.Expression
+    group_by: tuple[str, ...]
+    number_rows_by: tuple[str, ...]
+    columns: dict[str, exp.Expression]
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    """A source ready to load: fields with their types, tables with parsed expressions."""
+
+    name: str
+    path: str
+    system: str
+    object: str
+    preset_id: str | None
+    fields: dict[str, FieldSpec]
+    tables: dict[str, ResolvedTable]
+    date_formats: tuple[str, ...]
+    timestamp_formats: tuple[str, ...]
+    timezone: str | None
+    delimiter: str | None
+    encoding: str | None
+    sheet: str | None
+    fingerprint: str = field(default="")
+
+    @property
+    def primary(self) -> ResolvedTable:
+        return next(t for t in self.tables.values() if not t.group_by)
+
+
+def resolve_sources(project: LoadedProject) -> list[ResolvedSource]:
+    return [resolve_source(project, i) for i in range(len(project.config.sources))]
+
+
+def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
+    src = project.config.sources[index]
+    where: tuple[str | int, ...] = ("sources", index)
+    presets = builtin_presets()
+    if src.preset is not None:
+        if src.preset not in presets:
+            near = _nearest(src.preset, list(presets))
+            raise project.error(f"unknown preset {src.preset!r}{near}", *where, "preset")
+        preset = presets[src.preset]
+    else:
+        preset = _preset_from_mapping(project, src, where)
+    fields = dict(preset.fields)
+    for name, spec in src.fields.items():
+        if isinstance(spec, str):
+            base = fields.get(name, FieldSpec())
+            fields[name] = base.model_copy(update={"column": spec})
+        else:
+            fields[name] = spec
+    tables: dict[str, ResolvedTable] = {}
+    for tname, tspec in preset.tables.items():
+        overrides = src.columns.get(tname, {})
+        columns = {**tspec.columns, **overrides}
+        tables[tname] = _resolve_table(
+            project, (*where, "columns", tname), tname, tspec, columns, fields, preset.object
+        )
+    for tname in src.columns:
+        if tname not in tables:
+            raise project.error(
+                f"this source does not load table {tname!r} (it loads {', '.join(tables)})",
+                *where,
+                "columns",
+                tname,
+            )
+    return ResolvedSource(
+        name=src.name,
+        path=src.path,
+        system=src.system or preset.system,
+        object=src.object or preset.object,
+        preset_id=src.preset,
+        fields=fields,
+        tables=tables,
+        date_formats=tuple(src.date_formats or preset.date_formats),
+        timestamp_formats=tuple(src.timestamp_formats or preset.timestamp_formats),
+        timezone=src.timezone,
+        delimiter=src.delimiter,
+        encoding=src.encoding,
+        sheet=src.sheet,
+        fingerprint=_fingerprint(src, preset),
+    )
+
+
+def _preset_from_mapping(
+    project: LoadedProject, src: SourceConfig, where: tuple[str | int, ...]
+) -> Preset:
+    """A source mapped column by column in tieout.yml: fields named like canonical columns."""
+    missing = [k for k in ("system", "object", "table") if getattr(src, k) is None]
+    if missing:
+        raise project.error(
+            f"a source without a preset needs {', '.join(missing)} (or set a preset)", *where
+        )
+    assert src.table is not None and src.system is not None and src.object is not None
+    if src.table not in TABLE_MAP or TABLE_MAP[src.table].derived:
+        raise project.error(f"unknown canonical table {src.table!r}", *where, "table")
+    tbl = table(src.table)
+    fields: dict[str, FieldSpec] = {}
+    for name, spec in src.fields.items():
+        if isinstance(spec, FieldSpec):
+            fields[name] = spec
+            continue
+        col = tbl.column_map.get(name)
+        ftype = _LOGICAL_TO_FIELD[col.type] if col else "text"
+        fields[name] = FieldSpec(column=spec, type=ftype, required=bool(col and col.required))  # type: ignore[arg-type]
+    columns = {c.name: c.name for c in tbl.business_columns if c.name in fields}
+    if src.native_id is None and "native_id" not in fields:
+        raise project.error(
+            "a source without a preset needs native_id (an expression) or a native_id field",
+            *where,
+        )
+    return Preset(
+        id=f"mapping.{src.name}",
+        title=f"column mapping for {src.name}",
+        system=src.system,
+        object=src.object,
+        fields=fields,
+        tables={src.table: TableSpec(native_id=src.native_id or "native_id", columns=columns)},
+    )
+
+
+def _resolve_table(
+    project: LoadedProject,
+    where: tuple[str | int, ...],
+    tname: str,
+    spec: TableSpec,
+    columns: dict[str, str],
+    fields: dict[str, FieldSpec],
+    default_object: str,
+) -> ResolvedTable:
+    if tname not in TABLE_MAP or TABLE_MAP[tname].derived:
+        raise project.error(f"unknown canonical table {tname!r}", *where)
+    tbl = table(tname)
+    known = set(fields) | ({SEQ} if spec.number_rows_by else set())
+    parsed: dict[str, exp.Expression] = {}
+    for col, sql in columns.items():
+        if col not in tbl.column_map or col in LINEAGE_NAMES or col == "id":
+            raise project.error(f"table {tname} has no column {col!r}", *where, col)
+        parsed[col] = parse_expression(project, sql, known, (*where, col))
+    for col in tbl.business_columns:
+        if col.required and col.name not in parsed:
+            raise project.error(f"required column {tname}.{col.name} is not mapped", *where)
+    for key in (*spec.group_by, *spec.number_rows_by):
+        if key not in fields:
+            raise project.error(f"unknown field {key!r} in group_by/number_rows_by", *where)
+    return ResolvedTable(
+        name=tname,
+        object=spec.object or default_object,
+        native_id=parse_expression(project, spec.native_id, known, (*where, "native_id")),
+        group_by=tuple(spec.group_by),
+        number_rows_by=tuple(spec.number_rows_by),
+        columns=parsed,
+    )
+
+
+def parse_expression(
+    project: LoadedProject, sql: str, known: set[str], where: tuple[str | int, ...]
+) -> exp.Expression:
+    try:
+        expr = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise project.error(f"not a valid SQL expression {sql!r}: {exc}", *where) from None
+    if isinstance(expr, exp.Select | exp.Query):
+        raise project.error(f"expected an expression, not a query: {sql!r}", *where)
+    unknown = sorted({c.name for c in expr.find_all(exp.Column)} - known)
+    if unknown:
+        raise project.error(
+            f"expression {sql!r} names unknown field(s) {', '.join(unknown)}", *where
+        )
+    return expr
+
+
+def _nearest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fingerprint(src: SourceConfig, preset: Preset) -> str:
+    blob = src.model_dump_json() + preset.model_dump_json()
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
