@@ -95,3 +95,26 @@ def add_parse_rejects(wh: Warehouse, *, source: str, table: str, landed: LandedF
         "raw",
     ).from_(wh.parquet_source(landed.rejects))
     wh.execute(exp.insert(select, "quarantine"))
+
+
+COLUMNS = ("source", "source_file", "source_row", "column_name", "reason", "raw_text")
+
+
+def list_rows(
+    wh: Warehouse, *, source: str | None = None, file: str | None = None, limit: int | None = None
+) -> list[dict[str, object]]:
+    """Quarantined rows in file order, optionally for one source or file."""
+    query = exp.select(*COLUMNS, "target_table", "load_id").from_("quarantine")
+    if source:
+        query = query.where(exp.column("source").eq(exp.Literal.string(source)))
+    if file:
+        query = query.where(exp.column("source_file").eq(exp.Literal.string(file)))
+    query = query.order_by("source", "source_file", "source_row")
+    if limit:
+        query = query.limit(limit)
+    return wh.query_dicts(query)
+
+
+def load_log(wh: Warehouse) -> list[dict[str, object]]:
+    """Per file: rows read, accepted and quarantined in the snapshot."""
+    return wh.query_dicts(exp.select("*").from_("load_file").order_by("source", "source_file"))

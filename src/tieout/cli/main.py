@@ -1,0 +1,21 @@
+"""The `tieout` command: a thin shell over the stage functions."""
+
+from __future__ import annotations
+
+import typer
+
+from tieout.cli import demo_cmd, init_cmd, presets_cmd, run_cmds
+
+app = typer.Typer(
+    name="tieout",
+    help="Tie out what sales sold, operations delivered and finance billed.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("init")(init_cmd.init)
+app.command("run")(run_cmds.run)
+app.command("runs")(run_cmds.runs)
+app.command("quarantine")(run_cmds.quarantine_cmd)
+app.command("presets")(presets_cmd.presets)
+app.command("demo")(demo_cmd.demo)

@@ -1,0 +1,103 @@
+"""`tieout run`, `tieout runs`, `tieout quarantine`: build snapshots and show what they hold."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, parse_date, progress_bar, reported_errors
+from tieout.cli.output import Format, console, emit
+from tieout.ingest import quarantine
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+
+
+def run(
+    project: ProjectOption = None,
+    as_of: Annotated[str | None, typer.Option(help="as-of date YYYY-MM-DD (default: tieout.yml, else today)")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Load every source into a new warehouse snapshot and make it current."""
+    with reported_errors():
+        loaded = find_project(project)
+        with progress_bar() as update:
+            summary = pipeline.run(loaded, as_of=parse_date(as_of), progress=update)
+    show_run(summary, fmt)
+
+
+def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
+    rows = [
+        {
+            "file": f.file,
+            "table": f.table,
+            "read": f.rows_read,
+            "accepted": f.rows_accepted,
+            "quarantined": f.rows_quarantined,
+            "cached": "yes" if f.cached else "",
+        }
+        for f in summary.ingest.files
+    ]
+    if fmt is Format.table:
+        rows.append({
+            "file": "TOTAL",
+            "table": "",
+            "read": summary.ingest.rows_read,
+            "accepted": summary.ingest.rows_accepted,
+            "quarantined": summary.ingest.rows_quarantined,
+            "cached": "",
+        })
+    title = f"{summary.run_id}  as of {summary.as_of}  {summary.seconds:.1f}s"
+    emit(rows, ["file", "table", "read", "accepted", "quarantined", "cached"], fmt, title=title,
+         numeric=["read", "accepted", "quarantined"])
+    if fmt is Format.table:
+        for warning in summary.ingest.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        if summary.ingest.rows_quarantined:
+            console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
+
+
+def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:
+    """List runs: when, as-of date, status, rows and timings."""
+    with reported_errors():
+        loaded = find_project(project)
+        store = pipeline.state_store(loaded)
+        current = pipeline.snapshots(loaded).current_id()
+        rows = [
+            {
+                "run": r.id,
+                "as_of": r.as_of,
+                "status": r.status + (" (current)" if r.id == current else ""),
+                "seconds": r.seconds,
+                "read": r.rows_read,
+                "accepted": r.rows_accepted,
+                "quarantined": r.rows_quarantined,
+                "error": r.error,
+            }
+            for r in store.runs()
+        ]
+    emit(rows, ["run", "as_of", "status", "seconds", "read", "accepted", "quarantined", "error"],
+         fmt, title="Runs", numeric=["seconds", "read", "accepted", "quarantined"])
+
+
+def quarantine_cmd(
+    project: ProjectOption = None,
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    file: Annotated[str | None, typer.Option(help="only this file (as shown by tieout run)")] = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many rows")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Rows that were read but not accepted, with file, row, column, reason and raw text."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = quarantine.list_rows(wh, source=source, file=file, limit=limit)
+            totals = quarantine.load_log(wh)
+    emit(rows, list(quarantine.COLUMNS), fmt, title=f"Quarantine ({len(rows)} rows)",
+         numeric=["source_row"])
+    if fmt is Format.table:
+        read = sum(int(str(t["rows_read"])) for t in totals)
+        accepted = sum(int(str(t["rows_accepted"])) for t in totals)
+        held = sum(int(str(t["rows_quarantined"])) for t in totals)
+        console.print(f"rows read {read:,} = accepted {accepted:,} + quarantined {held:,}")

@@ -1,0 +1,102 @@
+"""One `tieout run`: every stage into a fresh snapshot, switched to only when all succeed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tieout import __version__, ingest
+from tieout.config import LoadedProject
+from tieout.engine import SnapshotStore
+from tieout.errors import RunLockedError
+from tieout.ingest import IngestSummary
+from tieout.state import StateStore
+
+Progress = Callable[[str, int, int], None]
+WORK_DIR = ".tieout"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    as_of: dt.date
+    ingest: IngestSummary
+    seconds: float
+    stage_seconds: dict[str, float]
+    pruned: tuple[str, ...]
+
+
+def snapshots(project: LoadedProject) -> SnapshotStore:
+    return SnapshotStore(project.root / project.config.warehouse.dir)
+
+
+def state_store(project: LoadedProject) -> StateStore:
+    store = StateStore(project.config.state.url, project.root)
+    store.upgrade()
+    return store
+
+
+def resolve_as_of(project: LoadedProject, as_of: dt.date | None) -> dt.date:
+    return as_of or project.config.as_of or dt.date.today()
+
+
+def run(
+    project: LoadedProject,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    as_of = resolve_as_of(project, as_of)
+    work = project.root / WORK_DIR
+    work.mkdir(parents=True, exist_ok=True)
+    with _run_lock(work / "run.lock"):
+        store = state_store(project)
+        snaps = snapshots(project)
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+        store.start_run(run_id, as_of)
+        started = time.perf_counter()
+        stages: dict[str, float] = {}
+        wh = snaps.begin(run_id)
+        try:
+            t0 = time.perf_counter()
+            summary = ingest.run(wh, project, cache_dir=work / "landing", progress=progress)
+            stages["ingest"] = round(time.perf_counter() - t0, 3)
+            wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
+            wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
+            wh.close()
+            snaps.commit(run_id)
+        except BaseException as exc:
+            wh.close()
+            snaps.abort(run_id)
+            store.finish_run(run_id, status="failed", stage_seconds=stages, error=str(exc))
+            raise
+        pruned = snaps.prune(project.config.warehouse.retention)
+        seconds = round(time.perf_counter() - started, 3)
+        store.finish_run(
+            run_id,
+            status="succeeded",
+            rows=(summary.rows_read, summary.rows_accepted, summary.rows_quarantined),
+            table_rows=summary.table_rows,
+            stage_seconds=stages,
+        )
+        store.close()
+        return RunSummary(run_id, as_of, summary, seconds, stages, tuple(pruned))
+
+
+@contextmanager
+def _run_lock(path: Path) -> Iterator[None]:
+    """One run per project at a time; the OS drops the lock if the process dies."""
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(f"another tieout run is in progress ({path})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
