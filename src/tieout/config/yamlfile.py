@@ -69,4 +69,6 @@ _CONSTRUCTOR = yaml.SafeLoader("")
 
 
 def _scalar(node: yaml.Node) -> Any:
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # Pydantic parses dates, and reports a bad one with its line
     return _CONSTRUCTOR.construct_object(node, deep=True)

@@ -274,7 +274,8 @@ def parse_expression(
     try:
         expr = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
-        raise project.error(f"not a valid SQL expression {sql!r}: {exc}", *where) from None
+        detail = exc.errors[0].get("description", "") if exc.errors else ""
+        raise project.error(f"not a valid SQL expression {sql!r}: {detail}", *where) from None
     if isinstance(expr, exp.Select | exp.Query):
         raise project.error(f"expected an expression, not a query: {sql!r}", *where)
     unknown = sorted({c.name for c in expr.find_all(exp.Column)} - known)
