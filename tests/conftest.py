@@ -9,4 +9,3 @@ from typer.testing import CliRunner
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
-

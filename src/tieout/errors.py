@@ -1,11 +1,11 @@
 """Errors tieout reports to people, each with the exit code the CLI gives it.
 
-    TieoutError                  exit 1 unless a subclass says otherwise
-    ├── ConfigError              exit 2: tieout.yml, a preset or a rule is invalid (file, line, key)
-    ├── UsageError               exit 2: a command was called wrongly
-    ├── SourceFileError          exit 1: an export cannot be read at all (file and what is missing)
-    ├── NoSnapshotError          exit 1: nothing has been built yet
-    └── RunLockedError           exit 1: another run holds the project lock
+TieoutError                  exit 1 unless a subclass says otherwise
+├── ConfigError              exit 2: tieout.yml, a preset or a rule is invalid (file, line, key)
+├── UsageError               exit 2: a command was called wrongly
+├── SourceFileError          exit 1: an export cannot be read at all (file and what is missing)
+├── NoSnapshotError          exit 1: nothing has been built yet
+└── RunLockedError           exit 1: another run holds the project lock
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ class TieoutError(Exception):
 class ConfigError(TieoutError):
     exit_code = 2
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
         self.file, self.line, self.key = file, line, key
         where = file or ""
         if line is not None:

@@ -17,7 +17,9 @@ from tieout.errors import ConfigError, TieoutError, UsageError
 
 ProjectOption = Annotated[
     Path | None,
-    typer.Option("--project", "-p", help="project directory (default: search upwards for tieout.yml)"),
+    typer.Option(
+        "--project", "-p", help="project directory (default: search upwards for tieout.yml)"
+    ),
 ]
 
 

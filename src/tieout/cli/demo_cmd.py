@@ -20,7 +20,9 @@ from tieout.errors import UsageError
 
 
 def demo(
-    scale: Annotated[float, typer.Option(help="1 = ~300 customers, 3,000 jobs, 100k time entries")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="1 = ~300 customers, 3,000 jobs, 100k time entries")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="same seed, same company, byte for byte")] = 7,
     out: Annotated[Path, typer.Option(help="project folder to create")] = Path("demo"),
     force: Annotated[bool, typer.Option(help="replace an existing demo folder")] = False,

@@ -19,7 +19,9 @@ from tieout.ingest.detect import EXPORT_SUFFIXES, Recognition, recognise
 
 def init(
     directory: Annotated[Path, typer.Argument(help="project directory to create")],
-    from_: Annotated[Path | None, typer.Option("--from", help="folder of exports to recognise")] = None,
+    from_: Annotated[
+        Path | None, typer.Option("--from", help="folder of exports to recognise")
+    ] = None,
     force: Annotated[bool, typer.Option(help="overwrite an existing tieout.yml")] = False,
 ) -> None:
     """Create tieout.yml; with --from, one source per recognised export."""
@@ -41,9 +43,13 @@ def init(
     for r in unplaced:
         console.print(f"[yellow]not placed:[/] {r.path}")
         if r.nearest:
-            console.print(f"    nearest preset {r.nearest}; missing columns: {', '.join(r.missing) or '-'}")
-        console.print(f"    columns no preset reads: {', '.join(r.extra[:12]) or '-'}"
-                      + (" ..." if len(r.extra) > 12 else ""))
+            console.print(
+                f"    nearest preset {r.nearest}; missing columns: {', '.join(r.missing) or '-'}"
+            )
+        console.print(
+            f"    columns no preset reads: {', '.join(r.extra[:12]) or '-'}"
+            + (" ..." if len(r.extra) > 12 else "")
+        )
     if unplaced:
         console.print("Map them column by column in tieout.yml (system, object, table, fields).")
 

@@ -11,7 +11,9 @@ from tieout.ingest import builtin_presets
 
 
 def presets(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or csv")
+    ] = Format.table,
     canonical: Annotated[bool, typer.Option(help="include the canonical CSV layouts")] = False,
 ) -> None:
     """List presets with the headers that identify each export."""

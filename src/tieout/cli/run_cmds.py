@@ -16,7 +16,9 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, jso
 
 def run(
     project: ProjectOption = None,
-    as_of: Annotated[str | None, typer.Option(help="as-of date YYYY-MM-DD (default: tieout.yml, else today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="as-of date YYYY-MM-DD (default: tieout.yml, else today)")
+    ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Load every source into a new warehouse snapshot and make it current."""
@@ -40,17 +42,24 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
         for f in summary.ingest.files
     ]
     if fmt is Format.table:
-        rows.append({
-            "file": "TOTAL",
-            "table": "",
-            "read": summary.ingest.rows_read,
-            "accepted": summary.ingest.rows_accepted,
-            "quarantined": summary.ingest.rows_quarantined,
-            "cached": "",
-        })
+        rows.append(
+            {
+                "file": "TOTAL",
+                "table": "",
+                "read": summary.ingest.rows_read,
+                "accepted": summary.ingest.rows_accepted,
+                "quarantined": summary.ingest.rows_quarantined,
+                "cached": "",
+            }
+        )
     title = f"{summary.run_id}  as of {summary.as_of}  {summary.seconds:.1f}s"
-    emit(rows, ["file", "table", "read", "accepted", "quarantined", "cached"], fmt, title=title,
-         numeric=["read", "accepted", "quarantined"])
+    emit(
+        rows,
+        ["file", "table", "read", "accepted", "quarantined", "cached"],
+        fmt,
+        title=title,
+        numeric=["read", "accepted", "quarantined"],
+    )
     if fmt is Format.table:
         for warning in summary.ingest.warnings:
             console.print(f"[yellow]warning:[/] {warning}")
@@ -77,14 +86,21 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
             }
             for r in store.runs()
         ]
-    emit(rows, ["run", "as_of", "status", "seconds", "read", "accepted", "quarantined", "error"],
-         fmt, title="Runs", numeric=["seconds", "read", "accepted", "quarantined"])
+    emit(
+        rows,
+        ["run", "as_of", "status", "seconds", "read", "accepted", "quarantined", "error"],
+        fmt,
+        title="Runs",
+        numeric=["seconds", "read", "accepted", "quarantined"],
+    )
 
 
 def quarantine_cmd(
     project: ProjectOption = None,
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
-    file: Annotated[str | None, typer.Option(help="only this file (as shown by tieout run)")] = None,
+    file: Annotated[
+        str | None, typer.Option(help="only this file (as shown by tieout run)")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="at most this many rows")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -94,8 +110,13 @@ def quarantine_cmd(
         with pipeline.snapshots(loaded).open_current() as wh:
             rows = quarantine.list_rows(wh, source=source, file=file, limit=limit)
             totals = quarantine.load_log(wh)
-    emit(rows, list(quarantine.COLUMNS), fmt, title=f"Quarantine ({len(rows)} rows)",
-         numeric=["source_row"])
+    emit(
+        rows,
+        list(quarantine.COLUMNS),
+        fmt,
+        title=f"Quarantine ({len(rows)} rows)",
+        numeric=["source_row"],
+    )
     if fmt is Format.table:
         read = sum(int(str(t["rows_read"])) for t in totals)
         accepted = sum(int(str(t["rows_accepted"])) for t in totals)

@@ -42,16 +42,29 @@ def demo_sources() -> list[dict[str, Any]]:
             source["fields"] = {"quote_id": "Quote__c", "completed_at": "Completed_Date__c"}
         sources.append(source)
     sources += [
-        {"name": "servicenow_incidents", "path": "exports/servicenow/incident.csv",
-         "preset": "servicenow.incident"},
-        {"name": "zendesk_tickets", "path": "exports/zendesk/tickets.csv",
-         "preset": "zendesk.tickets"},
+        {
+            "name": "servicenow_incidents",
+            "path": "exports/servicenow/incident.csv",
+            "preset": "servicenow.incident",
+        },
+        {
+            "name": "zendesk_tickets",
+            "path": "exports/zendesk/tickets.csv",
+            "preset": "zendesk.tickets",
+        },
         {"name": "xero_invoices", "path": "exports/xero/invoices_*.csv", "preset": "xero.invoices"},
         {"name": "harvest_time", "path": "exports/harvest/time_*.csv", "preset": "harvest.time"},
-        {"name": "scope_changes", "path": "exports/canonical/work_order_change.csv",
-         "preset": "canonical.work_order_change", "system": "salesforce"},
-        {"name": "fx_rates", "path": "exports/canonical/fx_rate.csv",
-         "preset": "canonical.fx_rate"},
+        {
+            "name": "scope_changes",
+            "path": "exports/canonical/work_order_change.csv",
+            "preset": "canonical.work_order_change",
+            "system": "salesforce",
+        },
+        {
+            "name": "fx_rates",
+            "path": "exports/canonical/fx_rate.csv",
+            "preset": "canonical.fx_rate",
+        },
     ]
     return sources
 

@@ -60,18 +60,18 @@ class SnapshotStore:
     def commit(self, run_id: str) -> None:
         """Publish a finished snapshot: rename it, then swing the pointer."""
         final = self.path_for(run_id)
-        os.replace(self._tmp(run_id), final)
+        self._tmp(run_id).replace(final)
         staged = self.directory / "CURRENT.tmp"
         staged.write_text(run_id + "\n", encoding="utf-8")
         with staged.open("rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(staged, self.pointer)
+        staged.replace(self.pointer)
 
     def abort(self, run_id: str) -> None:
         self._tmp(run_id).unlink(missing_ok=True)
         Path(f"{self._tmp(run_id)}.wal").unlink(missing_ok=True)
 
-    def list(self) -> list[Snapshot]:
+    def all(self) -> list[Snapshot]:
         current = self.current_id()
         if not self.directory.exists():
             return []
@@ -82,7 +82,7 @@ class SnapshotStore:
 
     def prune(self, keep: int) -> list[str]:
         """Delete all but the newest `keep` snapshots (never the current one) and stale temps."""
-        snaps = self.list()
+        snaps = self.all()
         doomed = [s for s in snaps[: max(len(snaps) - keep, 0)] if not s.current]
         for snap in doomed:
             snap.path.unlink(missing_ok=True)

@@ -39,7 +39,7 @@ def ddl_type(logical: str) -> str:
     return _DDL_TYPES[logical]
 
 
-SQL = str | exp.Expression
+SQL = str | exp.Expr
 
 
 def render(sql: SQL) -> str:
@@ -115,6 +115,13 @@ class Warehouse:
 
     def count(self, table: str) -> int:
         return int(self.scalar(exp.select("count(*)").from_(exp.to_table(table))))
+
+    def create_temp_table(self, name: str, query: SQL) -> None:
+        """Materialise a query as a scratch table that vanishes with the connection."""
+        self.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {render(query)}')
+
+    def drop_table(self, name: str) -> None:
+        self.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def create_model_table(self, table: Table) -> None:
         cols = ", ".join(f'"{c.name}" {ddl_type(c.type)}' for c in table.all_columns)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlglot import exp
+
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
@@ -78,8 +80,15 @@ def run(
             display = _display(project.root, path)
             if progress:
                 progress(f"reading {display}", done, total)
-            one = land(path, display, cache_dir, wh, delimiter=src.delimiter,
-                       encoding=src.encoding, sheet=src.sheet)
+            one = land(
+                path,
+                display,
+                cache_dir,
+                wh,
+                delimiter=src.delimiter,
+                encoding=src.encoding,
+                sheet=src.sheet,
+            )
             bind_fields(src, one)  # a file that cannot be mapped stops the run here
             landed.append(one)
             done += 1
@@ -106,7 +115,11 @@ def run(
 def _files(root: Path, src: ResolvedSource) -> list[Path]:
     pattern = Path(src.path)
     if pattern.is_absolute():
-        return sorted(p for p in Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))) if p.is_file())
+        return sorted(
+            p
+            for p in Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor)))
+            if p.is_file()
+        )
     return sorted(p for p in root.glob(src.path) if p.is_file())
 
 
@@ -121,22 +134,40 @@ def _file_summaries(wh: Warehouse, loads: list[PrimaryLoad]) -> list[FileSummary
     out: list[FileSummary] = []
     for load in loads:
         for f in load.files:
-            accepted = int(wh.scalar(
-                f'SELECT count(*) FROM "{load.table}" WHERE source_system = ? AND source_object = ? AND source_file = ?',
-                [load.system, load.object, f.path],
-            ))
-            quarantined = int(wh.scalar(
-                "SELECT count(DISTINCT source_row) FROM quarantine WHERE source = ? AND source_file = ?",
-                [load.source, f.path],
-            ))
+            accepted = _count(
+                wh,
+                load.table,
+                source_system=load.system,
+                source_object=load.object,
+                source_file=f.path,
+            )
+            quarantined = _count(wh, "quarantine", source=load.source, source_file=f.path)
             if accepted + quarantined != f.rows_read:
                 raise TieoutError(
                     f"internal error: {f.path} read {f.rows_read} rows but accepted {accepted} "
                     f"and quarantined {quarantined}"
                 )
-            out.append(FileSummary(load.source, f.path, load.table, f.load_id, f.encoding,
-                                   f.rows_read, accepted, quarantined, f.cached))
+            out.append(
+                FileSummary(
+                    load.source,
+                    f.path,
+                    load.table,
+                    f.load_id,
+                    f.encoding,
+                    f.rows_read,
+                    accepted,
+                    quarantined,
+                    f.cached,
+                )
+            )
     return out
+
+
+def _count(wh: Warehouse, table: str, **where: str) -> int:
+    """Rows (distinct source rows, for quarantine) matching every column = value."""
+    condition = exp.and_(*(exp.column(k).eq(exp.Literal.string(v)) for k, v in where.items()))
+    counted = exp.Count(this=exp.Distinct(expressions=[exp.column("source_row")]))
+    return int(wh.scalar(exp.select(counted).from_(table).where(condition)))
 
 
 def _write_load_log(wh: Warehouse, files: list[FileSummary]) -> None:
@@ -148,8 +179,15 @@ def _write_load_log(wh: Warehouse, files: list[FileSummary]) -> None:
     for f in files:
         wh.execute(
             "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [f.source, f.file, f.table, f.load_id, f.encoding, f.rows_read,
-             f.rows_accepted, f.rows_quarantined, f.cached],
+            [
+                f.source,
+                f.file,
+                f.table,
+                f.load_id,
+                f.encoding,
+                f.rows_read,
+                f.rows_accepted,
+                f.rows_quarantined,
+                f.cached,
+            ],
         )
-
-

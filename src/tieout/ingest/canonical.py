@@ -12,16 +12,17 @@ from functools import reduce
 
 from sqlglot import exp
 
-from tieout.engine import Warehouse, ddl_type
+from tieout.engine import Warehouse, ddl_type, render
 from tieout.ingest import quarantine
 from tieout.ingest.fieldsql import concat_ws, typed_select
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
-from tieout.model import LINEAGE_NAMES, TABLE_MAP, TABLES, table
+from tieout.model import LINEAGE_NAMES, TABLES, table
 
 TYPED = "_ingest_typed"
 ROWS = "_ingest_rows"
 ACCEPTED = "_ingest_accepted"
+DANGLING = "_ingest_dangling"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> 
     primary = src.primary
     selects = [typed_select(src, f, wh.parquet_source(f.data)) for f in files]
     union = reduce(lambda a, b: exp.union(a, b, distinct=False), selects)  # type: ignore[arg-type, return-value]
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {wh_render(union)}")
+    wh.create_temp_table(TYPED, union)
     for f in files:
         quarantine.add_parse_rejects(wh, source=src.name, table=primary.name, landed=f)
         quarantine.add_rows(
@@ -47,7 +48,9 @@ def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> 
             source=src.name,
             table=primary.name,
             landed=f,
-            rows=exp.select("_row", exp.alias_("_error_column", "column_name"), exp.alias_("_error", "reason"))
+            rows=exp.select(
+                "_row", exp.alias_("_error_column", "column_name"), exp.alias_("_error", "reason")
+            )
             .from_(TYPED)
             .where(exp.and_(_is_file(f), exp.column("_error").is_(exp.null()).not_())),
         )
@@ -55,17 +58,11 @@ def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> 
     for derived in src.tables.values():
         if derived.group_by:
             _load_derived(wh, src, derived)
-    wh.execute(f"DROP TABLE {TYPED}")
+    wh.drop_table(TYPED)
     return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files))
 
 
-def wh_render(expr: exp.Expression) -> str:
-    from tieout.engine import render
-
-    return render(expr)
-
-
-def _is_file(f: LandedFile) -> exp.Expression:
+def _is_file(f: LandedFile) -> exp.Expr:
     return exp.EQ(this=exp.column("_file"), expression=exp.Literal.string(f.path))
 
 
@@ -75,15 +72,20 @@ def _with_seq(base: exp.Select, spec: ResolvedTable) -> exp.Select:
     window = exp.Window(
         this=exp.RowNumber(),
         partition_by=[exp.column(k, quoted=True) for k in spec.number_rows_by],
-        order=exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]),
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=exp.column("_file")),
+                exp.Ordered(this=exp.column("_row")),
+            ]
+        ),
     )
     return exp.select("*", exp.alias_(window, SEQ)).from_(base.subquery("b"))
 
 
-def _quoted(expr: exp.Expression) -> exp.Expression:
+def _quoted(expr: exp.Expr) -> exp.Expr:
     """Field names may be SQL keywords (date, group): quote every column reference."""
 
-    def quote(node: exp.Expression) -> exp.Expression:
+    def quote(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):
             return exp.column(node.name, quoted=True)
         if isinstance(node, exp.ConcatWs):
@@ -93,9 +95,9 @@ def _quoted(expr: exp.Expression) -> exp.Expression:
     return expr.copy().transform(quote)
 
 
-def _projection(spec: ResolvedTable, system: str) -> list[exp.Expression]:
+def _projection(spec: ResolvedTable) -> list[exp.Expr]:
     tbl = table(spec.name)
-    out: list[exp.Expression] = [
+    out: list[exp.Expr] = [
         exp.column("_file"),
         exp.column("_row"),
         exp.column("_load"),
@@ -103,37 +105,72 @@ def _projection(spec: ResolvedTable, system: str) -> list[exp.Expression]:
     ]
     for col in tbl.business_columns:
         expr = spec.columns.get(col.name)
-        value = exp.cast(_quoted(expr), ddl_type(col.type)) if expr is not None else exp.cast(exp.null(), ddl_type(col.type))
+        value = (
+            exp.cast(_quoted(expr), ddl_type(col.type))
+            if expr is not None
+            else exp.cast(exp.null(), ddl_type(col.type))
+        )
         out.append(exp.alias_(value, col.name, quoted=True))
-    del system
     return out
 
 
-def _problems(spec: ResolvedTable) -> exp.Expression:
+def _problems(spec: ResolvedTable) -> exp.Expr:
     """Why a mapped row cannot enter its table (NULL when it can)."""
     tbl = table(spec.name)
-    checks: list[exp.Expression] = [
-        exp.Case().when(exp.column("native_id").is_(exp.null()), exp.Literal.string("the row has no id (its id column is empty)"))
+    checks: list[exp.Expr] = [
+        exp.Case().when(
+            exp.column("native_id").is_(exp.null()),
+            exp.Literal.string("the row has no id (its id column is empty)"),
+        )
     ]
     for col in tbl.business_columns:
         ref = exp.column(col.name, quoted=True)
         if col.required:
-            checks.append(exp.Case().when(ref.is_(exp.null()), exp.Literal.string(f"{col.name} is required but empty")))
+            checks.append(
+                exp.Case().when(
+                    ref.is_(exp.null()), exp.Literal.string(f"{col.name} is required but empty")
+                )
+            )
         if col.enum:
             allowed = [exp.Literal.string(v) for v in col.enum]
             bad = exp.and_(ref.is_(exp.null()).not_(), exp.In(this=ref, expressions=allowed).not_())
-            checks.append(exp.Case().when(bad, exp.func("concat", exp.Literal.string(f"{col.name} '"), ref, exp.Literal.string(f"' is not one of {', '.join(col.enum)}"))))
+            checks.append(
+                exp.Case().when(
+                    bad,
+                    exp.func(
+                        "concat",
+                        exp.Literal.string(f"{col.name} '"),
+                        ref,
+                        exp.Literal.string(f"' is not one of {', '.join(col.enum)}"),
+                    ),
+                )
+            )
     return exp.func("nullif", concat_ws("; ", *checks), exp.Literal.string(""))
 
 
-def _load_primary(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files: list[LandedFile]) -> None:
+def _load_primary(
+    wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files: list[LandedFile]
+) -> None:
     base = exp.select("*").from_(TYPED).where(exp.column("_error").is_(exp.null()))
-    mapped = exp.select(*_projection(spec, src.system)).from_(_with_seq(base, spec).subquery("s"))
-    order = exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))])
+    mapped = exp.select(*_projection(spec)).from_(_with_seq(base, spec).subquery("s"))
+    order = exp.Order(
+        expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]
+    )
     clean = exp.column("_problem").is_(exp.null())
-    rank = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_clean"), exp.column("native_id")], order=order)
+    rank = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column("_clean"), exp.column("native_id")],
+        order=order,
+    )
     first = exp.Window(
-        this=exp.FirstValue(this=exp.func("concat", exp.column("_file"), exp.Literal.string(" row "), exp.cast(exp.column("_row"), "VARCHAR"))),
+        this=exp.FirstValue(
+            this=exp.func(
+                "concat",
+                exp.column("_file"),
+                exp.Literal.string(" row "),
+                exp.cast(exp.column("_row"), "VARCHAR"),
+            )
+        ),
         partition_by=[exp.column("_clean"), exp.column("native_id")],
         order=order,
     )
@@ -154,16 +191,38 @@ def _load_primary(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files
         exp.alias_(first, "_first"),
         exp.alias_(exp.Exists(this=existing), "_exists"),
     ).from_(
-        exp.select("*", exp.alias_(clean, "_clean")).from_(
-            exp.select("*", exp.alias_(_problems(spec), "_problem")).from_(mapped.subquery("m0")).subquery("m")
-        ).subquery("m")
+        exp.select("*", exp.alias_(clean, "_clean"))
+        .from_(
+            exp.select("*", exp.alias_(_problems(spec), "_problem"))
+            .from_(mapped.subquery("m0"))
+            .subquery("m")
+        )
+        .subquery("m")
     )
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} AS {wh_render(staged)}")
+    wh.create_temp_table(ROWS, staged)
     reason = (
         exp.Case()
         .when(exp.column("_problem").is_(exp.null()).not_(), exp.column("_problem"))
-        .when(exp.column("_exists"), exp.func("concat", exp.Literal.string("duplicate id '"), exp.column("native_id"), exp.Literal.string("': already loaded by another source")))
-        .when(exp.column("_rank") > 1, exp.func("concat", exp.Literal.string("duplicate id '"), exp.column("native_id"), exp.Literal.string("' (first at "), exp.column("_first"), exp.Literal.string(")")))
+        .when(
+            exp.column("_exists"),
+            exp.func(
+                "concat",
+                exp.Literal.string("duplicate id '"),
+                exp.column("native_id"),
+                exp.Literal.string("': already loaded by another source"),
+            ),
+        )
+        .when(
+            exp.column("_rank") > 1,
+            exp.func(
+                "concat",
+                exp.Literal.string("duplicate id '"),
+                exp.column("native_id"),
+                exp.Literal.string("' (first at "),
+                exp.column("_first"),
+                exp.Literal.string(")"),
+            ),
+        )
     )
     rejected = exp.or_(exp.column("_clean").not_(), exp.column("_exists"), exp.column("_rank") > 1)
     for f in files:
@@ -172,27 +231,43 @@ def _load_primary(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files
             source=src.name,
             table=spec.name,
             landed=f,
-            rows=exp.select("_row", exp.alias_(exp.null(), "column_name"), exp.alias_(reason, "reason"))
+            rows=exp.select(
+                "_row", exp.alias_(exp.null(), "column_name"), exp.alias_(reason, "reason")
+            )
             .from_(ROWS)
             .where(exp.and_(_is_file(f), rejected)),
         )
     keep = exp.select("*").from_(ROWS).where(exp.not_(rejected))
     _insert(wh, spec, src.system, keep)
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {ACCEPTED} AS SELECT _file, _row FROM {ROWS} WHERE NOT ({wh_render(rejected)})")
-    wh.execute(f"DROP TABLE {ROWS}")
+    accepted = exp.select("_file", "_row").from_(ROWS).where(exp.not_(rejected))
+    wh.create_temp_table(ACCEPTED, accepted)
+    wh.drop_table(ROWS)
 
 
 def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> None:
     """One row per distinct key among the accepted rows (e.g. an invoice from its lines)."""
-    base = exp.select("t.*").from_(exp.to_table(TYPED, alias="t")).join(
-        exp.to_table(ACCEPTED, alias="a"),
-        on=exp.and_(exp.column("_file", "t").eq(exp.column("_file", "a")), exp.column("_row", "t").eq(exp.column("_row", "a"))),
+    base = (
+        exp.select("t.*")
+        .from_(exp.to_table(TYPED, alias="t"))
+        .join(
+            exp.to_table(ACCEPTED, alias="a"),
+            on=exp.and_(
+                exp.column("_file", "t").eq(exp.column("_file", "a")),
+                exp.column("_row", "t").eq(exp.column("_row", "a")),
+            ),
+        )
     )
-    order = exp.Order(expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))])
-    first = exp.Window(this=exp.RowNumber(), partition_by=[exp.column(k, quoted=True) for k in spec.group_by], order=order)
+    order = exp.Order(
+        expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]
+    )
+    first = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column(k, quoted=True) for k in spec.group_by],
+        order=order,
+    )
     ranked = exp.select("*", exp.alias_(first, "_first")).from_(_with_seq(base, spec).subquery("s"))
     firsts = exp.select("*").from_(ranked.subquery("r")).where(exp.column("_first").eq(1))
-    mapped = exp.select(*_projection(spec, src.system)).from_(firsts.subquery("f"))
+    mapped = exp.select(*_projection(spec)).from_(firsts.subquery("f"))
     existing = (
         exp.select("1")
         .from_(exp.to_table(spec.name, alias="e"))
@@ -207,7 +282,11 @@ def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> No
     keep = (
         exp.select("*")
         .from_(mapped.subquery("m"))
-        .where(exp.and_(exp.column("native_id").is_(exp.null()).not_(), exp.Exists(this=existing).not_()))
+        .where(
+            exp.and_(
+                exp.column("native_id").is_(exp.null()).not_(), exp.Exists(this=existing).not_()
+            )
+        )
     )
     _insert(wh, spec, src.system, keep)
 
@@ -218,7 +297,14 @@ def _insert(wh: Warehouse, spec: ResolvedTable, system: str, rows: exp.Select) -
         "concat",
         exp.Literal.string(f"{spec.name}_"),
         exp.Substring(
-            this=exp.MD5(this=concat_ws("|", exp.Literal.string(system), exp.Literal.string(spec.object), exp.column("native_id"))),
+            this=exp.MD5(
+                this=concat_ws(
+                    "|",
+                    exp.Literal.string(system),
+                    exp.Literal.string(spec.object),
+                    exp.column("native_id"),
+                )
+            ),
             start=exp.Literal.number(1),
             length=exp.Literal.number(16),
         ),
@@ -231,13 +317,13 @@ def _insert(wh: Warehouse, spec: ResolvedTable, system: str, rows: exp.Select) -
         "source_file": exp.column("_file"),
         "source_row": exp.column("_row"),
     }
-    values: list[exp.Expression] = [ident]
+    values: list[exp.Expr] = [ident]
     for col in tbl.business_columns:
         values.append(exp.column(col.name, quoted=True))
     values += [lineage[n] for n in LINEAGE_NAMES]
     select = exp.select(*values).from_(rows.subquery("k")).order_by("_file", "_row")
     cols = ", ".join(f'"{c.name}"' for c in tbl.all_columns)
-    wh.execute(f'INSERT INTO "{spec.name}" ({cols}) {wh_render(select)}')
+    wh.execute(f'INSERT INTO "{spec.name}" ({cols}) {render(select)}')
 
 
 def check_references(wh: Warehouse, loads: list[PrimaryLoad]) -> None:
@@ -253,40 +339,89 @@ def check_references(wh: Warehouse, loads: list[PrimaryLoad]) -> None:
         for load in by_table.get(tbl.name, []):
             for col in tbl.business_columns:
                 if col.references and wh.scalar(
-                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = ?', [load.system]
+                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = ?',
+                    [load.system],
                 ):
                     _quarantine_dangling(wh, load, col.name, col.references)
 
 
-def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: str) -> None:
-    ref = TABLE_MAP[target]
-    missing = (
-        f'SELECT t.source_file AS _file, t.source_row AS _row, t."{column}" AS value '
-        f'FROM "{load.table}" t WHERE t.source_system = ? AND t.source_object = ? '
-        f'AND t."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{ref.name}" r '
-        f'WHERE r.source_system = t.source_system AND r.native_id = t."{column}")'
+def _system_exported(wh: Warehouse, table_name: str, system: str) -> bool:
+    query = (
+        exp.select("1")
+        .from_(table_name)
+        .where(exp.column("source_system").eq(exp.Literal.string(system)))
+        .limit(1)
     )
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_dangling AS {missing}", [load.system, load.object])
-    if not wh.count("_ingest_dangling"):
-        return
-    for f in load.files:
-        reason = exp.func(
-            "concat",
-            exp.Literal.string(f"{column} '"),
-            exp.column("value"),
-            exp.Literal.string(f"' names a {ref.name} that {load.system} did not export"),
+    return bool(wh.query(query))
+
+
+def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: str) -> None:
+    same_source = exp.and_(
+        exp.column("source_system", "t").eq(exp.Literal.string(load.system)),
+        exp.column("source_object", "t").eq(exp.Literal.string(load.object)),
+    )
+    known = (
+        exp.select("1")
+        .from_(exp.to_table(target, alias="r"))
+        .where(
+            exp.and_(
+                exp.column("source_system", "r").eq(exp.column("source_system", "t")),
+                exp.column("native_id", "r").eq(exp.column(column, "t", quoted=True)),
+            )
         )
+    )
+    missing = (
+        exp.select(
+            exp.alias_(exp.column("source_file", "t"), "_file"),
+            exp.alias_(exp.column("source_row", "t"), "_row"),
+            exp.alias_(exp.column(column, "t", quoted=True), "value"),
+        )
+        .from_(exp.to_table(load.table, alias="t"))
+        .where(
+            exp.and_(
+                same_source,
+                exp.column(column, "t", quoted=True).is_(exp.null()).not_(),
+                exp.Exists(this=known).not_(),
+            )
+        )
+    )
+    wh.create_temp_table(DANGLING, missing)
+    if not wh.count(DANGLING):
+        return
+    reason = exp.func(
+        "concat",
+        exp.Literal.string(f"{column} '"),
+        exp.column("value"),
+        exp.Literal.string(f"' names a {target} that {load.system} did not export"),
+    )
+    for f in load.files:
         quarantine.add_rows(
             wh,
             source=load.source,
             table=load.table,
             landed=f,
-            rows=exp.select("_row", exp.alias_(exp.Literal.string(column), "column_name"), exp.alias_(reason, "reason"))
-            .from_("_ingest_dangling")
+            rows=exp.select(
+                "_row",
+                exp.alias_(exp.Literal.string(column), "column_name"),
+                exp.alias_(reason, "reason"),
+            )
+            .from_(DANGLING)
             .where(_is_file(f)),
         )
-    wh.execute(
-        f'DELETE FROM "{load.table}" WHERE source_system = ? AND source_object = ? AND '
-        f"(source_file, source_row) IN (SELECT _file, _row FROM _ingest_dangling)",
-        [load.system, load.object],
+    dangling_row = (
+        exp.select("1")
+        .from_(exp.to_table(DANGLING, alias="d"))
+        .where(
+            exp.and_(
+                exp.column("_file", "d").eq(exp.column("source_file", "t")),
+                exp.column("_row", "d").eq(exp.column("source_row", "t")),
+            )
+        )
     )
+    wh.execute(
+        exp.delete(
+            exp.to_table(load.table, alias="t"),
+            exp.and_(same_source, exp.Exists(this=dangling_row)),
+        )
+    )
+    wh.drop_table(DANGLING)

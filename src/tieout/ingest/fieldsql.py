@@ -50,7 +50,7 @@ _DECIMALS = {
 _SQL_TYPES.update(_DECIMALS)
 
 
-def concat_ws(separator: str, *parts: exp.Expression) -> exp.Expression:
+def concat_ws(separator: str, *parts: exp.Expr) -> exp.Expr:
     """CONCAT_WS that skips NULLs (DuckDB, Spark and PostgreSQL agree on this)."""
     return exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string(separator), *parts])
 
@@ -78,7 +78,9 @@ def bind_fields(src: ResolvedSource, landed: LandedFile) -> list[BoundField]:
         if hit is None and spec.required and spec.default is None:
             missing.append(spec.columns[0] if spec.columns else name)
         index = positions[normalise_header(hit)] if hit else None
-        bound.append(BoundField(name, spec, landed.headers[index] if index is not None else hit, index))
+        bound.append(
+            BoundField(name, spec, landed.headers[index] if index is not None else hit, index)
+        )
     if missing:
         what = f"preset {src.preset_id}" if src.preset_id else f"source {src.name}"
         raise SourceFileError(
@@ -95,8 +97,8 @@ def typed_select(src: ResolvedSource, landed: LandedFile, parquet: exp.Table) ->
         exp.alias_(exp.Literal.string(landed.load_id), "_load"),
         exp.column("_row"),
     )
-    errors: list[exp.Expression] = []
-    error_columns: list[exp.Expression] = []
+    errors: list[exp.Expr] = []
+    error_columns: list[exp.Expr] = []
     for f in fields:
         value, bad, reason = _field(f, src)
         select = select.select(exp.alias_(value, f.name, quoted=True))
@@ -105,25 +107,31 @@ def typed_select(src: ResolvedSource, landed: LandedFile, parquet: exp.Table) ->
         label = f.header or f.name
         errors.append(exp.Case().when(bad, reason))
         error_columns.append(exp.Case().when(bad, exp.Literal.string(label)))
-    error = exp.func("nullif", concat_ws("; ", *errors), exp.Literal.string("")) if errors else exp.null()
+    error = (
+        exp.func("nullif", concat_ws("; ", *errors), exp.Literal.string(""))
+        if errors
+        else exp.null()
+    )
     select = select.select(
         exp.alias_(error, "_error"),
-        exp.alias_(exp.func("coalesce", *error_columns) if error_columns else exp.null(), "_error_column"),
+        exp.alias_(
+            exp.func("coalesce", *error_columns) if error_columns else exp.null(), "_error_column"
+        ),
     )
     return select.from_(parquet)
 
 
-def _field(
-    f: BoundField, src: ResolvedSource
-) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
+def _field(f: BoundField, src: ResolvedSource) -> tuple[exp.Expr, exp.Expr | None, exp.Expr]:
     """(typed value, condition that the text is bad, reason text)."""
     spec = f.spec
     if f.index is None:
         if spec.default is None:
             return exp.cast(exp.null(), _SQL_TYPES.get(spec.type, "VARCHAR")), None, exp.null()
-        raw: exp.Expression = exp.null()
+        raw: exp.Expr = exp.null()
     else:
-        raw = exp.func("nullif", exp.func("trim", exp.column(f"c{f.index}")), exp.Literal.string(""))
+        raw = exp.func(
+            "nullif", exp.func("trim", exp.column(f"c{f.index}")), exp.Literal.string("")
+        )
     text = raw
     if spec.extract:
         extracted = exp.RegexpExtract(
@@ -145,64 +153,87 @@ def _field(
     )
     if spec.required:
         bad = exp.or_(missing, invalid)
-        reason = exp.Case().when(missing, exp.Literal.string(f"{label}: required value is empty")).else_(reason_bad)
+        reason = (
+            exp.Case()
+            .when(missing, exp.Literal.string(f"{label}: required value is empty"))
+            .else_(reason_bad)
+        )
         return value, bad, reason
     if spec.type == "text" and not spec.extract:
         return value, None, reason_bad
     return value, invalid, reason_bad
 
 
-def _typed(text: exp.Expression, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Expression, str]:
+def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Expr, str]:
     kind = spec.type
     if kind == "text":
         return text, "a value"
     if kind == "salesforce_id":
         return (
-            exp.Case().when(_matches(text, _SFID), exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(15))),
+            exp.Case().when(
+                _matches(text, _SFID),
+                exp.Substring(
+                    this=text, start=exp.Literal.number(1), length=exp.Literal.number(15)
+                ),
+            ),
             "a 15 or 18 character Salesforce id",
         )
     if kind == "date":
         formats = _unique([*spec.formats, *src.date_formats, *ISO_DATES])
         return _first_parse(text, formats, date=True, tz=None), f"a date ({_show(formats)})"
     if kind == "timestamp":
-        formats = _unique([*spec.formats, *src.timestamp_formats, *ISO_TIMESTAMPS, *src.date_formats])
-        return _first_parse(text, formats, date=False, tz=src.timezone), f"a date-time ({_show(formats)})"
+        formats = _unique(
+            [*spec.formats, *src.timestamp_formats, *ISO_TIMESTAMPS, *src.date_formats]
+        )
+        return _first_parse(
+            text, formats, date=False, tz=src.timezone
+        ), f"a date-time ({_show(formats)})"
     if kind in ("money", "price", "quantity", "hours"):
         return _decimal(text, _DECIMALS[kind], _NUMBER), "a number like 1,234.50"
     if kind == "percent":
         return _decimal(text, _DECIMALS[kind], _PERCENT), "a percentage like 12.5"
     if kind == "integer":
-        return exp.Case().when(_matches(text, r"^[-+]?[0-9]+$"), exp.TryCast(this=text, to=exp.DataType.build("INTEGER"))), "a whole number"
+        return exp.Case().when(
+            _matches(text, r"^[-+]?[0-9]+$"),
+            exp.TryCast(this=text, to=exp.DataType.build("INTEGER")),
+        ), "a whole number"
     if kind == "boolean":
         low = exp.Lower(this=text)
         return (
             exp.Case()
             .when(exp.In(this=low, expressions=[exp.Literal.string(v) for v in _TRUE]), exp.true())
-            .when(exp.In(this=low, expressions=[exp.Literal.string(v) for v in _FALSE]), exp.false()),
+            .when(
+                exp.In(this=low, expressions=[exp.Literal.string(v) for v in _FALSE]), exp.false()
+            ),
             "true/false or yes/no",
         )
     if kind == "currency":
         up = exp.Upper(this=text)
         return (
-            exp.Case().when(exp.In(this=up, expressions=[exp.Literal.string(c) for c in ISO_4217]), up),
+            exp.Case().when(
+                exp.In(this=up, expressions=[exp.Literal.string(c) for c in ISO_4217]), up
+            ),
             "an ISO 4217 currency code",
         )
     if kind == "enum":
         case = exp.Case()
         low = exp.Lower(this=text)
         for source_value, canonical in spec.values.items():
-            case = case.when(exp.EQ(this=low, expression=exp.Literal.string(source_value.lower())), exp.Literal.string(canonical))
+            case = case.when(
+                exp.EQ(this=low, expression=exp.Literal.string(source_value.lower())),
+                exp.Literal.string(canonical),
+            )
         shown = ", ".join(sorted(spec.values)[:8]) + (", ..." if len(spec.values) > 8 else "")
         return case, f"one of {shown}"
     raise AssertionError(kind)
 
 
-def _matches(text: exp.Expression, pattern: str) -> exp.Expression:
+def _matches(text: exp.Expr, pattern: str) -> exp.Expr:
     return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
 
 
-def _decimal(text: exp.Expression, type_: str, pattern: str) -> exp.Expression:
-    cleaned: exp.Expression = text
+def _decimal(text: exp.Expr, type_: str, pattern: str) -> exp.Expr:
+    cleaned: exp.Expr = text
     for ch in (",", "£", "$", "€", "(", ")", "%", " ", "+"):
         cleaned = exp.func("replace", cleaned, exp.Literal.string(ch), exp.Literal.string(""))
     number = exp.TryCast(this=cleaned, to=exp.DataType.build(type_))
@@ -212,16 +243,14 @@ def _decimal(text: exp.Expression, type_: str, pattern: str) -> exp.Expression:
     return exp.Case().when(exp.and_(_matches(text, pattern), has_digit), signed)
 
 
-def _first_parse(
-    text: exp.Expression, formats: list[str], *, date: bool, tz: str | None
-) -> exp.Expression:
-    parsed: list[exp.Expression] = []
+def _first_parse(text: exp.Expr, formats: list[str], *, date: bool, tz: str | None) -> exp.Expr:
+    parsed: list[exp.Expr] = []
     for fmt in formats:
         fmt_lit = exp.Literal.string(fmt)
         if date:
             parsed.append(exp.StrToDate(this=text, format=fmt_lit, safe=True))
             continue
-        one: exp.Expression = exp.StrToTime(this=text, format=fmt_lit, safe=True)
+        one: exp.Expr = exp.StrToTime(this=text, format=fmt_lit, safe=True)
         if tz and "%z" not in fmt and not fmt.endswith("Z"):
             one = exp.ConvertTimezone(
                 source_tz=exp.Literal.string(tz), target_tz=exp.Literal.string("UTC"), timestamp=one

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -87,7 +86,7 @@ def land(
     (tmp / "meta.json").write_text(json.dumps(final), encoding="utf-8")
     if folder.exists():
         _rmtree(folder)
-    os.replace(tmp, folder)
+    tmp.replace(folder)
     return LandedFile(**final)
 
 
@@ -110,7 +109,7 @@ def file_sha256(path: Path, cache_dir: Path) -> str:
     cache_dir.mkdir(parents=True, exist_ok=True)
     staged = memo_file.with_suffix(".tmp")
     staged.write_text(json.dumps(memo, sort_keys=True), encoding="utf-8")
-    os.replace(staged, memo_file)
+    staged.replace(memo_file)
     return sha
 
 
@@ -145,7 +144,9 @@ def _land_csv(
     )
     rejects: str | None = None
     if rejected:
-        written, rejected = _parse_forgiving(source, delim, len(headers), data, out / "rejects.parquet")
+        written, rejected = _parse_forgiving(
+            source, delim, len(headers), data, out / "rejects.parquet"
+        )
         rejects = str(out / "rejects.parquet") if rejected else None
     if needs_transcode:
         source.unlink()
@@ -225,13 +226,17 @@ def _parse_forgiving(
             good = [r for r in chunk if len(r[1]) == ncols]
             for row, rec in chunk:
                 if len(rec) != ncols:
-                    bad.append((row, f"expected {ncols} fields, found {len(rec)}", _join(rec, delim)))
+                    bad.append(
+                        (row, f"expected {ncols} fields, found {len(rec)}", _join(rec, delim))
+                    )
             columns: list[list[Any]] = [[r[0] for r in good]]
             columns += [[r[1][i] or None for r in good] for i in range(ncols)]
-            writer.write_table(pa.Table.from_arrays(
-                [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
-                schema=schema,
-            ))
+            writer.write_table(
+                pa.Table.from_arrays(
+                    [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
+                    schema=schema,
+                )
+            )
             written += len(good)
     rejected = len(bad)
     if bad:
@@ -255,7 +260,9 @@ def _numbered(records: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
         yield row, rec
 
 
-def _chunks(items: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+def _chunks(
+    items: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
     chunk: list[tuple[int, list[str]]] = []
     for item in items:
         chunk.append(item)
@@ -309,7 +316,13 @@ def _land_xlsx(path: Path, display: str, sha: str, out: Path, sheet: str | None)
             row_number = int(next(c.row for c in cells if hasattr(c, "row")))
             extra = [v for v in values[ncols:] if v]
             if extra:
-                bad.append((row_number, f"values beyond the {ncols} header columns", "\t".join(v or "" for v in values)))
+                bad.append(
+                    (
+                        row_number,
+                        f"values beyond the {ncols} header columns",
+                        "\t".join(v or "" for v in values),
+                    )
+                )
                 continue
             good.append((row_number, (values + [None] * ncols)[:ncols]))
     finally:
@@ -319,8 +332,17 @@ def _land_xlsx(path: Path, display: str, sha: str, out: Path, sheet: str | None)
     if bad:
         _write_rejects(bad, out / "rejects.parquet")
         rejects = str(out / "rejects.parquet")
-    return LandedFile(display, sha, headers, None, "xlsx", len(good) + len(bad), len(bad),
-                      str(out / "data.parquet"), rejects)
+    return LandedFile(
+        display,
+        sha,
+        headers,
+        None,
+        "xlsx",
+        len(good) + len(bad),
+        len(bad),
+        str(out / "data.parquet"),
+        rejects,
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -341,7 +363,9 @@ def _cell_text(value: object) -> str | None:
 def _write_rows(rows: list[tuple[int, list[str | None]]], ncols: int, dest: Path) -> None:
     arrays = [pa.array([r[0] for r in rows], pa.int32())]
     arrays += [pa.array([r[1][i] for r in rows], pa.string()) for i in range(ncols)]
-    pq.write_table(pa.Table.from_arrays(arrays, names=["_row", *(f"c{i}" for i in range(ncols))]), dest)
+    pq.write_table(
+        pa.Table.from_arrays(arrays, names=["_row", *(f"c{i}" for i in range(ncols))]), dest
+    )
 
 
 def _write_rejects(bad: list[tuple[int, str, str]], dest: Path) -> None:

@@ -92,7 +92,9 @@ def canonical_preset(table_name: str) -> Preset:
     fields = {"native_id": FieldSpec(column="native_id", required=True)}
     for col in tbl.business_columns:
         fields[col.name] = FieldSpec(
-            column=col.name, type=_LOGICAL_TO_FIELD[col.type], required=col.required  # type: ignore[arg-type]
+            column=col.name,
+            type=_LOGICAL_TO_FIELD[col.type],
+            required=col.required,
         )
     return Preset(
         id=f"canonical.{table_name}",
@@ -112,10 +114,10 @@ def canonical_preset(table_name: str) -> Preset:
 class ResolvedTable:
     name: str
     object: str
-    native_id: exp.Expression
+    native_id: exp.Expr
     group_by: tuple[str, ...]
     number_rows_by: tuple[str, ...]
-    columns: dict[str, exp.Expression]
+    columns: dict[str, exp.Expr]
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def _preset_from_mapping(
             continue
         col = tbl.column_map.get(name)
         ftype = _LOGICAL_TO_FIELD[col.type] if col else "text"
-        fields[name] = FieldSpec(column=spec, type=ftype, required=bool(col and col.required))  # type: ignore[arg-type]
+        fields[name] = FieldSpec(column=spec, type=ftype, required=bool(col and col.required))
     columns = {c.name: c.name for c in tbl.business_columns if c.name in fields}
     if src.native_id is None and "native_id" not in fields:
         raise project.error(
@@ -247,11 +249,11 @@ def _resolve_table(
         raise project.error(f"unknown canonical table {tname!r}", *where)
     tbl = table(tname)
     known = set(fields) | ({SEQ} if spec.number_rows_by else set())
-    parsed: dict[str, exp.Expression] = {}
-    for col, sql in columns.items():
-        if col not in tbl.column_map or col in LINEAGE_NAMES or col == "id":
-            raise project.error(f"table {tname} has no column {col!r}", *where, col)
-        parsed[col] = parse_expression(project, sql, known, (*where, col))
+    parsed: dict[str, exp.Expr] = {}
+    for name, sql in columns.items():
+        if name not in tbl.column_map or name in LINEAGE_NAMES or name == "id":
+            raise project.error(f"table {tname} has no column {name!r}", *where, name)
+        parsed[name] = parse_expression(project, sql, known, (*where, name))
     for col in tbl.business_columns:
         if col.required and col.name not in parsed:
             raise project.error(f"required column {tname}.{col.name} is not mapped", *where)
@@ -270,7 +272,7 @@ def _resolve_table(
 
 def parse_expression(
     project: LoadedProject, sql: str, known: set[str], where: tuple[str | int, ...]
-) -> exp.Expression:
+) -> exp.Expr:
     try:
         expr = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
@@ -294,4 +296,3 @@ def _nearest(name: str, choices: list[str]) -> str:
 def _fingerprint(src: SourceConfig, preset: Preset) -> str:
     blob = src.model_dump_json() + preset.model_dump_json()
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-

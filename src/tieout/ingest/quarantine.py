@@ -26,7 +26,7 @@ def create_table(wh: Warehouse) -> None:
     wh.execute(QUARANTINE_DDL)
 
 
-def raw_text(landed: LandedFile, ncols: int) -> exp.Expression:
+def raw_text(landed: LandedFile, ncols: int) -> exp.Expr:
     """The record as it looked in the file (fields re-joined with the file's delimiter)."""
     delim = landed.delimiter or "\t"
     if not ncols:
@@ -34,10 +34,13 @@ def raw_text(landed: LandedFile, ncols: int) -> exp.Expression:
     return concat_ws(delim, *(_csv_field(exp.column(f"c{i}"), delim) for i in range(ncols)))
 
 
-def _csv_field(value: exp.Expression, delim: str) -> exp.Expression:
+def _csv_field(value: exp.Expr, delim: str) -> exp.Expr:
     """Quote a field as a CSV writer would, so the raw text reads back the same."""
     needs_quotes = exp.or_(
-        *(exp.Like(this=value, expression=exp.Literal.string(f"%{ch}%")) for ch in (delim, '"', "\n", "\r"))
+        *(
+            exp.Like(this=value, expression=exp.Literal.string(f"%{ch}%"))
+            for ch in (delim, '"', "\n", "\r")
+        )
     )
     quoted = exp.func(
         "concat",
@@ -45,7 +48,11 @@ def _csv_field(value: exp.Expression, delim: str) -> exp.Expression:
         exp.func("replace", value, exp.Literal.string('"'), exp.Literal.string('""')),
         exp.Literal.string('"'),
     )
-    return exp.Case().when(needs_quotes, quoted).else_(exp.func("coalesce", value, exp.Literal.string("")))
+    return (
+        exp.Case()
+        .when(needs_quotes, quoted)
+        .else_(exp.func("coalesce", value, exp.Literal.string("")))
+    )
 
 
 def add_rows(

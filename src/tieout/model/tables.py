@@ -24,7 +24,20 @@ RATE: Final = "rate"  # DECIMAL(18,8), fx rates
 CURRENCY: Final = "currency"  # ISO 4217 code
 
 LOGICAL_TYPES: Final = frozenset(
-    {TEXT, DATE, TIMESTAMP, MONEY, PRICE, QUANTITY, PERCENT, HOURS, INTEGER, BOOLEAN, RATE, CURRENCY}
+    {
+        TEXT,
+        DATE,
+        TIMESTAMP,
+        MONEY,
+        PRICE,
+        QUANTITY,
+        PERCENT,
+        HOURS,
+        INTEGER,
+        BOOLEAN,
+        RATE,
+        CURRENCY,
+    }
 )
 
 

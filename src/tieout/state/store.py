@@ -85,8 +85,16 @@ class StateStore:
 
 
 def _audit(s: Session, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
-    s.add(AuditEvent(at=_now(), actor=_actor(), action=action, entity=entity,
-                     entity_id=entity_id, detail=detail))
+    s.add(
+        AuditEvent(
+            at=_now(),
+            actor=_actor(),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+    )
 
 
 def _actor() -> str:
