@@ -15,6 +15,7 @@ FieldType = Literal[
     "quantity",
     "percent",
     "hours",
+    "rate",
     "integer",
     "boolean",
     "currency",

@@ -46,6 +46,7 @@ _DECIMALS = {
     "quantity": "DECIMAL(18,4)",
     "hours": "DECIMAL(12,2)",
     "percent": "DECIMAL(9,4)",
+    "rate": "DECIMAL(18,8)",
 }
 _SQL_TYPES.update(_DECIMALS)
 
@@ -188,7 +189,7 @@ def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Ex
         return _first_parse(
             text, formats, date=False, tz=src.timezone
         ), f"a date-time ({_show(formats)})"
-    if kind in ("money", "price", "quantity", "hours"):
+    if kind in ("money", "price", "quantity", "hours", "rate"):
         return _decimal(text, _DECIMALS[kind], _NUMBER), "a number like 1,234.50"
     if kind == "percent":
         return _decimal(text, _DECIMALS[kind], _PERCENT), "a percentage like 12.5"

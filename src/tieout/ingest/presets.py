@@ -42,7 +42,7 @@ _LOGICAL_TO_FIELD = {
     "hours": "hours",
     "integer": "integer",
     "boolean": "boolean",
-    "rate": "price",
+    "rate": "rate",
     "currency": "currency",
 }
 
