@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
+from tieout.engine import Warehouse
 from tieout.model import stable_id
 
 SF_ACCOUNT = (
@@ -22,7 +23,8 @@ SF_ACCOUNT = (
 )
 SF_OPPORTUNITY = (
     "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon\n"
-    "006Dn000001AAAaIAK,001Dn000004XyZaIAK,Website rebuild,Closed Won,12000.00,GBP,2026-03-31,true,true\n"
+    "006Dn000001AAAaIAK,001Dn000004XyZaIAK,Website rebuild,Closed Won,12000.00,GBP,"
+    "2026-03-31,true,true\n"
     "006Dn000001AAAbIAK,001Dn000009ZZZzIAK,Ghost deal,Prospecting,500,GBP,2026-04-30,false,false\n"
 )
 SF_QUOTE = (
@@ -218,8 +220,6 @@ def test_second_run_is_cached_and_identical(tmp_path: Path) -> None:
     snaps = pipeline.snapshots(project)
     contents = []
     for run_id in (first.run_id, second.run_id):
-        from tieout.engine import Warehouse
-
         with Warehouse(snaps.path_for(run_id), read_only=True) as wh:
             contents.append(
                 {
