@@ -39,7 +39,9 @@ def emit(
     *,
     title: str | None = None,
     numeric: Sequence[str] = (),
+    wrap: Sequence[str] = (),
 ) -> None:
+    """Print rows; in a table only the `wrap` columns fold, the rest stay on one line."""
     if fmt is Format.json:
         json.dump([{c: _plain(r.get(c)) for c in columns} for r in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -52,7 +54,12 @@ def emit(
         return
     table = Table(title=title, title_justify="left", header_style="bold")
     for c in columns:
-        table.add_column(c, justify="right" if c in numeric else "left", overflow="fold")
+        table.add_column(
+            c,
+            justify="right" if c in numeric else "left",
+            overflow="fold" if c in wrap else "ellipsis",
+            no_wrap=c not in wrap,
+        )
     for r in rows:
         table.add_row(*("" if r.get(c) is None else str(_plain(r.get(c))) for c in columns))
     console.print(table)

@@ -27,4 +27,10 @@ def presets(
         for p in builtin_presets().values()
         if canonical or not p.id.startswith("canonical.")
     ]
-    emit(rows, ["preset", "loads", "required columns", "title"], fmt, title="Presets")
+    emit(
+        rows,
+        ["preset", "loads", "required columns", "title"],
+        fmt,
+        title="Presets",
+        wrap=["loads", "required columns", "title"],
+    )

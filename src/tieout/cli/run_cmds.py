@@ -68,31 +68,47 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
 
 
 def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:
-    """List runs: when, as-of date, status, rows and timings."""
+    """List runs: when, as-of date, status, rows and timings (json adds table row counts)."""
     with reported_errors():
         loaded = find_project(project)
         store = pipeline.state_store(loaded)
         current = pipeline.snapshots(loaded).current_id()
         rows = [
             {
-                "run": r.id,
+                "run": r.id + (" *" if r.id == current and fmt is Format.table else ""),
+                "current": r.id == current,
                 "as_of": r.as_of,
-                "status": r.status + (" (current)" if r.id == current else ""),
-                "seconds": r.seconds,
+                "status": r.status,
+                "seconds": None if r.seconds is None else round(r.seconds, 1),
                 "read": r.rows_read,
                 "accepted": r.rows_accepted,
                 "quarantined": r.rows_quarantined,
                 "error": r.error,
+                "table_rows": r.table_rows,
+                "stage_seconds": r.stage_seconds,
             }
             for r in store.runs()
         ]
+        store.close()
+    columns = ["run", "as_of", "status", "seconds", "read", "accepted", "quarantined"]
+    if fmt is not Format.table:
+        columns.insert(1, "current")
+    if fmt is Format.json:
+        columns += ["error", "table_rows", "stage_seconds"]
+    elif fmt is Format.csv or any(r["error"] for r in rows):
+        columns.append("error")
     emit(
         rows,
-        ["run", "as_of", "status", "seconds", "read", "accepted", "quarantined", "error"],
+        columns,
         fmt,
-        title="Runs",
+        title="Runs (* = current snapshot)",
         numeric=["seconds", "read", "accepted", "quarantined"],
     )
+
+
+def _clip(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def quarantine_cmd(
@@ -110,15 +126,27 @@ def quarantine_cmd(
         with pipeline.snapshots(loaded).open_current() as wh:
             rows = quarantine.list_rows(wh, source=source, file=file, limit=limit)
             totals = quarantine.load_log(wh)
+    if fmt is not Format.table:
+        emit(rows, list(quarantine.COLUMNS), fmt)
+        return
+    compact = [
+        {
+            "where": f"{r['source_file']}:{r['source_row']}",
+            "column": r["column_name"],
+            "reason": r["reason"],
+            "raw text": _clip(str(r["raw_text"] or ""), 60),
+        }
+        for r in rows
+    ]
+    title = f"Quarantine: {len(rows)} rows (--format json shows the whole raw text)"
     emit(
-        rows,
-        list(quarantine.COLUMNS),
+        compact,
+        ["where", "column", "reason", "raw text"],
         fmt,
-        title=f"Quarantine ({len(rows)} rows)",
-        numeric=["source_row"],
+        title=title,
+        wrap=["where", "reason", "raw text"],
     )
-    if fmt is Format.table:
-        read = sum(int(str(t["rows_read"])) for t in totals)
-        accepted = sum(int(str(t["rows_accepted"])) for t in totals)
-        held = sum(int(str(t["rows_quarantined"])) for t in totals)
-        console.print(f"rows read {read:,} = accepted {accepted:,} + quarantined {held:,}")
+    read = sum(int(str(t["rows_read"])) for t in totals)
+    accepted = sum(int(str(t["rows_accepted"])) for t in totals)
+    held = sum(int(str(t["rows_quarantined"])) for t in totals)
+    console.print(f"rows read {read:,} = accepted {accepted:,} + quarantined {held:,}")
