@@ -30,41 +30,49 @@ def run(
 
 
 def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
-    rows = [
+    ingest = summary.ingest
+    if fmt is not Format.table:
+        rows = [
+            {
+                "file": f.file,
+                "source": f.source,
+                "table": f.table,
+                "read": f.rows_read,
+                "accepted": f.rows_accepted,
+                "quarantined": f.rows_quarantined,
+                "cached": f.cached,
+            }
+            for f in ingest.files
+        ]
+        columns = ["file", "source", "table", "read", "accepted", "quarantined", "cached"]
+        emit(rows, columns, fmt)
+        return
+    table_rows = [
         {
             "file": f.file,
-            "table": f.table,
-            "read": f.rows_read,
-            "accepted": f.rows_accepted,
-            "quarantined": f.rows_quarantined,
+            "read": f"{f.rows_read:,}",
+            "accepted": f"{f.rows_accepted:,}",
+            "quarantined": f"{f.rows_quarantined:,}",
             "cached": "yes" if f.cached else "",
         }
-        for f in summary.ingest.files
+        for f in ingest.files
     ]
-    if fmt is Format.table:
-        rows.append(
-            {
-                "file": "TOTAL",
-                "table": "",
-                "read": summary.ingest.rows_read,
-                "accepted": summary.ingest.rows_accepted,
-                "quarantined": summary.ingest.rows_quarantined,
-                "cached": "",
-            }
-        )
-    title = f"{summary.run_id}  as of {summary.as_of}  {summary.seconds:.1f}s"
-    emit(
-        rows,
-        ["file", "table", "read", "accepted", "quarantined", "cached"],
-        fmt,
-        title=title,
-        numeric=["read", "accepted", "quarantined"],
+    table_rows.append(
+        {
+            "file": "TOTAL",
+            "read": f"{ingest.rows_read:,}",
+            "accepted": f"{ingest.rows_accepted:,}",
+            "quarantined": f"{ingest.rows_quarantined:,}",
+            "cached": "",
+        }
     )
-    if fmt is Format.table:
-        for warning in summary.ingest.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
-        if summary.ingest.rows_quarantined:
-            console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
+    title = f"Run {summary.run_id}, as of {summary.as_of}, {summary.seconds:.1f}s"
+    numbers = ["read", "accepted", "quarantined"]
+    emit(table_rows, ["file", *numbers, "cached"], fmt, title=title, numeric=numbers, wrap=["file"])
+    for warning in ingest.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if ingest.rows_quarantined:
+        console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
 
 
 def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:

@@ -150,34 +150,44 @@ class Warehouse:
     ) -> tuple[int, int]:
         """Parse a UTF-8 CSV strictly, numbering rows as a spreadsheet does.
 
-        Returns (rows written, rows DuckDB rejected), rejected = -1 when DuckDB could not
-        parse the file at all. When anything was rejected nothing is written, and the
-        caller re-parses with the forgiving reader, which keeps every record.
+        Returns (rows written, rows not cleanly split), -1 when DuckDB could not parse the
+        file at all. One spare column and padding catch every record whose field count
+        differs from the header's (DuckDB alone forgives a trailing extra delimiter); an
+        empty field reads as '' and a missing one as NULL. When any record is off, nothing
+        is written and the caller re-parses with the forgiving reader, which keeps them all.
         """
         names = [f"c{i}" for i in range(columns)]
-        spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
-        delim = delimiter.replace("'", "''")
-        self.execute("DROP TABLE IF EXISTS _ingest_csv")
-        try:
-            self._create_csv_table(src, delim, spec)
-        except duckdb.Error:
+        for parallel in ("true", "false"):
+            self.drop_table("_ingest_csv")
+            try:
+                self._read_csv_table(src, delimiter, [*names, "_extra"], parallel)
+                break
+            except duckdb.Error:
+                continue
+        else:
             return 0, -1
+        off = f"_extra IS NOT NULL OR {names[-1]} IS NULL" if names else "_extra IS NOT NULL"
         rejected = int(self.scalar("SELECT count(DISTINCT line) FROM _ingest_rejects") or 0)
+        rejected += int(self.scalar(f"SELECT count(*) FROM _ingest_csv WHERE {off}"))
         written = self.count("_ingest_csv")
         if not rejected:
+            cols = ", ".join(names)
             self.copy_to_parquet(
-                "SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM _ingest_csv ORDER BY rowid",
+                f"SELECT CAST(rowid + 2 AS INTEGER) AS _row, {cols} FROM _ingest_csv ORDER BY rowid",
                 dest,
             )
-        self.execute("DROP TABLE _ingest_csv")
+        self.drop_table("_ingest_csv")
         return written, rejected
 
-    def _create_csv_table(self, src: Path, delim: str, spec: str) -> None:
+    def _read_csv_table(self, src: Path, delimiter: str, names: list[str], parallel: str) -> None:
+        spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+        delim = delimiter.replace("'", "''")
         self.execute(
             f"CREATE TEMP TABLE _ingest_csv AS SELECT * FROM read_csv('{_quote_path(src)}', "
             f"delim = '{delim}', header = true, quote = '\"', escape = '\"', "
             f"auto_detect = false, columns = {{{spec}}}, store_rejects = true, "
             f"rejects_table = '_ingest_rejects', rejects_scan = '_ingest_scans', "
+            f"null_padding = true, nullstr = '\x01', parallel = {parallel}, "
             f"max_line_size = 4000000)"
         )
 

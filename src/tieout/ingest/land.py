@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 
-LANDING_VERSION = "1"
+LANDING_VERSION = "2"
 CHUNK_ROWS = 50_000
 DELIMITERS = (",", ";", "\t", "|")
 _READ_BYTES = 1 << 20
