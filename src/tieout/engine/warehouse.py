@@ -171,11 +171,8 @@ class Warehouse:
         rejected += int(self.scalar(f"SELECT count(*) FROM _ingest_csv WHERE {off}"))
         written = self.count("_ingest_csv")
         if not rejected:
-            cols = ", ".join(names)
-            self.copy_to_parquet(
-                f"SELECT CAST(rowid + 2 AS INTEGER) AS _row, {cols} FROM _ingest_csv ORDER BY rowid",
-                dest,
-            )
+            numbered = f"SELECT CAST(rowid + 2 AS INTEGER) AS _row, {', '.join(names)}"
+            self.copy_to_parquet(f"{numbered} FROM _ingest_csv ORDER BY rowid", dest)
         self.drop_table("_ingest_csv")
         return written, rejected
 
