@@ -81,7 +81,7 @@ def ints(values: IntArray) -> pa.Array:
     return pa.array(i64(values), type=pa.int64()).cast(pa.string())
 
 
-def _fixed(chars: npt.NDArray[np.uint8]) -> pa.Array:
+def fixed_text(chars: npt.NDArray[np.uint8]) -> pa.Array:
     """Rows of an (n, width) byte matrix as an Arrow string array, without copying per row."""
     n, width = chars.shape
     offsets = np.arange(0, n * width + 1, width, dtype=np.int32)
@@ -93,7 +93,7 @@ def padded(values: IntArray, width: int) -> pa.Array:
     """Zero-padded decimal text of a fixed width, e.g. 1234 -> '00001234'."""
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     digits = (i64(values)[:, None] // powers) % 10 + 48
-    return _fixed(digits.astype(np.uint8))
+    return fixed_text(digits.astype(np.uint8))
 
 
 def _whole(v: IntArray, thousands: bool) -> pa.Array:
@@ -148,6 +148,21 @@ def datetimes(
     return join(text, suffix) if suffix else text
 
 
+def dates_or_blank(days: IntArray, fmt: str = "%Y-%m-%d") -> pa.Array:
+    """As `dates`, blank where the day is negative (not happened)."""
+    d = i64(days)
+    return blank_where(dates(np.where(d < 0, day_number(_CAL_FIRST), d), fmt), d < 0)
+
+
+def datetimes_or_blank(
+    seconds: IntArray, *, date_fmt: str = "%Y-%m-%d", sep: str = " ", suffix: str = ""
+) -> pa.Array:
+    """As `datetimes`, blank where the time is negative (not happened)."""
+    s = i64(seconds)
+    safe = np.where(s < 0, day_number(_CAL_FIRST) * 86400, s)
+    return blank_where(datetimes(safe, date_fmt=date_fmt, sep=sep, suffix=suffix), s < 0)
+
+
 def salesforce_ids(rng: np.random.Generator, prefix: str, n: int, pod: str = "Dn") -> pa.Array:
     """18-character Salesforce ids: key prefix, pod, a rising base-62 serial, case-safe suffix.
 
@@ -164,12 +179,12 @@ def salesforce_ids(rng: np.random.Generator, prefix: str, n: int, pod: str = "Dn
     weights = 1 << np.arange(5, dtype=np.int64)
     for k in range(3):
         chars[:, 15 + k] = _CHECKSUM[upper[:, 5 * k : 5 * k + 5] @ weights]
-    return _fixed(chars)
+    return fixed_text(chars)
 
 
 def hex_ids(rng: np.random.Generator, n: int, width: int = 32) -> pa.Array:
     """Random lower-case hex ids such as ServiceNow sys_ids."""
-    return _fixed(_HEX[rng.integers(0, 16, size=(n, width))])
+    return fixed_text(_HEX[rng.integers(0, 16, size=(n, width))])
 
 
 def short_ids(ids: pa.Array) -> list[str]:

@@ -15,22 +15,22 @@ from typing import Final
 import numpy as np
 
 
-def _words(text: str) -> tuple[str, ...]:
+def words(text: str) -> tuple[str, ...]:
     return tuple(w.strip() for w in text.split(","))
 
 
-PREFIXES: Final = _words(
+PREFIXES: Final = words(
     "North, South, East, West, Black, White, Silver, Golden, Red, Green, Blue, Oak, Ash, "
     "Elm, Stone, River, Lake, Hill, Bright, Clear, Fair, High, Long, New, Rose, Star, "
     "Sun, Moor, Cross, Kings, Queens, Castle, Bridge, Mill, Park, Wood, Brook, Marsh, "
     "Iron, Copper, Amber, Cedar, Maple, Pine, Thorn, Harbour, Ever, Glen, Wren, Fox"
 )
-ROOTS: Final = _words(
+ROOTS: Final = words(
     "wind, field, stone, bridge, gate, ford, wood, well, brook, hurst, ley, ton, worth, "
     "mere, combe, dale, haven, wick, stead, moor, crest, point, light, water, vale, "
     "land, way, view, side, mark"
 )
-SECTORS: Final = _words(
+SECTORS: Final = words(
     "Traders, Logistics, Engineering, Foods, Facilities, Consulting, Manufacturing, "
     "Health, Energy, Retail, Media, Construction, Property, Finance, Insurance, Pharma, "
     "Software, Systems, Solutions, Analytics, Hospitality, Leisure, Transport, Marine, "
@@ -38,12 +38,12 @@ SECTORS: Final = _words(
     "Education, Design, Labs, Supplies, Services, Technologies, Interiors, Brewing, "
     "Architects"
 )
-SURNAMES: Final = _words(
+SURNAMES: Final = words(
     "Hughes, Patel, Wright, Baker, Turner, Ellis, Shaw, Dixon, Holt, Marsh, Barker, "
     "Fletcher, Porter, Hayes, Lloyd, Quinn, Reid, Walsh, Khan, Doyle"
 )
 SURNAME_FORMS: Final = ("& Sons", "& Partners", "and Co", "Brothers", "Associates", "& Daughters")
-FIRST_NAMES: Final = _words(
+FIRST_NAMES: Final = words(
     "Oliver, Amelia, George, Isla, Harry, Ava, Jack, Mia, Charlie, Ivy, Thomas, Grace, "
     "Oscar, Freya, James, Lily, William, Emily, Henry, Sophie, Leo, Ella, Alfie, Evie, "
     "Joshua, Poppy, Noah, Chloe, Ethan, Ruby, Samuel, Jessica, Daniel, Hannah, Adam, "
@@ -54,7 +54,7 @@ FIRST_NAMES: Final = _words(
     "Patrick, Aoife, Stuart, Fiona, Graham, Helen, Ian, Karen, Neil, Rachel, Simon, "
     "Sarah, Paul, Claire, Mark, Laura, David, Rebecca, Chris, Nicola"
 )
-LAST_NAMES: Final = _words(
+LAST_NAMES: Final = words(
     "Smith, Jones, Taylor, Brown, Williams, Wilson, Johnson, Davies, Robinson, Wright, "
     "Thompson, Evans, Walker, White, Roberts, Green, Hall, Wood, Jackson, Clarke, Patel, "
     "Khan, Lewis, James, Phillips, Mason, Mitchell, Rose, Davis, Rodriguez, Cox, "
@@ -135,8 +135,12 @@ def match_key(text: str) -> str:
 
 
 def typo(text: str, rng: np.random.Generator) -> str:
-    """One-character slip inside a word (never the first letter): drop, double or swap."""
-    positions = [i for i in range(1, len(text) - 1) if text[i].isalpha() and text[i - 1].isalpha()]
+    """One-character slip inside a word (never a first letter, never in 'The'): drop,
+    double or swap."""
+    skip = 4 if text.startswith("The ") else 1
+    positions = [
+        i for i in range(skip, len(text) - 1) if text[i].isalpha() and text[i - 1].isalpha()
+    ]
     if not positions:
         return text
     i = positions[int(rng.integers(len(positions)))]

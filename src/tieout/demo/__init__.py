@@ -1,0 +1,1 @@
+"""Synthetic demo company: five systems' exports plus the ground truth they hide."""

@@ -1,0 +1,583 @@
+"""The demo firm and its world: customers, staff and the product catalogue.
+
+Larkspur Digital Ltd is a UK services firm selling consulting, delivery and managed
+services. Everything here is small (hundreds of rows at scale 1), so it is plain Python;
+the volume tables in `jobs` and `service` draw from it with numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from tieout.demo import names
+from tieout.demo.fmt import BoolArray, FloatArray, IntArray, day_number, fixed_text, i64
+from tieout.demo.names import Name
+
+AS_OF: Final = date(2026, 10, 31)
+START: Final = date(2024, 11, 1)
+D0: Final = day_number(START)
+D1: Final = day_number(AS_OF)
+FIRM_DOMAIN: Final = "larkspur-digital.co.uk"
+
+CURRENCIES: Final = ("GBP", "EUR", "USD")
+FX_TO_GBP: Final = (1.0, 0.86, 0.78)  # typical level; the monthly table wanders around it
+PRICE_FACTOR: Final = (1.0, 1.16, 1.27)  # price book uplift for EUR and USD price lists
+TIERS: Final = ("Strategic", "Key", "Standard")
+FUNCTIONS: Final = (
+    "Leadership",
+    "Sales",
+    "Marketing",
+    "Service",
+    "Professional Services",
+    "Operations",
+    "Finance",
+)
+DEPARTMENTS: Final = (
+    "Executive",
+    "Sales",
+    "Marketing",
+    "Customer Service",
+    "Professional Services",
+    "Operations",
+    "Finance",
+)
+TITLES: Final[dict[str, tuple[str, ...]]] = {
+    "Leadership": ("Managing Director", "Chief Financial Officer", "Chief Operating Officer"),
+    "Sales": ("Account Executive", "Senior Account Executive", "Account Manager"),
+    "Marketing": ("Marketing Manager", "Demand Generation Manager", "Marketing Executive"),
+    "Service": ("Service Desk Analyst", "Support Engineer", "Service Delivery Manager"),
+    "Operations": ("Operations Manager", "Resource Manager", "Operations Analyst"),
+    "Finance": ("Financial Controller", "Accounts Assistant", "Credit Controller"),
+}
+# Professional services roles: (title, GBP cost per hour, share of the team)
+PS_ROLES: Final = (
+    ("Consultant", 42, 0.14),
+    ("Senior Consultant", 55, 0.10),
+    ("Principal Consultant", 68, 0.05),
+    ("Developer", 40, 0.16),
+    ("Senior Developer", 52, 0.12),
+    ("Designer", 38, 0.08),
+    ("Project Manager", 48, 0.10),
+    ("Solution Architect", 66, 0.05),
+    ("Data Engineer", 50, 0.08),
+    ("Business Analyst", 42, 0.07),
+    ("Trainer", 36, 0.05),
+)
+HARVEST_TEAMS: Final = ("Delivery", "Engineering", "Advisory", "Support")
+
+
+@dataclass(frozen=True)
+class Product:
+    code: str
+    name: str
+    family: str
+    unit: str  # day / hour / package / month
+    hours: float  # delivery hours per unit (0 for recurring fees)
+    price: int  # GBP list price, whole pounds
+    cost: int  # GBP standard cost per unit, whole pounds
+    task: str  # the Harvest task its work is logged under
+    account: str  # Xero revenue account code
+    active: bool = True
+    quotable: bool = True  # offered on project quotes
+
+
+# code|name|family|unit|hours per unit|GBP price|GBP cost|Harvest task|account|flags
+# flags: q = offered on project quotes, x = retired product
+_PRODUCT_TABLE: Final = """
+PS-CONS-D|Consultant - day rate|PS|day|7.5|950|420|Consulting|200|q
+PS-SCON-D|Senior Consultant - day rate|PS|day|7.5|1250|520|Consulting|200|q
+PS-ARCH-D|Solution Architect - day rate|PS|day|7.5|1400|560|Architecture|200|q
+PS-DEV-D|Developer - day rate|PS|day|7.5|850|360|Development|200|q
+PS-SDEV-D|Senior Developer - day rate|PS|day|7.5|1050|430|Development|200|q
+PS-DES-D|Designer - day rate|PS|day|7.5|800|320|Design|200|q
+PS-PM-D|Project Manager - day rate|PS|day|7.5|900|380|Project Mgmt|200|q
+PS-DATA-D|Data Engineer - day rate|PS|day|7.5|1000|420|Development|200|q
+PS-BA-D|Business Analyst - day rate|PS|day|7.5|850|350|Analysis|200|q
+SUP-HR|Technical support - per hour|SUP|hour|1|95|40|Support|200|q
+CONS-HR|Ad-hoc consulting - per hour|PS|hour|1|150|60|Consulting|200|q
+ENG-HR|On-site engineer - per hour|SUP|hour|1|110|48|Support|200|q
+PKG-AUDIT|Website audit (fixed price)|FIX|package|30|4500|1350|Consulting|200|q
+PKG-DISC|Discovery workshop (fixed price)|FIX|package|22.5|3200|1000|Consulting|200|q
+PKG-SEC|Security review (fixed price)|FIX|package|45|6800|2000|Consulting|200|q
+PKG-MIG|Data migration package|FIX|package|90|12500|4000|Development|200|q
+PKG-CRM|CRM implementation starter|FIX|package|120|18000|5400|Development|200|q
+PKG-ONB|Onboarding package|FIX|package|15|2400|700|Project Mgmt|200|q
+PKG-HC|Platform health check|FIX|package|12|1900|560|Support|200|q
+PKG-A11Y|Accessibility audit (fixed price)|FIX|package|26|3900|1200|Design|200|q
+TRN-DAY|Training course - per day|TRN|day|7.5|1400|380|Training|220|q
+TRN-WS|Half-day workshop|TRN|package|3.75|750|190|Training|220|q
+CR-HR|Change request - per hour|PS|hour|1|135|55|Development|200|
+MS-BRZ|Managed service - Bronze (monthly)|MS|month|0|1500|600|Support|210|
+MS-SLV|Managed service - Silver (monthly)|MS|month|0|3200|1250|Support|210|
+MS-GLD|Managed service - Gold (monthly)|MS|month|0|6500|2500|Support|210|
+RET-SUP|Support retainer (monthly)|SUP|month|0|2000|800|Support|210|
+LEG-BLK10|Support block - 10 hours (legacy)|SUP|package|10|900|400|Support|200|x
+LEG-HOST|Website hosting (legacy)|MS|month|0|60|25|Support|210|x
+"""
+_FAMILIES: Final = {"PS": "Professional Services", "SUP": "Support", "FIX": "Fixed Price",
+                    "TRN": "Training", "MS": "Managed Services"}  # fmt: skip
+
+
+def _rows(table: str) -> list[list[str]]:
+    return [[f.strip() for f in line.split("|")] for line in table.strip().splitlines()]
+
+
+PRODUCTS: Final = tuple(
+    Product(code, name, _FAMILIES[fam], unit, float(hours), int(price), int(cost),
+            task.replace("Mgmt", "Management"), account, "x" not in flags, "q" in flags)
+    for code, name, fam, unit, hours, price, cost, task, account, flags in _rows(_PRODUCT_TABLE)
+)  # fmt: skip
+PRODUCT_INDEX: Final = {p.code: i for i, p in enumerate(PRODUCTS)}
+
+
+def price_in(product: Product, currency: int) -> int:
+    """List price in whole units of the customer's currency (EUR/USD price books round to 5)."""
+    if currency == 0:
+        return product.price
+    return int(round(product.price * PRICE_FACTOR[currency] / 5) * 5)
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str
+    city: str
+    region: str
+    postcode: str  # template: A = area letters given, 9 = digit, L = letter
+    phone: str
+    currency: int
+    tld: str
+    suffixes: tuple[str, ...]
+    street_first: bool = False  # continental style: "Hauptstraße 12"
+
+
+# country|city|region|postcode template (9 digit, L letter)|phone stem|currency|tld|
+# legal forms|street style (c = continental: "Hauptstraße 12")
+_PLACE_TABLE: Final = """
+United Kingdom|London|Greater London|EC1A 9LL|+44 20 7946 0|0|.co.uk|Ltd Limited|
+United Kingdom|London|Greater London|SE1 9LL|+44 20 7946 0|0|.co.uk|Ltd Limited PLC|
+United Kingdom|Manchester|Greater Manchester|M1 9LL|+44 161 496 0|0|.co.uk|Ltd Limited|
+United Kingdom|Leeds|West Yorkshire|LS1 9LL|+44 113 496 0|0|.co.uk|Ltd Limited|
+United Kingdom|Bristol|City of Bristol|BS1 9LL|+44 117 496 0|0|.co.uk|Ltd Limited LLP|
+United Kingdom|Birmingham|West Midlands|B3 9LL|+44 121 496 0|0|.co.uk|Ltd Limited|
+United Kingdom|Glasgow|Glasgow City|G2 9LL|+44 141 496 0|0|.co.uk|Ltd Limited|
+United Kingdom|Edinburgh|City of Edinburgh|EH3 9LL|+44 131 496 0|0|.co.uk|Ltd Limited|
+United Kingdom|Cardiff|South Glamorgan|CF10 9LL|+44 29 2018 0|0|.co.uk|Ltd Limited|
+United Kingdom|Newcastle upon Tyne|Tyne and Wear|NE1 9LL|+44 191 498 0|0|.co.uk|Ltd Limited|
+United Kingdom|Reading|Berkshire|RG1 9LL|+44 118 496 0|0|.com|Ltd Limited PLC|
+United Kingdom|Sheffield|South Yorkshire|S1 9LL|+44 114 496 0|0|.co.uk|Ltd Limited|
+Germany|Berlin|Berlin|10999|+49 30 9099|1|.de|GmbH AG|c
+Germany|München|Bayern|80999|+49 89 9099|1|.de|GmbH|c
+France|Paris|Île-de-France|75099|+33 1 7099|1|.fr|SAS SARL|
+France|Lyon|Auvergne-Rhône-Alpes|69099|+33 4 7299|1|.fr|SAS|
+Netherlands|Amsterdam|Noord-Holland|1099 LL|+31 20 7099|1|.nl|BV|c
+Ireland|Dublin|County Dublin|D02 L999|+353 1 4099|1|.ie|Ltd Limited|
+Spain|Madrid|Comunidad de Madrid|28099|+34 91 2099|1|.es|SL|c
+United States|New York|NY|10099|+1 212 555 01|2|.com|Inc. LLC|
+United States|Boston|MA|02199|+1 617 555 01|2|.com|Inc. Corp.|
+United States|Austin|TX|78799|+1 512 555 01|2|.com|LLC Inc.|
+"""
+PLACES: Final = tuple(
+    Place(country, city, region, postcode, phone, int(cur), tld, tuple(forms.split()), style == "c")
+    for country, city, region, postcode, phone, cur, tld, forms, style in _rows(_PLACE_TABLE)
+)
+STREETS: Final = names.words(
+    "High Street, Station Road, Mill Lane, Church Street, Park Road, Victoria Street, "
+    "King Street, Queen Street, Albert Road, Wellington Place, Canal Street, Bridge Street"
+)
+CONTINENTAL_STREETS: Final = {
+    "Germany": ("Hauptstraße", "Lindenallee", "Friedrichstraße"),
+    "Netherlands": ("Keizersgracht", "Herengracht"),
+    "Spain": ("Calle Mayor", "Calle de Alcalá"),
+}
+INDUSTRIES: Final = names.words(
+    "Professional Services, Manufacturing, Retail, Healthcare, Financial Services, Technology, "
+    "Transportation, Hospitality, Energy, Education, Construction, Media"
+)
+
+# Customers every demo has, whatever the scale: the hard cases the matcher must get right.
+# (name, currency, place index, tier, family role)
+CURATED: Final = (
+    (Name("Northwind Traders", "Limited", short="NW Traders", trading="Northwind"), 3, "Strategic"),
+    (Name("Acme Holdings", "Ltd"), 0, "Key"),
+    (Name("Acme Facilities", "Ltd"), 0, "Standard"),
+    (Name("Acme Logistics", "Ltd"), 0, "Standard"),
+    (Name("Harbour Foods", "Ltd", tag="(Leeds)"), 3, "Standard"),
+    (Name("Harbour Foods", "Ltd", tag="(Bristol)"), 4, "Standard"),
+    (Name("Müller & Söhne", "GmbH", trading="Müller"), 13, "Key"),
+    (Name("Société Lumière Services", "SAS"), 14, "Standard"),
+    (Name("Café Noir", "Ltd"), 1, "Standard"),
+    (Name("Brasserie Léon", "SARL"), 15, "Standard"),
+    (Name("Nørrebro Design", "ApS"), 16, "Standard"),
+    (Name("Österreichische Präzisionstechnik", "GmbH"), 12, "Standard"),
+    (Name("Old Mill Bakery", "Ltd", the=True), 5, "Standard"),
+    (Name("Hughes & Partners", "LLP", trading="Hughes"), 4, "Key"),
+    (Name("Blue Ridge Analytics", "Inc.", short="BR Analytics", trading="Blue Ridge"), 19, "Key"),
+)
+ACCENTED: Final = tuple(
+    i for i, c in enumerate(CURATED) if names.fold_accents(c[0].core) != c[0].core
+)
+
+
+@dataclass
+class Customer:
+    """One real customer; `spell` is its name as each system that knows it writes it."""
+
+    index: int
+    key: str
+    name: Name
+    tier: str
+    currency: int
+    place: Place
+    street: str
+    postcode: str
+    phone: str
+    domain: str
+    website: str
+    industry: str
+    created_day: int
+    active: bool  # buys project work during the window
+    managed: bool  # managed-service contract; raises incidents in ServiceNow
+    retainer: bool  # support retainer contract; raises tickets in Zendesk
+    weight: float  # relative amount of work bought
+    parent: int = -1
+    shared_domain: bool = False
+    owner: int = 0
+    email: str = ""
+    spell: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def legal(self) -> str:
+        return self.name.legal
+
+
+@dataclass(frozen=True)
+class Person:
+    first: str
+    last: str
+    function: str
+    title: str
+    division: str
+    manager: int
+    active: bool
+    cost: int  # GBP per hour
+    roles: str  # Harvest 'Roles' text
+
+    @property
+    def email(self) -> str:
+        local = names.fold_accents(f"{self.first}.{self.last}").lower()
+        return local.replace(" ", "").replace("'", "") + "@" + FIRM_DOMAIN
+
+
+@dataclass
+class Company:
+    customers: list[Customer]
+    people: list[Person]
+    # Vectorised views used by the volume generators.
+    cust_currency: IntArray
+    cust_weight: FloatArray
+    cust_active: BoolArray
+    cust_managed: BoolArray
+    cust_created: IntArray
+    cust_owner: IntArray
+    person_cost: IntArray
+    ps_staff: IntArray  # person indexes who log project time
+    service_staff: IntArray
+    sales_staff: IntArray
+    marketing_staff: IntArray
+
+
+def _postcode(template: str, rng: np.random.Generator) -> str:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    out = []
+    for ch in template:
+        if ch == "9":
+            out.append(str(int(rng.integers(10))))
+        elif ch == "L":
+            out.append(letters[int(rng.integers(len(letters)))])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _random_names(rng: np.random.Generator, n: int, reserved: set[str]) -> list[Name]:
+    """Distinct company names from compound words ('Northwind Traders') and surname firms."""
+    out: list[Name] = []
+    n_compound = len(names.PREFIXES) * len(names.ROOTS) * len(names.SECTORS)
+    n_surname = len(names.SURNAMES) * len(names.SURNAME_FORMS)
+    draw = rng.choice(n_compound + n_surname, size=min(n * 2 + 50, n_compound), replace=False)
+    for k in (int(v) for v in draw):
+        if k < n_compound:
+            p, rest = divmod(k, len(names.ROOTS) * len(names.SECTORS))
+            r, s = divmod(rest, len(names.SECTORS))
+            nm = names.compound_name(names.PREFIXES[p], names.ROOTS[r], names.SECTORS[s], "")
+        else:
+            sn, form = divmod(k - n_compound, len(names.SURNAME_FORMS))
+            nm = names.surname_name(names.SURNAMES[sn], names.SURNAME_FORMS[form], "")
+        key = names.match_key(nm.core)
+        if key in reserved:
+            continue
+        reserved.add(key)
+        out.append(nm)
+        if len(out) == n:
+            break
+    return out
+
+
+def prospect_names(
+    rng: np.random.Generator, n: int, company: Company
+) -> list[tuple[str, str, int]]:
+    """(name, web domain, place index) of companies that are not customers; never a
+    customer's words, so a lead is only a customer when the truth says it converted."""
+    reserved = {names.match_key(c.name.core) for c in company.customers}
+    out = []
+    for nm in _random_names(rng, n, reserved):
+        p = int(rng.integers(len(PLACES)))
+        suffixes = PLACES[p].suffixes
+        suffix = suffixes[int(rng.integers(len(suffixes)))]
+        out.append((names.assemble(nm.core, suffix), names.domain_of(nm, PLACES[p].tld), p))
+    return out
+
+
+def postcodes(rng: np.random.Generator, place: IntArray) -> pa.Array:
+    """A postcode for each place index, from the place's template (vectorised)."""
+    letters = np.frombuffer(b"ABDEFGHJLNPQRSTUWXYZ", dtype=np.uint8)
+    parts: list[pa.Array] = []
+    where_: list[IntArray] = []
+    for p in np.unique(place):
+        idx = np.flatnonzero(place == p)
+        template = np.frombuffer(PLACES[int(p)].postcode.encode(), dtype=np.uint8)
+        chars = np.tile(template, (len(idx), 1))
+        digit = template == ord("9")
+        letter = template == ord("L")
+        chars[:, digit] = 48 + rng.integers(0, 10, (len(idx), int(digit.sum())))
+        chars[:, letter] = letters[rng.integers(0, len(letters), (len(idx), int(letter.sum())))]
+        parts.append(fixed_text(chars.astype(np.uint8)))
+        where_.append(idx)
+    if not parts:
+        return pa.array([], type=pa.string())
+    order = np.argsort(np.concatenate(where_), kind="stable")
+    return pa.concat_arrays(parts).take(pa.array(order))
+
+
+def _with_suffix(nm: Name, suffix: str) -> Name:
+    return Name(nm.core, suffix, nm.the, nm.tag, nm.short, nm.trading)
+
+
+def build_customers(rng: np.random.Generator, scale: float) -> list[Customer]:
+    n = max(len(CURATED) + 25, round(300 * scale))
+    reserved = {names.match_key(c[0].core) for c in CURATED}
+    plan: list[tuple[Name, int, str, int]] = [(nm, pl, tier, -1) for nm, pl, tier in CURATED]
+    plan[2] = (plan[2][0], plan[2][1], plan[2][2], 1)  # Acme Facilities -> Acme Holdings
+    plan[3] = (plan[3][0], plan[3][1], plan[3][2], 1)
+    for nm in _random_names(rng, n, reserved):
+        if len(plan) >= n:
+            break
+        place = int(rng.integers(len(PLACES))) if rng.random() < 0.22 else int(rng.integers(12))
+        suffixes = PLACES[place].suffixes
+        tier = TIERS[int(rng.choice(3, p=[0.08, 0.22, 0.70]))]
+        suffix = suffixes[int(rng.integers(len(suffixes)))]
+        u = rng.random()
+        if u < 0.03 and nm.trading and len(plan) + 3 <= n:
+            # a holding and its subsidiaries: shared words and a shared registered address
+            holding = len(plan)
+            plan.append((Name(f"{nm.trading} Holdings", suffix), place, tier, -1))
+            for sector in rng.choice(names.SECTORS, size=2, replace=False):
+                plan.append((Name(f"{nm.trading} {sector}", suffix), place, "Standard", holding))
+        elif u < 0.05 and len(plan) + 2 <= n:
+            # two branches of one business in different cities
+            cities = rng.choice(12, size=2, replace=False)
+            for c in cities:
+                tag = f"({PLACES[int(c)].city})"
+                plan.append((Name(nm.core, suffix, tag=tag), int(c), tier, -1))
+        else:
+            plan.append((_with_suffix(nm, suffix), place, tier, -1))
+    customers = [
+        _customer(rng, i, nm, pl, tier, parent) for i, (nm, pl, tier, parent) in enumerate(plan[:n])
+    ]
+    _share_family_details(rng, customers)
+    return customers
+
+
+def _customer(
+    rng: np.random.Generator, i: int, nm: Name, place_idx: int, tier: str, parent: int
+) -> Customer:
+    place = PLACES[place_idx]
+    curated = i < len(CURATED)
+    num = int(rng.integers(1, 180))
+    if place.street_first:
+        streets = CONTINENTAL_STREETS[place.country]
+        street = f"{streets[int(rng.integers(len(streets)))]} {num}"
+    else:
+        street = f"{num} {STREETS[int(rng.integers(len(STREETS)))]}"
+    active = curated or rng.random() < 0.88
+    tier_i = TIERS.index(tier)
+    managed = active and rng.random() < (0.6, 0.45, 0.25)[tier_i]
+    retainer = active and not managed and rng.random() < 0.1
+    new = active and not curated and rng.random() < 0.2
+    created = int(rng.integers(D0, D1 - 240)) if new else int(rng.integers(D0 - 3000, D0 - 30))
+    weight = float(rng.lognormal((1.8, 0.9, 0.0)[tier_i], 0.6))
+    domain = names.domain_of(nm, place.tld)
+    web_form = int(rng.choice(4, p=[0.7, 0.15, 0.1, 0.05]))
+    website = (f"www.{domain}", f"https://www.{domain}", f"http://{domain}/", "")[web_form]
+    return Customer(
+        index=i,
+        key="",
+        name=nm,
+        tier=tier,
+        currency=place.currency,
+        place=place,
+        street=street,
+        postcode=_postcode(place.postcode, rng),
+        phone=place.phone + "".join(str(int(d)) for d in rng.integers(0, 10, size=3)),
+        domain=domain,
+        website=website,
+        industry=INDUSTRIES[int(rng.integers(len(INDUSTRIES)))],
+        created_day=created,
+        active=active,
+        managed=managed,
+        retainer=retainer,
+        weight=weight,
+        parent=parent,
+    )
+
+
+def _share_family_details(rng: np.random.Generator, customers: list[Customer]) -> None:
+    """Subsidiaries sit at the holding's address and half of them use its email domain;
+    branches of one business share a domain."""
+    by_core: dict[str, list[int]] = {}
+    for c in customers:
+        if c.parent >= 0:
+            head = customers[c.parent]
+            c.street, c.postcode, c.phone = head.street, head.postcode, head.phone
+            if rng.random() < 0.5:
+                c.domain, c.shared_domain, head.shared_domain = head.domain, True, True
+                c.website = ""
+        if c.name.tag:
+            by_core.setdefault(c.name.core, []).append(c.index)
+    for members in by_core.values():
+        for i in members[1:]:
+            customers[i].domain = customers[members[0]].domain
+            customers[i].shared_domain = customers[members[0]].shared_domain = True
+
+
+def _spell(rng: np.random.Generator, customers: list[Customer]) -> None:
+    """Each system's spelling, unique within that system by a case/punctuation-blind key.
+
+    Family members (holding, subsidiaries, branches) carry no trading or short name, so no
+    system spells one of them in a way that fits a sibling equally well.
+    """
+    legal = {names.match_key(c.legal): c.index for c in customers}
+    for system in names.SYSTEMS:
+        taken: set[str] = set()
+        for c in customers:
+            text = names.variant(c.name, system, rng)
+            key = names.match_key(text)
+            if key in taken or legal.get(key, c.index) != c.index:
+                text = c.legal
+            taken.add(names.match_key(text))
+            c.spell[system] = text
+
+
+def _emails(rng: np.random.Generator, customers: list[Customer]) -> None:
+    """Xero contact email: accounts@ for most, blanks and odd mailboxes for the rest."""
+    for c in customers:
+        u = rng.random()
+        if u < 0.75:
+            c.email = f"accounts@{c.domain}"
+        elif u < 0.83:
+            c.email = f"finance@{c.domain}"
+        elif u < 0.88:
+            first = names.fold_accents(names.FIRST_NAMES[int(rng.integers(len(names.FIRST_NAMES)))])
+            c.email = f"{first.lower()}@{c.domain}"
+        else:
+            c.email = ""
+
+
+def _person_names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """n distinct (first, last) names; a big firm runs out of pairs and adds
+    double-barrelled surnames, so time tracking can still tell everyone apart."""
+    n_first, n_last = len(names.FIRST_NAMES), len(names.LAST_NAMES)
+    single = n_first * n_last
+    out = [
+        (names.FIRST_NAMES[f], names.LAST_NAMES[s])
+        for f, s in (divmod(int(k), n_last) for k in rng.permutation(single)[:n])
+    ]
+    if n > single:
+        extra = rng.choice(single * n_last, size=2 * (n - single), replace=False)
+        for k in (int(v) for v in extra):
+            f, rest = divmod(k, n_last * n_last)
+            a, b = divmod(rest, n_last)
+            if a != b and len(out) < n:
+                last = f"{names.LAST_NAMES[a]}-{names.LAST_NAMES[b]}"
+                out.append((names.FIRST_NAMES[f], last))
+    return out
+
+
+def build_people(rng: np.random.Generator, scale: float) -> list[Person]:
+    """Staff: a leadership team, sales, marketing, service desk and a delivery bench."""
+    n = max(36, round(150 * scale))
+    shares = {"Leadership": 0.03, "Sales": 0.12, "Marketing": 0.06, "Service": 0.12,
+              "Operations": 0.04, "Finance": 0.03}  # fmt: skip
+    counts = {f: max(2, round(n * s)) for f, s in shares.items()}
+    counts["Professional Services"] = n - sum(counts.values())
+    full_names = _person_names(rng, n)
+    people: list[Person] = []
+    heads: dict[str, int] = {}
+    k = 0
+    for function in FUNCTIONS:
+        for j in range(counts[function]):
+            first, last = full_names[k]
+            k += 1
+            if function == "Professional Services":
+                role = int(rng.choice(len(PS_ROLES), p=[r[2] for r in PS_ROLES]))
+                title, base = PS_ROLES[role][0], PS_ROLES[role][1]
+                cost = base + int(rng.integers(-4, 5))
+                team = HARVEST_TEAMS[int(rng.integers(3))]
+                roles = f"{title}, {team}" if rng.random() < 0.3 else title
+            else:
+                options = TITLES[function]
+                title = options[0] if j == 0 else options[1 + int(rng.integers(len(options) - 1))]
+                cost = 34 + int(rng.integers(0, 8)) if function == "Service" else 45
+                roles = f"{title}, Support" if function == "Service" else title
+            if j == 0:
+                heads[function] = len(people)
+            manager = 0 if j == 0 else heads[function]
+            division = "UK" if rng.random() < 0.85 else ("EMEA", "Americas")[int(rng.integers(2))]
+            active = bool(rng.random() < 0.94 or j == 0)
+            boss = -1 if not people else manager
+            people.append(Person(first, last, function, title, division, boss, active, cost, roles))
+    return people
+
+
+def build_company(rng: np.random.Generator, scale: float) -> Company:
+    customers = build_customers(rng, scale)
+    people = build_people(rng, scale)
+    width = max(4, len(str(len(customers))))
+    for c in customers:
+        c.key = f"C{c.index + 1:0{width}d}"
+    _spell(rng, customers)
+    _emails(rng, customers)
+    sales = i64([i for i, p in enumerate(people) if p.function == "Sales"])
+    for c in customers:
+        c.owner = int(sales[int(rng.integers(len(sales)))])
+    by_function = {f: i64([i for i, p in enumerate(people) if p.function == f]) for f in FUNCTIONS}
+    return Company(
+        customers=customers,
+        people=people,
+        cust_currency=i64([c.currency for c in customers]),
+        cust_weight=np.asarray([c.weight for c in customers], dtype=np.float64),
+        cust_active=np.asarray([c.active for c in customers], dtype=np.bool_),
+        cust_managed=np.asarray([c.managed for c in customers], dtype=np.bool_),
+        cust_created=i64([c.created_day for c in customers]),
+        cust_owner=i64([c.owner for c in customers]),
+        person_cost=i64([p.cost for p in people]),
+        ps_staff=by_function["Professional Services"],
+        service_staff=by_function["Service"],
+        sales_staff=by_function["Sales"],
+        marketing_staff=by_function["Marketing"],
+    )
