@@ -62,6 +62,29 @@ def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> 
     return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files))
 
 
+def _file_order() -> exp.Order:
+    """Rows in the order people read them: file by file, row by row."""
+    return exp.Order(
+        expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]
+    )
+
+
+def _already_loaded(spec: ResolvedTable, system: str) -> exp.Exists:
+    """True for a mapped row (alias m) whose id an earlier source already loaded."""
+    query = (
+        exp.select("1")
+        .from_(exp.to_table(spec.name, alias="e"))
+        .where(
+            exp.and_(
+                exp.column("native_id", "e").eq(exp.column("native_id", "m")),
+                exp.column("source_system", "e").eq(exp.Literal.string(system)),
+                exp.column("source_object", "e").eq(exp.Literal.string(spec.object)),
+            )
+        )
+    )
+    return exp.Exists(this=query)
+
+
 def _is_file(f: LandedFile) -> exp.Expr:
     return exp.EQ(this=exp.column("_file"), expression=exp.Literal.string(f.path))
 
@@ -72,12 +95,7 @@ def _with_seq(base: exp.Select, spec: ResolvedTable) -> exp.Select:
     window = exp.Window(
         this=exp.RowNumber(),
         partition_by=[exp.column(k, quoted=True) for k in spec.number_rows_by],
-        order=exp.Order(
-            expressions=[
-                exp.Ordered(this=exp.column("_file")),
-                exp.Ordered(this=exp.column("_row")),
-            ]
-        ),
+        order=_file_order(),
     )
     return exp.select("*", exp.alias_(window, SEQ)).from_(base.subquery("b"))
 
@@ -153,9 +171,7 @@ def _load_primary(
 ) -> None:
     base = exp.select("*").from_(TYPED).where(exp.column("_error").is_(exp.null()))
     mapped = exp.select(*_projection(spec)).from_(_with_seq(base, spec).subquery("s"))
-    order = exp.Order(
-        expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]
-    )
+    order = _file_order()
     clean = exp.column("_problem").is_(exp.null())
     rank = exp.Window(
         this=exp.RowNumber(),
@@ -174,22 +190,12 @@ def _load_primary(
         partition_by=[exp.column("_clean"), exp.column("native_id")],
         order=order,
     )
-    existing = (
-        exp.select("1")
-        .from_(exp.to_table(spec.name, alias="e"))
-        .where(
-            exp.and_(
-                exp.column("native_id", "e").eq(exp.column("native_id", "m")),
-                exp.column("source_system", "e").eq(exp.Literal.string(src.system)),
-                exp.column("source_object", "e").eq(exp.Literal.string(spec.object)),
-            )
-        )
-    )
+    existing = _already_loaded(spec, src.system)
     staged = exp.select(
         "*",
         exp.alias_(rank, "_rank"),
         exp.alias_(first, "_first"),
-        exp.alias_(exp.Exists(this=existing), "_exists"),
+        exp.alias_(existing, "_exists"),
     ).from_(
         exp.select("*", exp.alias_(clean, "_clean"))
         .from_(
@@ -257,9 +263,7 @@ def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> No
             ),
         )
     )
-    order = exp.Order(
-        expressions=[exp.Ordered(this=exp.column("_file")), exp.Ordered(this=exp.column("_row"))]
-    )
+    order = _file_order()
     first = exp.Window(
         this=exp.RowNumber(),
         partition_by=[exp.column(k, quoted=True) for k in spec.group_by],
@@ -268,25 +272,11 @@ def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> No
     ranked = exp.select("*", exp.alias_(first, "_first")).from_(_with_seq(base, spec).subquery("s"))
     firsts = exp.select("*").from_(ranked.subquery("r")).where(exp.column("_first").eq(1))
     mapped = exp.select(*_projection(spec)).from_(firsts.subquery("f"))
-    existing = (
-        exp.select("1")
-        .from_(exp.to_table(spec.name, alias="e"))
-        .where(
-            exp.and_(
-                exp.column("native_id", "e").eq(exp.column("native_id", "m")),
-                exp.column("source_system", "e").eq(exp.Literal.string(src.system)),
-                exp.column("source_object", "e").eq(exp.Literal.string(spec.object)),
-            )
-        )
-    )
+    existing = _already_loaded(spec, src.system)
     keep = (
         exp.select("*")
         .from_(mapped.subquery("m"))
-        .where(
-            exp.and_(
-                exp.column("native_id").is_(exp.null()).not_(), exp.Exists(this=existing).not_()
-            )
-        )
+        .where(exp.and_(exp.column("native_id").is_(exp.null()).not_(), existing.not_()))
     )
     _insert(wh, spec, src.system, keep)
 
