@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieout import __version__, ingest
+from tieout import __version__, ingest, match
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore
 from tieout.errors import RunLockedError
 from tieout.ingest import IngestSummary
+from tieout.match import MatchSummary
 from tieout.state import StateStore
 
 Progress = Callable[[str, int, int], None]
@@ -26,6 +27,7 @@ class RunSummary:
     run_id: str
     as_of: dt.date
     ingest: IngestSummary
+    match: MatchSummary
     seconds: float
     stage_seconds: dict[str, float]
     pruned: tuple[str, ...]
@@ -50,6 +52,7 @@ def run(
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    retrain: bool = False,
 ) -> RunSummary:
     as_of = resolve_as_of(project, as_of)
     work = project.root / WORK_DIR
@@ -66,6 +69,11 @@ def run(
             t0 = time.perf_counter()
             summary = ingest.run(wh, project, cache_dir=work / "landing", progress=progress)
             stages["ingest"] = round(time.perf_counter() - t0, 3)
+            if progress:
+                progress("matching customers and jobs", 0, 1)
+            t0 = time.perf_counter()
+            matched = match.run(wh, project, store, retrain=retrain)
+            stages["match"] = round(time.perf_counter() - t0, 3)
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()
@@ -85,7 +93,7 @@ def run(
             stage_seconds=stages,
         )
         store.close()
-        return RunSummary(run_id, as_of, summary, seconds, stages, tuple(pruned))
+        return RunSummary(run_id, as_of, summary, matched, seconds, stages, tuple(pruned))
 
 
 @contextmanager

@@ -60,6 +60,26 @@ class StateConfig(BaseModel):
     )
 
 
+class MasterSystem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system: str = "salesforce"
+    object: str = "Account"
+
+
+class MatchingConfig(BaseModel):
+    """How shared keys are built; thresholds are Splink match probabilities."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_master: MasterSystem = Field(
+        default_factory=MasterSystem,
+        description="the system of record for customers: one record per real customer",
+    )
+    upper: float = Field(0.7, gt=0, le=1, description="link on probability alone at or above")
+    lower: float = Field(0.3, gt=0, le=1, description="send to review at or above, below upper")
+
+
 class Project(BaseModel):
     """The whole tieout.yml."""
 
@@ -73,6 +93,7 @@ class Project(BaseModel):
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
 
     @field_validator("sources")
     @classmethod

@@ -127,6 +127,18 @@ class Warehouse:
         cols = ", ".join(f'"{c.name}" {ddl_type(c.type)}' for c in table.all_columns)
         self.execute(f'CREATE TABLE "{table.name}" ({cols})')
 
+    def splink_api(self) -> Any:
+        """Splink's database API on this connection (its DuckDB backend)."""
+        from splink import DuckDBAPI
+
+        return DuckDBAPI(connection=self._con)
+
+    def run_script(self, script: str, variables: dict[str, str | float] | None = None) -> None:
+        """Run a .sql file of several statements; `variables` are read with getvariable()."""
+        for name, value in (variables or {}).items():
+            self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
+        self._con.execute(script).fetchall()
+
     # files ---------------------------------------------------------------------
     def register_arrow(self, name: str, data: pa.Table) -> None:
         self._con.register(name, data)

@@ -1,6 +1,14 @@
 """Workflow state that outlives warehouse rebuilds: runs, audit log (cases and approvals later)."""
 
-from tieout.state.models import AuditEvent, Base, Run
+from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
 from tieout.state.store import StateStore
 
-__all__ = ["AuditEvent", "Base", "Run", "StateStore"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "GoldenMember",
+    "MatchDecision",
+    "MatchReview",
+    "Run",
+    "StateStore",
+]

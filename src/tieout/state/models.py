@@ -43,3 +43,47 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class GoldenMember(Base):
+    """Which golden record a source record belongs to; survives every rebuild."""
+
+    __tablename__ = "golden_member"
+
+    entity_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(600), primary_key=True)  # system|object|id
+    golden_key: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(40))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class MatchDecision(Base):
+    """A person's accept or reject of a proposed link; every later run obeys it."""
+
+    __tablename__ = "match_decision"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(600))
+    anchor_id: Mapped[str] = mapped_column(String(600))
+    decision: Mapped[str] = mapped_column(String(16))  # accept, reject
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MatchReview(Base):
+    """A link the matcher would not make alone: evidence too weak or in conflict."""
+
+    __tablename__ = "match_review"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(600))
+    anchor_id: Mapped[str] = mapped_column(String(600))
+    probability: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # open, accepted, rejected, gone
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)

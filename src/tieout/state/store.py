@@ -51,7 +51,7 @@ class StateStore:
 
     def start_run(self, run_id: str, as_of: dt.date) -> None:
         with self.session() as s:
-            s.add(Run(id=run_id, as_of=as_of, started_at=_now(), status="running"))
+            s.add(Run(id=run_id, as_of=as_of, started_at=now(), status="running"))
             _audit(s, "run.start", "run", run_id, {"as_of": as_of.isoformat()})
 
     def finish_run(
@@ -67,7 +67,7 @@ class StateStore:
         with self.session() as s:
             run = s.get(Run, run_id)
             assert run is not None
-            run.finished_at = _now()
+            run.finished_at = now()
             run.seconds = (run.finished_at - run.started_at).total_seconds()
             run.status = status
             run.rows_read, run.rows_accepted, run.rows_quarantined = rows
@@ -87,8 +87,8 @@ class StateStore:
 def _audit(s: Session, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
     s.add(
         AuditEvent(
-            at=_now(),
-            actor=_actor(),
+            at=now(),
+            actor=actor(),
             action=action,
             entity=entity,
             entity_id=entity_id,
@@ -97,12 +97,12 @@ def _audit(s: Session, action: str, entity: str, entity_id: str, detail: dict[st
     )
 
 
-def _actor() -> str:
+def actor() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

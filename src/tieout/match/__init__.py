@@ -1,0 +1,43 @@
+"""Match: build the shared keys the source systems never had.
+
+Entry point `run(wh, project, store) -> MatchSummary`: customer golden records (xref) and
+job links (job). Reads the canonical tables ingest wrote; decisions and golden keys live
+in the state store, so they survive every rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tieout.config import LoadedProject
+from tieout.engine import Warehouse
+from tieout.match.customers import CustomerResult, Thresholds, link_customers
+from tieout.match.jobs import JobResult, link_jobs
+from tieout.match.sqlfiles import load_macros
+from tieout.state import StateStore
+
+__all__ = ["MODELS_DIR", "MatchSummary", "run"]
+
+MODELS_DIR = "models"
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    customers: CustomerResult
+    jobs: JobResult
+
+
+def run(
+    wh: Warehouse, project: LoadedProject, store: StateStore, *, retrain: bool = False
+) -> MatchSummary:
+    cfg = project.config.matching
+    load_macros(wh)
+    customers = link_customers(
+        wh,
+        store,
+        project.root / MODELS_DIR,
+        master=(cfg.customer_master.system, cfg.customer_master.object),
+        thresholds=Thresholds(upper=cfg.upper, lower=cfg.lower),
+        retrain=retrain,
+    )
+    return MatchSummary(customers=customers, jobs=link_jobs(wh))

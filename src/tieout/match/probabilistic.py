@@ -1,0 +1,154 @@
+"""Probabilistic linkage with Splink: one model per entity type, trained on the data itself.
+
+m and u are estimated from the records (u by random sampling, m by expectation
+maximisation on name- and domain-based blocks); the trained model is saved as Splink's
+JSON settings in the project and reused by later runs until `tieout match train`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException
+
+from tieout.engine import Warehouse
+
+SCORES = "_match_scores"
+
+
+@dataclass(frozen=True)
+class EntityModel:
+    """What Splink compares for one entity type, and how it blocks."""
+
+    entity: str
+    comparisons: tuple[Any, ...]
+    blocking: tuple[str, ...]  # columns: a candidate pair agrees on at least one
+    training_blocks: tuple[str, ...]  # columns EM is run on, one pass each
+    deterministic: str  # a column whose equality almost surely means the same entity
+
+
+def _company_name(column: str) -> Any:
+    """Exact, then a typo or two, then Jaro-Winkler bands: one comparison, not several
+    correlated ones (which would count the same evidence twice)."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column),
+            cll.DamerauLevenshteinLevel(column, 2),
+            cll.JaroWinklerLevel(column, 0.92),
+            cll.JaroWinklerLevel(column, 0.85),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+CUSTOMER = EntityModel(
+    entity="customer",
+    # No domain comparison: subsidiaries often share their parent's e-mail domain, so a
+    # domain is a route checked against the name (customer_links.sql), not a weight.
+    comparisons=(
+        _company_name("name_norm"),
+        cl.ExactMatch("postcode"),
+    ),
+    blocking=("name_first", "name_rest_initial", "domain", "postcode"),
+    training_blocks=("name_first", "postcode"),
+    deterministic="name_norm",
+)
+
+
+def model_path(models_dir: Path, model: EntityModel) -> Path:
+    return models_dir / f"{model.entity}.splink.json"
+
+
+def score_pairs(
+    wh: Warehouse,
+    model: EntityModel,
+    left: str,
+    right: str,
+    models_dir: Path,
+    *,
+    retrain: bool = False,
+) -> bool:
+    """Write `_match_scores(unique_id_l, unique_id_r, match_probability)` for left x right.
+
+    Returns True when the model was (re)trained in this call.
+    """
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    api = wh.splink_api()
+    frames = [
+        api.register(left, dataset_display_name="left", table_name=left),
+        api.register(right, dataset_display_name="right", table_name=right),
+    ]
+    path = model_path(models_dir, model)
+    trained = retrain or not path.exists()
+    if trained:
+        models_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(_train(wh, api, model, frames, right)), encoding="utf-8")
+    linker = Linker(frames, str(path), log_level=logging.WARNING)
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    left_first = "source_dataset_l = 'left'"
+    wh.create_temp_table(
+        SCORES,
+        f"SELECT CASE WHEN {left_first} THEN unique_id_l ELSE unique_id_r END AS left_id, "
+        f"CASE WHEN {left_first} THEN unique_id_r ELSE unique_id_l END AS right_id, "
+        f"match_probability FROM {predictions.physical_name}",
+    )
+    return trained
+
+
+def _settings(model: EntityModel, link_type: str) -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        comparisons=list(model.comparisons),
+        blocking_rules_to_generate_predictions=[block_on(c) for c in model.blocking],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def _train(
+    wh: Warehouse, api: Any, model: EntityModel, frames: list[Any], distinct: str
+) -> dict[str, Any]:
+    """Estimate u, lambda and m; return Splink's JSON settings.
+
+    u comes from random pairs *within* `distinct` (the master system's records, one per
+    real entity), so no true match contaminates it; random pairs across systems would
+    include about 1 in N true matches, and with a few hundred customers that is enough to
+    make an exact name look weak. A level never seen among distinct entities gets u of
+    one in the number of pairs looked at, the most the sample allows.
+    """
+    u_linker = Linker(
+        [api.register(distinct, dataset_display_name="u", table_name=f"{distinct}_u")],
+        _settings(model, "dedupe_only"),
+        log_level=logging.WARNING,
+    )
+    u_linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    settings: dict[str, Any] = u_linker.misc.save_model_to_json()
+    settings["link_type"] = "link_only"
+    records = wh.count(distinct)
+    floor = 1.0 / max(records * (records - 1) / 2, 1.0)
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("u_probability") is None:
+                level["u_probability"] = floor  # never seen among distinct entities
+    linker = Linker(frames, settings, log_level=logging.WARNING)
+    with suppress(ValueError, ZeroDivisionError):  # no deterministic match: keep the default
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(model.deterministic)], recall=0.7
+        )
+    for column in model.training_blocks:
+        with suppress(EMTrainingException):  # too few pairs share this column to learn from
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(column), fix_u_probabilities=True
+            )
+    result: dict[str, Any] = linker.misc.save_model_to_json()
+    return result

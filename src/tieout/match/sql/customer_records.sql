@@ -1,0 +1,60 @@
+-- Every record that names a customer, cleaned for comparison. Anchors are the accounts of
+-- the master system (the CRM): each real customer has at most one there.
+CREATE OR REPLACE TEMP TABLE _match_customer AS
+SELECT
+    source_system || '|' || source_object || '|' || native_id AS unique_id,
+    source_system,
+    source_object,
+    native_id,
+    name,
+    nullif(_match_norm_company(name), '') AS name_norm,
+    split_part(nullif(_match_norm_company(name), ''), ' ', 1) AS name_first,
+    -- the name without its first word, plus that word's initial: catches a typo up front
+    nullif(regexp_replace(_match_norm_company(name), '^[^ ]+ ?', '') || '|'
+           || left(_match_norm_company(name), 1), '|') AS name_rest_initial,
+    coalesce(_match_domain(website), _match_domain(email)) AS domain,
+    nullif(upper(replace(postcode, ' ', '')), '') AS postcode,
+    nullif(lower(trim(city)), '') AS city,
+    source_system = getvariable('match_master') AND source_object = getvariable('match_master_object') AS is_anchor
+FROM account
+WHERE name IS NOT NULL;
+
+-- Job evidence: a time sheet's project code or an invoice's reference names a work order
+-- or quote, and the CRM knows that work order's account. Each mention is one vote for
+-- (record, anchor), counted once per distinct number; a bare padded number could be
+-- either kind, so it counts half.
+CREATE OR REPLACE TEMP TABLE _match_wo AS
+SELECT TRY_CAST(regexp_replace(work_order_number, '[^0-9]', '', 'g') AS BIGINT) AS number,
+       account_native_id, source_system
+FROM work_order WHERE account_native_id IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE _match_quote AS
+SELECT TRY_CAST(regexp_replace(quote_number, '[^0-9]', '', 'g') AS BIGINT) AS number,
+       account_native_id, source_system
+FROM quote WHERE account_native_id IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE _match_mentions AS
+WITH texts AS (
+    SELECT 'harvest|client|' || customer_name AS unique_id, project_code AS text
+    FROM time_entry WHERE source_system = 'harvest' AND customer_name IS NOT NULL
+    UNION ALL
+    SELECT 'xero|contact|' || i.customer_name, coalesce(i.reference, '') || ' ' || coalesce(l.description, '')
+    FROM invoice i JOIN invoice_line l ON l.invoice_native_id = i.native_id AND l.source_system = i.source_system
+    WHERE i.source_system = 'xero' AND i.customer_name IS NOT NULL
+),
+refs AS (
+    SELECT unique_id, 'wo' AS kind, unnest(_match_wo_refs(text)) AS number, 1.0 AS weight FROM texts
+    UNION ALL
+    SELECT unique_id, 'quote', unnest(_match_quote_refs(text)), 1.0 FROM texts
+    UNION ALL
+    SELECT unique_id, 'wo', unnest(_match_bare_refs(text)), 0.5 FROM texts
+    UNION ALL
+    SELECT unique_id, 'quote', unnest(_match_bare_refs(text)), 0.5 FROM texts
+)
+SELECT r.unique_id,
+       m.source_system || '|' || getvariable('match_master_object') || '|' || m.account_native_id AS anchor_id,
+       sum(r.weight) AS votes
+FROM (SELECT DISTINCT * FROM refs) r
+JOIN (SELECT 'wo' AS kind, * FROM _match_wo UNION ALL SELECT 'quote', * FROM _match_quote) m
+  ON m.kind = r.kind AND m.number = r.number
+GROUP BY ALL;
