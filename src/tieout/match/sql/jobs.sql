@@ -31,9 +31,13 @@ WITH explicit AS (
     JOIN _match_job_quote q ON q.source_system = w.source_system AND q.native_id = w.quote_native_id
 ),
 scored AS (
+    -- a quote is usually named "<what> - <customer>", a work order "<what>[ - <phase>]"
     SELECT w.wo_id, q.quote_id,
-           CASE WHEN w.subject <> '' AND contains(q.name, split_part(w.subject, ' - ', 1)) THEN 1.0
-                ELSE jaro_winkler_similarity(q.name, w.subject) END AS similarity,
+           CASE WHEN w.subject = '' THEN 0.0
+                WHEN split_part(q.name, ' - ', 1) = split_part(w.subject, ' - ', 1) THEN 1.0
+                WHEN contains(q.name, split_part(w.subject, ' - ', 1)) THEN 0.95
+                ELSE jaro_winkler_similarity(split_part(q.name, ' - ', 1),
+                                             split_part(w.subject, ' - ', 1)) END AS similarity,
            date_diff('day', q.quote_date, w.started_on) AS days
     FROM _match_job_wo w
     JOIN _match_job_quote q ON q.golden_key = w.golden_key
@@ -43,7 +47,7 @@ scored AS (
 best AS (
     SELECT wo_id, quote_id, similarity,
            row_number() OVER (PARTITION BY wo_id ORDER BY similarity DESC, abs(days), quote_id) AS rnk
-    FROM scored WHERE similarity >= 0.9
+    FROM scored WHERE similarity >= 0.95
 )
 SELECT * FROM explicit
 UNION ALL
@@ -94,8 +98,13 @@ by_quote AS (
     JOIN _match_job_wo w ON w.wo_id = wq.wo_id
 ),
 by_description AS (
+    -- the longest subject the description carries wins ("upgrade (2)" over "upgrade"), then
+    -- the work order whose dates contain the invoice, then the nearest
     SELECT l.line_id, w.wo_id, 'description' AS method, 0.85 AS confidence, 6 AS priority,
-           abs(date_diff('day', w.finished_on, l.invoice_date)) AS days
+           -1000000 * length(w.subject)
+           + CASE WHEN l.invoice_date BETWEEN w.started_on AND w.finished_on + 45 THEN 0
+                  ELSE 1000 END
+           + abs(date_diff('day', w.finished_on, l.invoice_date)) AS days
     FROM _match_job_line l
     JOIN _match_job_wo w ON w.golden_key = l.golden_key
     WHERE w.subject <> '' AND length(w.subject) >= 4 AND contains(l.descr, w.subject)
