@@ -61,7 +61,13 @@ def link_customers(
     retrained = False
     if wh.count("_match_anchor") and wh.count("_match_other"):
         retrained = score_pairs(
-            wh, CUSTOMER, "_match_other", "_match_anchor", models_dir, retrain=retrain
+            wh,
+            CUSTOMER,
+            "_match_other",
+            "_match_anchor",
+            models_dir,
+            labels="_match_labels",
+            retrain=retrain,
         )
     else:
         wh.create_temp_table(

@@ -22,6 +22,7 @@ from splink.internals.exceptions import EMTrainingException
 from tieout.engine import Warehouse
 
 SCORES = "_match_scores"
+MIN_LABELS = 50  # fewer proven pairs than this say too little about m
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,6 @@ class EntityModel:
     comparisons: tuple[Any, ...]
     blocking: tuple[str, ...]  # columns: a candidate pair agrees on at least one
     training_blocks: tuple[str, ...]  # columns EM is run on, one pass each
-    deterministic: str  # a column whose equality almost surely means the same entity
 
 
 def _company_name(column: str) -> Any:
@@ -43,6 +43,7 @@ def _company_name(column: str) -> Any:
         comparison_levels=[
             cll.NullLevel(column),
             cll.ExactMatchLevel(column),
+            cll.DamerauLevenshteinLevel(column, 1),
             cll.DamerauLevenshteinLevel(column, 2),
             cll.JaroWinklerLevel(column, 0.92),
             cll.JaroWinklerLevel(column, 0.85),
@@ -61,7 +62,6 @@ CUSTOMER = EntityModel(
     ),
     blocking=("name_first", "name_rest_initial", "domain", "postcode"),
     training_blocks=("name_first", "postcode"),
-    deterministic="name_norm",
 )
 
 
@@ -76,6 +76,7 @@ def score_pairs(
     right: str,
     models_dir: Path,
     *,
+    labels: str | None = None,
     retrain: bool = False,
 ) -> bool:
     """Write `_match_scores(unique_id_l, unique_id_r, match_probability)` for left x right.
@@ -92,7 +93,8 @@ def score_pairs(
     trained = retrain or not path.exists()
     if trained:
         models_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(_train(wh, api, model, frames, right)), encoding="utf-8")
+        settings = _train(wh, api, model, frames, right, labels)
+        path.write_text(json.dumps(settings, indent=1), encoding="utf-8")
     linker = Linker(frames, str(path), log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_probability=0.01)
     left_first = "source_dataset_l = 'left'"
@@ -116,7 +118,12 @@ def _settings(model: EntityModel, link_type: str) -> SettingsCreator:
 
 
 def _train(
-    wh: Warehouse, api: Any, model: EntityModel, frames: list[Any], distinct: str
+    wh: Warehouse,
+    api: Any,
+    model: EntityModel,
+    frames: list[Any],
+    distinct: str,
+    labels: str | None,
 ) -> dict[str, Any]:
     """Estimate u, lambda and m; return Splink's JSON settings.
 
@@ -125,6 +132,11 @@ def _train(
     include about 1 in N true matches, and with a few hundred customers that is enough to
     make an exact name look weak. A level never seen among distinct entities gets u of
     one in the number of pairs looked at, the most the sample allows.
+
+    Every other record belongs to at most one master record, so the prior that a random
+    cross pair matches is about 1 / (master records). m comes from `labels` (pairs other
+    evidence already proved, e.g. job references) when there are enough of them, else
+    from expectation maximisation on name and postcode blocks.
     """
     u_linker = Linker(
         [api.register(distinct, dataset_display_name="u", table_name=f"{distinct}_u")],
@@ -135,20 +147,27 @@ def _train(
     settings: dict[str, Any] = u_linker.misc.save_model_to_json()
     settings["link_type"] = "link_only"
     records = wh.count(distinct)
+    settings["probability_two_random_records_match"] = min(0.5, 1.0 / max(records, 1))
     floor = 1.0 / max(records * (records - 1) / 2, 1.0)
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level") and level.get("u_probability") is None:
                 level["u_probability"] = floor  # never seen among distinct entities
     linker = Linker(frames, settings, log_level=logging.WARNING)
-    with suppress(ValueError, ZeroDivisionError):  # no deterministic match: keep the default
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(model.deterministic)], recall=0.7
-        )
-    for column in model.training_blocks:
-        with suppress(EMTrainingException):  # too few pairs share this column to learn from
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(column), fix_u_probabilities=True
-            )
+    labelled = wh.count(labels) if labels else 0
+    if labels and labelled >= MIN_LABELS:
+        linker.training.estimate_m_from_pairwise_labels(labels)
+        settings = linker.misc.save_model_to_json()
+        for comparison in settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if not level.get("is_null_level") and not level.get("m_probability"):
+                    level["m_probability"] = 1.0 / (labelled + 1)  # unseen is not impossible
+        linker = Linker(frames, settings, log_level=logging.WARNING)
+    else:
+        for column in model.training_blocks:
+            with suppress(EMTrainingException):  # too few pairs share this column to learn
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(column), fix_u_probabilities=True
+                )
     result: dict[str, Any] = linker.misc.save_model_to_json()
     return result

@@ -42,7 +42,7 @@ def record_names(wh: Warehouse, member_ids: list[str]) -> dict[str, str]:
     rows = wh.query(
         "SELECT source_system || '|' || source_object || '|' || native_id, name FROM account "
         "WHERE source_system || '|' || source_object || '|' || native_id IN "
-        f"(SELECT unnest(?::VARCHAR[]))",
+        "(SELECT unnest(?::VARCHAR[]))",
         [member_ids],
     )
     return {k: v for k, v in rows}

@@ -58,3 +58,16 @@ FROM (SELECT DISTINCT * FROM refs) r
 JOIN (SELECT 'wo' AS kind, * FROM _match_wo UNION ALL SELECT 'quote', * FROM _match_quote) m
   ON m.kind = r.kind AND m.number = r.number
 GROUP BY ALL;
+
+-- Pairs the job evidence proves (a clear majority of at least two distinct references):
+-- labels from which the probabilistic model learns how true matches differ in name.
+CREATE OR REPLACE TEMP TABLE _match_labels AS
+SELECT 'left' AS source_dataset_l, unique_id AS unique_id_l,
+       'right' AS source_dataset_r, anchor_id AS unique_id_r
+FROM (
+    SELECT unique_id, anchor_id, votes,
+           votes / sum(votes) OVER (PARTITION BY unique_id) AS share,
+           row_number() OVER (PARTITION BY unique_id ORDER BY votes DESC, anchor_id) AS rnk
+    FROM _match_mentions
+)
+WHERE rnk = 1 AND share >= 0.8 AND votes >= 2;
