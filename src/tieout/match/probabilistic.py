@@ -156,7 +156,7 @@ def _train(
     linker = Linker(frames, settings, log_level=logging.WARNING)
     labelled = wh.count(labels) if labels else 0
     if labels and labelled >= MIN_LABELS:
-        linker.training.estimate_m_from_pairwise_labels(labels)
+        linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
         settings = linker.misc.save_model_to_json()
         for comparison in settings["comparisons"]:
             for level in comparison["comparison_levels"]:
