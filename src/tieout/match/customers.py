@@ -136,15 +136,23 @@ def _assign_keys(wh: Warehouse, known: dict[str, str]) -> list[Membership]:
         else:
             groups.setdefault(f"name|{name_norm or unique_id}", []).append((unique_id, "unmatched"))
     members: list[Membership] = []
-    for group, records in sorted(groups.items()):
-        key = _group_key(group, [r[0] for r in records], known)
+    taken: set[str] = set()
+    anchors_first = sorted(groups.items(), key=lambda g: (g[0].startswith("name|"), g[0]))
+    for group, records in anchors_first:
+        key = _group_key(group, [r[0] for r in records], known, taken)
+        taken.add(key)
         members += [Membership(member, key, method) for member, method in records]
     return members
 
 
-def _group_key(group: str, member_ids: list[str], known: dict[str, str]) -> str:
-    held = [known[m] for m in member_ids if m in known]
-    if group in known:
+def _group_key(group: str, member_ids: list[str], known: dict[str, str], taken: set[str]) -> str:
+    """The key the group already holds (its anchor's first), else a new one.
+
+    A key another group took this run is not reused: a record split off its old customer
+    (by a rejection, say) must not drag that customer's key along.
+    """
+    held = [known[m] for m in member_ids if m in known and known[m] not in taken]
+    if group in known and known[group] not in taken:
         return known[group]
     if held:
         return max(sorted(set(held)), key=held.count)
