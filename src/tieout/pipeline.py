@@ -34,7 +34,8 @@ class RunSummary:
 
 
 def snapshots(project: LoadedProject) -> SnapshotStore:
-    return SnapshotStore(project.root / project.config.warehouse.dir)
+    cfg = project.config.warehouse
+    return SnapshotStore(project.root / cfg.dir, memory_limit=cfg.memory_limit)
 
 
 def state_store(project: LoadedProject) -> StateStore:

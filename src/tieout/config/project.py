@@ -49,6 +49,9 @@ class WarehouseConfig(BaseModel):
 
     dir: str = ".tieout/warehouse"
     retention: int = Field(7, ge=1, description="snapshots kept, the current one included")
+    memory_limit: str = Field(
+        "4GB", description="DuckDB memory limit for a run; beyond it, work spills to disk"
+    )
 
 
 class StateConfig(BaseModel):

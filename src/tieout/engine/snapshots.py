@@ -27,8 +27,9 @@ class Snapshot:
 
 
 class SnapshotStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, memory_limit: str | None = None) -> None:
         self.directory = directory
+        self.memory_limit = memory_limit
 
     @property
     def pointer(self) -> Path:
@@ -55,7 +56,7 @@ class SnapshotStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp(run_id)
         tmp.unlink(missing_ok=True)
-        return Warehouse(tmp)
+        return Warehouse(tmp, memory_limit=self.memory_limit, spill_dir=self.directory / "spill")
 
     def commit(self, run_id: str) -> None:
         """Publish a finished snapshot: rename it, then swing the pointer."""
@@ -88,6 +89,8 @@ class SnapshotStore:
             snap.path.unlink(missing_ok=True)
         for tmp in self.directory.glob(f"*{SUFFIX}.tmp*"):
             tmp.unlink(missing_ok=True)
+        for spilled in (self.directory / "spill").glob("*"):
+            spilled.unlink(missing_ok=True)
         return [s.run_id for s in doomed]
 
     def _tmp(self, run_id: str) -> Path:

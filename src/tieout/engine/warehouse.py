@@ -49,11 +49,23 @@ def render(sql: SQL) -> str:
 class Warehouse:
     """A DuckDB database file (or memory), opened read-write or read-only."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        spill_dir: Path | None = None,
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         self._con.execute("SET TimeZone = 'UTC'").fetchall()
+        if memory_limit:
+            self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
+        if spill_dir:
+            spill_dir.mkdir(parents=True, exist_ok=True)
+            self._con.execute("SET temp_directory = ?", [str(spill_dir)]).fetchall()
 
     def close(self) -> None:
         self._con.close()
@@ -196,7 +208,7 @@ class Warehouse:
             f"delim = '{delim}', header = true, quote = '\"', escape = '\"', "
             f"auto_detect = false, columns = {{{spec}}}, store_rejects = true, "
             f"rejects_table = '_ingest_rejects', rejects_scan = '_ingest_scans', "
-            f"null_padding = true, nullstr = '\x01', parallel = {parallel}, "
+            f"null_padding = true, nullstr = '{_NO_NULL}', parallel = {parallel}, "
             f"max_line_size = 4000000)"
         )
 
@@ -219,6 +231,10 @@ class Warehouse:
             self.copy_to_parquet("SELECT * FROM _ingest_arrow", dest)
         finally:
             self.unregister("_ingest_arrow")
+
+
+# No field reads as NULL: a missing field is NULL (padding), an empty one ''.
+_NO_NULL = "\u241ftieout-no-null\u241f"
 
 
 def _quote_path(path: Path) -> str:

@@ -178,23 +178,20 @@ def _load_primary(
         partition_by=[exp.column("_clean"), exp.column("native_id")],
         order=order,
     )
-    first = exp.Window(
-        this=exp.FirstValue(
-            this=exp.func(
-                "concat",
-                exp.column("_file"),
-                exp.Literal.string(" row "),
-                exp.cast(exp.column("_row"), "VARCHAR"),
-            )
-        ),
-        partition_by=[exp.column("_clean"), exp.column("native_id")],
-        order=order,
+    first_file, first_row = (
+        exp.Window(
+            this=exp.FirstValue(this=exp.column(col)),
+            partition_by=[exp.column("_clean"), exp.column("native_id")],
+            order=order,
+        )
+        for col in ("_file", "_row")
     )
     existing = _already_loaded(spec, src.system)
     staged = exp.select(
         "*",
         exp.alias_(rank, "_rank"),
-        exp.alias_(first, "_first"),
+        exp.alias_(first_file, "_first_file"),
+        exp.alias_(first_row, "_first_row"),
         exp.alias_(existing, "_exists"),
     ).from_(
         exp.select("*", exp.alias_(clean, "_clean"))
@@ -225,7 +222,9 @@ def _load_primary(
                 exp.Literal.string("duplicate id '"),
                 exp.column("native_id"),
                 exp.Literal.string("' (first at "),
-                exp.column("_first"),
+                exp.column("_first_file"),
+                exp.Literal.string(" row "),
+                exp.cast(exp.column("_first_row"), "VARCHAR"),
                 exp.Literal.string(")"),
             ),
         )

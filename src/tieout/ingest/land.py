@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 
-LANDING_VERSION = "2"
+LANDING_VERSION = "3"
 CHUNK_ROWS = 50_000
 DELIMITERS = (",", ";", "\t", "|")
 _READ_BYTES = 1 << 20
@@ -186,6 +186,8 @@ def _transcode(src: Path, dest: Path, encoding: str) -> None:
         errors="replace"
     )
     with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
+        if fin.read(3) != codecs.BOM_UTF8:  # a BOM is not part of any encoding's text
+            fin.seek(0)
         for chunk in iter(lambda: fin.read(_READ_BYTES), b""):
             fout.write(decoder.decode(chunk).replace("\x00", "\ufffd"))
         fout.write(decoder.decode(b"", final=True))

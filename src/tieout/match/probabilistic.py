@@ -143,7 +143,7 @@ def _train(
         _settings(model, "dedupe_only"),
         log_level=logging.WARNING,
     )
-    u_linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    u_linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1, num_chunks=1)
     settings: dict[str, Any] = u_linker.misc.save_model_to_json()
     settings["link_type"] = "link_only"
     records = wh.count(distinct)
@@ -171,3 +171,24 @@ def _train(
                 )
     result: dict[str, Any] = linker.misc.save_model_to_json()
     return result
+
+
+PERSON = EntityModel(
+    entity="person",
+    # People as typed into two systems (the FEBRL layout, benchmarks/febrl4.py): names with
+    # typos, date of birth and id as digit strings (compared as text, since one typo can make
+    # a date invalid and a date comparison would then see nothing), postcode exact, street
+    # and suburb by Jaro-Winkler.
+    comparisons=(
+        cl.NameComparison("given_name"),
+        cl.NameComparison("surname"),
+        cl.DamerauLevenshteinAtThresholds("date_of_birth", [1, 2]),
+        cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+        cl.ExactMatch("postcode"),
+        cl.ExactMatch("street_number"),
+        cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+        cl.JaroWinklerAtThresholds("suburb", [0.9, 0.7]),
+    ),
+    blocking=("given_name", "surname", "date_of_birth", "postcode", "soc_sec_id"),
+    training_blocks=("date_of_birth", "postcode"),
+)

@@ -50,7 +50,12 @@ class StateStore:
             yield session
 
     def start_run(self, run_id: str, as_of: dt.date) -> None:
+        """Record a run; runs still marked running died without finishing (the caller holds
+        the project's run lock, so none of them is alive)."""
         with self.session() as s:
+            for dead in s.scalars(select(Run).where(Run.status == "running")):
+                dead.status, dead.error = "interrupted", "the process ended before finishing"
+                _audit(s, "run.interrupted", "run", dead.id, {})
             s.add(Run(id=run_id, as_of=as_of, started_at=now(), status="running"))
             _audit(s, "run.start", "run", run_id, {"as_of": as_of.isoformat()})
 
