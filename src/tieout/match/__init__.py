@@ -1,8 +1,8 @@
 """Match: build the shared keys the source systems never had.
 
-Entry point `run(wh, project, store) -> MatchSummary`: customer golden records (xref) and
-job links (job). Reads the canonical tables ingest wrote; decisions and golden keys live
-in the state store, so they survive every rebuild.
+Entry point `run(wh, project, store) -> MatchSummary`: golden records for customers,
+people and products (xref) and job links (job). Reads the canonical tables ingest wrote;
+decisions and golden keys live in the state store, so they survive every rebuild.
 """
 
 from __future__ import annotations
@@ -12,18 +12,23 @@ from dataclasses import dataclass
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.match.customers import CustomerResult, Thresholds, link_customers
+from tieout.match.golden import Entity, EntityResult, build_golden
 from tieout.match.jobs import JobResult, link_jobs
-from tieout.match.sqlfiles import load_macros
+from tieout.match.sqlfiles import load_macros, run_sql
 from tieout.state import StateStore
 
 __all__ = ["MODELS_DIR", "MatchSummary", "run"]
 
 MODELS_DIR = "models"
+PEOPLE = Entity("person", "PER", "_match_person", "_match_person_links")
+PRODUCTS = Entity("product", "PRD", "_match_product", "_match_product_links")
 
 
 @dataclass(frozen=True)
 class MatchSummary:
     customers: CustomerResult
+    people: EntityResult
+    products: EntityResult
     jobs: JobResult
 
 
@@ -40,4 +45,9 @@ def run(
         thresholds=Thresholds(upper=cfg.upper, lower=cfg.lower),
         retrain=retrain,
     )
-    return MatchSummary(customers=customers, jobs=link_jobs(wh))
+    master = cfg.customer_master.system
+    run_sql(wh, "people.sql", match_master=master)
+    people = build_golden(wh, store, PEOPLE)
+    run_sql(wh, "products.sql", match_master=master)
+    products = build_golden(wh, store, PRODUCTS)
+    return MatchSummary(customers, people, products, link_jobs(wh))

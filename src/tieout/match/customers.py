@@ -8,26 +8,19 @@ its key across runs and rebuilds, and a new record joins an existing key when it
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from tieout.engine import Warehouse
+from tieout.match.golden import Entity, EntityResult, build_golden
 from tieout.match.probabilistic import CUSTOMER, score_pairs
 from tieout.match.sqlfiles import run_sql
 from tieout.state import StateStore
-from tieout.state.matching import (
-    Membership,
-    ReviewItem,
-    decisions,
-    golden_members,
-    save_members,
-    sync_reviews,
-)
+from tieout.state.matching import ReviewItem, decisions, sync_reviews
 
-ENTITY = "customer"
+CUSTOMER_ENTITY = Entity("customer", "CUS", "_match_customer", "_match_customer_links")
 
 
 @dataclass(frozen=True)
@@ -38,11 +31,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class CustomerResult:
-    records: int
-    golden_records: int
-    linked_by: dict[str, int]
+    golden: EntityResult
     in_review: int
-    moved: int
     retrained: bool
 
 
@@ -76,25 +66,13 @@ def link_customers(
         )
     _load_decisions(wh, store)
     run_sql(wh, "customer_links.sql", match_upper=thresholds.upper, match_lower=thresholds.lower)
-    in_review = sync_reviews(store, ENTITY, _review_items(wh))
-    members = _assign_keys(wh, golden_members(store, ENTITY))
-    moved = save_members(store, ENTITY, members)
-    _write_xref(wh, members)
-    linked_by: dict[str, int] = {}
-    for m in members:
-        linked_by[m.method] = linked_by.get(m.method, 0) + 1
-    return CustomerResult(
-        records=len(members),
-        golden_records=len({m.golden_key for m in members}),
-        linked_by=linked_by,
-        in_review=in_review,
-        moved=moved,
-        retrained=retrained,
-    )
+    in_review = sync_reviews(store, CUSTOMER_ENTITY.name, _review_items(wh))
+    golden = build_golden(wh, store, CUSTOMER_ENTITY)
+    return CustomerResult(golden, in_review=in_review, retrained=retrained)
 
 
 def _load_decisions(wh: Warehouse, store: StateStore) -> None:
-    rows = decisions(store, ENTITY)
+    rows = decisions(store, CUSTOMER_ENTITY.name)
     table = pa.table(
         {
             "left_id": pa.array([r[0] for r in rows], pa.string()),
@@ -113,61 +91,3 @@ def _review_items(wh: Warehouse) -> list[ReviewItem]:
         "WHERE review_reason IS NOT NULL ORDER BY unique_id"
     )
     return [ReviewItem(u, a, float(p), r) for u, a, p, r in rows]
-
-
-def _assign_keys(wh: Warehouse, known: dict[str, str]) -> list[Membership]:
-    """Group records into golden records and give each group its stable key.
-
-    A group is an anchor with the records linked to it, or records no anchor claimed that
-    share a normalised name. A group takes the key its anchor (else most of its members)
-    already had; a group none of whose members was seen before gets a new key.
-    """
-    rows = wh.query(
-        "SELECT c.unique_id, c.is_anchor, c.name_norm, l.anchor_id, l.method "
-        "FROM _match_customer c LEFT JOIN _match_customer_links l USING (unique_id) "
-        "ORDER BY c.unique_id"
-    )
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for unique_id, is_anchor, name_norm, anchor_id, method in rows:
-        if is_anchor:
-            groups.setdefault(unique_id, []).insert(0, (unique_id, "master"))
-        elif anchor_id:
-            groups.setdefault(anchor_id, []).append((unique_id, method))
-        else:
-            groups.setdefault(f"name|{name_norm or unique_id}", []).append((unique_id, "unmatched"))
-    members: list[Membership] = []
-    taken: set[str] = set()
-    anchors_first = sorted(groups.items(), key=lambda g: (g[0].startswith("name|"), g[0]))
-    for group, records in anchors_first:
-        key = _group_key(group, [r[0] for r in records], known, taken)
-        taken.add(key)
-        members += [Membership(member, key, method) for member, method in records]
-    return members
-
-
-def _group_key(group: str, member_ids: list[str], known: dict[str, str], taken: set[str]) -> str:
-    """The key the group already holds (its anchor's first), else a new one.
-
-    A key another group took this run is not reused: a record split off its old customer
-    (by a rejection, say) must not drag that customer's key along.
-    """
-    held = [known[m] for m in member_ids if m in known and known[m] not in taken]
-    if group in known and known[group] not in taken:
-        return known[group]
-    if held:
-        return max(sorted(set(held)), key=held.count)
-    digest = hashlib.md5(f"{ENTITY}|{member_ids[0]}".encode(), usedforsecurity=False)
-    return "CUS-" + digest.hexdigest()[:10].upper()
-
-
-def _write_xref(wh: Warehouse, members: list[Membership]) -> None:
-    table = pa.table(
-        {
-            "member_id": pa.array([m.member_id for m in members], pa.string()),
-            "golden_key": pa.array([m.golden_key for m in members], pa.string()),
-            "method": pa.array([m.method for m in members], pa.string()),
-        }
-    )
-    wh.register_arrow("_match_members_in", table)
-    run_sql(wh, "customer_xref.sql")
-    wh.unregister("_match_members_in")

@@ -13,10 +13,10 @@ BANDS = (
 
 
 def method_counts(wh: Warehouse) -> list[dict[str, Any]]:
-    """Customer records and job links by method and confidence band."""
+    """Golden-record members and job links by method and confidence band."""
     return wh.query_dicts(
-        f"SELECT 'customer' AS entity, method, {BANDS} AS confidence_band, count(*) AS records "
-        "FROM xref WHERE entity_type = 'customer' GROUP BY ALL "
+        f"SELECT entity_type AS entity, method, {BANDS} AS confidence_band, count(*) AS records "
+        "FROM xref GROUP BY ALL "
         "UNION ALL "
         f"SELECT 'job', method, {BANDS}, count(*) FROM job GROUP BY ALL "
         "ORDER BY entity, records DESC, method"
