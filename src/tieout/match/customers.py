@@ -47,7 +47,10 @@ def link_customers(
 ) -> CustomerResult:
     run_sql(wh, "customer_records.sql", match_master=master[0], match_master_object=master[1])
     wh.create_temp_table("_match_anchor", "SELECT * FROM _match_customer WHERE is_anchor")
-    wh.create_temp_table("_match_other", "SELECT * FROM _match_customer WHERE NOT is_anchor")
+    wh.create_temp_table(  # leads of prospects are not customers: no probabilistic route
+        "_match_other",
+        "SELECT * FROM _match_customer WHERE NOT is_anchor AND source_object <> 'Lead'",
+    )
     retrained = False
     if wh.count("_match_anchor") and wh.count("_match_other"):
         retrained = score_pairs(

@@ -35,6 +35,7 @@ pairs AS (
     UNION SELECT unique_id, anchor_id FROM domains
     UNION SELECT unique_id, anchor_id FROM probs WHERE match_probability >= 0.2
     UNION SELECT left_id, right_id FROM _match_decisions WHERE decision = 'accept'
+    UNION SELECT unique_id, converted_to FROM others WHERE converted_to IS NOT NULL
 )
 SELECT
     p.unique_id,
@@ -47,6 +48,7 @@ SELECT
     coalesce(d.n = 1, false) AS domain_unique,
     coalesce(pr.match_probability, 0) AS probability,
     coalesce(pr.p_rank = 1, false) AS p_top,
+    coalesce(o.converted_to = p.anchor_id, false) AS converted,
     dec.decision
 FROM pairs p
 LEFT JOIN votes v USING (unique_id, anchor_id)
@@ -54,6 +56,7 @@ LEFT JOIN exact e USING (unique_id, anchor_id)
 LEFT JOIN domains d USING (unique_id, anchor_id)
 LEFT JOIN probs pr USING (unique_id, anchor_id)
 LEFT JOIN _match_decisions dec ON dec.left_id = p.unique_id AND dec.right_id = p.anchor_id
+JOIN others o ON o.unique_id = p.unique_id
 WHERE coalesce(dec.decision, '') <> 'reject';
 
 -- One row per record that has any candidate: the chosen anchor (or NULL) and why.
@@ -62,6 +65,7 @@ WITH scored AS (
     SELECT *,
         CASE
             WHEN decision = 'accept' THEN 'decision'
+            WHEN converted THEN 'converted_lead'
             WHEN vote_strong THEN 'job_reference'
             WHEN exact_unique THEN 'exact_name'
             WHEN vote_top AND (domain_unique OR (p_top AND probability >= 0.5)) THEN 'job_reference'
@@ -69,7 +73,7 @@ WITH scored AS (
             WHEN p_top AND probability >= getvariable('match_upper') THEN 'probabilistic'
             WHEN vote_top THEN 'job_reference'
         END AS method,
-        (decision = 'accept' OR vote_strong OR exact_unique) AS strong
+        (decision = 'accept' OR converted OR vote_strong OR exact_unique) AS strong
     FROM _match_candidates
 ),
 claims AS (
@@ -95,7 +99,7 @@ SELECT
     CASE WHEN decided = 1 OR (method IS NOT NULL AND strong_claims <= 1 AND (strong OR claimed = 1))
          THEN method END AS method,
     CASE
-        WHEN decision = 'accept' THEN 1.0
+        WHEN decision = 'accept' OR method = 'converted_lead' THEN 1.0
         WHEN method = 'job_reference' THEN greatest(share, probability)
         WHEN method IN ('exact_name', 'domain') THEN greatest(0.95, probability)
         ELSE probability

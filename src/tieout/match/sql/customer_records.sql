@@ -1,6 +1,16 @@
 -- Every record that names a customer, cleaned for comparison. Anchors are the accounts of
 -- the master system (the CRM): each real customer has at most one there.
 CREATE OR REPLACE TEMP TABLE _match_customer AS
+WITH named AS (
+    SELECT source_system, source_object, native_id, name, website, email, postcode, city,
+           CAST(NULL AS VARCHAR) AS converted_to
+    FROM account WHERE name IS NOT NULL
+    UNION ALL
+    -- a lead names a company too: a converted one says which account it became
+    SELECT source_system, source_object, native_id, company, website, email, postcode, city,
+           converted_account_native_id
+    FROM lead WHERE company IS NOT NULL
+)
 SELECT
     source_system || '|' || source_object || '|' || native_id AS unique_id,
     source_system,
@@ -15,9 +25,10 @@ SELECT
     coalesce(_match_domain(website), _match_domain(email)) AS domain,
     nullif(upper(replace(postcode, ' ', '')), '') AS postcode,
     nullif(lower(trim(city)), '') AS city,
-    source_system = getvariable('match_master') AND source_object = getvariable('match_master_object') AS is_anchor
-FROM account
-WHERE name IS NOT NULL;
+    source_system = getvariable('match_master')
+        AND source_object = getvariable('match_master_object') AS is_anchor,
+    source_system || '|' || getvariable('match_master_object') || '|' || converted_to AS converted_to
+FROM named;
 
 -- Job evidence: a time sheet's project code or an invoice's reference names a work order
 -- or quote, and the CRM knows that work order's account. Each mention is one vote for
