@@ -10,6 +10,7 @@ from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, parse_date, progress_bar, reported_errors
 from tieout.cli.output import Format, console, emit
 from tieout.ingest import quarantine
+from tieout.match import MatchSummary
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 
@@ -69,10 +70,28 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
     title = f"Run {summary.run_id}, as of {summary.as_of}, {summary.seconds:.1f}s"
     numbers = ["read", "accepted", "quarantined"]
     emit(table_rows, ["file", *numbers, "cached"], fmt, title=title, numeric=numbers, wrap=["file"])
+    show_match(summary.match)
     for warning in ingest.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if ingest.rows_quarantined:
         console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
+
+
+def show_match(matched: MatchSummary) -> None:
+    customers, jobs = matched.customers, matched.jobs
+    golden = customers.golden
+    linked = (
+        golden.records - golden.linked_by.get("master", 0) - golden.linked_by.get("unmatched", 0)
+    )
+    console.print(
+        f"Shared keys: {golden.linked_by.get('master', 0):,} CRM customers with {linked:,} "
+        f"records of other systems linked, {golden.linked_by.get('unmatched', 0):,} records "
+        f"linked to none (prospects, unknown names), {customers.in_review} to review "
+        f"(tieout match review); {matched.people.golden_records:,} people; "
+        f"{matched.products.golden_records:,} products. Jobs: "
+        f"{jobs.work_orders_with_quote:,} of {jobs.work_orders:,} work orders tied to a quote, "
+        f"{jobs.invoice_lines_linked:,} of {jobs.invoice_lines:,} invoice lines to a work order."
+    )
 
 
 def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:
