@@ -60,7 +60,7 @@ CUSTOMER = EntityModel(
         _company_name("name_norm"),
         cl.ExactMatch("postcode"),
     ),
-    blocking=("name_first", "name_rest_initial", "domain", "postcode"),
+    blocking=("name_first_next", "name_first_end", "name_rest_initial", "domain", "postcode"),
     training_blocks=("name_first", "postcode"),
 )
 

@@ -19,7 +19,13 @@ SELECT
     name,
     nullif(_match_norm_company(name), '') AS name_norm,
     split_part(nullif(_match_norm_company(name), ''), ' ', 1) AS name_first,
-    -- the name without its first word, plus that word's initial: catches a typo up front
+    -- blocking keys: the first word with the next two letters, or with the last three, or
+    -- the rest with the first initial; one typo leaves at least one of them intact, and
+    -- the blocks stay small in a large CRM
+    left(nullif(_match_norm_company(name), ''), length(split_part(_match_norm_company(name), ' ', 1)) + 3)
+        AS name_first_next,
+    split_part(nullif(_match_norm_company(name), ''), ' ', 1) || '|'
+        || right(_match_norm_company(name), 3) AS name_first_end,
     nullif(regexp_replace(_match_norm_company(name), '^[^ ]+ ?', '') || '|'
            || left(_match_norm_company(name), 1), '|') AS name_rest_initial,
     coalesce(_match_domain(website), _match_domain(email)) AS domain,
