@@ -6,8 +6,7 @@ back; nothing else imports duckdb, so another Ibis/sqlglot backend can stand in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,40 +90,7 @@ class Warehouse:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
-    def arrow(self, sql: SQL) -> pa.Table:
-        result = self._con.execute(render(sql)).to_arrow_table()
-        assert isinstance(result, pa.Table)
-        return result
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            yield
-        except BaseException:
-            self._con.execute("ROLLBACK").fetchall()
-            raise
-        self._con.execute("COMMIT").fetchall()
-
     # catalogue ---------------------------------------------------------------
-    def tables(self) -> list[str]:
-        rows = self.query(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'main' ORDER BY table_name"
-        )
-        return [r[0] for r in rows]
-
-    def has_table(self, name: str) -> bool:
-        return name in self.tables()
-
-    def columns(self, table: str) -> list[str]:
-        rows = self.query(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-            [table],
-        )
-        return [r[0] for r in rows]
-
     def count(self, table: str) -> int:
         return int(self.scalar(exp.select("count(*)").from_(exp.to_table(table))))
 
@@ -224,13 +190,6 @@ class Warehouse:
         )
         self.execute("DROP TABLE _ingest_pq")
         return names
-
-    def write_arrow_parquet(self, data: pa.Table, dest: Path) -> None:
-        self.register_arrow("_ingest_arrow", data)
-        try:
-            self.copy_to_parquet("SELECT * FROM _ingest_arrow", dest)
-        finally:
-            self.unregister("_ingest_arrow")
 
 
 # No field reads as NULL: a missing field is NULL (padding), an empty one ''.

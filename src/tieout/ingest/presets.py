@@ -9,8 +9,7 @@ parsed with sqlglot and checked against the fields and the model when the projec
 from __future__ import annotations
 
 import difflib
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -137,7 +136,6 @@ class ResolvedSource:
     delimiter: str | None
     encoding: str | None
     sheet: str | None
-    fingerprint: str = field(default="")
 
     @property
     def primary(self) -> ResolvedTable:
@@ -195,7 +193,6 @@ def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
         delimiter=src.delimiter,
         encoding=src.encoding,
         sheet=src.sheet,
-        fingerprint=_fingerprint(src, preset),
     )
 
 
@@ -291,8 +288,3 @@ def parse_expression(
 def _nearest(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _fingerprint(src: SourceConfig, preset: Preset) -> str:
-    blob = src.model_dump_json() + preset.model_dump_json()
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]

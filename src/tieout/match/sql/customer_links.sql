@@ -1,7 +1,8 @@
 -- Decide, for every non-anchor customer record, which anchor (CRM account) it belongs to.
 -- Inputs: _match_customer, _match_mentions (job evidence), _match_scores (Splink),
 -- _match_decisions (people's accept/reject, which always win).
--- Routes: job references, exact normalised name, shared domain, Splink probability.
+-- Routes: a converted lead's account, a shared tax or registration number, job references,
+-- exact normalised name, shared domain, Splink probability.
 -- A route is strong when it alone is near-certain; two strong routes that disagree, or
 -- only weak evidence, send the record to review instead of guessing.
 
@@ -19,6 +20,11 @@ exact AS (
            count(*) OVER (PARTITION BY o.unique_id) AS n
     FROM others o JOIN anchors a ON o.name_norm = a.name_norm
 ),
+taxes AS (
+    SELECT o.unique_id, a.unique_id AS anchor_id,
+           count(*) OVER (PARTITION BY o.unique_id) AS n
+    FROM others o JOIN anchors a ON o.tax_number = a.tax_number
+),
 domains AS (
     SELECT o.unique_id, a.unique_id AS anchor_id,
            count(*) OVER (PARTITION BY o.unique_id) AS n
@@ -33,6 +39,7 @@ pairs AS (
     SELECT unique_id, anchor_id FROM votes
     UNION SELECT unique_id, anchor_id FROM exact
     UNION SELECT unique_id, anchor_id FROM domains
+    UNION SELECT unique_id, anchor_id FROM taxes
     UNION SELECT unique_id, anchor_id FROM probs WHERE match_probability >= 0.2
     UNION SELECT left_id, right_id FROM _match_decisions WHERE decision = 'accept'
     UNION SELECT unique_id, converted_to FROM others WHERE converted_to IS NOT NULL
@@ -46,6 +53,7 @@ SELECT
     coalesce(v.vote_rank = 1 AND v.share >= 0.8 AND v.votes >= 2, false) AS vote_strong,
     coalesce(e.n = 1, false) AS exact_unique,
     coalesce(d.n = 1, false) AS domain_unique,
+    coalesce(t.n = 1, false) AS tax_unique,
     coalesce(pr.match_probability, 0) AS probability,
     coalesce(pr.p_rank = 1, false) AS p_top,
     coalesce(o.converted_to = p.anchor_id, false) AS converted,
@@ -54,6 +62,7 @@ FROM pairs p
 LEFT JOIN votes v USING (unique_id, anchor_id)
 LEFT JOIN exact e USING (unique_id, anchor_id)
 LEFT JOIN domains d USING (unique_id, anchor_id)
+LEFT JOIN taxes t USING (unique_id, anchor_id)
 LEFT JOIN probs pr USING (unique_id, anchor_id)
 LEFT JOIN _match_decisions dec ON dec.left_id = p.unique_id AND dec.right_id = p.anchor_id
 JOIN others o ON o.unique_id = p.unique_id
@@ -66,6 +75,7 @@ WITH scored AS (
         CASE
             WHEN decision = 'accept' THEN 'decision'
             WHEN converted THEN 'converted_lead'
+            WHEN tax_unique THEN 'tax_number'
             WHEN vote_strong THEN 'job_reference'
             WHEN exact_unique THEN 'exact_name'
             WHEN vote_top AND (domain_unique OR (p_top AND probability >= 0.5)) THEN 'job_reference'
@@ -73,7 +83,7 @@ WITH scored AS (
             WHEN p_top AND probability >= getvariable('match_upper') THEN 'probabilistic'
             WHEN vote_top THEN 'job_reference'
         END AS method,
-        (decision = 'accept' OR converted OR vote_strong OR exact_unique) AS strong
+        (decision = 'accept' OR converted OR tax_unique OR vote_strong OR exact_unique) AS strong
     FROM _match_candidates
 ),
 claims AS (
@@ -101,7 +111,7 @@ SELECT
     CASE
         WHEN decision = 'accept' OR method = 'converted_lead' THEN 1.0
         WHEN method = 'job_reference' THEN greatest(share, probability)
-        WHEN method IN ('exact_name', 'domain') THEN greatest(0.95, probability)
+        WHEN method IN ('exact_name', 'domain', 'tax_number') THEN greatest(0.95, probability)
         ELSE probability
     END AS confidence,
     anchor_id AS best_anchor,

@@ -3,12 +3,12 @@
 CREATE OR REPLACE TEMP TABLE _match_customer AS
 WITH named AS (
     SELECT source_system, source_object, native_id, name, website, email, postcode, city,
-           CAST(NULL AS VARCHAR) AS converted_to
+           tax_number, CAST(NULL AS VARCHAR) AS converted_to
     FROM account WHERE name IS NOT NULL
     UNION ALL
     -- a lead names a company too: a converted one says which account it became
     SELECT source_system, source_object, native_id, company, website, email, postcode, city,
-           converted_account_native_id
+           NULL, converted_account_native_id
     FROM lead WHERE company IS NOT NULL
 )
 SELECT
@@ -31,6 +31,7 @@ SELECT
     coalesce(_match_domain(website), _match_domain(email)) AS domain,
     nullif(upper(replace(postcode, ' ', '')), '') AS postcode,
     nullif(lower(trim(city)), '') AS city,
+    nullif(upper(regexp_replace(tax_number, '[^A-Za-z0-9]', '', 'g')), '') AS tax_number,
     source_system = getvariable('match_master')
         AND source_object = getvariable('match_master_object') AS is_anchor,
     source_system || '|' || getvariable('match_master_object') || '|' || converted_to AS converted_to
