@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from tieout.cli.common import reported_errors
-from tieout.cli.output import console
+from tieout.cli.output import Format, console, emit
 from tieout.config import PROJECT_FILE
 from tieout.config.scaffold import write_project
 from tieout.errors import TieoutError, UsageError
@@ -38,8 +38,8 @@ def init(
             unplaced = [r for r in found if not r.preset]
         target = write_project(directory, name=directory.resolve().name, sources=sources)
     console.print(f"wrote [bold]{target}[/] with {len(sources)} source(s)")
-    for src in sources:
-        console.print(f"  {src['name']:<28} {src['preset']:<30} {src['path']}")
+    if sources:
+        emit(sources, ["name", "preset", "path"], Format.table, wrap=["name", "preset", "path"])
     for r in unplaced:
         console.print(f"[yellow]not placed:[/] {r.path}")
         if r.nearest:
