@@ -136,15 +136,17 @@ class Warehouse:
         )
 
     def csv_to_parquet_strict(
-        self, src: Path, dest: Path, *, delimiter: str, columns: int
-    ) -> tuple[int, int]:
-        """Parse a UTF-8 CSV strictly, numbering rows as a spreadsheet does.
+        self, src: Path, dest: Path, rejects: Path, *, delimiter: str, columns: int
+    ) -> tuple[int, int] | None:
+        """Parse a UTF-8 CSV, numbering rows as a spreadsheet does (header = row 1).
 
-        Returns (rows written, rows not cleanly split), -1 when DuckDB could not parse the
-        file at all. One spare column and padding catch every record whose field count
-        differs from the header's (DuckDB alone forgives a trailing extra delimiter); an
-        empty field reads as '' and a missing one as NULL. When any record is off, nothing
-        is written and the caller re-parses with the forgiving reader, which keeps them all.
+        Writes the records that split into the header's columns to `dest`, the rest to
+        `rejects` (_row, reason, raw), and returns (rows written, rows rejected). One spare
+        column and padding expose every record with one field too many or too few (DuckDB
+        alone forgives a trailing extra delimiter); an empty field reads as '' and a missing
+        one as NULL. Returns None when DuckDB dropped a record it could not split at all
+        (numbering would then be off) or could not read the file: the caller re-parses
+        with the forgiving reader.
         """
         names = [f"c{i}" for i in range(columns)]
         for parallel in ("true", "false"):
@@ -155,14 +157,28 @@ class Warehouse:
             except duckdb.Error:
                 continue
         else:
-            return 0, -1
+            return None
+        if self.scalar("SELECT count(*) FROM _ingest_rejects"):
+            self.drop_table("_ingest_csv")
+            return None
         off = f"_extra IS NOT NULL OR {names[-1]} IS NULL" if names else "_extra IS NOT NULL"
-        rejected = int(self.scalar("SELECT count(DISTINCT line) FROM _ingest_rejects") or 0)
-        rejected += int(self.scalar(f"SELECT count(*) FROM _ingest_csv WHERE {off}"))
-        written = self.count("_ingest_csv")
-        if not rejected:
-            numbered = f"SELECT CAST(rowid + 2 AS INTEGER) AS _row, {', '.join(names)}"
-            self.copy_to_parquet(f"{numbered} FROM _ingest_csv ORDER BY rowid", dest)
+        numbered = "CAST(rowid + 2 AS INTEGER) AS _row"
+        self.copy_to_parquet(
+            f"SELECT {numbered}, {', '.join(names)} FROM _ingest_csv "
+            f"WHERE NOT ({off}) ORDER BY rowid",
+            dest,
+        )
+        rejected = int(self.scalar(f"SELECT count(*) FROM _ingest_csv WHERE {off}"))
+        if rejected:
+            found = " + ".join(f"CAST({n} IS NOT NULL AS INTEGER)" for n in [*names, "_extra"])
+            fields = [_csv_text(n, delimiter) for n in [*names, "_extra"]]
+            raw = f"concat_ws('{_sql_text(delimiter)}', {', '.join(fields)})"
+            self.copy_to_parquet(
+                f"SELECT {numbered}, 'expected {columns} fields, found ' || ({found}) AS reason, "
+                f"{raw} AS raw FROM _ingest_csv WHERE {off} ORDER BY rowid",
+                rejects,
+            )
+        written = self.count("_ingest_csv") - rejected
         self.drop_table("_ingest_csv")
         return written, rejected
 
@@ -194,6 +210,20 @@ class Warehouse:
 
 # No field reads as NULL: a missing field is NULL (padding), an empty one ''.
 _NO_NULL = "\u241ftieout-no-null\u241f"
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _csv_text(column: str, delimiter: str) -> str:
+    """SQL giving a field back as a CSV writer would write it (NULL: not there at all)."""
+    d = _sql_text(delimiter)
+    return (
+        f"CASE WHEN contains({column}, '{d}') OR contains({column}, '\"') "
+        f"OR contains({column}, chr(10)) OR contains({column}, chr(13)) "
+        f"THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END"
+    )
 
 
 def _quote_path(path: Path) -> str:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 
-LANDING_VERSION = "3"
+LANDING_VERSION = "4"
 CHUNK_ROWS = 50_000
 DELIMITERS = (",", ";", "\t", "|")
 _READ_BYTES = 1 << 20
@@ -139,15 +139,14 @@ def _land_csv(
     if not any(h.strip() for h in headers):
         raise SourceFileError(f"{display}: the first row is empty; expected a header row")
     data = out / "data.parquet"
-    written, rejected = wh.csv_to_parquet_strict(
-        source, data, delimiter=delim, columns=len(headers)
+    rejects_file = out / "rejects.parquet"
+    parsed = wh.csv_to_parquet_strict(
+        source, data, rejects_file, delimiter=delim, columns=len(headers)
     )
-    rejects: str | None = None
-    if rejected:
-        written, rejected = _parse_forgiving(
-            source, delim, len(headers), data, out / "rejects.parquet"
-        )
-        rejects = str(out / "rejects.parquet") if rejected else None
+    if parsed is None:
+        parsed = _parse_forgiving(source, delim, len(headers), data, rejects_file)
+    written, rejected = parsed
+    rejects = str(rejects_file) if rejected else None
     if needs_transcode:
         source.unlink()
     return LandedFile(
