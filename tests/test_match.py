@@ -58,6 +58,21 @@ def test_accuracy_floors_at_default_scale(tmp_path: Path, cli: CliRunner, seed: 
     f1 = _accuracy(cli, root)
     assert set(f1) == {"customer", "job: work order -> quote", "job: invoice line -> quote"}
     assert all(score >= 0.98 for score in f1.values()), f1
+    code, out = invoke(
+        cli,
+        "exceptions",
+        "score",
+        "-p",
+        str(root),
+        "--truth",
+        str(root / "truth.json"),
+        "-f",
+        "json",
+    )
+    rules = {r["rule"]: r for r in json.loads(out)}
+    assert {"unbilled_work", "invoice_without_work", "duplicate_invoice"} <= set(rules)
+    for rule, row in rules.items():
+        assert row["precision"] >= 0.95 and row["recall"] >= 0.98, (rule, row)
 
 
 def test_golden_keys_are_stable_and_new_records_join_them(demo: Path, cli: CliRunner) -> None:

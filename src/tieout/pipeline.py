@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieout import __version__, ingest, match
+from tieout import __version__, ingest, match, reconcile
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore
 from tieout.errors import RunLockedError
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
+from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
 
 Progress = Callable[[str, int, int], None]
@@ -28,6 +29,7 @@ class RunSummary:
     as_of: dt.date
     ingest: IngestSummary
     match: MatchSummary
+    reconcile: ReconcileSummary
     seconds: float
     stage_seconds: dict[str, float]
     pruned: tuple[str, ...]
@@ -75,6 +77,11 @@ def run(
             t0 = time.perf_counter()
             matched = match.run(wh, project, store, retrain=retrain)
             stages["match"] = round(time.perf_counter() - t0, 3)
+            if progress:
+                progress("reconciling: running the exception rules", 0, 1)
+            t0 = time.perf_counter()
+            reconciled = reconcile.run(wh, project, store, as_of)
+            stages["reconcile"] = round(time.perf_counter() - t0, 3)
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()
@@ -94,7 +101,9 @@ def run(
             stage_seconds=stages,
         )
         store.close()
-        return RunSummary(run_id, as_of, summary, matched, seconds, stages, tuple(pruned))
+        return RunSummary(
+            run_id, as_of, summary, matched, reconciled, seconds, stages, tuple(pruned)
+        )
 
 
 @contextmanager

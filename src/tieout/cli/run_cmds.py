@@ -71,6 +71,12 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
     numbers = ["read", "accepted", "quarantined"]
     emit(table_rows, ["file", *numbers, "cached"], fmt, title=title, numeric=numbers, wrap=["file"])
     show_match(summary.match)
+    found = ", ".join(f"{rule} {n}" for rule, n in summary.reconcile.by_rule.items())
+    cases = summary.reconcile.cases
+    console.print(
+        f"Exceptions: {found}; {cases.opened} new, {cases.reopened} reopened, "
+        f"{cases.auto_resolved} cleared, {cases.still_open} open (tieout exceptions)."
+    )
     for warning in ingest.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if ingest.rows_quarantined:

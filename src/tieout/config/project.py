@@ -97,6 +97,10 @@ class Project(BaseModel):
     state: StateConfig = Field(default_factory=StateConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    rules: dict[str, dict[str, float | int | str]] = Field(
+        default_factory=dict,
+        description="rule id -> parameter overrides, e.g. unbilled_work: {days: 21}",
+    )
 
     @field_validator("sources")
     @classmethod

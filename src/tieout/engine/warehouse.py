@@ -111,7 +111,7 @@ class Warehouse:
 
         return DuckDBAPI(connection=self._con)
 
-    def run_script(self, script: str, variables: dict[str, str | float] | None = None) -> None:
+    def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
         """Run a .sql file of several statements; `variables` are read with getvariable()."""
         for name, value in (variables or {}).items():
             self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()

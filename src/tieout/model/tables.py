@@ -603,7 +603,27 @@ TABLES: Final[tuple[Table, ...]] = (
         ),
         derived=True,
     ),
+    # exceptions (found by the reconcile stage; their workflow lives in the state store)
+    Table(
+        "exception",
+        "governance",
+        (
+            C("id", required=True, doc="stable: rule and the source records involved"),
+            C("rule", required=True),
+            C("severity", required=True),
+            C("owner"),
+            C("account_key"),
+            money("amount"),
+            C("currency", CURRENCY),
+            money("amount_at_risk", doc="in the reporting currency"),
+            C("detail"),
+            C("source_refs", doc="JSON list of {system, object, native_id}"),
+            C("as_of", DATE),
+        ),
+        derived=True,
+    ),
 )
+
 
 TABLE_MAP: Final[dict[str, Table]] = {t.name: t for t in TABLES}
 SOURCE_TABLES: Final = tuple(t for t in TABLES if not t.derived)

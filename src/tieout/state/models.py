@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -87,3 +88,27 @@ class MatchReview(Base):
     status: Mapped[str] = mapped_column(String(16))  # open, accepted, rejected, gone
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ExceptionCase(Base):
+    """An exception's workflow: open -> acknowledged -> resolved, or waived with a reason.
+
+    A run re-raises what its rules still find and auto-resolves what they no longer find;
+    a resolved exception that comes back is reopened. People's statuses survive rebuilds.
+    """
+
+    __tablename__ = "exception_case"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    account_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    amount_at_risk: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_refs: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[dt.date] = mapped_column(Date)
+    last_seen: Mapped[dt.date] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)

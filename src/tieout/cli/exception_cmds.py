@@ -1,0 +1,162 @@
+"""`tieout exceptions`: where sold, delivered and billed disagree; ack, resolve, waive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.output import Format, console, emit
+from tieout.cli.run_cmds import FormatOption
+from tieout.errors import UsageError
+from tieout.reconcile.score import score_rules
+from tieout.state.exceptions import OPEN_STATUSES, act, cases
+
+app = typer.Typer(
+    help="Exceptions the rules raised, with owner and money at risk.",
+    invoke_without_command=True,
+)
+
+COLUMNS = [
+    "id",
+    "rule",
+    "severity",
+    "status",
+    "owner",
+    "account_key",
+    "amount_at_risk",
+    "first_seen",
+    "last_seen",
+    "detail",
+    "source_refs",
+    "reason",
+]
+
+
+@app.callback()
+def listing(
+    ctx: typer.Context,
+    project: ProjectOption = None,
+    rule: Annotated[str | None, typer.Option(help="only this rule")] = None,
+    status: Annotated[
+        str,
+        typer.Option(
+            help="open, acknowledged, resolved, waived, active (open or acknowledged) or all"
+        ),
+    ] = "active",
+    owner: Annotated[str | None, typer.Option(help="only this owner")] = None,
+    check: Annotated[bool, typer.Option(help="exit 1 when any listed exception is open")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List exceptions, largest money at risk first."""
+    if ctx.invoked_subcommand:
+        return
+    with reported_errors():
+        loaded = find_project(project)
+        store = pipeline.state_store(loaded)
+        rows = [
+            {
+                **{c: getattr(case, c) for c in COLUMNS if c != "source_refs"},
+                "source_refs": json.loads(case.source_refs) if case.source_refs else [],
+            }
+            for case in cases(
+                store,
+                rule=rule,
+                status=None if status in ("all", "active") else status,
+                owner=owner,
+            )
+            if status != "active" or case.status in OPEN_STATUSES
+        ]
+        store.close()
+    if fmt is Format.table:
+        money = sum(r["amount_at_risk"] or 0 for r in rows if r["status"] in OPEN_STATUSES)
+        emit(
+            rows,
+            ["id", "rule", "status", "owner", "amount_at_risk", "detail"],
+            fmt,
+            title=f"Exceptions: {len(rows)} ({money:,.2f} at risk in open ones)",
+            numeric=["amount_at_risk"],
+            wrap=["detail", "owner"],
+        )
+    elif fmt is Format.csv:
+        emit([{**r, "source_refs": json.dumps(r["source_refs"])} for r in rows], COLUMNS, fmt)
+    else:
+        emit(rows, COLUMNS, fmt)
+    if check and any(r["status"] in OPEN_STATUSES for r in rows):
+        raise typer.Exit(1)
+
+
+def _act(case_id: str, action: str, reason: str | None, project: Path | None) -> None:
+    with reported_errors():
+        loaded = find_project(project)
+        store = pipeline.state_store(loaded)
+        case = act(store, case_id, action, reason)
+        store.close()
+    console.print(f"{case.id}: {case.status}" + (f" ({reason})" if reason else ""))
+
+
+@app.command("ack")
+def ack(
+    case_id: str,
+    project: ProjectOption = None,
+    reason: Annotated[str | None, typer.Option(help="note")] = None,
+) -> None:
+    """Acknowledge: someone owns it and is on it."""
+    _act(case_id, "ack", reason, project)
+
+
+@app.command("resolve")
+def resolve(
+    case_id: str,
+    project: ProjectOption = None,
+    reason: Annotated[str | None, typer.Option(help="what was done")] = None,
+) -> None:
+    """Resolve: fixed at the source (it reopens if a later run finds it again)."""
+    _act(case_id, "resolve", reason, project)
+
+
+@app.command("waive")
+def waive(
+    case_id: str,
+    project: ProjectOption = None,
+    reason: Annotated[str | None, typer.Option(help="why it is acceptable")] = None,
+) -> None:
+    """Waive with a reason: a known, accepted difference; later runs leave it waived."""
+    _act(case_id, "waive", reason, project)
+
+
+@app.command("score")
+def score(
+    truth: Annotated[Path, typer.Option(help="ground truth (the demo's truth.json)")],
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Precision and recall of every rule against a ground-truth file."""
+    with reported_errors():
+        if not truth.exists():
+            raise UsageError(f"--truth {truth}: no such file")
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            results = score_rules(wh, json.loads(truth.read_text(encoding="utf-8")))
+    rows = [
+        {
+            "rule": a.entity,
+            "precision": round(a.precision, 4),
+            "recall": round(a.recall, 4),
+            "f1": round(a.f1, 4),
+            "planted": a.true_pairs,
+            "found": a.predicted_pairs,
+        }
+        for a in results
+    ]
+    emit(
+        rows,
+        ["rule", "precision", "recall", "f1", "planted", "found"],
+        fmt,
+        title=f"Rules against {truth}",
+        numeric=["precision", "recall", "f1", "planted", "found"],
+    )

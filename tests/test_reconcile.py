@@ -1,0 +1,177 @@
+"""Exception rules on hand-made exports, checked by hand; the exception lifecycle; rule errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout.errors import ConfigError
+from tieout.reconcile.rules import Rule, check_rule
+
+ACCOUNTS = (
+    "Id,Name,Website\n"
+    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk\n"
+    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de\n"
+)
+WORK_ORDERS = (
+    "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
+    "Completed_Date__c\n"
+    # billed by INV-1 (its reference names it)
+    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,2026-01-05T09:00:00Z,"
+    "1000.00,GBP,2026-02-01T17:00:00Z\n"
+    # completed months ago, never invoiced: unbilled work (EUR)
+    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,2026-03-01T09:00:00Z,"
+    "2000.00,EUR,2026-04-01T17:00:00Z\n"
+    # completed 5 days before the as-of date: inside the 14-day grace
+    "0WODn000001WWWcIAK,00000103,001Dn000004AAAaIAK,Completed,Training,2026-10-20T09:00:00Z,"
+    "300.00,GBP,2026-10-26T17:00:00Z\n"
+)
+XERO_HEADER = (
+    "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,Description,"
+    "Quantity,UnitAmount,LineAmount,Currency,Type,Status\n"
+)
+XERO_ROWS = [
+    "Northwind Traders Ltd,ap@northwind.co.uk,INV-1,WO-00000101,10/02/2026,10/03/2026,1000.00,"
+    "Website build,1,1000.00,1000.00,GBP,Sales invoice,Paid",
+    # the same bill twice, four days apart: a duplicate (and neither bills any work)
+    "Contoso GmbH,ap@contoso.de,INV-2,,01/06/2026,01/07/2026,500.00,Consulting,1,500.00,"
+    "500.00,EUR,Sales invoice,Paid",
+    "Contoso GmbH,ap@contoso.de,INV-3,,05/06/2026,05/07/2026,500.00,Consulting,1,500.00,"
+    "500.00,EUR,Sales invoice,Paid",
+]
+FX = "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-09-30,EUR,GBP,0.85\n"
+YML = """
+name: rec
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: xero, path: invoices.csv, preset: xero.invoices}
+  - {name: fx, path: fx.csv, preset: canonical.fx_rate}
+"""
+
+
+def _project(root: Path, rows: list[str]) -> Path:
+    return write_project(
+        root,
+        YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "WorkOrder.csv": WORK_ORDERS,
+            "invoices.csv": XERO_HEADER + "\n".join(rows) + "\n",
+            "fx.csv": FX,
+        },
+    )
+
+
+def _exceptions(cli: CliRunner, root: Path, *args: str) -> list[dict[str, object]]:
+    code, out = invoke(cli, "exceptions", "-p", str(root), "-f", "json", *args)
+    assert code == 0, out
+    return list(json.loads(out))
+
+
+def test_rules_find_what_a_person_would(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    found = {
+        (e["rule"], tuple(r["native_id"] for r in e["source_refs"])): e
+        for e in _exceptions(cli, root)
+    }
+    assert set(found) == {
+        ("unbilled_work", ("0WODn000001WWWb",)),
+        ("duplicate_invoice", ("INV-2", "INV-3")),
+        ("invoice_without_work", ("INV-2",)),
+        ("invoice_without_work", ("INV-3",)),
+    }
+    unbilled = found[("unbilled_work", ("0WODn000001WWWb",))]
+    assert Decimal(str(unbilled["amount_at_risk"])) == Decimal("1700.00")  # 2000 EUR x 0.85
+    assert unbilled["owner"] == "finance"
+    assert Decimal(str(found[("duplicate_invoice", ("INV-2", "INV-3"))]["amount_at_risk"])) == (
+        Decimal("425.00")
+    )
+    code, _ = invoke(cli, "exceptions", "-p", str(root), "--check")
+    assert code == 1
+
+
+def test_lifecycle_survives_rebuilds(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    ids = {e["rule"] + str(e["source_refs"]): e["id"] for e in _exceptions(cli, root)}
+    dup = next(e for e in _exceptions(cli, root, "--rule", "duplicate_invoice"))
+    unbilled = next(e for e in _exceptions(cli, root, "--rule", "unbilled_work"))
+    assert invoke(cli, "exceptions", "ack", str(unbilled["id"]), "-p", str(root))[0] == 0
+    code, out = invoke(cli, "exceptions", "waive", str(dup["id"]), "-p", str(root))
+    assert code == 2 and "--reason" in out
+    assert (
+        invoke(
+            cli,
+            "exceptions",
+            "waive",
+            str(dup["id"]),
+            "-p",
+            str(root),
+            "--reason",
+            "agreed with customer",
+        )[0]
+        == 0
+    )
+
+    shutil.rmtree(root / ".tieout" / "warehouse")  # a full rebuild keeps ids and statuses
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    all_now = _exceptions(cli, root, "--status", "all")
+    assert {e["rule"] + str(e["source_refs"]): e["id"] for e in all_now} == ids
+    status = {e["id"]: e["status"] for e in all_now}
+    assert status[unbilled["id"]] == "acknowledged"
+    assert status[dup["id"]] == "waived"
+
+    _project(root, XERO_ROWS[:2])  # the duplicate is credited away: INV-3 is gone
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    status = {e["id"]: e["status"] for e in _exceptions(cli, root, "--status", "all")}
+    gone = ids[
+        "invoice_without_work"
+        + str([{"system": "xero", "object": "invoice", "native_id": "INV-3"}])
+    ]
+    assert status[gone] == "resolved"
+
+    _project(root, XERO_ROWS)  # it comes back
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    status = {e["id"]: e["status"] for e in _exceptions(cli, root, "--status", "all")}
+    assert status[gone] == "open"
+
+
+def test_rule_parameters_and_errors(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    yml = (root / "tieout.yml").read_text(encoding="utf-8")
+    (root / "tieout.yml").write_text(yml + "rules:\n  unbilled_work: {dayz: 3}\n", "utf-8")
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 2
+    assert "rules.unbilled_work.dayz" in out and "no parameter" in out
+    (root / "tieout.yml").write_text(yml + "rules:\n  unbilled_work: {days: 3}\n", "utf-8")
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    refs = {
+        e["source_refs"][0]["native_id"] for e in _exceptions(cli, root, "--rule", "unbilled_work")
+    }
+    assert refs == {"0WODn000001WWWb", "0WODn000001WWWc"}  # 5 days old now counts
+
+
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        ("SELECT 1 AS account_key FROM nosuch", "unknown table 'nosuch'"),
+        ("SELECT w.nope AS account_key FROM work_order w", "has no column 'nope'"),
+        ("SELECT 1 AS account_key FROM work_order WHERE x > :limit", "unknown parameter"),
+        ("SELECT FROM WHERE", "not valid SQL"),
+        ("SELECT 1 AS account_key FROM work_order", "must select amount"),
+    ],
+)
+def test_rule_sql_is_checked(sql: str, problem: str) -> None:
+    rule = Rule(id="custom", title="t", description="d", owner="finance", severity="low", sql=sql)
+    with pytest.raises(ConfigError, match=problem):
+        check_rule(rule, "rules/custom.yml")
