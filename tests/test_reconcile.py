@@ -175,3 +175,65 @@ def test_rule_sql_is_checked(sql: str, problem: str) -> None:
     rule = Rule(id="custom", title="t", description="d", owner="finance", severity="low", sql=sql)
     with pytest.raises(ConfigError, match=problem):
         check_rule(rule, "rules/custom.yml")
+
+
+DELIVERY_YML = """
+name: delivery
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: changes, path: changes.csv, preset: canonical.work_order_change, system: salesforce}
+  - {name: harvest, path: time.csv, preset: harvest.time}
+"""
+DELIVERY_WOS = (
+    "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,Duration,DurationType,TotalPrice,"
+    "CurrencyIsoCode\n"
+    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,In Progress,Website,"
+    "2026-09-01T09:00:00Z,100,Hours,10000.00,GBP\n"
+    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,In Progress,Audit,"
+    "2026-09-01T09:00:00Z,20,Hours,3000.00,GBP\n"
+)
+CHANGES = (
+    "native_id,work_order_native_id,changed_at,description,hours_delta,value_delta,priced,"
+    "currency\n"
+    "CHG-1,0WODn000001WWWa,2026-09-10,Extra page,10,0,false,GBP\n"  # fires: 10h x 100/h
+    "CHG-2,0WODn000001WWWa,2026-09-11,Extra form,5,500,true,GBP\n"  # priced: near miss
+    "CHG-3,0WODn000001WWWb,2026-09-12,Less testing,-2,0,false,GBP\n"  # removes hours
+)
+TIME_HEADER = (
+    "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Currency\n"
+)
+
+
+def test_delivery_rules(tmp_path: Path, cli: CliRunner) -> None:
+    rows = [
+        f"2026-09-{d:02d},Northwind,Website,WO-00000101,Dev,,12,Yes,Ann,Lee,GBP"
+        for d in range(1, 11)
+    ]  # 120 h on a 100 h job: 20 % over
+    rows += [
+        f"2026-09-{d:02d},Contoso,Audit,00000102,Audit,,7,Yes,Bo,Kim,GBP" for d in range(1, 4)
+    ]  # 21 h on a 20 h job: 5 %, under the 10 % bar
+    root = write_project(
+        tmp_path,
+        DELIVERY_YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "WorkOrder.csv": DELIVERY_WOS,
+            "changes.csv": CHANGES,
+            "time.csv": TIME_HEADER + "\n".join(rows) + "\n",
+        },
+    )
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    found = {
+        (e["rule"], tuple(r["native_id"] for r in e["source_refs"])): Decimal(
+            str(e["amount_at_risk"])
+        )
+        for e in _exceptions(cli, root)
+        if e["rule"] in ("unpriced_change", "scope_drift")
+    }
+    assert found == {
+        ("unpriced_change", ("CHG-1", "0WODn000001WWWa")): Decimal("1000.00"),
+        ("scope_drift", ("0WODn000001WWWa",)): Decimal("2000.00"),  # 20 h x 100/h
+    }
