@@ -237,3 +237,45 @@ def test_delivery_rules(tmp_path: Path, cli: CliRunner) -> None:
         ("unpriced_change", ("CHG-1", "0WODn000001WWWa")): Decimal("1000.00"),
         ("scope_drift", ("0WODn000001WWWa",)): Decimal("2000.00"),  # 20 h x 100/h
     }
+
+
+MARGIN_YML = """
+name: margin
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: xero, path: invoices.csv, preset: xero.invoices}
+  - {name: harvest, path: time.csv, preset: harvest.time}
+"""
+
+
+def test_margin_below_floor(tmp_path: Path, cli: CliRunner) -> None:
+    invoices = [
+        "Northwind Traders Ltd,,INV-1,WO-00000101,10/02/2026,10/03/2026,1000.00,Website,1,"
+        "1000.00,1000.00,GBP,Sales invoice,Paid",
+        "Contoso GmbH,,INV-2,WO-00000102,10/05/2026,10/06/2026,1000.00,Audit,1,1000.00,"
+        "1000.00,GBP,Sales invoice,Paid",
+    ]
+    time_rows = [  # cost 900 on 1000 revenue: 10 % margin; cost 800: 20 %, above the floor
+        "2026-01-20,Northwind,Website,WO-00000101,Dev,,9,Yes,Ann,Lee,100,900,GBP",
+        "2026-03-20,Contoso,Audit,WO-00000102,Audit,,8,Yes,Bo,Kim,100,800,GBP",
+    ]
+    root = write_project(
+        tmp_path,
+        MARGIN_YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "WorkOrder.csv": WORK_ORDERS,
+            "invoices.csv": XERO_HEADER + "\n".join(invoices) + "\n",
+            "time.csv": "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,"
+            "Last Name,Cost Rate,Cost Amount,Currency\n" + "\n".join(time_rows) + "\n",
+        },
+    )
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    found = {
+        tuple(r["native_id"] for r in e["source_refs"]): Decimal(str(e["amount_at_risk"]))
+        for e in _exceptions(cli, root, "--rule", "margin_below_floor")
+    }
+    assert found == {("0WODn000001WWWa",): Decimal("50.00")}  # 900 - 85 % x 1000

@@ -603,6 +603,17 @@ TABLES: Final[tuple[Table, ...]] = (
         ),
         derived=True,
     ),
+    Table(
+        "job_time",
+        "shared keys",
+        (
+            C("time_entry_id", required=True),
+            C("work_order_id", required=True),
+            C("method", doc="project_code, or project for the same customer and dates"),
+        ),
+        doc="which work order a time entry was spent on",
+        derived=True,
+    ),
     # exceptions (found by the reconcile stage; their workflow lives in the state store)
     Table(
         "exception",

@@ -113,16 +113,17 @@ def check_rule(rule: Rule, source: str) -> None:
     if not isinstance(tree, exp.Query):
         raise fail("the SQL must be a query (SELECT ...)")
     ctes = {c.alias for c in tree.find_all(exp.CTE)}
-    aliases: dict[str, str] = {}
+    aliases: dict[str, set[str]] = {}
     for table in tree.find_all(exp.Table):
-        if table.name in ctes:
-            continue
-        if table.name not in TABLE_MAP:
+        if table.name not in ctes and table.name not in TABLE_MAP:
             raise fail(f"unknown table {table.name!r}")
-        aliases[table.alias_or_name] = table.name
+        aliases.setdefault(table.alias_or_name, set()).add(table.name)
     for column in tree.find_all(exp.Column):
-        owner = aliases.get(column.table)
-        if owner and column.name != "*" and column.name not in TABLE_MAP[owner].column_map:
+        owners = aliases.get(column.table, set())
+        if len(owners) != 1 or column.name == "*":
+            continue  # unqualified, or an alias reused across scopes: the engine will tell
+        (owner,) = owners
+        if owner in TABLE_MAP and column.name not in TABLE_MAP[owner].column_map:
             raise fail(f"table {owner} has no column {column.name!r}")
     unknown = {p.name for p in tree.find_all(exp.Placeholder)} - {*rule.params, "as_of"}
     if unknown:

@@ -155,3 +155,27 @@ FROM _match_job_wo w
 LEFT JOIN _match_wo_quote wq ON wq.wo_id = w.wo_id
 WHERE w.wo_id NOT IN (SELECT wo_id FROM _match_line_wo)
 ORDER BY 1, 3, 4;
+
+-- Time entries -> work order: the work order its project code names, else the one work
+-- order of the same customer whose subject is the time sheet's project, within its dates.
+DELETE FROM job_time;
+INSERT INTO job_time (time_entry_id, work_order_id, method)
+WITH coded AS (
+    SELECT t.id AS time_entry_id, w.wo_id
+    FROM time_entry t
+    JOIN _match_job_wo w ON w.number = coalesce(list_extract(_match_wo_refs(t.project_code), 1),
+                                                list_extract(_match_bare_refs(t.project_code), 1))
+),
+by_project AS (
+    SELECT t.id AS time_entry_id, w.wo_id, count(*) OVER (PARTITION BY t.id) AS candidates
+    FROM time_entry t
+    JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
+         AND tx.native_id = t.customer_name
+    JOIN _match_job_wo w ON w.golden_key = tx.golden_key AND w.subject = lower(trim(t.project_name))
+         AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
+    WHERE t.id NOT IN (SELECT time_entry_id FROM coded)
+)
+SELECT time_entry_id, wo_id, 'project_code' FROM coded
+UNION ALL
+SELECT time_entry_id, wo_id, 'project' FROM by_project WHERE candidates = 1
+ORDER BY 1;
