@@ -279,3 +279,28 @@ def test_margin_below_floor(tmp_path: Path, cli: CliRunner) -> None:
         for e in _exceptions(cli, root, "--rule", "margin_below_floor")
     }
     assert found == {("0WODn000001WWWa",): Decimal("50.00")}  # 900 - 85 % x 1000
+
+
+def test_ownership_and_escalation(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    yml = (root / "tieout.yml").read_text(encoding="utf-8")
+    (root / "tieout.yml").write_text(
+        yml
+        + "ownership: {finance: Finance Ops}\n"
+        + "escalation:\n"
+        + "  - {min_amount: 1000, severity: critical, owner: leadership}\n"
+        + "  - {min_age_days: 30, severity: high}\n",
+        encoding="utf-8",
+    )
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    by_rule = {e["rule"]: e for e in _exceptions(cli, root)}
+    assert (by_rule["unbilled_work"]["severity"], by_rule["unbilled_work"]["owner"]) == (
+        "critical",  # 1,700.00 at risk
+        "leadership",
+    )
+    dup = by_rule["invoice_without_work"]  # 425.00 at risk, one day old
+    assert (dup["severity"], dup["owner"]) == ("medium", "Finance Ops")
+
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-12-15")[0] == 0
+    aged = {e["id"]: e for e in _exceptions(cli, root)}[dup["id"]]
+    assert (aged["severity"], aged["owner"]) == ("high", "Finance Ops")  # 45 days open

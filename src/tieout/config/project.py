@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -83,6 +83,22 @@ class MatchingConfig(BaseModel):
     lower: float = Field(0.3, gt=0, le=1, description="send to review at or above, below upper")
 
 
+class EscalationRule(BaseModel):
+    """Raise an open exception's severity (and hand it over) when it matches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_age_days: int | None = Field(None, ge=0, description="open at least this long")
+    min_amount: float | None = Field(None, ge=0, description="amount at risk at least this")
+    tier: str | None = Field(None, description="customer tier, e.g. strategic")
+    severity: Literal["low", "medium", "high", "critical"] = "high"
+    owner: str | None = Field(None, description="hand over to, e.g. leadership")
+
+
+def _default_ownership() -> dict[str, str]:
+    return {"sales": "account_owner"}
+
+
 class Project(BaseModel):
     """The whole tieout.yml."""
 
@@ -97,6 +113,13 @@ class Project(BaseModel):
     state: StateConfig = Field(default_factory=StateConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    ownership: dict[str, str] = Field(
+        default_factory=_default_ownership,
+        description="rule owner function -> owner; 'account_owner' = the CRM account owner",
+    )
+    escalation: list[EscalationRule] = Field(
+        default_factory=list, description="applied in order to every open exception"
+    )
     rules: dict[str, dict[str, float | int | str]] = Field(
         default_factory=dict,
         description="rule id -> parameter overrides, e.g. unbilled_work: {days: 21}",

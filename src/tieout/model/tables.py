@@ -630,6 +630,7 @@ TABLES: Final[tuple[Table, ...]] = (
             C("detail"),
             C("source_refs", doc="JSON list of {system, object, native_id}"),
             C("as_of", DATE),
+            C("account_tier", doc="the customer's tier in the CRM, for escalation"),
         ),
         derived=True,
     ),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
+from tieout.reconcile.escalation import escalator
 from tieout.reconcile.exceptions import current, find_exceptions
 from tieout.reconcile.rules import builtin_rules, load_rules
 from tieout.state import StateStore
@@ -30,6 +31,8 @@ class ReconcileSummary:
 def run(
     wh: Warehouse, project: LoadedProject, store: StateStore, as_of: dt.date
 ) -> ReconcileSummary:
+    cfg = project.config
     rules = load_rules(project)
-    by_rule = find_exceptions(wh, rules, as_of, project.config.reporting_currency)
-    return ReconcileSummary(by_rule, sync_cases(store, current(wh), as_of))
+    by_rule = find_exceptions(wh, rules, as_of, cfg.reporting_currency, cfg.ownership)
+    cases = sync_cases(store, current(wh), as_of, escalator(cfg.escalation, as_of))
+    return ReconcileSummary(by_rule, cases)

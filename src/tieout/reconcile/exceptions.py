@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
+
 from tieout.engine import Warehouse, render
 from tieout.reconcile.rules import ResolvedRule
 
@@ -12,9 +14,24 @@ FOUND = "_reconcile_found"
 
 
 def find_exceptions(
-    wh: Warehouse, rules: list[ResolvedRule], as_of: dt.date, reporting_currency: str
+    wh: Warehouse,
+    rules: list[ResolvedRule],
+    as_of: dt.date,
+    reporting_currency: str,
+    ownership: dict[str, str],
 ) -> dict[str, int]:
-    """Fill the `exception` table; returns findings per rule."""
+    """Fill the `exception` table; returns findings per rule.
+
+    `ownership` maps a rule's owner function to a person or team; `account_owner` means
+    the customer's account owner in the CRM.
+    """
+    owners = pa.table(
+        {"function": list(ownership), "owner": [ownership[f] for f in ownership]},
+        schema=pa.schema([("function", pa.string()), ("owner", pa.string())]),
+    )
+    wh.register_arrow("_reconcile_owner_in", owners)
+    wh.create_temp_table("_reconcile_owner", "SELECT * FROM _reconcile_owner_in")
+    wh.unregister("_reconcile_owner_in")
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {FOUND} (rule VARCHAR, severity VARCHAR, owner VARCHAR, "
         "account_key VARCHAR, amount DECIMAL(18,2), currency VARCHAR, "
@@ -49,17 +66,24 @@ def find_exceptions(
             FROM keyed k
         )
         SELECT 'EX-' || upper(substr(md5(rule || '#' || ref_key), 1, 12)), rule, severity,
-               CASE WHEN owner = 'sales' THEN coalesce(
+               CASE WHEN o.owner = 'account_owner' THEN coalesce(
                    (SELECT p.name FROM xref x
                     JOIN account a ON a.source_system = x.source_system
                          AND a.source_object = x.source_object AND a.native_id = x.native_id
                     JOIN person p ON p.source_system = a.source_system
                          AND p.native_id = a.owner_native_id
                     WHERE x.entity_type = 'customer' AND x.golden_key = rated.account_key
-                      AND x.method = 'master' LIMIT 1), 'sales') ELSE owner END,
+                      AND x.method = 'master' LIMIT 1), rated.owner)
+                    ELSE coalesce(o.owner, rated.owner) END,
                account_key, amount, currency, CAST(round(amount * rate, 2) AS DECIMAL(18, 2)),
-               detail, CAST(to_json(refs) AS VARCHAR), getvariable('reconcile_as_of')
+               detail, CAST(to_json(refs) AS VARCHAR), getvariable('reconcile_as_of'),
+               (SELECT lower(a.tier) FROM xref x
+                JOIN account a ON a.source_system = x.source_system
+                     AND a.source_object = x.source_object AND a.native_id = x.native_id
+                WHERE x.entity_type = 'customer' AND x.golden_key = rated.account_key
+                  AND x.method = 'master' LIMIT 1)
         FROM rated
+        LEFT JOIN _reconcile_owner o ON o.function = rated.owner
         QUALIFY row_number() OVER (PARTITION BY rule, ref_key ORDER BY amount DESC) = 1
         ORDER BY rule, ref_key
         """,

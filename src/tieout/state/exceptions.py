@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,16 @@ class SyncResult:
     still_open: int
 
 
-def sync_cases(store: StateStore, found: list[dict[str, Any]], as_of: dt.date) -> SyncResult:
-    """Bring the cases in line with what the rules found in this run."""
+def sync_cases(
+    store: StateStore,
+    found: list[dict[str, Any]],
+    as_of: dt.date,
+    escalate: Callable[[dict[str, Any], dt.date], tuple[str, str | None]],
+) -> SyncResult:
+    """Bring the cases in line with what the rules found in this run.
+
+    `escalate(row, first_seen)` gives the severity and owner after escalation rules.
+    """
     stamp, who = now(), "tieout"
     opened = reopened = resolved = 0
     with store.session() as s:
@@ -34,6 +43,8 @@ def sync_cases(store: StateStore, found: list[dict[str, Any]], as_of: dt.date) -
         for row in found:
             seen.add(row["id"])
             case = cases.get(row["id"])
+            severity, owner = escalate(row, case.first_seen if case else as_of)
+            facts = {**_facts(row), "severity": severity, "owner": owner}
             if case is None:
                 s.add(
                     ExceptionCase(
@@ -42,13 +53,17 @@ def sync_cases(store: StateStore, found: list[dict[str, Any]], as_of: dt.date) -
                         first_seen=as_of,
                         last_seen=as_of,
                         updated_at=stamp,
-                        **_facts(row),
+                        **facts,
                     )
                 )
                 _audit(s, who, "exception.open", row["id"], {"rule": row["rule"]})
                 opened += 1
                 continue
-            for key, value in _facts(row).items():
+            if (case.severity, case.owner) != (severity, owner):
+                _audit(
+                    s, who, "exception.escalate", case.id, {"severity": severity, "owner": owner}
+                )
+            for key, value in facts.items():
                 setattr(case, key, value)
             case.last_seen = as_of
             if case.status == "resolved":
