@@ -60,6 +60,7 @@ class Warehouse:
         self.read_only = read_only
         self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         self._con.execute("SET TimeZone = 'UTC'").fetchall()
+        self._con.execute("SET enable_progress_bar = false").fetchall()  # the CLI draws its own
         if memory_limit:
             self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
         if spill_dir:
