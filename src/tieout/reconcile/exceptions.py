@@ -56,36 +56,36 @@ def find_exceptions(
                        ';') AS ref_key
             FROM {FOUND} f
         ),
-        rated AS (
-            SELECT k.*, CASE WHEN k.currency = getvariable('reconcile_currency') THEN 1
-                             ELSE (SELECT rate FROM fx_rate x
-                                   WHERE x.from_currency = k.currency
-                                     AND x.to_currency = getvariable('reconcile_currency')
-                                     AND x.rate_date <= getvariable('reconcile_as_of')
-                                   ORDER BY x.rate_date DESC LIMIT 1) END AS rate
-            FROM keyed k
+        rates AS (  -- the latest rate on or before the as-of date, per currency
+            SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
+            FROM fx_rate
+            WHERE to_currency = getvariable('reconcile_currency')
+              AND rate_date <= getvariable('reconcile_as_of')
+            GROUP BY from_currency
+        ),
+        masters AS (  -- each golden customer's CRM record: tier and account owner
+            SELECT x.golden_key, any_value(lower(a.tier)) AS tier, any_value(p.name) AS owner
+            FROM xref x
+            JOIN account a ON a.source_system = x.source_system
+                 AND a.source_object = x.source_object AND a.native_id = x.native_id
+            LEFT JOIN person p ON p.source_system = a.source_system
+                 AND p.native_id = a.owner_native_id
+            WHERE x.entity_type = 'customer' AND x.method = 'master'
+            GROUP BY x.golden_key
         )
-        SELECT 'EX-' || upper(substr(md5(rule || '#' || ref_key), 1, 12)), rule, severity,
-               CASE WHEN o.owner = 'account_owner' THEN coalesce(
-                   (SELECT p.name FROM xref x
-                    JOIN account a ON a.source_system = x.source_system
-                         AND a.source_object = x.source_object AND a.native_id = x.native_id
-                    JOIN person p ON p.source_system = a.source_system
-                         AND p.native_id = a.owner_native_id
-                    WHERE x.entity_type = 'customer' AND x.golden_key = rated.account_key
-                      AND x.method = 'master' LIMIT 1), rated.owner)
-                    ELSE coalesce(o.owner, rated.owner) END,
-               account_key, amount, currency, CAST(round(amount * rate, 2) AS DECIMAL(18, 2)),
-               detail, CAST(to_json(refs) AS VARCHAR), getvariable('reconcile_as_of'),
-               (SELECT lower(a.tier) FROM xref x
-                JOIN account a ON a.source_system = x.source_system
-                     AND a.source_object = x.source_object AND a.native_id = x.native_id
-                WHERE x.entity_type = 'customer' AND x.golden_key = rated.account_key
-                  AND x.method = 'master' LIMIT 1)
-        FROM rated
-        LEFT JOIN _reconcile_owner o ON o.function = rated.owner
-        QUALIFY row_number() OVER (PARTITION BY rule, ref_key ORDER BY amount DESC) = 1
-        ORDER BY rule, ref_key
+        SELECT 'EX-' || upper(substr(md5(k.rule || '#' || k.ref_key), 1, 12)), k.rule, k.severity,
+               CASE WHEN o.owner = 'account_owner' THEN coalesce(m.owner, k.owner)
+                    ELSE coalesce(o.owner, k.owner) END,
+               k.account_key, k.amount, k.currency,
+               CAST(round(k.amount * CASE WHEN k.currency = getvariable('reconcile_currency')
+                                          THEN 1 ELSE r.rate END, 2) AS DECIMAL(18, 2)),
+               k.detail, CAST(to_json(k.refs) AS VARCHAR), getvariable('reconcile_as_of'), m.tier
+        FROM keyed k
+        LEFT JOIN rates r ON r.currency = k.currency
+        LEFT JOIN masters m ON m.golden_key = k.account_key
+        LEFT JOIN _reconcile_owner o ON o.function = k.owner
+        QUALIFY row_number() OVER (PARTITION BY k.rule, k.ref_key ORDER BY k.amount DESC) = 1
+        ORDER BY k.rule, k.ref_key
         """,
         {"reconcile_currency": reporting_currency, "reconcile_as_of": as_of},
     )
