@@ -25,17 +25,9 @@ from tieout.demo.audit import DEFINITIONS, Finding, find_anomalies
 from tieout.demo.billing import Billing, build_billing
 from tieout.demo.company import AS_OF, Company, build_company
 from tieout.demo.delivery import Delivery, build_delivery
-from tieout.demo.exports import (
-    CP1252_YEAR,
-    Export,
-    canonical,
-    harvest,
-    salesforce,
-    servicenow,
-    xero,
-    xero_header,
-    zendesk,
-)
+from tieout.demo.exports import CP1252_YEAR, Export
+from tieout.demo.exports_salesforce import salesforce
+from tieout.demo.exports_systems import canonical, harvest, servicenow, xero, xero_header, zendesk
 from tieout.demo.fmt import BoolArray, short_ids
 from tieout.demo.keys import Keys, build_keys
 from tieout.demo.marketing import build_campaigns, build_leads
