@@ -16,10 +16,11 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.ingest import quarantine
-from tieout.ingest.canonical import PrimaryLoad, check_references, load_source
+from tieout.ingest.canonical import PrimaryLoad, load_source
 from tieout.ingest.fieldsql import bind_fields
 from tieout.ingest.land import LandedFile, land
 from tieout.ingest.presets import ResolvedSource, builtin_presets, resolve_sources
+from tieout.ingest.references import check_references
 from tieout.model import TABLES
 
 __all__ = ["FileSummary", "IngestSummary", "builtin_presets", "resolve_sources", "run"]

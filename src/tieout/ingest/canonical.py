@@ -17,12 +17,11 @@ from tieout.ingest import quarantine
 from tieout.ingest.fieldsql import concat_ws, typed_select
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
-from tieout.model import LINEAGE_NAMES, TABLES, table
+from tieout.model import LINEAGE_NAMES, table
 
 TYPED = "_ingest_typed"
 ROWS = "_ingest_rows"
 ACCEPTED = "_ingest_accepted"
-DANGLING = "_ingest_dangling"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> 
                 "_row", exp.alias_("_error_column", "column_name"), exp.alias_("_error", "reason")
             )
             .from_(TYPED)
-            .where(exp.and_(_is_file(f), exp.column("_error").is_(exp.null()).not_())),
+            .where(exp.and_(is_file(f), exp.column("_error").is_(exp.null()).not_())),
         )
     _load_primary(wh, src, primary, files)
     for derived in src.tables.values():
@@ -85,7 +84,7 @@ def _already_loaded(spec: ResolvedTable, system: str) -> exp.Exists:
     return exp.Exists(this=query)
 
 
-def _is_file(f: LandedFile) -> exp.Expr:
+def is_file(f: LandedFile) -> exp.Expr:
     return exp.EQ(this=exp.column("_file"), expression=exp.Literal.string(f.path))
 
 
@@ -240,7 +239,7 @@ def _load_primary(
                 "_row", exp.alias_(exp.null(), "column_name"), exp.alias_(reason, "reason")
             )
             .from_(ROWS)
-            .where(exp.and_(_is_file(f), rejected)),
+            .where(exp.and_(is_file(f), rejected)),
         )
     keep = exp.select("*").from_(ROWS).where(exp.not_(rejected))
     _insert(wh, spec, src.system, keep)
@@ -313,104 +312,3 @@ def _insert(wh: Warehouse, spec: ResolvedTable, system: str, rows: exp.Select) -
     select = exp.select(*values).from_(rows.subquery("k")).order_by("_file", "_row")
     cols = ", ".join(f'"{c.name}"' for c in tbl.all_columns)
     wh.execute(f'INSERT INTO "{spec.name}" ({cols}) {render(select)}')
-
-
-def check_references(wh: Warehouse, loads: list[PrimaryLoad]) -> None:
-    """Quarantine rows naming a record their own system exported no row for.
-
-    Runs parents first (model order), so a line whose quote was quarantined goes too.
-    Only checked when the system exported any rows of the referenced table at all.
-    """
-    by_table: dict[str, list[PrimaryLoad]] = {}
-    for load in loads:
-        by_table.setdefault(load.table, []).append(load)
-    for tbl in TABLES:
-        for load in by_table.get(tbl.name, []):
-            for col in tbl.business_columns:
-                if col.references and wh.scalar(
-                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = ?',
-                    [load.system],
-                ):
-                    _quarantine_dangling(wh, load, col.name, col.references)
-
-
-def _system_exported(wh: Warehouse, table_name: str, system: str) -> bool:
-    query = (
-        exp.select("1")
-        .from_(table_name)
-        .where(exp.column("source_system").eq(exp.Literal.string(system)))
-        .limit(1)
-    )
-    return bool(wh.query(query))
-
-
-def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: str) -> None:
-    same_source = exp.and_(
-        exp.column("source_system", "t").eq(exp.Literal.string(load.system)),
-        exp.column("source_object", "t").eq(exp.Literal.string(load.object)),
-    )
-    known = (
-        exp.select("1")
-        .from_(exp.to_table(target, alias="r"))
-        .where(
-            exp.and_(
-                exp.column("source_system", "r").eq(exp.column("source_system", "t")),
-                exp.column("native_id", "r").eq(exp.column(column, "t", quoted=True)),
-            )
-        )
-    )
-    missing = (
-        exp.select(
-            exp.alias_(exp.column("source_file", "t"), "_file"),
-            exp.alias_(exp.column("source_row", "t"), "_row"),
-            exp.alias_(exp.column(column, "t", quoted=True), "value"),
-        )
-        .from_(exp.to_table(load.table, alias="t"))
-        .where(
-            exp.and_(
-                same_source,
-                exp.column(column, "t", quoted=True).is_(exp.null()).not_(),
-                exp.Exists(this=known).not_(),
-            )
-        )
-    )
-    wh.create_temp_table(DANGLING, missing)
-    if not wh.count(DANGLING):
-        return
-    reason = exp.func(
-        "concat",
-        exp.Literal.string(f"{column} '"),
-        exp.column("value"),
-        exp.Literal.string(f"' names a {target} that {load.system} did not export"),
-    )
-    for f in load.files:
-        quarantine.add_rows(
-            wh,
-            source=load.source,
-            table=load.table,
-            landed=f,
-            rows=exp.select(
-                "_row",
-                exp.alias_(exp.Literal.string(column), "column_name"),
-                exp.alias_(reason, "reason"),
-            )
-            .from_(DANGLING)
-            .where(_is_file(f)),
-        )
-    dangling_row = (
-        exp.select("1")
-        .from_(exp.to_table(DANGLING, alias="d"))
-        .where(
-            exp.and_(
-                exp.column("_file", "d").eq(exp.column("source_file", "t")),
-                exp.column("_row", "d").eq(exp.column("source_row", "t")),
-            )
-        )
-    )
-    wh.execute(
-        exp.delete(
-            exp.to_table(load.table, alias="t"),
-            exp.and_(same_source, exp.Exists(this=dangling_row)),
-        )
-    )
-    wh.drop_table(DANGLING)

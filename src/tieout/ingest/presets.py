@@ -25,8 +25,7 @@ from tieout.config import (
     parse_yaml,
     validate_model,
 )
-from tieout.model import TABLE_MAP, table
-from tieout.model.tables import LINEAGE_NAMES
+from tieout.model import LINEAGE_NAMES, TABLE_MAP, table
 
 SEQ = "_seq"
 
