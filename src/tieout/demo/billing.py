@@ -14,7 +14,8 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from tieout.demo.company import D0, D1, PRODUCT_INDEX, PRODUCTS, Company
+from tieout.demo.catalogue import PRODUCT_INDEX, PRODUCTS
+from tieout.demo.company import D0, D1, Company
 from tieout.demo.delivery import CANCELED, NEW, Delivery
 from tieout.demo.fmt import BoolArray, IntArray, dates, i64, ints, join, padded, pick, where
 from tieout.demo.sales import LIST_PRICE, Sales, covered

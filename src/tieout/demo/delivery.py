@@ -13,7 +13,8 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from tieout.demo.company import D0, D1, PRODUCT_INDEX, Company
+from tieout.demo.catalogue import PRODUCT_INDEX
+from tieout.demo.company import D0, D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, i64, join, pick, where
 from tieout.demo.sales import LIST_PRICE, PRODUCT_TASK, Sales, planned_quarter_hours
 from tieout.demo.vec import choose, expand, line_amount, ranks, round_div, uniform_int

@@ -13,7 +13,8 @@ from tieout.demo import exports_salesforce_ops as ops
 from tieout.demo import marketing as mk
 from tieout.demo import sales as sl
 from tieout.demo import service as sv
-from tieout.demo.company import CURRENCIES, PRODUCTS, Company
+from tieout.demo.catalogue import PRODUCTS, Product
+from tieout.demo.company import CURRENCIES, Company
 from tieout.demo.exports import (
     Export,
     arrow_table,
@@ -128,7 +129,7 @@ def _users(company: Company, keys: Keys) -> pa.Table:
     )
 
 
-def _product_text(p: co.Product) -> str:
+def _product_text(p: Product) -> str:
     if p.unit == "day":
         return f"Charged per day ({p.hours:g} hours)"
     if p.unit == "hour":

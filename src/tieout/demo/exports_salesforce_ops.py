@@ -14,7 +14,8 @@ from tieout.demo import marketing as mk
 from tieout.demo import names
 from tieout.demo import sales as sl
 from tieout.demo import service as sv
-from tieout.demo.company import CURRENCIES, D1, PRODUCTS
+from tieout.demo.catalogue import PRODUCTS
+from tieout.demo.company import CURRENCIES, D1
 from tieout.demo.exports import (
     Export,
     arrow_table,

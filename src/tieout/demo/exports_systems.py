@@ -14,7 +14,8 @@ from tieout.demo import billing as bl
 from tieout.demo import company as co
 from tieout.demo import delivery as dv
 from tieout.demo import service as sv
-from tieout.demo.company import CURRENCIES, PRODUCTS, Company
+from tieout.demo.catalogue import PRODUCTS
+from tieout.demo.company import CURRENCIES, Company
 from tieout.demo.exports import (
     CP1252_YEAR,
     HARVEST_CURRENCY,

@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 
 from tieout.demo.billing import Billing
-from tieout.demo.company import PRODUCTS, Company
+from tieout.demo.catalogue import PRODUCTS
+from tieout.demo.company import Company
 from tieout.demo.delivery import Delivery
 from tieout.demo.fmt import blank_where, i64, ints, join, padded
 from tieout.demo.marketing import Campaigns, Leads

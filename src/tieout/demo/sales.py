@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 
 from tieout.demo import company as co
-from tieout.demo.company import D0, D1, PRODUCT_INDEX, PRODUCTS, Company
+from tieout.demo.catalogue import PRODUCT_INDEX, PRODUCTS, price_in
+from tieout.demo.company import D0, D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, day_number, i64, ints, join, pick, to_date, where
 from tieout.demo.vec import choose, expand, line_amount, occurrence, uniform_int
 
@@ -80,7 +81,7 @@ PRODUCT_UNIT: Final = np.array([p.unit for p in PRODUCTS])
 PRODUCT_TASK: Final = i64([_TASKS.index(p.task) if p.task in _TASKS else 0 for p in PRODUCTS])
 # Planned delivery hours per unit, in quarter hours per quarter unit (x4 / 4).
 PRODUCT_HOURS_Q: Final = np.array([p.hours for p in PRODUCTS])
-LIST_PRICE: Final = i64([[co.price_in(p, c) for c in range(3)] for p in PRODUCTS])
+LIST_PRICE: Final = i64([[price_in(p, c) for c in range(3)] for p in PRODUCTS])
 _DISCOUNTS: Final = (i64([0, 500, 1000, 1250, 1500, 2000]), [0.55, 0.15, 0.14, 0.05, 0.08, 0.03])
 
 
