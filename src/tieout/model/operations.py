@@ -318,6 +318,17 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
         doc="which work order a time entry was spent on",
         derived=True,
     ),
+    Table(
+        "unreadable_billing",
+        "shared keys",
+        (
+            C("work_order_id", required=True),
+            C("source_file", required=True),
+            C("source_row", INTEGER, required=True),
+        ),
+        doc="work orders a quarantined invoice row names: billing unknown until it is fixed",
+        derived=True,
+    ),
     # exceptions (found by the reconcile stage; their workflow lives in the state store)
     Table(
         "exception",

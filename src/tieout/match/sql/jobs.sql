@@ -17,7 +17,12 @@ CREATE OR REPLACE TEMP TABLE _match_job_quote AS
 SELECT q.id AS quote_id, q.native_id, q.source_system,
        TRY_CAST(nullif(regexp_replace(q.quote_number, '[^0-9]', '', 'g'), '') AS BIGINT) AS number,
        lower(trim(coalesce(q.name, ''))) AS name,
-       q.quote_date, x.golden_key
+       q.quote_date, x.golden_key,
+       -- an accepted quote is the deal; a rejected or superseded one only looks like it
+       CASE WHEN lower(q.status) IN ('accepted', 'approved', 'won', 'signed', 'closed won') THEN 0
+            WHEN lower(q.status) IN ('rejected', 'denied', 'declined', 'lost', 'expired',
+                                     'superseded', 'cancelled', 'canceled', 'closed lost') THEN 2
+            ELSE 1 END AS status_rank
 FROM quote q
 LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = q.source_system
                 AND x.native_id = q.account_native_id;
@@ -38,7 +43,7 @@ scored AS (
                 WHEN contains(q.name, split_part(w.subject, ' - ', 1)) THEN 0.95
                 ELSE jaro_winkler_similarity(split_part(q.name, ' - ', 1),
                                              split_part(w.subject, ' - ', 1)) END AS similarity,
-           date_diff('day', q.quote_date, w.started_on) AS days
+           date_diff('day', q.quote_date, w.started_on) AS days, q.status_rank
     FROM _match_job_wo w
     JOIN _match_job_quote q ON q.golden_key = w.golden_key
     WHERE w.wo_id NOT IN (SELECT wo_id FROM explicit)
@@ -46,7 +51,8 @@ scored AS (
 ),
 best AS (
     SELECT wo_id, quote_id, similarity,
-           row_number() OVER (PARTITION BY wo_id ORDER BY similarity DESC, abs(days), quote_id) AS rnk
+           row_number() OVER (PARTITION BY wo_id
+                              ORDER BY status_rank, similarity DESC, abs(days), quote_id) AS rnk
     FROM scored WHERE similarity >= 0.95
 )
 SELECT * FROM explicit
@@ -77,8 +83,11 @@ WITH wo_by_ref AS (
     JOIN _match_job_wo w ON w.number = l.number
 ),
 bare_wo AS (
-    SELECT l.line_id, w.wo_id, 'wo_reference' AS method, 0.95 AS confidence, 2 AS priority
-    FROM (SELECT line_id, golden_key, unnest(bare_refs) AS number FROM _match_job_line) l
+    -- a bare number may be a work order's or a quote's (both auto-numbered): the reading
+    -- whose work order the description names wins, then the work order
+    SELECT l.line_id, w.wo_id, 'wo_reference' AS method, 0.95 AS confidence, 2 AS priority,
+           CASE WHEN w.subject <> '' AND contains(l.descr, w.subject) THEN 0 ELSE 2 END AS tiebreak
+    FROM (SELECT line_id, golden_key, descr, unnest(bare_refs) AS number FROM _match_job_line) l
     JOIN _match_job_wo w ON w.number = l.number AND w.golden_key = l.golden_key
 ),
 quote_numbers AS (
@@ -89,8 +98,9 @@ quote_numbers AS (
 by_quote AS (
     SELECT l.line_id, wq.wo_id, 'quote_reference' AS method,
            CASE WHEN l.explicit = 1 THEN 0.95 ELSE 0.9 END AS confidence,
-           CASE WHEN l.explicit = 1 THEN 3 ELSE 4 END AS priority,
-           CASE WHEN w.subject <> '' AND contains(l.descr, w.subject) THEN 1 ELSE 0 END AS fits
+           CASE WHEN l.explicit = 1 THEN 3 ELSE 2 END AS priority,
+           CASE WHEN w.subject <> '' AND contains(l.descr, w.subject) THEN 0 ELSE 2 END
+               + (1 - l.explicit) AS tiebreak
     FROM quote_numbers l
     JOIN _match_job_quote q ON q.number = l.number
          AND (l.explicit = 1 OR q.golden_key = l.golden_key)
@@ -111,8 +121,8 @@ by_description AS (
       AND l.invoice_date BETWEEN w.started_on - 30 AND w.finished_on + 180
 )
 SELECT line_id, wo_id, method, confidence, priority, 0 AS tiebreak FROM wo_by_ref
-UNION ALL SELECT line_id, wo_id, method, confidence, priority, 0 FROM bare_wo
-UNION ALL SELECT line_id, wo_id, method, confidence, priority, 1 - fits FROM by_quote
+UNION ALL SELECT line_id, wo_id, method, confidence, priority, tiebreak FROM bare_wo
+UNION ALL SELECT line_id, wo_id, method, confidence, priority, tiebreak FROM by_quote
 UNION ALL SELECT line_id, wo_id, method, confidence, priority, days FROM by_description;
 
 CREATE OR REPLACE TEMP TABLE _match_line_wo AS
@@ -179,3 +189,38 @@ SELECT time_entry_id, wo_id, 'project_code' FROM coded
 UNION ALL
 SELECT time_entry_id, wo_id, 'project' FROM by_project WHERE candidates = 1
 ORDER BY 1;
+
+-- Work orders a quarantined invoice row names, by a reference typed into it or by the
+-- number of a readable invoice it belongs to: their billing is unknown until it is fixed.
+DELETE FROM unreadable_billing;
+INSERT INTO unreadable_billing (work_order_id, source_file, source_row)
+WITH unreadable AS (
+    SELECT source_file, source_row, raw_text FROM quarantine
+    WHERE target_table IN ('invoice', 'invoice_line')
+),
+named AS (
+    SELECT u.source_file, u.source_row, w.wo_id
+    FROM (SELECT source_file, source_row,
+                 unnest(list_concat(_match_wo_refs(raw_text), _match_bare_refs(raw_text))) AS number
+          FROM unreadable) u
+    JOIN _match_job_wo w ON w.number = u.number
+    UNION
+    SELECT u.source_file, u.source_row, wq.wo_id
+    FROM (SELECT source_file, source_row,
+                 unnest(list_concat(_match_quote_refs(raw_text), _match_bare_refs(raw_text))) AS number
+          FROM unreadable) u
+    JOIN _match_job_quote q ON q.number = u.number
+    JOIN _match_wo_quote wq ON wq.quote_id = q.quote_id
+),
+sibling_lines AS (
+    SELECT u.source_file, u.source_row, lw.wo_id
+    FROM (SELECT source_file, source_row,
+                 unnest(regexp_extract_all(upper(raw_text), '[A-Z0-9][A-Z0-9/_.-]*')) AS token
+          FROM unreadable) u
+    JOIN _match_job_line l ON upper(l.invoice_number) = u.token
+    JOIN _match_line_wo lw ON lw.line_id = l.line_id
+)
+SELECT DISTINCT wo_id, source_file, source_row FROM named
+UNION
+SELECT wo_id, source_file, source_row FROM sibling_lines
+ORDER BY 1, 2, 3;
