@@ -3,7 +3,10 @@ and a second run over the same files gives the same tables and ids."""
 
 from __future__ import annotations
 
+import csv
 import json
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,101 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
     assert [r["status"] for r in runs] == ["succeeded", "succeeded"]
     assert runs[0]["current"] is True
     assert runs[0]["table_rows"]["invoice_line"] > 0
+
+    for period in ("2026-07", "2026-08", "2026-09"):
+        code, out = invoke(cli, "close", "--period", period, "-p", str(root), "-f", "json")
+        assert code == 0, out
+        _check_close(json.loads(out), root / "exports", period)
+
+
+MEASURES = (
+    "quoted",
+    "changes",
+    "delivered",
+    "billed",
+    "credited",
+    "unbilled",
+    "scope_gap",
+    "scope_explained",
+    "scope_unexplained",
+    "billing_gap",
+    "billing_explained",
+    "billing_unexplained",
+)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    """Rows keyed by header, Xero's '*' required-column marks dropped."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        return [{k.lstrip("*"): v for k, v in r.items() if k} for r in csv.DictReader(fh)]
+
+
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def _check_close(report: dict[str, object], exports: Path, period: str) -> None:
+    """The close adds up to the cent, and each job's amounts match the export files."""
+    customers: list[dict[str, str]] = report["customers"]  # type: ignore[assignment]
+    jobs: list[dict[str, object]] = report["jobs"]  # type: ignore[assignment]
+    total: dict[str, str] = report["total"]  # type: ignore[assignment]
+    assert jobs, period
+    for m in MEASURES:
+        assert sum(Decimal(c[m]) for c in customers) == Decimal(total[m]), (period, m)
+        by_customer: dict[object, Decimal] = defaultdict(Decimal)
+        for j in jobs:
+            by_customer[j["account_key"]] += Decimal(str(j[m]))
+        assert {c["account_key"]: Decimal(c[m]) for c in customers} == dict(by_customer), m
+    for j in jobs:
+        f = {m: Decimal(str(j[m])) for m in MEASURES}
+        assert f["billing_gap"] == f["delivered"] - f["billed"] + f["credited"]
+        assert f["billing_gap"] == f["billing_explained"] + f["billing_unexplained"]
+        assert f["scope_gap"] == f["scope_explained"] + f["scope_unexplained"]
+        if j["quote_number"]:
+            assert f["scope_gap"] == f["delivered"] - f["quoted"] - f["changes"]
+
+    # an independent reading of the exports: rates, work orders, quotes, invoice lines
+    end = f"{period}-31"
+    rates: dict[str, tuple[str, Decimal]] = {}
+    for r in _rows(exports / "canonical" / "fx_rate.csv"):
+        newer = r["from_currency"] not in rates or rates[r["from_currency"]][0] < r["rate_date"]
+        if r["to_currency"] == "GBP" and r["rate_date"] <= end and newer:
+            rates[r["from_currency"]] = (r["rate_date"], Decimal(r["rate"]))
+
+    def gbp(amount: Decimal, currency: str) -> Decimal:
+        return amount if currency == "GBP" else amount * rates[currency][1]
+
+    def cents(value: Decimal) -> Decimal:
+        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    work_orders = {r["WorkOrderNumber"]: r for r in _rows(exports / "salesforce" / "WorkOrder.csv")}
+    quotes = {r["QuoteNumber"]: r for r in _rows(exports / "salesforce" / "Quote.csv")}
+    lines: dict[str, dict[str, str]] = {}
+    seq: dict[str, int] = defaultdict(int)
+    for path in sorted((exports / "xero").glob("*.csv")):
+        for r in _rows(path):
+            seq[r["InvoiceNumber"]] += 1
+            lines[f"{r['InvoiceNumber']}/{seq[r['InvoiceNumber']]}"] = r
+    checked = 0
+    for j in jobs:
+        wos = [work_orders[n] for n in j["work_orders"]]  # type: ignore[attr-defined]
+        delivered = sum(gbp(_number(w["TotalPrice"]), w["CurrencyIsoCode"]) for w in wos)
+        assert cents(Decimal(delivered)) == Decimal(str(j["delivered"])), j["job_key"]
+        if j["quote_number"]:
+            q = quotes[str(j["quote_number"])]
+            quoted = cents(gbp(_number(q["TotalPrice"]), q["CurrencyIsoCode"]))
+            assert quoted == Decimal(str(j["quoted"])), j["job_key"]
+        billed = credited = Decimal(0)
+        for native_id in j["invoice_lines"]:  # type: ignore[attr-defined]
+            line = lines[native_id]
+            amount = gbp(_number(line["LineAmount"]), line["Currency"])
+            if line["Type"] == "Sales credit note":
+                credited += abs(amount)
+            else:
+                billed += amount
+        assert (cents(billed), cents(credited)) == (
+            Decimal(str(j["billed"])),
+            Decimal(str(j["credited"])),
+        ), j["job_key"]
+        checked += 1
+    assert checked == len(jobs)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from tieout.cli import demo_cmd, exception_cmds, init_cmd, match_cmds, presets_cmd, run_cmds
+from tieout.cli import (
+    close_cmds,
+    demo_cmd,
+    exception_cmds,
+    init_cmd,
+    match_cmds,
+    presets_cmd,
+    run_cmds,
+)
 
 app = typer.Typer(
     name="tieout",
@@ -22,3 +30,4 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(match_cmds.app, name="match")
 app.add_typer(match_cmds.export_app, name="export")
 app.add_typer(exception_cmds.app, name="exceptions")
+app.add_typer(close_cmds.app, name="close")

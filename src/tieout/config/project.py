@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -95,6 +96,19 @@ class EscalationRule(BaseModel):
     owner: str | None = Field(None, description="hand over to, e.g. leadership")
 
 
+class CloseConfig(BaseModel):
+    """Month-end close (`tieout close`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tolerance: Decimal = Field(
+        Decimal("1.00"),
+        ge=0,
+        decimal_places=2,
+        description="a job's gap up to this (reporting currency) is rounding, not a difference",
+    )
+
+
 def _default_ownership() -> dict[str, str]:
     return {"sales": "account_owner"}
 
@@ -124,6 +138,7 @@ class Project(BaseModel):
         default_factory=dict,
         description="rule id -> parameter overrides, e.g. unbilled_work: {days: 21}",
     )
+    close: CloseConfig = Field(default_factory=CloseConfig)
 
     @field_validator("sources")
     @classmethod

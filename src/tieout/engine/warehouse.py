@@ -114,9 +114,13 @@ class Warehouse:
 
     def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
         """Run a .sql file of several statements; `variables` are read with getvariable()."""
-        for name, value in (variables or {}).items():
-            self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
+        self.set_variables(variables or {})
         self._con.execute(script).fetchall()
+
+    def set_variables(self, variables: dict[str, Any]) -> None:
+        """Values a later query reads with getvariable(name)."""
+        for name, value in variables.items():
+            self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
 
     # files ---------------------------------------------------------------------
     def register_arrow(self, name: str, data: pa.Table) -> None:

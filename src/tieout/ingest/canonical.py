@@ -168,8 +168,14 @@ def _problems(spec: ResolvedTable) -> exp.Expr:
 def _load_primary(
     wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files: list[LandedFile]
 ) -> None:
-    base = exp.select("*").from_(TYPED).where(exp.column("_error").is_(exp.null()))
-    mapped = exp.select(*_projection(spec)).from_(_with_seq(base, spec).subquery("s"))
+    # rows are numbered before bad ones are set aside, so fixing a quarantined line later
+    # does not renumber (and re-identify) the lines after it
+    numbered = _with_seq(exp.select("*").from_(TYPED), spec)
+    mapped = (
+        exp.select(*_projection(spec))
+        .from_(numbered.subquery("s"))
+        .where(exp.column("_error").is_(exp.null()))
+    )
     order = _file_order()
     clean = exp.column("_problem").is_(exp.null())
     rank = exp.Window(

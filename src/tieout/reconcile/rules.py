@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import sqlglot
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +36,11 @@ class Rule(BaseModel):
     owner: str = Field(description="function that owns it: finance, sales, service, ...")
     severity: str = Field(pattern="^(low|medium|high|critical)$")
     params: dict[str, float | int | str] = Field(default_factory=dict)
+    explains: list[Literal["scope", "billing"]] = Field(
+        default_factory=list,
+        description="month-end close differences an open exception of this rule explains: "
+        "scope (delivered vs quoted), billing (delivered vs billed net of credits)",
+    )
     sql: str
 
 

@@ -112,3 +112,24 @@ class ExceptionCase(Base):
     first_seen: Mapped[dt.date] = mapped_column(Date)
     last_seen: Mapped[dt.date] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PeriodClose(Base):
+    """A month's close: prepared by one person, signed off by another, then frozen.
+
+    `figures` holds the tie-out as signed off (Decimal amounts as strings); later runs are
+    compared with it and differences shown as post-close adjustments.
+    """
+
+    __tablename__ = "period_close"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    status: Mapped[str] = mapped_column(String(16))  # prepared, signed_off
+    currency: Mapped[str] = mapped_column(String(3))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    figures: Mapped[dict[str, object]] = mapped_column(JSON)
+    prepared_by: Mapped[str] = mapped_column(String(200))
+    prepared_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    signed_off_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    signed_off_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

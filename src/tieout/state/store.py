@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -103,6 +104,9 @@ def _audit(s: Session, action: str, entity: str, entity_id: str, detail: dict[st
 
 
 def actor() -> str:
+    """Who is acting: $TIEOUT_USER (set by a shared account or a service), else the login."""
+    if name := os.environ.get("TIEOUT_USER", "").strip():
+        return name
     try:
         return getpass.getuser()
     except (KeyError, OSError):

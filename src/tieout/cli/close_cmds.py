@@ -1,0 +1,329 @@
+"""`tieout close`: the month-end tie-out, prepared by one person and signed off by another."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from openpyxl import Workbook
+from rich.table import Table
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.output import console
+from tieout.config import LoadedProject
+from tieout.errors import UsageError
+from tieout.reconcile.close import (
+    MEASURES,
+    Close,
+    Period,
+    adjustments,
+    close_from_snapshot,
+    frozen_figures,
+)
+from tieout.state.closes import get_close, prepare_close, sign_off
+from tieout.state.models import PeriodClose
+from tieout.state.store import actor
+
+app = typer.Typer(
+    help="Month-end close: quoted, delivered, billed, credited and unbilled per customer; "
+    "every difference explained by open exceptions or listed as unexplained.",
+    invoke_without_command=True,
+)
+
+
+class CloseFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+PeriodOption = Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
+]
+CUSTOMER_COLUMNS = ["account_key", "customer", "jobs", *MEASURES]
+JOB_COLUMNS = [
+    "job_key",
+    "account_key",
+    "customer",
+    "finished_on",
+    "quote_number",
+    "work_orders",
+    "invoice_lines",
+    *MEASURES,
+    "explained_by",
+]
+
+
+@app.callback()
+def show(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option("--period", help="the month, e.g. 2026-09")] = None,
+    project: ProjectOption = None,
+    fmt: Annotated[
+        CloseFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
+    ] = CloseFormat.table,
+    out: Annotated[
+        Path | None, typer.Option(help="xlsx file to write (default close-YYYY-MM.xlsx)")
+    ] = None,
+) -> None:
+    """Show a month's tie-out: frozen figures and post-close adjustments once signed off."""
+    if ctx.invoked_subcommand:
+        return
+    with reported_errors():
+        if period is None:
+            raise UsageError("--period is required, e.g. tieout close --period 2026-09")
+        loaded = find_project(project)
+        close, _, record = _live(loaded, Period.parse(period))
+    report = _report(close, record)
+    if fmt is CloseFormat.json:
+        json.dump(_plain(report), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif fmt is CloseFormat.csv:
+        _csv(report)
+    elif fmt is CloseFormat.xlsx:
+        dest = out or Path(f"close-{close.period.name}.xlsx")
+        _xlsx(report, dest)
+        console.print(f"wrote {dest}")
+    else:
+        _table(close, report)
+
+
+@app.command("prepare")
+def prepare(period: PeriodOption, project: ProjectOption = None, by: ByOption = None) -> None:
+    """Record today's figures for sign-off (again replaces them, until signed off)."""
+    with reported_errors():
+        loaded = find_project(project)
+        close, run_id, _ = _live(loaded, Period.parse(period))
+        store = pipeline.state_store(loaded)
+        record = prepare_close(
+            store,
+            close.period.name,
+            figures=frozen_figures(close),
+            currency=close.currency,
+            as_of=close.as_of,
+            run_id=run_id,
+            by=by or actor(),
+        )
+        store.close()
+    console.print(
+        f"{record.period} prepared by {record.prepared_by} (as of {record.as_of}); "
+        "a different person signs it off: tieout close signoff --period "
+        f"{record.period} --by NAME"
+    )
+
+
+@app.command("signoff")
+def signoff(period: PeriodOption, project: ProjectOption = None, by: ByOption = None) -> None:
+    """Sign off the prepared figures (not by their preparer); they are frozen from then on."""
+    with reported_errors():
+        loaded = find_project(project)
+        close, _, _ = _live(loaded, Period.parse(period))
+        store = pipeline.state_store(loaded)
+        record = sign_off(store, close.period.name, by=by or actor(), live=frozen_figures(close))
+        store.close()
+    console.print(
+        f"{record.period} signed off by {record.signed_off_by} "
+        f"(prepared by {record.prepared_by}); its figures are frozen"
+    )
+
+
+def _live(loaded: LoadedProject, period: Period) -> tuple[Close, str | None, PeriodClose | None]:
+    store = pipeline.state_store(loaded)
+    try:
+        with pipeline.snapshots(loaded).open_current() as wh:
+            close, run_id = close_from_snapshot(wh, loaded, store, period)
+        return close, run_id, get_close(store, period.name)
+    finally:
+        store.close()
+
+
+def _report(close: Close, record: PeriodClose | None) -> dict[str, Any]:
+    """Frozen figures once signed off (with what moved since), else today's."""
+    live = frozen_figures(close)
+    signed = record is not None and record.status == "signed_off"
+    shown = record.figures if signed and record else live
+    return {
+        "period": close.period.name,
+        "currency": close.currency,
+        "status": record.status if record else "draft",
+        "prepared_by": record.prepared_by if record else None,
+        "prepared_at": record.prepared_at if record else None,
+        "signed_off_by": record.signed_off_by if record else None,
+        "signed_off_at": record.signed_off_at if record else None,
+        "as_of": record.as_of if signed and record else close.as_of,
+        "customers": shown["customers"],
+        "total": shown["total"],
+        "jobs": [
+            {
+                "job_key": j.job_key,
+                "account_key": j.account_key,
+                "customer": j.customer,
+                "finished_on": j.finished_on,
+                "quote_number": j.quote_number,
+                "work_orders": j.work_orders,
+                "invoice_lines": j.invoice_lines,
+                **j.figures.as_dict(),
+                "explained_by": j.explained_by,
+            }
+            for j in close.jobs
+        ],
+        "adjustments": adjustments(record.figures, close) if signed and record else [],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _csv(report: dict[str, Any]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CUSTOMER_COLUMNS)
+    for row in [*report["customers"], {"customer": "TOTAL", **report["total"]}]:
+        writer.writerow(["" if row.get(c) is None else row[c] for c in CUSTOMER_COLUMNS])
+
+
+def _xlsx(report: dict[str, Any], dest: Path) -> None:
+    book = Workbook()
+    sheets: list[tuple[str, list[str], list[dict[str, Any]]]] = [
+        (
+            "Customers",
+            CUSTOMER_COLUMNS,
+            [*report["customers"], {"customer": "TOTAL", **report["total"]}],
+        ),
+        ("Jobs", JOB_COLUMNS, report["jobs"]),
+        (
+            "Adjustments",
+            ["account_key", "customer", "measure", "signed_off", "now", "adjustment"],
+            report["adjustments"],
+        ),
+    ]
+    for index, (title, columns, rows) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        sheet.title = title
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row.get(c), c) for c in columns])
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    book.save(dest)
+
+
+def _cell(value: Any, column: str) -> Any:
+    """Amounts as numbers with two decimals; lists joined; text never read as a formula."""
+    if value is None:
+        return None
+    if column in MEASURES or column in ("signed_off", "now", "adjustment"):
+        return Decimal(str(value))
+    if isinstance(value, list):
+        value = ", ".join(value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _money(value: Any) -> str:
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def _whole(value: Any) -> str:
+    return f"{Decimal(str(value)):,.0f}"
+
+
+def _table(close: Close, report: dict[str, Any]) -> None:
+    state = {
+        "draft": "draft, not prepared",
+        "prepared": f"prepared by {report['prepared_by']}, awaiting sign-off",
+        "signed_off": f"signed off by {report['signed_off_by']} "
+        f"(prepared by {report['prepared_by']}), frozen",
+    }[report["status"]]
+    table = Table(
+        title=f"Close {report['period']} in {report['currency']}, as of {report['as_of']}: {state}",
+        title_justify="left",
+        header_style="bold",
+        caption="whole units; exact to the cent with --format json, csv or xlsx"
+        + ("; a wider terminal shows quoted and unbilled" if console.width < 100 else ""),
+        caption_justify="left",
+    )
+    table.add_column("customer", min_width=10, max_width=26)
+    narrow = console.width < 100  # keep what a finance reader checks first
+    amounts = ["quoted", "delivered", "billed", "credited", "unbilled"]
+    if narrow:
+        amounts = ["delivered", "billed", "credited"]
+    for name in ["jobs", *amounts, "unexplained"]:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    total = {"customer": "TOTAL", **report["total"]}
+    for row in [*report["customers"], total]:
+        unexplained = Decimal(row["scope_unexplained"]) + Decimal(row["billing_unexplained"])
+        table.add_row(
+            row["customer"] or row["account_key"] or "(no customer key)",
+            str(row["jobs"]),
+            *(_whole(row[m]) for m in amounts),
+            _whole(unexplained),
+            end_section=row is not total and row is report["customers"][-1],
+            style="bold" if row is total else None,
+        )
+    console.print(table)
+    t = report["total"]
+    gaps = [
+        ("scope", "delivered - quoted - priced changes"),
+        ("billing", "delivered - (billed - credited)"),
+    ]
+    for gap, formula in gaps:
+        console.print(
+            f"{gap} gap ({formula}): {_money(t[gap + '_gap'])} = "
+            f"{_money(t[gap + '_explained'])} explained + "
+            f"{_money(t[gap + '_unexplained'])} unexplained",
+            highlight=False,
+        )
+    open_jobs = [
+        j for j in close.jobs if j.figures.scope_unexplained or j.figures.billing_unexplained
+    ]
+    if open_jobs:
+        title = "Unexplained differences" + (" today" if report["status"] == "signed_off" else "")
+        listing = Table(title=title, title_justify="left", header_style="bold")
+        listing.add_column(
+            "customer", overflow="ellipsis", no_wrap=True, min_width=12, max_width=26
+        )
+        listing.add_column("work orders", min_width=11)
+        for name in ("credited", "scope gap", "billing gap"):
+            listing.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+        for job in open_jobs:
+            f = job.figures
+            listing.add_row(
+                job.customer or "",
+                ", ".join(job.work_orders),
+                _money(f.credited),
+                _money(f.scope_unexplained),
+                _money(f.billing_unexplained),
+            )
+        console.print(listing)
+    if report["adjustments"]:
+        adj = Table(title="Post-close adjustments", title_justify="left", header_style="bold")
+        for name in ("customer", "measure", "signed off", "now", "adjustment"):
+            adj.add_column(name, justify="left" if name in ("customer", "measure") else "right")
+        for a in report["adjustments"]:
+            adj.add_row(
+                a["customer"] or a["account_key"] or "",
+                a["measure"],
+                _money(a["signed_off"]),
+                _money(a["now"]),
+                _money(a["adjustment"]),
+            )
+        console.print(adj)
