@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from bench_common import demo_project, measure
 
 TIEOUT_RUN = """
 import json, resource, sys, time
@@ -52,13 +51,6 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": rows,
 """
 
 
-def measure(code: str, *args: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=100)
@@ -66,15 +58,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tieout-bench"))
     args = parser.parse_args()
 
-    from tieout.demo.generate import generate
-    from tieout.demo.scaffold import write_demo_project
-
-    project = args.workdir / f"scale-{args.scale:g}"
-    if not (project / "truth.json").exists():
-        started = time.perf_counter()
-        generate(project, scale=args.scale, seed=args.seed)
-        print(f"generated scale {args.scale:g} in {time.perf_counter() - started:.1f}s")
-    write_demo_project(project)
+    project = demo_project(args.workdir, args.scale, args.seed)
     shutil.rmtree(project / ".tieout", ignore_errors=True)  # measure a cold ingest
 
     csvs = sorted(str(p) for p in (project / "exports").rglob("*.csv"))

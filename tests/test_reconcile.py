@@ -304,3 +304,56 @@ def test_ownership_and_escalation(tmp_path: Path, cli: CliRunner) -> None:
     assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-12-15")[0] == 0
     aged = {e["id"]: e for e in _exceptions(cli, root)}[dup["id"]]
     assert (aged["severity"], aged["owner"]) == ("high", "Finance Ops")  # 45 days open
+
+
+LARGE_INVOICE = """
+id: large_invoice
+title: Invoice above the approval limit
+description: A sales invoice whose total is above `limit`.
+owner: finance
+severity: low
+params:
+  limit: 900
+sql: |
+  SELECT NULL AS account_key, i.total AS amount, i.currency AS currency,
+         [{'system': i.source_system, 'object': i.source_object, 'native_id': i.native_id}] AS refs,
+         i.invoice_number || ' is above the limit' AS detail
+  FROM invoice i
+  WHERE i.doc_type = 'invoice' AND i.total > :limit
+"""
+
+
+def test_a_project_adds_its_own_rule(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    (root / "rules").mkdir()
+    (root / "rules" / "large_invoice.yml").write_text(LARGE_INVOICE, encoding="utf-8")
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    found = [
+        e["source_refs"][0]["native_id"] for e in _exceptions(cli, root, "--rule", "large_invoice")
+    ]  # type: ignore[index]
+    assert found == ["INV-1"]  # 1,000.00; INV-2 and INV-3 are 500.00
+
+    yml = (root / "tieout.yml").read_text(encoding="utf-8")
+    (root / "tieout.yml").write_text(yml + "rules:\n  large_invoice: {limit: 400}\n", "utf-8")
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    assert len(_exceptions(cli, root, "--rule", "large_invoice")) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("id: large_invoice", "id: duplicate_invoice"), "already defined in rules/"),
+        (("id: large_invoice", "id: repeat_issue"), "reserved"),
+        (("i.total > :limit", "i.totl > :limit"), "has no column 'totl'"),
+        (("severity: low", "severity: urgent"), "severity"),
+    ],
+)
+def test_a_bad_project_rule_names_its_file(
+    tmp_path: Path, cli: CliRunner, change: tuple[str, str], problem: str
+) -> None:
+    root = _project(tmp_path, XERO_ROWS)
+    (root / "rules").mkdir()
+    (root / "rules" / "mine.yml").write_text(LARGE_INVOICE.replace(*change), encoding="utf-8")
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 2, out
+    assert "rules/mine.yml" in out and problem in out, out

@@ -138,6 +138,11 @@ class Project(BaseModel):
         default_factory=dict,
         description="rule id -> parameter overrides, e.g. unbilled_work: {days: 21}",
     )
+    rule_files: list[str] = Field(
+        default_factory=lambda: ["rules/*.yml"],
+        description="the project's own exception rules (YAML, same fields as the built-in "
+        "ones), globs relative to the project directory",
+    )
     close: CloseConfig = Field(default_factory=CloseConfig)
 
     @field_validator("sources")

@@ -314,6 +314,8 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("time_entry_id", required=True),
             C("work_order_id", required=True),
             C("method", doc="project_code, or project for the same customer and dates"),
+            C("hours", HOURS, doc="the entry's, so rules and metrics need not join it back"),
+            money("cost_amount"),
         ),
         doc="which work order a time entry was spent on",
         derived=True,

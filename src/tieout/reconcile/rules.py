@@ -24,6 +24,18 @@ from tieout.errors import ConfigError
 from tieout.model import TABLE_MAP
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
+# ids the service issue's rules will take; a project rule may not claim them first
+RESERVED = frozenset(
+    {
+        "sla_breach_strategic",
+        "aged_case_renewal_risk",
+        "onboarding_overdue",
+        "repeat_issue",
+        "capacity_risk",
+        "unexplained_variance",
+        "spend_without_commitment",
+    }
+)
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -77,10 +89,35 @@ def builtin_rules() -> dict[str, tuple[Rule, str]]:
     return rules
 
 
+def project_rules(project: LoadedProject) -> dict[str, tuple[Rule, str]]:
+    """The project's own rules: YAML files matched by `rule_files` (default rules/*.yml)."""
+    rules: dict[str, tuple[Rule, str]] = {}
+    builtin = builtin_rules()
+    for pattern in project.config.rule_files:
+        for path in sorted(project.root.glob(pattern)):
+            name = str(path.relative_to(project.root))
+            located = parse_yaml(path.read_text(encoding="utf-8"), name)
+            rule = validate_model(Rule, located)
+            if rule.id in builtin or rule.id in RESERVED or rule.id in rules:
+                taken = (
+                    "reserved for a coming built-in rule"
+                    if rule.id in RESERVED
+                    else (f"already defined in {(builtin | rules)[rule.id][1]}")
+                )
+                raise ConfigError(
+                    f"rule id {rule.id!r} is {taken}: give it another id",
+                    file=name,
+                    line=located.line_of(("id",)),
+                    key="id",
+                )
+            rules[rule.id] = (rule, name)
+    return rules
+
+
 def load_rules(project: LoadedProject) -> list[ResolvedRule]:
-    """Built-in rules with the project's parameter overrides, each checked against the model."""
+    """Built-in and project rules with the parameter overrides, each checked against the model."""
     overrides = project.config.rules
-    rules = builtin_rules()
+    rules = {**builtin_rules(), **project_rules(project)}
     for rule_id in overrides:
         if rule_id not in rules:
             raise project.error(

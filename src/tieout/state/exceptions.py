@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from tieout.errors import UsageError
 from tieout.state.models import AuditEvent, ExceptionCase
 from tieout.state.store import StateStore, actor, now
 
 OPEN_STATUSES = ("open", "acknowledged")
+FACTS = ("rule", "severity", "owner", "account_key", "amount_at_risk", "detail", "source_refs")
 ACTIONS = {"ack": "acknowledged", "resolve": "resolved", "waive": "waived"}
 
 
@@ -33,50 +34,81 @@ def sync_cases(
 ) -> SyncResult:
     """Bring the cases in line with what the rules found in this run.
 
-    `escalate(row, first_seen)` gives the severity and owner after escalation rules.
+    `escalate(row, first_seen)` gives the severity and owner after escalation rules. Set-based
+    (one read, bulk writes of what changed): a daily run sees tens of thousands of cases.
     """
     stamp, who = now(), "tieout"
-    opened = reopened = resolved = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+
+    def audit(action: str, case_id: str, detail: dict[str, Any]) -> None:
+        audits.append(
+            {
+                "at": stamp,
+                "actor": who,
+                "action": action,
+                "entity": "exception",
+                "entity_id": case_id,
+                "detail": detail,
+            }
+        )
+
     with store.session() as s:
-        cases = {c.id: c for c in s.scalars(select(ExceptionCase))}
+        columns = [
+            getattr(ExceptionCase, c) for c in ("id", "status", "first_seen", "last_seen", *FACTS)
+        ]
+        cases = {row.id: row for row in s.execute(select(*columns))}
         seen: set[str] = set()
+        reopened = 0
         for row in found:
             seen.add(row["id"])
             case = cases.get(row["id"])
             severity, owner = escalate(row, case.first_seen if case else as_of)
-            facts = {**_facts(row), "severity": severity, "owner": owner}
+            facts = {**{k: row[k] for k in FACTS}, "severity": severity, "owner": owner}
             if case is None:
-                s.add(
-                    ExceptionCase(
-                        id=row["id"],
-                        status="open",
-                        first_seen=as_of,
-                        last_seen=as_of,
-                        updated_at=stamp,
+                inserts.append(
+                    {
+                        "id": row["id"],
+                        "status": "open",
+                        "first_seen": as_of,
+                        "last_seen": as_of,
+                        "updated_at": stamp,
                         **facts,
-                    )
+                    }
                 )
-                _audit(s, who, "exception.open", row["id"], {"rule": row["rule"]})
-                opened += 1
+                audit("exception.open", row["id"], {"rule": row["rule"]})
                 continue
             if (case.severity, case.owner) != (severity, owner):
-                _audit(
-                    s, who, "exception.escalate", case.id, {"severity": severity, "owner": owner}
-                )
-            for key, value in facts.items():
-                setattr(case, key, value)
-            case.last_seen = as_of
+                audit("exception.escalate", case.id, {"severity": severity, "owner": owner})
+            changes = {k: v for k, v in facts.items() if getattr(case, k) != v}
+            if case.last_seen != as_of:
+                changes["last_seen"] = as_of
             if case.status == "resolved":
-                case.status, case.reason, case.updated_at = "open", "came back", stamp
-                _audit(s, who, "exception.reopen", case.id, {})
+                changes.update(status="open", reason="came back", updated_at=stamp)
+                audit("exception.reopen", case.id, {})
                 reopened += 1
-        for case in cases.values():
-            if case.id not in seen and case.status in OPEN_STATUSES:
-                case.status, case.reason, case.updated_at = "resolved", "condition cleared", stamp
-                _audit(s, who, "exception.auto_resolve", case.id, {})
-                resolved += 1
+            if changes:
+                updates.append({"id": case.id, **changes})
+        cleared = [c.id for c in cases.values() if c.id not in seen and c.status in OPEN_STATUSES]
+        for case_id in cleared:
+            updates.append(
+                {
+                    "id": case_id,
+                    "status": "resolved",
+                    "reason": "condition cleared",
+                    "updated_at": stamp,
+                }
+            )
+            audit("exception.auto_resolve", case_id, {})
+        if inserts:
+            s.execute(insert(ExceptionCase), inserts)
+        if updates:  # bulk UPDATE by primary key
+            s.execute(update(ExceptionCase), updates)
+        if audits:
+            s.execute(insert(AuditEvent), audits)
         still = sum(1 for c in cases.values() if c.id in seen and c.status in OPEN_STATUSES)
-    return SyncResult(opened, reopened, resolved, still + opened + reopened)
+    return SyncResult(len(inserts), reopened, len(cleared), still + len(inserts) + reopened)
 
 
 def act(store: StateStore, case_id: str, action: str, reason: str | None) -> ExceptionCase:
@@ -115,11 +147,6 @@ def cases(
         if owner:
             query = query.where(ExceptionCase.owner == owner)
         return list(s.scalars(query))
-
-
-def _facts(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("rule", "severity", "owner", "account_key", "amount_at_risk", "detail", "source_refs")
-    return {k: row[k] for k in keys}
 
 
 def _audit(s: Any, who: str, action: str, case_id: str, detail: dict[str, Any]) -> None:

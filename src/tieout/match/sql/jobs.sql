@@ -169,15 +169,16 @@ ORDER BY 1, 3, 4;
 -- Time entries -> work order: the work order its project code names, else the one work
 -- order of the same customer whose subject is the time sheet's project, within its dates.
 DELETE FROM job_time;
-INSERT INTO job_time (time_entry_id, work_order_id, method)
+INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount)
 WITH coded AS (
-    SELECT t.id AS time_entry_id, w.wo_id
+    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount
     FROM time_entry t
     JOIN _match_job_wo w ON w.number = coalesce(list_extract(_match_wo_refs(t.project_code), 1),
                                                 list_extract(_match_bare_refs(t.project_code), 1))
 ),
 by_project AS (
-    SELECT t.id AS time_entry_id, w.wo_id, count(*) OVER (PARTITION BY t.id) AS candidates
+    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount,
+           count(*) OVER (PARTITION BY t.id) AS candidates
     FROM time_entry t
     JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
          AND tx.native_id = t.customer_name
@@ -185,9 +186,9 @@ by_project AS (
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
     WHERE t.id NOT IN (SELECT time_entry_id FROM coded)
 )
-SELECT time_entry_id, wo_id, 'project_code' FROM coded
+SELECT time_entry_id, wo_id, 'project_code', hours, cost_amount FROM coded
 UNION ALL
-SELECT time_entry_id, wo_id, 'project' FROM by_project WHERE candidates = 1
+SELECT time_entry_id, wo_id, 'project', hours, cost_amount FROM by_project WHERE candidates = 1
 ORDER BY 1;
 
 -- Work orders a quarantined invoice row names, by a reference typed into it or by the
