@@ -198,3 +198,11 @@ def test_prepare_signoff_freeze_and_adjust(
 def test_period_must_be_a_month(closed_books: Path, cli: CliRunner) -> None:
     code, out = invoke(cli, "close", "--period", "2026-13", "-p", str(closed_books))
     assert code == 2 and "like 2026-09" in out
+
+
+def test_a_missing_rate_stops_the_close(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    (root / "fx.csv").write_text("native_id,rate_date,from_currency,to_currency,rate\n", "utf-8")
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    code, out = invoke(cli, "close", "--period", "2026-09", "-p", str(root))
+    assert code == 1 and "no EUR -> GBP rate on or before 2026-09-30" in out, out
