@@ -10,6 +10,7 @@ from tieout.cli import (
     exception_cmds,
     init_cmd,
     match_cmds,
+    metric_cmds,
     presets_cmd,
     run_cmds,
 )
@@ -31,3 +32,4 @@ app.add_typer(match_cmds.app, name="match")
 app.add_typer(match_cmds.export_app, name="export")
 app.add_typer(exception_cmds.app, name="exceptions")
 app.add_typer(close_cmds.app, name="close")
+app.add_typer(metric_cmds.app, name="metrics")

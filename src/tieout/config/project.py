@@ -143,6 +143,11 @@ class Project(BaseModel):
         description="the project's own exception rules (YAML, same fields as the built-in "
         "ones), globs relative to the project directory",
     )
+    metric_files: list[str] = Field(
+        default_factory=lambda: ["metrics/*.yml"],
+        description="the project's own metric definitions (YAML), globs relative to the "
+        "project directory",
+    )
     close: CloseConfig = Field(default_factory=CloseConfig)
 
     @field_validator("sources")

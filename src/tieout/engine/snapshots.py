@@ -8,6 +8,7 @@ other processes never see a half-built warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,17 @@ class SnapshotStore:
         if run_id is None:
             raise NoSnapshotError("no warehouse snapshot yet: run `tieout run` first")
         return Warehouse(self.path_for(run_id), read_only=True)
+
+    def open_as_of(self, day: dt.date) -> Warehouse:
+        """The newest kept snapshot whose run's as-of date is on or before `day`, read-only:
+        figures as they stood then."""
+        for snap in sorted(self.all(), key=lambda s: s.run_id, reverse=True):
+            wh = Warehouse(snap.path, read_only=True)
+            as_of = wh.scalar("SELECT max(as_of) FROM run_info")
+            if as_of is not None and as_of <= day:
+                return wh
+            wh.close()
+        raise NoSnapshotError(f"no kept snapshot is as of {day} or earlier (see `tieout runs`)")
 
     def begin(self, run_id: str) -> Warehouse:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -15,13 +15,12 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import sqlglot
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
 from tieout.config import LoadedProject, parse_yaml, validate_model
 from tieout.errors import ConfigError
-from tieout.model import TABLE_MAP
+from tieout.model.sqlcheck import bind, query_problem
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
 # ids the service issue's rules will take; a project rule may not claim them first
@@ -64,15 +63,7 @@ class ResolvedRule:
 
     def render(self, as_of: dt.date) -> exp.Expr:
         """The rule's query with every placeholder replaced by a literal."""
-        values: dict[str, Any] = {**self.params, "as_of": as_of}
-        tree = sqlglot.parse_one(self.rule.sql, read="duckdb")
-
-        def bind(node: exp.Expr) -> exp.Expr:
-            if isinstance(node, exp.Placeholder):
-                return _literal(values[node.name])
-            return node
-
-        return tree.transform(bind)
+        return bind(self.rule.sql, {**self.params, "as_of": as_of})
 
 
 @cache
@@ -143,44 +134,6 @@ def load_rules(project: LoadedProject) -> list[ResolvedRule]:
 
 def check_rule(rule: Rule, source: str) -> None:
     """Parse the SQL; every table must be in the model and every qualified column in it."""
-
-    def fail(problem: str) -> ConfigError:
-        return ConfigError(f"rule {rule.id}: {problem}", file=source, key="sql")
-
-    try:
-        tree = sqlglot.parse_one(rule.sql, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        detail = exc.errors[0].get("description", "") if exc.errors else str(exc)
-        raise fail(f"not valid SQL: {detail}") from None
-    if not isinstance(tree, exp.Query):
-        raise fail("the SQL must be a query (SELECT ...)")
-    ctes = {c.alias for c in tree.find_all(exp.CTE)}
-    aliases: dict[str, set[str]] = {}
-    for table in tree.find_all(exp.Table):
-        if table.name not in ctes and table.name not in TABLE_MAP:
-            raise fail(f"unknown table {table.name!r}")
-        aliases.setdefault(table.alias_or_name, set()).add(table.name)
-    for column in tree.find_all(exp.Column):
-        owners = aliases.get(column.table, set())
-        if len(owners) != 1 or column.name == "*":
-            continue  # unqualified, or an alias reused across scopes: the engine will tell
-        (owner,) = owners
-        if owner in TABLE_MAP and column.name not in TABLE_MAP[owner].column_map:
-            raise fail(f"table {owner} has no column {column.name!r}")
-    unknown = {p.name for p in tree.find_all(exp.Placeholder)} - {*rule.params, "as_of"}
-    if unknown:
-        raise fail(f"unknown parameter(s) {', '.join(sorted(unknown))}")
-    outputs = {s.alias_or_name for s in tree.selects}
-    missing = [c for c in OUTPUT_COLUMNS if c not in outputs]
-    if missing:
-        raise fail(f"the query must select {', '.join(missing)}")
-
-
-def _literal(value: Any) -> exp.Expr:
-    if isinstance(value, dt.date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    if isinstance(value, bool):
-        return exp.true() if value else exp.false()
-    if isinstance(value, int | float):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
+    problem = query_problem(rule.sql, {*rule.params, "as_of"}, OUTPUT_COLUMNS)
+    if problem:
+        raise ConfigError(f"rule {rule.id}: {problem}", file=source, key="sql")

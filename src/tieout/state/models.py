@@ -133,3 +133,14 @@ class PeriodClose(Base):
     prepared_at: Mapped[dt.datetime] = mapped_column(DateTime)
     signed_off_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class MetricVersion(Base):
+    """The definition each metric version had when first used: a change must bump it."""
+
+    __tablename__ = "metric_version"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(32))
+    first_used: Mapped[dt.datetime] = mapped_column(DateTime)

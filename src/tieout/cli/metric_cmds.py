@@ -1,0 +1,204 @@
+"""`tieout metrics`: governed numbers, each from one versioned definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
+from tieout.cli.output import Format, console, emit
+from tieout.cli.run_cmds import FormatOption
+from tieout.engine import Warehouse
+from tieout.errors import UsageError
+from tieout.metrics import (
+    DIMENSIONS,
+    Catalogue,
+    Compare,
+    MetricResult,
+    Period,
+    compute,
+    load_metrics,
+)
+from tieout.state.metric_versions import register
+
+app = typer.Typer(help="Governed metrics: one definition, one version, every number traced.")
+
+
+@app.command("list")
+def list_metrics(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:
+    """Every metric with its owner, unit, version and the splits it allows."""
+    with reported_errors():
+        catalogue = _catalogue(project)
+    rows = [
+        {
+            "name": m.name,
+            "title": m.title,
+            "version": m.version,
+            "owner": m.owner,
+            "unit": m.unit,
+            "good": m.good,
+            "kind": "fact" if m.fact else f"formula: {m.formula}",
+            "dimensions": ", ".join(m.dimensions),
+            "description": m.description,
+            "defined_in": catalogue.sources[m.name],
+        }
+        for m in catalogue.metrics.values()
+    ]
+    columns = list(rows[0]) if rows else []
+    shown = ["name", "version", "owner", "unit", "kind", "dimensions"]
+    emit(rows, shown if fmt is Format.table else columns, fmt, title="Metrics", wrap=["kind"])
+
+
+@app.command("show")
+def show(
+    name: str,
+    by: Annotated[
+        str | None, typer.Option(help=f"split by, comma-separated: {', '.join(DIMENSIONS)}")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="a month (2026-09) or a year (2026); default: as-of month")
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option(help="previous, last-year or ytd (year to date vs last year's)")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="read the snapshot as it stood on this date")
+    ] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """One metric for a period, split and compared."""
+    with reported_errors():
+        loaded = find_project(project)
+        catalogue = _catalogue(project)
+        dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+        if compare not in (None, "previous", "last-year", "ytd"):
+            raise UsageError(f"--compare must be previous, last-year or ytd, got {compare!r}")
+        day = parse_date(as_of)
+        snaps = pipeline.snapshots(loaded)
+        with snaps.open_as_of(day) if day else snaps.open_current() as wh:
+            run_as_of = _run_as_of(wh)
+            chosen = Period.parse(period or run_as_of.strftime("%Y-%m"))
+            result = compute(
+                wh,
+                catalogue,
+                name,
+                by=dims,
+                period=chosen,
+                compare=_compare(compare),
+                currency=loaded.config.reporting_currency,
+                as_of=run_as_of,
+            )
+    _emit(result, loaded.config.reporting_currency, run_as_of, catalogue.sources[name], fmt)
+
+
+def _catalogue(project: Any) -> Catalogue:
+    loaded = find_project(project)
+    catalogue = load_metrics(loaded)
+    store = pipeline.state_store(loaded)
+    try:
+        register(
+            store,
+            [
+                (m.name, m.version, m.digest(), catalogue.sources[m.name])
+                for m in catalogue.metrics.values()
+            ],
+        )
+    finally:
+        store.close()
+    return catalogue
+
+
+def _compare(value: str | None) -> Compare | None:
+    if value == "previous":
+        return "previous"
+    if value == "last-year":
+        return "last-year"
+    if value == "ytd":
+        return "ytd"
+    return None
+
+
+def _run_as_of(wh: Warehouse) -> dt.date:
+    value = wh.scalar("SELECT max(as_of) FROM run_info")
+    if not isinstance(value, dt.date):
+        raise UsageError("the snapshot has no run information: run `tieout run`")
+    return value
+
+
+def _emit(result: MetricResult, currency: str, as_of: dt.date, source: str, fmt: Format) -> None:
+    m = result.metric
+    keys = [k for d in result.by for k in (["account_key", "customer"] if d == "customer" else [d])]
+    compared = result.compared_with is not None
+    columns = [*keys, "value", *(["compared", "change"] if compared else [])]
+    if fmt is Format.json:
+        payload = {
+            "metric": m.name,
+            "version": m.version,
+            "defined_in": source,
+            "unit": m.unit,
+            "currency": currency if m.unit == "money" else None,
+            "as_of": as_of,
+            "period": {
+                "label": result.period.label,
+                "start": result.period.start,
+                "end": result.period.end,
+            },
+            "compared_with": (
+                {
+                    "label": result.compared_with.label,
+                    "start": result.compared_with.start,
+                    "end": result.compared_with.end,
+                }
+                if result.compared_with
+                else None
+            ),
+            "by": result.by,
+            "rows": [{c: r.get(c) for c in columns} for r in result.rows],
+            "total": result.total,
+            "total_compared": result.total_compared,
+        }
+        json.dump(payload, sys.stdout, indent=2, default=_plain)
+        sys.stdout.write("\n")
+        return
+    rows = list(result.rows)
+    if fmt is Format.table:
+        total: dict[str, Any] = {keys[0]: "TOTAL"} if keys else {}
+        total.update(value=result.total, compared=result.total_compared)
+        total["change"] = (
+            result.total - result.total_compared
+            if result.total is not None and result.total_compared is not None
+            else None
+        )
+        rows = [*rows, total]
+        shown = [c for c in columns if c != "account_key"] if "customer" in keys else columns
+        versus = f" vs {result.compared_with.label}" if result.compared_with else ""
+        unit = currency if m.unit == "money" else m.unit
+        emit(
+            [{c: _shown(r.get(c)) for c in shown} for r in rows],
+            shown,
+            fmt,
+            title=f"{m.title} (v{m.version}, {unit}) {result.period.label}{versus}, as of {as_of}",
+            numeric=["value", "compared", "change"],
+        )
+        console.print(f"{m.name} v{m.version}: {m.description}", style="dim", highlight=False)
+        return
+    emit(rows, columns, fmt)
+
+
+def _shown(value: Any) -> Any:
+    return f"{value:,.2f}" if isinstance(value, Decimal) else value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)

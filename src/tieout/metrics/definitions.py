@@ -1,0 +1,138 @@
+"""Metric definitions: each governed number defined once, in YAML, and checked on load.
+
+A base metric has a `fact` query: one row per `grain` (its `id`), with the columns the layer
+groups and filters by (`date`, `account_key`, `product`, `job_key`) and the `value` in the
+reporting currency. A derived metric has a `formula` over other metrics, computed after
+they are aggregated, so a ratio is never summed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import sqlglot
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlglot import exp
+
+from tieout.config import LoadedProject, parse_yaml, validate_model
+from tieout.errors import ConfigError
+from tieout.model.sqlcheck import query_problem
+
+FACT_COLUMNS = ("id", "date", "account_key", "product", "job_key", "value")
+DIMENSIONS = ("month", "customer", "region", "rep", "product", "job")
+PLACEHOLDERS = ("currency", "as_of")
+
+
+class MetricDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str
+    owner: str = Field(description="function that owns the definition: finance, sales, ...")
+    version: int = Field(ge=1, description="bump it whenever the definition changes")
+    unit: Literal["money", "percent", "hours", "count"]
+    good: Literal["up", "down"] = Field(description="which direction is good")
+    grain: str = Field(description="what one fact row is, e.g. invoice line")
+    dimensions: list[Literal["month", "customer", "region", "rep", "product", "job"]]
+    fact: str | None = Field(None, description="SQL: one row per grain; see FACT_COLUMNS")
+    formula: str | None = Field(None, description="arithmetic over other metrics' names")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MetricDef:
+        if (self.fact is None) == (self.formula is None):
+            raise ValueError("a metric has either a fact query or a formula, not both")
+        return self
+
+    @property
+    def additive(self) -> bool:
+        """Sums of a fact add up over any dimension; a formula (a ratio) does not."""
+        return self.fact is not None
+
+    def digest(self) -> str:
+        """Identity of the definition, to catch a change made without a version bump."""
+        body = self.model_dump(exclude={"version"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
+    def inputs(self) -> list[str]:
+        if self.formula is None:
+            return []
+        tree = sqlglot.parse_one(self.formula, read="duckdb")
+        return sorted({c.name for c in tree.find_all(exp.Column)})
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    metrics: dict[str, MetricDef]
+    sources: dict[str, str]  # metric name -> file it came from
+
+    def get(self, name: str) -> MetricDef:
+        if name not in self.metrics:
+            raise ConfigError(f"no metric {name!r} (see `tieout metrics list`)")
+        return self.metrics[name]
+
+
+@cache
+def builtin_metrics() -> tuple[tuple[MetricDef, str], ...]:
+    folder = resources.files("tieout.metrics") / "definitions"
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yml"):
+            name = f"metrics/{entry.name}"
+            found.append(
+                (validate_model(MetricDef, parse_yaml(entry.read_text("utf-8"), name)), name)
+            )
+    return tuple(found)
+
+
+def load_metrics(project: LoadedProject) -> Catalogue:
+    """Built-in and project metrics (`metric_files`), every one checked."""
+    entries = list(builtin_metrics())
+    for pattern in project.config.metric_files:
+        for path in sorted(project.root.glob(pattern)):
+            name = str(path.relative_to(project.root))
+            entries.append(
+                (validate_model(MetricDef, parse_yaml(path.read_text("utf-8"), name)), name)
+            )
+    metrics: dict[str, MetricDef] = {}
+    sources: dict[str, str] = {}
+    for metric, source in entries:
+        if metric.name in metrics:
+            raise ConfigError(
+                f"metric {metric.name!r} is already defined in {sources[metric.name]}",
+                file=source,
+                key="name",
+            )
+        metrics[metric.name] = metric
+        sources[metric.name] = source
+    for metric in metrics.values():
+        _check(metric, sources[metric.name], metrics)
+    return Catalogue(metrics, sources)
+
+
+def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> None:
+    def fail(problem: str, key: str) -> ConfigError:
+        return ConfigError(f"metric {metric.name}: {problem}", file=source, key=key)
+
+    if metric.fact is not None:
+        problem = query_problem(metric.fact, PLACEHOLDERS, FACT_COLUMNS)
+        if problem:
+            raise fail(problem, "fact")
+        return
+    try:
+        inputs = metric.inputs()
+    except sqlglot.errors.ParseError:
+        raise fail(f"formula {metric.formula!r} is not an expression", "formula") from None
+    for name in inputs:
+        if name not in metrics:
+            raise fail(f"formula names no metric {name!r}", "formula")
+        if metrics[name].formula is not None:
+            raise fail(f"formula input {name!r} must be a fact metric", "formula")
+        missing = set(metric.dimensions) - set(metrics[name].dimensions)
+        if missing:
+            raise fail(f"{name} cannot be split by {', '.join(sorted(missing))}", "dimensions")

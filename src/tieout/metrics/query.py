@@ -1,0 +1,242 @@
+"""Compute a metric for a period, split by dimensions, optionally beside a comparison period.
+
+The layer owns the joins: a fact is grouped by columns of its own rows, and the customer
+dimension (name, region, rep from the master CRM record) is one row per golden key; a fact
+whose rows are not unique per `id` (a join in it fanned out) is refused, not summed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+import sqlglot
+from sqlglot import exp
+
+from tieout.engine import Warehouse, render
+from tieout.errors import TieoutError, UsageError
+from tieout.metrics.definitions import Catalogue, MetricDef
+from tieout.model.sqlcheck import bind
+
+Compare = Literal["previous", "last-year", "ytd"]
+DIMENSION_SQL = {
+    "month": "strftime(f.date, '%Y-%m')",
+    "customer": "coalesce(c.name, f.account_key)",
+    "region": "c.region",
+    "rep": "c.rep",
+    "product": "f.product",
+    "job": "f.job_key",
+}
+CUSTOMERS = """
+SELECT x.golden_key,
+       any_value(a.name ORDER BY a.native_id) AS name,
+       any_value(coalesce(a.region, a.country) ORDER BY a.native_id) AS region,
+       any_value(p.name ORDER BY a.native_id) AS rep
+FROM xref x
+JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
+     AND a.native_id = x.native_id
+LEFT JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
+WHERE x.entity_type = 'customer' AND x.method = 'master'
+GROUP BY x.golden_key
+"""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """2026-09 (a month) or 2026 (a year)."""
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            year, month = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12:
+                last = calendar.monthrange(year, month)[1]
+                return cls(dt.date(year, month, 1), dt.date(year, month, last), text)
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), text)
+        raise UsageError(f"--period must be a month like 2026-09 or a year like 2026, got {text!r}")
+
+    def shifted(self, compare: Compare) -> Period:
+        if compare == "last-year":
+            return Period(_years_back(self.start), _years_back(self.end), f"{self.label} last year")
+        if compare == "previous":
+            if self.start.month == 1 and self.end.month == 12:  # a year
+                return Period.parse(str(self.start.year - 1))
+            before = self.start - dt.timedelta(days=1)
+            return Period.parse(before.strftime("%Y-%m"))
+        return Period(_years_back(self.to_date.start), _years_back(self.end), "YTD last year")
+
+    @property
+    def to_date(self) -> Period:
+        return Period(dt.date(self.end.year, 1, 1), self.end, f"YTD {self.end.year}")
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric: MetricDef
+    period: Period
+    compared_with: Period | None
+    by: list[str]
+    rows: list[dict[str, Any]]
+    total: Decimal | None
+    total_compared: Decimal | None
+
+
+def compute(
+    wh: Warehouse,
+    catalogue: Catalogue,
+    name: str,
+    *,
+    by: list[str],
+    period: Period,
+    compare: Compare | None,
+    currency: str,
+    as_of: dt.date,
+) -> MetricResult:
+    metric = catalogue.get(name)
+    unknown = [d for d in by if d not in metric.dimensions]
+    if unknown:
+        raise UsageError(
+            f"{name} cannot be split by {', '.join(unknown)} "
+            f"(it can by {', '.join(metric.dimensions)})"
+        )
+    if compare and "month" in by:
+        raise UsageError("--compare and --by month do not mix: compare one period at a time")
+    ctx = _Context(wh, catalogue, currency, as_of)
+    current = period.to_date if compare == "ytd" else period
+    other = period.shifted(compare) if compare else None
+    rows = ctx.values(metric, by, current)
+    total = ctx.total(metric, current)
+    total_other: Decimal | None = None
+    if other is not None:
+        before = {tuple(r[d] for d in _keys(by)): r["value"] for r in ctx.values(metric, by, other)}
+        for r in rows:
+            r["compared"] = before.pop(tuple(r[d] for d in _keys(by)), None)
+        for key, value in before.items():  # gone since: shown with nothing now
+            rows.append(
+                {**dict(zip(_keys(by), key, strict=True)), "value": None, "compared": value}
+            )
+        for r in rows:
+            r["change"] = _change(r["value"], r["compared"])
+        total_other = ctx.total(metric, other)
+    return MetricResult(metric, current, other, by, rows, total, total_other)
+
+
+def _keys(by: list[str]) -> list[str]:
+    return [k for d in by for k in (["account_key", "customer"] if d == "customer" else [d])]
+
+
+def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    if now is None or before is None:
+        return None
+    return now - before
+
+
+def _years_back(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+class _Context:
+    def __init__(self, wh: Warehouse, catalogue: Catalogue, currency: str, as_of: dt.date):
+        self.wh, self.catalogue = wh, catalogue
+        self.values_for = {"currency": currency, "as_of": as_of}
+        self.checked: set[str] = set()
+
+    def fact(self, metric: MetricDef) -> str:
+        assert metric.fact is not None
+        sql = render(bind(metric.fact, self.values_for))
+        if metric.name not in self.checked:
+            rows, ids, blank = self.wh.query(
+                f"SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE value IS NULL) "
+                f"FROM ({sql})"
+            )[0]
+            if rows != ids:
+                raise TieoutError(
+                    f"metric {metric.name}: {rows - ids} of {rows} fact rows repeat an id: a "
+                    f"join in its fact fans out and would double count ({metric.grain})"
+                )
+            if blank:
+                raise TieoutError(
+                    f"metric {metric.name}: {blank} of {rows} fact rows have no value "
+                    f"(an amount in a currency with no rate to {self.values_for['currency']} "
+                    "on or before its date? add fx_rate rows)"
+                )
+            self.checked.add(metric.name)
+        return sql
+
+    def grouped(self, metric: MetricDef, by: list[str], period: Period) -> str:
+        """SQL of one fact metric summed by the dimensions over the period."""
+        select = [f"{DIMENSION_SQL[d]} AS {d}" for d in by]
+        if "customer" in by:
+            select.insert(by.index("customer"), "f.account_key AS account_key")
+        columns = ", ".join([*select, "sum(f.value) AS value"])
+        return (
+            f"SELECT {columns} FROM ({self.fact(metric)}) f "
+            f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key "
+            f"WHERE f.date BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
+            + (" GROUP BY ALL" if by else "")
+        )
+
+    def sql(self, metric: MetricDef, by: list[str], period: Period) -> str:
+        if metric.fact is not None:
+            return self.grouped(metric, by, period)
+        keys = _keys(by)
+        inputs = metric.inputs()
+        parts = {n: self.grouped(self.catalogue.get(n), by, period) for n in inputs}
+        if keys:
+            union = " UNION ".join(f"SELECT {', '.join(keys)} FROM ({parts[n]})" for n in inputs)
+            sql = f"SELECT k.*, {_formula(metric, inputs)} AS value FROM ({union}) k"
+            for n in inputs:
+                on = " AND ".join(f"{n}.{k} IS NOT DISTINCT FROM k.{k}" for k in keys)
+                sql += f" LEFT JOIN ({parts[n]}) {n} ON {on}"
+            return sql
+        froms = ", ".join(f"({parts[n]}) {n}" for n in inputs)
+        return f"SELECT {_formula(metric, inputs)} AS value FROM {froms}"
+
+    def values(self, metric: MetricDef, by: list[str], period: Period) -> list[dict[str, Any]]:
+        order = ", ".join(_keys(by)) or "1"
+        sql = f"SELECT * FROM ({self.sql(metric, by, period)}) ORDER BY {order}"
+        return [_money(r) for r in self.wh.query_dicts(sql)]
+
+    def total(self, metric: MetricDef, period: Period) -> Decimal | None:
+        rows = self.values(metric, [], period)
+        value: Decimal | None = rows[0]["value"] if rows else None
+        return value
+
+
+def _formula(metric: MetricDef, inputs: list[str]) -> str:
+    """The formula over the inputs' aggregated values; a zero denominator gives no value."""
+    assert metric.formula is not None
+    tree = sqlglot.parse_one(metric.formula, read="duckdb")
+
+    def value_of(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and node.name in inputs:
+            return exp.func("coalesce", exp.column("value", node.name), exp.Literal.number(0))
+        return node
+
+    def safe_division(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Div):
+            zero_is_null = exp.func("nullif", node.expression, exp.Literal.number(0))
+            return exp.Div(this=node.this, expression=zero_is_null)
+        return node
+
+    tree = tree.transform(value_of).transform(safe_division)
+    return f"CAST(round({render(tree)}, 2) AS DECIMAL(18, 2))"
+
+
+def _money(row: dict[str, Any]) -> dict[str, Any]:
+    value = row.get("value")
+    if value is not None and not isinstance(value, Decimal):
+        row["value"] = Decimal(str(value)).quantize(Decimal("0.01"))
+    return row

@@ -1,0 +1,229 @@
+"""Governed metrics on a hand-built book: every figure computed by hand in the comments."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+
+YML = """
+name: metrics
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: users, path: User.csv, preset: salesforce.user}
+  - {name: quotes, path: Quote.csv, preset: salesforce.quote}
+  - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: xero, path: invoices.csv, preset: xero.invoices}
+  - {name: harvest, path: time.csv, preset: harvest.time}
+  - {name: fx, path: fx.csv, preset: canonical.fx_rate}
+"""
+ACCOUNTS = (
+    "Id,Name,Website,BillingState,OwnerId\n"
+    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk,London,005Dn000001UUUaIAK\n"
+    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de,Bayern,005Dn000001UUUbIAK\n"
+)
+USERS = "Id,FirstName,LastName\n005Dn000001UUUaIAK,Ann,Lee\n005Dn000001UUUbIAK,Bo,Kim\n"
+QUOTES = (
+    "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
+    "0Q0Dn000001QQQaIAK,00000201,Website - Northwind,001Dn000004AAAaIAK,Accepted,"
+    "2026-08-01T09:00:00Z,1000.00,GBP\n"
+    "0Q0Dn000001QQQbIAK,00000202,Audit - Contoso,001Dn000004AAAbIAK,Accepted,"
+    "2026-09-01T09:00:00Z,2000.00,EUR\n"
+    "0Q0Dn000001QQQcIAK,00000203,Extra - Contoso,001Dn000004AAAbIAK,Rejected,"
+    "2026-09-02T09:00:00Z,5000.00,EUR\n"
+)
+WORK_ORDERS = (
+    "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
+    "Quote__c,Completed_Date__c\n"
+    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,2026-08-20T09:00:00Z,"
+    "1200.00,GBP,0Q0Dn000001QQQaIAK,2026-09-10T17:00:00Z\n"
+    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,2026-09-01T09:00:00Z,"
+    "2000.00,EUR,0Q0Dn000001QQQbIAK,2026-09-20T17:00:00Z\n"
+)
+XERO_HEADER = (
+    "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,"
+    "InventoryItemCode,Description,Quantity,UnitAmount,LineAmount,Currency,Type,Status\n"
+)
+NW, CO = "Northwind Traders Ltd,", "Contoso GmbH,"
+XERO_ROWS = [
+    NW + ",INV-1,WO-00000101,12/09/2026,12/10/2026,1200.00,WEB,Website,1,1000.00,1000.00,GBP,"
+    "Sales invoice,Paid",
+    NW + ",INV-1,WO-00000101,12/09/2026,12/10/2026,1200.00,SUP,Support,1,200.00,200.00,GBP,"
+    "Sales invoice,Paid",
+    NW + ",CN-1,Credit against INV-1,20/09/2026,20/10/2026,100.00,WEB,Goodwill,1,100.00,"
+    "100.00,GBP,Sales credit note,Paid",
+    CO + ",INV-2,WO-00000102,15/09/2026,15/10/2026,1000.00,AUD,Audit,1,1000.00,1000.00,EUR,"
+    "Sales invoice,Paid",
+    CO + ",INV-3,WO-00000102,25/09/2026,25/10/2026,500.00,AUD,Audit,1,500.00,500.00,EUR,"
+    "Sales invoice,Paid",
+    NW + ",INV-4,,05/08/2026,05/09/2026,300.00,SUP,Support,1,300.00,300.00,GBP,Sales invoice,Paid",
+    NW + ",INV-5,,10/09/2026,10/10/2026,999.00,SUP,Support,1,999.00,999.00,GBP,Sales invoice,Draft",
+]
+TIME = (
+    "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,"
+    "Cost Rate,Cost Amount,Currency\n"
+    "2026-09-05,Northwind Traders Ltd,Website,WO-00000101,Dev,,3,Yes,Ann,Lee,100,300,GBP\n"
+    "2026-09-10,Contoso GmbH,Audit,WO-00000102,Audit,,2,Yes,Bo,Kim,100,200,GBP\n"
+)
+FX = (
+    "native_id,rate_date,from_currency,to_currency,rate\n"
+    "FX1,2026-08-31,EUR,GBP,0.80\nFX2,2026-09-20,EUR,GBP,0.90\n"
+)
+
+
+def _project(root: Path, rows: list[str] = XERO_ROWS) -> Path:
+    return write_project(
+        root,
+        YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "User.csv": USERS,
+            "Quote.csv": QUOTES,
+            "WorkOrder.csv": WORK_ORDERS,
+            "invoices.csv": XERO_HEADER + "\n".join(rows) + "\n",
+            "time.csv": TIME,
+            "fx.csv": FX,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _project(tmp_path_factory.mktemp("metrics"))
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
+    assert code == 0, out
+    return root
+
+
+def _show(root: Path, name: str, *args: str) -> dict[str, object]:
+    code, out = invoke(CliRunner(), "metrics", "show", name, "-p", str(root), "-f", "json", *args)
+    assert code == 0, out
+    return dict(json.loads(out))
+
+
+def _by(report: dict[str, object], key: str) -> dict[str, Decimal | None]:
+    rows: list[dict[str, str | None]] = report["rows"]  # type: ignore[assignment]
+    return {str(r[key]): None if r["value"] is None else Decimal(str(r["value"])) for r in rows}
+
+
+def _total(report: dict[str, object]) -> Decimal:
+    return Decimal(str(report["total"]))
+
+
+# revenue, September: Northwind 1,000 + 200 - 100 (credit) = 1,100 (the draft INV-5 is not
+# revenue); Contoso 1,000 EUR at 0.80 (rate of 31 Aug) = 800 + 500 EUR at 0.90 (20 Sep)
+# = 450, so 1,250; in all 2,350. August: INV-4, 300.
+HAND = {
+    ("revenue", ()): Decimal("2350.00"),
+    ("revenue", ("customer",)): {"Northwind Traders Ltd": "1100.00", "Contoso GmbH": "1250.00"},
+    ("revenue", ("product",)): {"WEB": "900.00", "SUP": "200.00", "AUD": "1250.00"},
+    ("revenue", ("rep",)): {"Ann Lee": "1100.00", "Bo Kim": "1250.00"},
+    ("revenue", ("region",)): {"London": "1100.00", "Bayern": "1250.00"},
+    # cost: time at cost, 300 + 200
+    ("cost", ("customer",)): {"Northwind Traders Ltd": "300.00", "Contoso GmbH": "200.00"},
+    # margin: 1,100 - 300 = 800; 1,250 - 200 = 1,050
+    ("margin", ("customer",)): {"Northwind Traders Ltd": "800.00", "Contoso GmbH": "1050.00"},
+    # 800 / 1,100 = 72.727 %; 1,050 / 1,250 = 84 %; in all 1,850 / 2,350 = 78.723 %
+    # (not the 78.36 % an average of the two percentages would give)
+    ("margin_pct", ()): Decimal("78.72"),
+    ("margin_pct", ("customer",)): {"Northwind Traders Ltd": "72.73", "Contoso GmbH": "84.00"},
+    # delivered: WO 101 1,200 GBP; WO 102 2,000 EUR at 0.90 (completed 20 Sep) = 1,800
+    ("delivered_value", ()): Decimal("3000.00"),
+    # quoted: only Contoso's accepted quote is dated September: 2,000 EUR at 0.80 = 1,600
+    ("quoted_value", ()): Decimal("1600.00"),
+    ("delivered_vs_quoted", ("customer",)): {
+        "Northwind Traders Ltd": "1200.00",
+        "Contoso GmbH": "200.00",
+    },
+    ("billed_vs_delivered", ()): Decimal("-650.00"),  # 2,350 - 3,000
+}
+
+
+@pytest.mark.parametrize(("metric", "by"), list(HAND), ids=lambda v: str(v))
+def test_metrics_by_hand(books: Path, metric: str, by: tuple[str, ...]) -> None:
+    args = ["--period", "2026-09", *(["--by", ",".join(by)] if by else [])]
+    report = _show(books, metric, *args)
+    expected = HAND[(metric, by)]
+    if isinstance(expected, Decimal):
+        assert _total(report) == expected
+    else:
+        assert _by(report, by[0]) == {k: Decimal(v) for k, v in expected.items()}
+        assert _total(report) == sum(Decimal(v) for v in expected.values()) or metric.endswith(
+            "_pct"
+        )
+    assert report["version"] == 1 and report["defined_in"] == f"metrics/{metric}.yml"
+
+
+def test_compare_with_the_previous_month_and_year_to_date(books: Path) -> None:
+    report = _show(books, "revenue", "--period", "2026-09", "--compare", "previous")
+    assert (_total(report), Decimal(str(report["total_compared"]))) == (
+        Decimal("2350.00"),
+        Decimal("300.00"),
+    )
+    ytd = _show(books, "revenue", "--period", "2026-09", "--compare", "ytd")
+    assert _total(ytd) == Decimal("2650.00")  # August and September
+    assert ytd["total_compared"] is None  # nothing billed in 2025
+
+
+def test_a_split_the_metric_does_not_allow(books: Path) -> None:
+    code, out = invoke(CliRunner(), "metrics", "show", "cost", "--by", "product", "-p", str(books))
+    assert code == 2 and "cannot be split by product" in out
+
+
+FANOUT = """
+name: revenue_by_quote_line
+title: Revenue joined to quote lines
+description: Joins each invoice line to every line of its quote.
+owner: finance
+version: 1
+unit: money
+good: up
+grain: invoice line
+dimensions: [month]
+fact: |
+  SELECT l.id, i.invoice_date AS date, NULL AS account_key, NULL AS product, NULL AS job_key,
+         l.line_amount AS value
+  FROM invoice_line l
+  JOIN invoice i ON i.native_id = l.invoice_native_id
+  JOIN invoice_line other ON other.invoice_native_id = l.invoice_native_id
+"""
+
+
+def test_a_fact_that_fans_out_is_refused_and_versions_are_kept(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    root = _project(tmp_path)
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    (root / "metrics").mkdir()
+    mine = root / "metrics" / "mine.yml"
+    mine.write_text(FANOUT, encoding="utf-8")
+    code, out = invoke(cli, "metrics", "show", "revenue_by_quote_line", "-p", str(root))
+    assert code == 1 and "fans out" in out, out  # INV-1's two lines meet each other twice
+
+    mine.write_text(FANOUT.replace("Joins each", "Joins every"), encoding="utf-8")
+    code, out = invoke(cli, "metrics", "list", "-p", str(root))
+    assert code == 2 and "metrics/mine.yml" in out and "raise its version" in out, out
+    mine.write_text(
+        FANOUT.replace("Joins each", "Joins every").replace("version: 1", "version: 2"), "utf-8"
+    )
+    assert invoke(cli, "metrics", "list", "-p", str(root))[0] == 0
+
+
+def test_figures_as_they_stood_on_an_earlier_snapshot(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-09-30")[0] == 0
+    late = (
+        NW
+        + ",INV-6,,28/09/2026,28/10/2026,800.00,SUP,Support,1,800.00,800.00,GBP,Sales invoice,Paid"
+    )
+    _project(root, [*XERO_ROWS, late])
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-10-31")[0] == 0
+    assert _total(_show(root, "revenue", "--period", "2026-09")) == Decimal("3150.00")
+    then = _show(root, "revenue", "--period", "2026-09", "--as-of", "2026-09-30")
+    assert _total(then) == Decimal("2350.00") and then["as_of"] == "2026-09-30"
