@@ -227,3 +227,56 @@ def test_figures_as_they_stood_on_an_earlier_snapshot(tmp_path: Path, cli: CliRu
     assert _total(_show(root, "revenue", "--period", "2026-09")) == Decimal("3150.00")
     then = _show(root, "revenue", "--period", "2026-09", "--as-of", "2026-09-30")
     assert _total(then) == Decimal("2350.00") and then["as_of"] == "2026-09-30"
+
+
+PLAN = """
+commission:
+  tiers:
+    - {up_to: 1000, rate_pct: 10}
+    - {rate_pct: 20}
+"""
+
+
+def test_commission_reconciles_to_the_margin_report(tmp_path: Path, cli: CliRunner) -> None:
+    clawback = (
+        NW + ",CN-2,Credit against INV-4,05/10/2026,05/11/2026,500.00,SUP,Refund,1,500.00,"
+        "500.00,GBP,Sales credit note,Paid"
+    )
+    root = _project(tmp_path, [*XERO_ROWS, clawback])
+    (root / "tieout.yml").write_text((root / "tieout.yml").read_text("utf-8") + PLAN, "utf-8")
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+
+    def report(period: str) -> dict[str, object]:
+        code, out = invoke(
+            cli, "report", "commission", "--period", period, "-p", str(root), "-f", "json"
+        )
+        assert code == 0, out
+        return dict(json.loads(out))
+
+    september = report("2026-09")
+    reps = {r["rep"]: r for r in september["reps"]}  # type: ignore[attr-defined]
+    # Ann Lee (Northwind): margin 800, all in the first tier: 10 % = 80.00
+    # Bo Kim (Contoso): margin 1,050: 1,000 at 10 % + 50 at 20 % = 110.00
+    assert Decimal(reps["Ann Lee"]["commission"]) == Decimal("80.00")
+    assert Decimal(reps["Bo Kim"]["commission"]) == Decimal("110.00")
+    margin = _show(root, "margin", "--period", "2026-09", "--by", "rep")
+    assert {r: Decimal(v["basis"]) for r, v in reps.items()} == _by(margin, "rep")
+    assert Decimal(str(september["basis_total"])) == _total(margin)
+    jobs = [j for j in september["jobs"] if j["rep"] == "Bo Kim"]  # type: ignore[attr-defined]
+    assert sum(Decimal(j["basis"]) for j in jobs) == Decimal("1050.00")
+    assert {j["job"] for j in jobs} == {"quote 00000202"}
+
+    # October: only the 500.00 credit note, so Ann's margin is -500: clawed back at 10 %
+    october = {r["rep"]: r for r in report("2026-10")["reps"]}  # type: ignore[attr-defined]
+    assert Decimal(october["Ann Lee"]["commission"]) == Decimal("-50.00")
+
+
+def test_a_commission_plan_must_rise(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    bad = (
+        "commission:\n  tiers:\n    - {up_to: 1000, rate_pct: 10}\n"
+        "    - {up_to: 500, rate_pct: 20}\n    - {rate_pct: 30}\n"
+    )
+    (root / "tieout.yml").write_text((root / "tieout.yml").read_text("utf-8") + bad, "utf-8")
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 2 and "tieout.yml" in out and "tiers must rise" in out, out

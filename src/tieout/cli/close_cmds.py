@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from openpyxl import Workbook
 from rich.table import Table
 
 from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, reported_errors
-from tieout.cli.output import console
+from tieout.cli.output import console, write_xlsx
 from tieout.config import LoadedProject
 from tieout.errors import UsageError
 from tieout.reconcile.close import (
@@ -200,42 +199,24 @@ def _csv(report: dict[str, Any]) -> None:
 
 
 def _xlsx(report: dict[str, Any], dest: Path) -> None:
-    book = Workbook()
-    sheets: list[tuple[str, list[str], list[dict[str, Any]]]] = [
-        (
-            "Customers",
-            CUSTOMER_COLUMNS,
-            [*report["customers"], {"customer": "TOTAL", **report["total"]}],
-        ),
-        ("Jobs", JOB_COLUMNS, report["jobs"]),
-        (
-            "Adjustments",
-            ["account_key", "customer", "measure", "signed_off", "now", "adjustment"],
-            report["adjustments"],
-        ),
-    ]
-    for index, (title, columns, rows) in enumerate(sheets):
-        sheet = book.active if index == 0 else book.create_sheet()
-        assert sheet is not None
-        sheet.title = title
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([_cell(row.get(c), c) for c in columns])
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    book.save(dest)
-
-
-def _cell(value: Any, column: str) -> Any:
-    """Amounts as numbers with two decimals; lists joined; text never read as a formula."""
-    if value is None:
-        return None
-    if column in MEASURES or column in ("signed_off", "now", "adjustment"):
-        return Decimal(str(value))
-    if isinstance(value, list):
-        value = ", ".join(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    amounts = {*MEASURES, "signed_off", "now", "adjustment"}
+    write_xlsx(
+        dest,
+        [
+            (
+                "Customers",
+                CUSTOMER_COLUMNS,
+                [*report["customers"], {"customer": "TOTAL", **report["total"]}],
+            ),
+            ("Jobs", JOB_COLUMNS, report["jobs"]),
+            (
+                "Adjustments",
+                ["account_key", "customer", "measure", "signed_off", "now", "adjustment"],
+                report["adjustments"],
+            ),
+        ],
+        amounts,
+    )
 
 
 def _money(value: Any) -> str:

@@ -12,6 +12,7 @@ from tieout.cli import (
     match_cmds,
     metric_cmds,
     presets_cmd,
+    report_cmds,
     run_cmds,
 )
 
@@ -33,3 +34,4 @@ app.add_typer(match_cmds.export_app, name="export")
 app.add_typer(exception_cmds.app, name="exceptions")
 app.add_typer(close_cmds.app, name="close")
 app.add_typer(metric_cmds.app, name="metrics")
+app.add_typer(report_cmds.app, name="report")

@@ -14,6 +14,7 @@ from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.output import Format, console, emit
 from tieout.cli.run_cmds import FormatOption
+from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import UsageError
 from tieout.metrics import (
@@ -34,7 +35,7 @@ app = typer.Typer(help="Governed metrics: one definition, one version, every num
 def list_metrics(project: ProjectOption = None, fmt: FormatOption = Format.table) -> None:
     """Every metric with its owner, unit, version and the splits it allows."""
     with reported_errors():
-        catalogue = _catalogue(project)
+        catalogue = catalogue_for(find_project(project))
     rows = [
         {
             "name": m.name,
@@ -76,15 +77,15 @@ def show(
     """One metric for a period, split and compared."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = _catalogue(project)
+        catalogue = catalogue_for(loaded)
         dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
         if compare not in (None, "previous", "last-year", "ytd"):
             raise UsageError(f"--compare must be previous, last-year or ytd, got {compare!r}")
         day = parse_date(as_of)
         snaps = pipeline.snapshots(loaded)
         with snaps.open_as_of(day) if day else snaps.open_current() as wh:
-            run_as_of = _run_as_of(wh)
-            chosen = Period.parse(period or run_as_of.strftime("%Y-%m"))
+            day_of_run = run_as_of(wh)
+            chosen = Period.parse(period or day_of_run.strftime("%Y-%m"))
             result = compute(
                 wh,
                 catalogue,
@@ -93,13 +94,13 @@ def show(
                 period=chosen,
                 compare=_compare(compare),
                 currency=loaded.config.reporting_currency,
-                as_of=run_as_of,
+                as_of=day_of_run,
             )
-    _emit(result, loaded.config.reporting_currency, run_as_of, catalogue.sources[name], fmt)
+    _emit(result, loaded.config.reporting_currency, day_of_run, catalogue.sources[name], fmt)
 
 
-def _catalogue(project: Any) -> Catalogue:
-    loaded = find_project(project)
+def catalogue_for(loaded: LoadedProject) -> Catalogue:
+    """The project's metrics, their versions checked against the ones already used."""
     catalogue = load_metrics(loaded)
     store = pipeline.state_store(loaded)
     try:
@@ -125,7 +126,7 @@ def _compare(value: str | None) -> Compare | None:
     return None
 
 
-def _run_as_of(wh: Warehouse) -> dt.date:
+def run_as_of(wh: Warehouse) -> dt.date:
     value = wh.scalar("SELECT max(as_of) FROM run_info")
     if not isinstance(value, dt.date):
         raise UsageError("the snapshot has no run information: run `tieout run`")

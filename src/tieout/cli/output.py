@@ -7,10 +7,12 @@ import datetime as dt
 import decimal
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from rich.console import Console
 from rich.table import Table
 
@@ -63,3 +65,33 @@ def emit(
     for r in rows:
         table.add_row(*("" if r.get(c) is None else str(_plain(r.get(c))) for c in columns))
     console.print(table)
+
+
+Sheet = tuple[str, Sequence[str], Sequence[dict[str, Any]]]
+
+
+def write_xlsx(dest: Path, sheets: Sequence[Sheet], amounts: Collection[str] = ()) -> None:
+    """One worksheet per (title, columns, rows); `amounts` columns as exact numbers."""
+    book = Workbook()
+    for index, (title, columns, rows) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        sheet.title = title
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(c), c in amounts) for c in columns])
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    book.save(dest)
+
+
+def _xlsx_cell(value: Any, amount: bool) -> Any:
+    """Amounts as numbers; lists joined; text never read as a formula (= + - @)."""
+    if value is None:
+        return None
+    if amount:
+        return decimal.Decimal(str(value))
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -109,6 +109,36 @@ class CloseConfig(BaseModel):
     )
 
 
+class CommissionTier(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    up_to: Decimal | None = Field(
+        None, gt=0, description="upper bound of this slice; omit on the last"
+    )
+    rate_pct: Decimal = Field(ge=0, le=100, description="commission on this slice, per cent")
+
+
+class CommissionPlan(BaseModel):
+    """Commission on realised margin: each rep's period basis cut into marginal tiers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basis: str = Field("margin", description="a money metric split by rep and job")
+    tiers: list[CommissionTier] = Field(
+        default_factory=lambda: [CommissionTier(rate_pct=Decimal(5))], min_length=1
+    )
+
+    @field_validator("tiers")
+    @classmethod
+    def _ascending(cls, tiers: list[CommissionTier]) -> list[CommissionTier]:
+        bounds = [t.up_to for t in tiers[:-1]]
+        if any(b is None for b in bounds) or tiers[-1].up_to is not None:
+            raise ValueError("every tier but the last needs up_to; the last has none")
+        if bounds != sorted(bounds):  # type: ignore[type-var]
+            raise ValueError("tiers must rise: each up_to above the one before")
+        return tiers
+
+
 def _default_ownership() -> dict[str, str]:
     return {"sales": "account_owner"}
 
@@ -149,6 +179,7 @@ class Project(BaseModel):
         "project directory",
     )
     close: CloseConfig = Field(default_factory=CloseConfig)
+    commission: CommissionPlan = Field(default_factory=CommissionPlan)
 
     @field_validator("sources")
     @classmethod

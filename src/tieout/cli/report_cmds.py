@@ -1,0 +1,115 @@
+"""`tieout report`: reports built from the governed metrics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tieout import pipeline
+from tieout.cli.close_cmds import CloseFormat
+from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.metric_cmds import catalogue_for, run_as_of
+from tieout.cli.output import Format, console, emit, write_xlsx
+from tieout.metrics import Period
+from tieout.metrics.commission import CommissionReport, commission_report
+
+app = typer.Typer(help="Reports built from the governed metrics.")
+
+REP_COLUMNS = ["rep", "jobs", "basis", "commission", "rate_pct"]
+JOB_COLUMNS = ["rep", "job", "job_key", "basis"]
+
+
+@app.command("commission")
+def commission(
+    period: Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")],
+    project: ProjectOption = None,
+    fmt: Annotated[
+        CloseFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
+    ] = CloseFormat.table,
+    out: Annotated[
+        Path | None, typer.Option(help="xlsx file to write (default commission-YYYY-MM.xlsx)")
+    ] = None,
+) -> None:
+    """Commission per rep on realised margin, with every job that contributed."""
+    with reported_errors():
+        loaded = find_project(project)
+        catalogue = catalogue_for(loaded)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            report = commission_report(
+                wh,
+                catalogue,
+                loaded.config.commission,
+                Period.parse(period),
+                loaded.config.reporting_currency,
+                run_as_of(wh),
+            )
+    reps = [_rep(r) for r in report.reps]
+    jobs = [j.__dict__ for j in report.jobs]
+    if fmt is CloseFormat.json:
+        payload = {
+            "period": report.period.label,
+            "basis": {"metric": report.basis_metric, "version": report.basis_version},
+            "basis_total": report.basis_total,
+            "reps": reps,
+            "jobs": jobs,
+        }
+        json.dump(payload, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    elif fmt is CloseFormat.csv:
+        emit(reps, REP_COLUMNS, Format.csv)
+    elif fmt is CloseFormat.xlsx:
+        dest = out or Path(f"commission-{report.period.label}.xlsx")
+        write_xlsx(
+            dest,
+            [("Reps", REP_COLUMNS, reps), ("Jobs", JOB_COLUMNS, jobs)],
+            {"basis", "commission", "rate_pct"},
+        )
+        console.print(f"wrote {dest}")
+    else:
+        _table(report, reps)
+
+
+def _rep(line: Any) -> dict[str, Any]:
+    return {
+        "rep": line.rep,
+        "jobs": line.jobs,
+        "basis": line.basis,
+        "commission": line.commission,
+        "rate_pct": line.rate_pct,
+    }
+
+
+def _table(report: CommissionReport, reps: list[dict[str, Any]]) -> None:
+    table = Table(
+        title=f"Commission {report.period.label} on {report.basis_metric} v{report.basis_version}",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("rep")
+    for name in ("jobs", "basis", "commission", "rate %"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in reps:
+        table.add_row(
+            r["rep"],
+            str(r["jobs"]),
+            f"{r['basis']:,.2f}",
+            f"{r['commission']:,.2f}",
+            "" if r["rate_pct"] is None else f"{r['rate_pct']}",
+        )
+    basis = sum((r["basis"] for r in reps), Decimal(0))
+    commission_total = sum((r["commission"] for r in reps), Decimal(0))
+    table.add_row("TOTAL", "", f"{basis:,.2f}", f"{commission_total:,.2f}", "", style="bold")
+    console.print(table)
+    console.print(
+        f"{report.basis_metric} for {report.period.label}: {report.basis_total:,.2f}; "
+        f"reps' bases add up to {basis:,.2f} (difference {report.basis_total - basis:,.2f}). "
+        "Jobs behind each figure: --format json or xlsx.",
+        style="dim",
+        highlight=False,
+    )
