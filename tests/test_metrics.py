@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
 
 YML = """
 name: metrics
@@ -280,3 +282,19 @@ def test_a_commission_plan_must_rise(tmp_path: Path, cli: CliRunner) -> None:
     (root / "tieout.yml").write_text((root / "tieout.yml").read_text("utf-8") + bad, "utf-8")
     code, out = invoke(cli, "run", "-p", str(root))
     assert code == 2 and "tieout.yml" in out and "tiers must rise" in out, out
+
+
+def test_marts_answer_as_the_facts_do(tmp_path: Path, cli: CliRunner) -> None:
+    """A metric added after the run has no mart and is read from its fact: same figures."""
+    root = _project(tmp_path)
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    with pipeline.snapshots(load_project(root)).open_current() as wh:
+        assert "revenue" in {m for (m,) in wh.query("SELECT metric FROM metric_mart")}
+    (root / "metrics").mkdir()
+    builtin = Path(__file__).parents[1] / "src" / "tieout" / "metrics" / "definitions"
+    copy = (builtin / "revenue.yml").read_text("utf-8").replace("name: revenue", "name: rev2")
+    (root / "metrics" / "rev2.yml").write_text(copy, encoding="utf-8")
+    for by in ("customer", "product", "month", "region,rep"):
+        args = ("--period", "2026", "--by", by)
+        mart, fact = _show(root, "revenue", *args), _show(root, "rev2", *args)
+        assert mart["rows"] == fact["rows"] and mart["total"] == fact["total"], by

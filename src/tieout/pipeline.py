@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieout import __version__, ingest, match, reconcile
+from tieout import __version__, ingest, match, metrics, reconcile
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore
 from tieout.errors import RunLockedError
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
+from tieout.metrics import MetricsSummary
 from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
 
@@ -30,6 +31,7 @@ class RunSummary:
     ingest: IngestSummary
     match: MatchSummary
     reconcile: ReconcileSummary
+    metrics: MetricsSummary
     seconds: float
     stage_seconds: dict[str, float]
     pruned: tuple[str, ...]
@@ -82,6 +84,11 @@ def run(
             t0 = time.perf_counter()
             reconciled = reconcile.run(wh, project, store, as_of)
             stages["reconcile"] = round(time.perf_counter() - t0, 3)
+            if progress:
+                progress("metrics: building the marts", 0, 1)
+            t0 = time.perf_counter()
+            measured = metrics.run(wh, project, as_of)
+            stages["metrics"] = round(time.perf_counter() - t0, 3)
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()
@@ -102,7 +109,7 @@ def run(
         )
         store.close()
         return RunSummary(
-            run_id, as_of, summary, matched, reconciled, seconds, stages, tuple(pruned)
+            run_id, as_of, summary, matched, reconciled, measured, seconds, stages, tuple(pruned)
         )
 
 

@@ -77,8 +77,9 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
         f"Exceptions: {found}; {cases.opened} new, {cases.reopened} reopened, "
         f"{cases.auto_resolved} cleared, {cases.still_open} open (tieout exceptions)."
     )
-    for warning in ingest.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"Metrics: {summary.metrics.marts} marts built (tieout metrics list).")
+    for warning in [*ingest.warnings, *summary.metrics.skipped.values()]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if ingest.rows_quarantined:
         console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
 

@@ -1,11 +1,20 @@
 """Metrics: every governed number from one versioned definition.
 
-Entry point `compute(wh, catalogue, name, by=..., period=..., compare=..., currency=...,
-as_of=...) -> MetricResult`; `load_metrics(project)` reads and checks the built-in
-definitions (`definitions/*.yml`) and the project's own (`metric_files`).
+Entry point `run(wh, project, as_of) -> MetricsSummary` builds the marts in a run;
+`compute(wh, catalogue, name, by=..., period=..., compare=..., currency=..., as_of=...)`
+answers one question; `load_metrics(project)` reads and checks the built-in definitions
+(`definitions/*.yml`) and the project's own (`metric_files`).
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tieout.config import LoadedProject
+from tieout.engine import Warehouse
 from tieout.metrics.definitions import DIMENSIONS, Catalogue, MetricDef, load_metrics
+from tieout.metrics.marts import build_marts
 from tieout.metrics.query import Compare, MetricResult, Period, compute
 
 __all__ = [
@@ -14,7 +23,22 @@ __all__ = [
     "Compare",
     "MetricDef",
     "MetricResult",
+    "MetricsSummary",
     "Period",
     "compute",
     "load_metrics",
+    "run",
 ]
+
+
+@dataclass(frozen=True)
+class MetricsSummary:
+    marts: int
+    skipped: dict[str, str]  # metric -> why it has no mart
+
+
+def run(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> MetricsSummary:
+    catalogue = load_metrics(project)
+    skipped = build_marts(wh, catalogue, project.config.reporting_currency, as_of)
+    facts = sum(1 for m in catalogue.metrics.values() if m.fact is not None)
+    return MetricsSummary(facts - len(skipped), skipped)

@@ -152,31 +152,25 @@ class _Context:
         self.wh, self.catalogue = wh, catalogue
         self.values_for = {"currency": currency, "as_of": as_of}
         self.checked: set[str] = set()
+        self.marts = _marts(wh, currency)
 
     def fact(self, metric: MetricDef) -> str:
-        assert metric.fact is not None
-        sql = render(bind(metric.fact, self.values_for))
-        if metric.name not in self.checked:
-            rows, ids, blank = self.wh.query(
-                f"SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE value IS NULL) "
-                f"FROM ({sql})"
-            )[0]
-            if rows != ids:
-                raise TieoutError(
-                    f"metric {metric.name}: {rows - ids} of {rows} fact rows repeat an id: a "
-                    f"join in its fact fans out and would double count ({metric.grain})"
-                )
-            if blank:
-                raise TieoutError(
-                    f"metric {metric.name}: {blank} of {rows} fact rows have no value "
-                    f"(an amount in a currency with no rate to {self.values_for['currency']} "
-                    "on or before its date? add fx_rate rows)"
-                )
-            self.checked.add(metric.name)
+        if metric.name in self.checked:
+            return render(bind(str(metric.fact), self.values_for))
+        sql = checked_fact(self.wh, metric, self.values_for)
+        self.checked.add(metric.name)
         return sql
 
     def grouped(self, metric: MetricDef, by: list[str], period: Period) -> str:
-        """SQL of one fact metric summed by the dimensions over the period."""
+        """SQL of one fact metric summed by the dimensions over the period: from its mart
+        when the run built one, else from the fact itself."""
+        keys = _keys(by)
+        within = f"BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
+        group = " GROUP BY ALL" if by else ""
+        mart = f"mart_{metric.name}"
+        if self.marts.get(metric.name) == metric.digest():
+            columns = ", ".join([*keys, "sum(value) AS value"])
+            return f"SELECT {columns} FROM {mart} WHERE month_start {within}{group}"
         select = [f"{DIMENSION_SQL[d]} AS {d}" for d in by]
         if "customer" in by:
             select.insert(by.index("customer"), "f.account_key AS account_key")
@@ -184,8 +178,7 @@ class _Context:
         return (
             f"SELECT {columns} FROM ({self.fact(metric)}) f "
             f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key "
-            f"WHERE f.date BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
-            + (" GROUP BY ALL" if by else "")
+            f"WHERE f.date {within}{group}"
         )
 
     def sql(self, metric: MetricDef, by: list[str], period: Period) -> str:
@@ -213,6 +206,34 @@ class _Context:
         rows = self.values(metric, [], period)
         value: Decimal | None = rows[0]["value"] if rows else None
         return value
+
+
+def _marts(wh: Warehouse, currency: str) -> dict[str, str]:
+    """Metric -> digest of the definition its mart was built from (none before a run)."""
+    if not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_mart'"):
+        return {}
+    rows = wh.query("SELECT metric, digest FROM metric_mart WHERE currency = ?", [currency])
+    return {str(m): str(d) for m, d in rows}
+
+
+def checked_fact(wh: Warehouse, metric: MetricDef, values: dict[str, Any]) -> str:
+    """The fact's SQL, once its rows are shown unique per id and all valued."""
+    sql = render(bind(str(metric.fact), values))
+    rows, ids, blank = wh.query(
+        f"SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE value IS NULL) FROM ({sql})"
+    )[0]
+    if rows != ids:
+        raise TieoutError(
+            f"metric {metric.name}: {rows - ids} of {rows} fact rows repeat an id: a "
+            f"join in its fact fans out and would double count ({metric.grain})"
+        )
+    if blank:
+        raise TieoutError(
+            f"metric {metric.name}: {blank} of {rows} fact rows have no value "
+            f"(an amount in a currency with no rate to {values['currency']} "
+            "on or before its date? add fx_rate rows)"
+        )
+    return sql
 
 
 def _formula(metric: MetricDef, inputs: list[str]) -> str:
