@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -61,6 +62,14 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
     assert [r["status"] for r in runs] == ["succeeded", "succeeded"]
     assert runs[0]["current"] is True
     assert runs[0]["table_rows"]["invoice_line"] > 0
+
+    if seed == 7:  # the commentary is a pure function of the snapshot: a golden file
+        code, out = invoke(cli, "report", "commentary", "--period", "2026-09", "-p", str(root))
+        assert code == 0, out
+        golden = Path(__file__).parent / "golden" / "commentary_seed7.txt"
+        if os.environ.get("TIEOUT_UPDATE_GOLDEN"):
+            golden.write_text(out, encoding="utf-8")
+        assert out == golden.read_text(encoding="utf-8")
 
     for period in ("2026-07", "2026-08", "2026-09"):
         code, out = invoke(cli, "close", "--period", period, "-p", str(root), "-f", "json")

@@ -298,3 +298,25 @@ def test_marts_answer_as_the_facts_do(tmp_path: Path, cli: CliRunner) -> None:
         args = ("--period", "2026", "--by", by)
         mart, fact = _show(root, "revenue", *args), _show(root, "rev2", *args)
         assert mart["rows"] == fact["rows"] and mart["total"] == fact["total"], by
+
+
+def test_commentary_bridge_by_hand(books: Path, cli: CliRunner) -> None:
+    code, out = invoke(
+        cli, "report", "commentary", "--period", "2026-09", "-p", str(books), "--json"
+    )
+    assert code == 0, out
+    bridge = {k: Decimal(v) for k, v in json.loads(out)["bridge"].items()}
+    # August: SUP 1 x 300, no cost: margin 300. September: WEB 1,000, SUP 1 x 200, AUD 1,250
+    # billed, a 100 credit, cost 500: margin 1,850. SUP is the only product of both months:
+    # price 1 x (200 - 300) = -100, volume (1 - 1) x 300 = 0, mix 0; WEB and AUD are new:
+    # 2,450 - 300 - (-100) = 2,250; credits -100; cost -500. -100 + 2,250 - 100 - 500 = 1,550.
+    assert bridge == {
+        "margin_before": Decimal("300.00"),
+        "margin_now": Decimal("1850.00"),
+        "price": Decimal("-100.00"),
+        "volume": Decimal("0.00"),
+        "mix": Decimal("0.00"),
+        "new_and_lost": Decimal("2250.00"),
+        "credits": Decimal("-100.00"),
+        "cost": Decimal("-500.00"),
+    }

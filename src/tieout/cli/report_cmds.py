@@ -17,6 +17,7 @@ from tieout.cli.common import ProjectOption, find_project, reported_errors
 from tieout.cli.metric_cmds import catalogue_for, run_as_of
 from tieout.cli.output import Format, console, emit, write_xlsx
 from tieout.metrics import Period
+from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report
 
 app = typer.Typer(help="Reports built from the governed metrics.")
@@ -113,3 +114,34 @@ def _table(report: CommissionReport, reps: list[dict[str, Any]]) -> None:
         style="dim",
         highlight=False,
     )
+
+
+@app.command("commentary")
+def commentary_cmd(
+    period: Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")],
+    project: ProjectOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the facts behind the text")] = False,
+) -> None:
+    """What moved margin this month against the last, in words computed from the numbers."""
+    with reported_errors():
+        loaded = find_project(project)
+        catalogue = catalogue_for(loaded)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            written = commentary(
+                wh,
+                catalogue,
+                Period.parse(period),
+                loaded.config.reporting_currency,
+                run_as_of(wh),
+            )
+    if as_json:
+        payload = {
+            "text": written.text(),
+            "bridge": written.bridge.__dict__,
+            "variances": [v.__dict__ for v in written.variances],
+            "clusters": [k.__dict__ for k in written.clusters],
+        }
+        json.dump(payload, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(written.text())
