@@ -15,10 +15,11 @@ from tieout import pipeline
 from tieout.cli.close_cmds import CloseFormat
 from tieout.cli.common import ProjectOption, find_project, reported_errors
 from tieout.cli.metric_cmds import catalogue_for, run_as_of
-from tieout.cli.output import Format, console, emit, write_xlsx
+from tieout.cli.output import Format, console, emit, err_console, write_xlsx
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report
+from tieout.metrics.reword import reword
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 
@@ -134,9 +135,35 @@ def commentary_cmd(
                 loaded.config.reporting_currency,
                 run_as_of(wh),
             )
+    text, rejected, by_model = written.text(), [], False
+    llm = loaded.config.commentary.llm
+    if llm is not None:
+        reworded = reword(text, llm)
+        text, rejected, by_model = reworded.text, reworded.rejected, reworded.by_model
+        problem = (
+            f"numbers not in the computed facts: {', '.join(reworded.rejected)}"
+            if reworded.rejected
+            else reworded.error
+        )
+        if problem:
+            store = pipeline.state_store(loaded)
+            store.audit(
+                "commentary.llm_rejected",
+                "commentary",
+                period,
+                {"model": llm.model, "rejected": reworded.rejected, "error": reworded.error},
+            )
+            store.close()
+            err_console.print(
+                f"[yellow]warning:[/] the model's wording was not used ({problem}); "
+                "this is the computed text",
+                highlight=False,
+            )
     if as_json:
         payload = {
-            "text": written.text(),
+            "text": text,
+            "by_model": by_model,
+            "rejected_numbers": rejected,
             "bridge": written.bridge.__dict__,
             "variances": [v.__dict__ for v in written.variances],
             "clusters": [k.__dict__ for k in written.clusters],
@@ -144,4 +171,4 @@ def commentary_cmd(
         json.dump(payload, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(written.text())
+        sys.stdout.write(text)

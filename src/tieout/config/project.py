@@ -139,6 +139,23 @@ class CommissionPlan(BaseModel):
         return tiers
 
 
+class LlmConfig(BaseModel):
+    """An OpenAI-compatible chat endpoint that may reword the commentary (numbers checked)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="base URL, e.g. http://localhost:8000/v1")
+    model: str = Field(description="model name the endpoint serves")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
+    timeout_seconds: float = Field(30, gt=0)
+
+
+class CommentaryConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    llm: LlmConfig | None = Field(None, description="omit for the deterministic text only")
+
+
 def _default_ownership() -> dict[str, str]:
     return {"sales": "account_owner"}
 
@@ -180,6 +197,7 @@ class Project(BaseModel):
     )
     close: CloseConfig = Field(default_factory=CloseConfig)
     commission: CommissionPlan = Field(default_factory=CommissionPlan)
+    commentary: CommentaryConfig = Field(default_factory=CommentaryConfig)
 
     @field_validator("sources")
     @classmethod

@@ -82,6 +82,11 @@ class StateStore:
             run.error = error
             _audit(s, f"run.{status}", "run", run_id, {"error": error} if error else {})
 
+    def audit(self, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
+        """Append one event to the audit log."""
+        with self.session() as s:
+            _audit(s, action, entity, entity_id, detail)
+
     def runs(self, limit: int = 50) -> list[Run]:
         with self.session() as s:
             return list(s.scalars(select(Run).order_by(Run.started_at.desc()).limit(limit)))
