@@ -24,6 +24,7 @@ sources:
   - {name: xero, path: invoices.csv, preset: xero.invoices}
   - {name: harvest, path: time.csv, preset: harvest.time}
   - {name: fx, path: fx.csv, preset: canonical.fx_rate}
+  - {name: opps, path: Opportunity.csv, preset: salesforce.opportunity}
 """
 ACCOUNTS = (
     "Id,Name,Website,BillingState,OwnerId\n"
@@ -73,6 +74,18 @@ TIME = (
     "2026-09-05,Northwind Traders Ltd,Website,WO-00000101,Dev,,3,Yes,Ann,Lee,100,300,GBP\n"
     "2026-09-10,Contoso GmbH,Audit,WO-00000102,Audit,,2,Yes,Bo,Kim,100,200,GBP\n"
 )
+OPPORTUNITIES = (
+    "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate\n"
+    # open at the end of August only (won in September)
+    "006Dn000001OOOaIAK,001Dn000004AAAaIAK,Website,Closed Won,5000.00,GBP,2026-09-15,true,"
+    "true,2026-08-10T09:00:00Z\n"
+    # open since September: 1,000 EUR at 0.80 (the rate of 31 August) = 800
+    "006Dn000001OOObIAK,001Dn000004AAAbIAK,Audit,Proposal,1000.00,EUR,2026-12-15,false,"
+    "false,2026-09-05T09:00:00Z\n"
+    # open at the end of July only (lost in August)
+    "006Dn000001OOOcIAK,001Dn000004AAAaIAK,Training,Closed Lost,2000.00,GBP,2026-08-20,true,"
+    "false,2026-07-01T09:00:00Z\n"
+)
 FX = (
     "native_id,rate_date,from_currency,to_currency,rate\n"
     "FX1,2026-08-31,EUR,GBP,0.80\nFX2,2026-09-20,EUR,GBP,0.90\n"
@@ -91,6 +104,7 @@ def _project(root: Path, rows: list[str] = XERO_ROWS) -> Path:
             "invoices.csv": XERO_HEADER + "\n".join(rows) + "\n",
             "time.csv": TIME,
             "fx.csv": FX,
+            "Opportunity.csv": OPPORTUNITIES,
         },
     )
 
@@ -144,7 +158,26 @@ HAND = {
         "Contoso GmbH": "200.00",
     },
     ("billed_vs_delivered", ()): Decimal("-650.00"),  # 2,350 - 3,000
+    # balances at 30 September: the Contoso proposal (800); invoices not yet due: INV-1
+    # 1,200, INV-2 1,000 EUR at 0.80 = 800, INV-3 500 EUR at 0.90 = 450 (INV-4 was due on
+    # 5 September; paid invoices with no payment record count as paid when due)
+    ("open_pipeline", ()): Decimal("800.00"),
+    ("receivables", ()): Decimal("2450.00"),
+    ("receivables", ("customer",)): {"Northwind Traders Ltd": "1200.00", "Contoso GmbH": "1250.00"},
 }
+
+
+def test_a_balance_is_not_summed_over_months(books: Path) -> None:
+    by_month = _show(books, "open_pipeline", "--period", "2026", "--by", "month")
+    # what is open at each month end, up to the as-of date (31 October); no row when nothing is
+    assert _by(by_month, "month") == {
+        "2026-07": Decimal("2000.00"),
+        "2026-08": Decimal("5000.00"),
+        "2026-09": Decimal("800.00"),
+        "2026-10": Decimal("800.00"),
+    }
+    # the year is its end, not the 8,600.00 a sum over months would give
+    assert _total(by_month) == Decimal("800.00")
 
 
 @pytest.mark.parametrize(("metric", "by"), list(HAND), ids=lambda v: str(v))

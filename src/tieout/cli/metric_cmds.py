@@ -177,7 +177,7 @@ def _emit(result: MetricResult, currency: str, as_of: dt.date, source: str, fmt:
             if result.total is not None and result.total_compared is not None
             else None
         )
-        rows = [*rows, total]
+        rows = [*rows, total] if keys else [total]
         shown = [c for c in columns if c != "account_key"] if "customer" in keys else columns
         versus = f" vs {result.compared_with.label}" if result.compared_with else ""
         unit = currency if m.unit == "money" else m.unit

@@ -41,6 +41,12 @@ class MetricDef(BaseModel):
     grain: str = Field(description="what one fact row is, e.g. invoice line")
     dimensions: list[Literal["month", "customer", "region", "rep", "product", "job"]]
     fact: str | None = Field(None, description="SQL: one row per grain; see FACT_COLUMNS")
+    kind: Literal["flow", "balance"] = Field(
+        "flow",
+        description="flow: summed over the period; balance: what is open at the period's "
+        "end (the fact adds `end_date`, when the item stopped being open), never summed "
+        "over time",
+    )
     formula: str | None = Field(None, description="arithmetic over other metrics' names")
 
     @model_validator(mode="after")
@@ -51,12 +57,13 @@ class MetricDef(BaseModel):
 
     @property
     def additive(self) -> bool:
-        """Sums of a fact add up over any dimension; a formula (a ratio) does not."""
-        return self.fact is not None
+        """A flow adds up over time and every split; a balance only across splits at one
+        date; a formula (a ratio) over neither."""
+        return self.fact is not None and self.kind == "flow"
 
     def digest(self) -> str:
         """Identity of the definition, to catch a change made without a version bump."""
-        body = self.model_dump(exclude={"version"})
+        body = self.model_dump(exclude={"version"}, exclude_defaults=True)  # new fields keep it
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def inputs(self) -> list[str]:
@@ -120,7 +127,8 @@ def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> Non
         return ConfigError(f"metric {metric.name}: {problem}", file=source, key=key)
 
     if metric.fact is not None:
-        problem = query_problem(metric.fact, PLACEHOLDERS, FACT_COLUMNS)
+        outputs = (*FACT_COLUMNS, "end_date") if metric.kind == "balance" else FACT_COLUMNS
+        problem = query_problem(metric.fact, PLACEHOLDERS, outputs)
         if problem:
             raise fail(problem, "fact")
         return
@@ -133,6 +141,8 @@ def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> Non
             raise fail(f"formula names no metric {name!r}", "formula")
         if metrics[name].formula is not None:
             raise fail(f"formula input {name!r} must be a fact metric", "formula")
+        if metrics[name].kind != metrics[inputs[0]].kind:
+            raise fail("a formula cannot mix flows and balances", "formula")
         missing = set(metric.dimensions) - set(metrics[name].dimensions)
         if missing:
             raise fail(f"{name} cannot be split by {', '.join(sorted(missing))}", "dimensions")

@@ -27,7 +27,7 @@ def build_marts(
         "CREATE OR REPLACE TABLE metric_mart (metric VARCHAR, digest VARCHAR, currency VARCHAR)"
     )
     for metric in catalogue.metrics.values():
-        if metric.fact is None:
+        if metric.fact is None or metric.kind == "balance":
             continue
         try:
             fact = checked_fact(wh, metric, {"currency": currency, "as_of": as_of})

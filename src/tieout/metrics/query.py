@@ -151,6 +151,7 @@ class _Context:
     def __init__(self, wh: Warehouse, catalogue: Catalogue, currency: str, as_of: dt.date):
         self.wh, self.catalogue = wh, catalogue
         self.values_for = {"currency": currency, "as_of": as_of}
+        self.as_of = as_of
         self.checked: set[str] = set()
         self.marts = _marts(wh, currency)
 
@@ -168,6 +169,8 @@ class _Context:
         within = f"BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
         group = " GROUP BY ALL" if by else ""
         mart = f"mart_{metric.name}"
+        if metric.kind == "balance":
+            return self._balance(metric, by, period)
         if self.marts.get(metric.name) == metric.digest():
             columns = ", ".join([*keys, "sum(value) AS value"])
             return f"SELECT {columns} FROM {mart} WHERE month_start {within}{group}"
@@ -179,6 +182,29 @@ class _Context:
             f"SELECT {columns} FROM ({self.fact(metric)}) f "
             f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key "
             f"WHERE f.date {within}{group}"
+        )
+
+    def _balance(self, metric: MetricDef, by: list[str], period: Period) -> str:
+        """What is open at the end of the period, or of each month when split by month."""
+        select = [f"{DIMENSION_SQL[d]} AS {d}" for d in by if d != "month"]
+        if "customer" in by:
+            select.insert(0, "f.account_key AS account_key")
+        end = min(period.end, self.as_of)  # nothing is known past the as-of date
+        if "month" in by:
+            select.insert(0, "strftime(m.at, '%Y-%m') AS month")
+            at = (
+                f"(SELECT least(last_day(unnest(generate_series(DATE '{period.start}', "
+                f"DATE '{end}', INTERVAL 1 MONTH))), DATE '{end}') AS at) m"
+            )
+        else:
+            at = f"(SELECT DATE '{end}' AS at) m"
+        columns = ", ".join([*select, "sum(f.value) AS value"])
+        return (
+            f"SELECT {columns} FROM {at} "
+            f"JOIN ({self.fact(metric)}) f ON f.date <= m.at "
+            "AND (f.end_date IS NULL OR f.end_date > m.at) "
+            f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key"
+            + (" GROUP BY ALL" if by else "")
         )
 
     def sql(self, metric: MetricDef, by: list[str], period: Period) -> str:
