@@ -353,3 +353,55 @@ def test_commentary_bridge_by_hand(books: Path, cli: CliRunner) -> None:
         "credits": Decimal("-100.00"),
         "cost": Decimal("-500.00"),
     }
+
+
+OPPS_HEADER = (
+    "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate\n"
+)
+
+
+def _opp(letter: str, amount: str, close: str, closed: str = "false", won: str = "false") -> str:
+    return (
+        f"006Dn000001PPP{letter}IAK,001Dn000004AAAaIAK,Deal {letter},Proposal,{amount},GBP,"
+        f"{close},{closed},{won},2026-08-01T09:00:00Z"
+    )
+
+
+def test_pipeline_movement_between_snapshots(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    before = [
+        _opp("a", "1000.00", "2026-11-15"),
+        _opp("b", "2000.00", "2026-10-20"),
+        _opp("c", "3000.00", "2026-12-01"),
+        _opp("d", "500.00", "2026-11-30"),
+        _opp("e", "400.00", "2026-10-10"),
+    ]
+    (root / "Opportunity.csv").write_text(OPPS_HEADER + "\n".join(before) + "\n", "utf-8")
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-09-30")[0] == 0
+    after = [
+        _opp("a", "1000.00", "2026-10-15"),  # pulled into October
+        _opp("b", "2000.00", "2026-10-20", "true", "true"),  # won
+        _opp("c", "3000.00", "2027-01-15"),  # pushed out to January
+        _opp("d", "800.00", "2026-11-30"),  # +300
+        _opp("e", "400.00", "2026-10-10", "true"),  # lost
+        _opp("f", "700.00", "2026-12-15"),  # new
+    ]
+    (root / "Opportunity.csv").write_text(OPPS_HEADER + "\n".join(after) + "\n", "utf-8")
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-10-31")[0] == 0
+    code, out = invoke(
+        cli, "report", "pipeline", "--since", "2026-09-30", "-p", str(root), "-f", "json"
+    )
+    assert code == 0, out
+    moved = {r["name"]: (r["category"], Decimal(r["change"])) for r in json.loads(out)}
+    assert moved == {
+        "Deal a": ("pulled_in", Decimal("0.00")),
+        "Deal b": ("won", Decimal("-2000.00")),
+        "Deal c": ("pushed_out", Decimal("0.00")),
+        "Deal d": ("amount_changed", Decimal("300.00")),
+        "Deal e": ("lost", Decimal("-400.00")),
+        "Deal f": ("new", Decimal("700.00")),
+    }
+    # open pipeline 6,900 -> 5,500: the movements add up to -1,400
+    assert sum(change for _, change in moved.values()) == Decimal("-1400.00")
+    code, out = invoke(cli, "report", "pipeline", "--since", "2026-09-30", "-p", str(root))
+    assert code == 0 and "6,900.00 -> 5,500.00" in out, out

@@ -33,13 +33,13 @@ def find_project(start: Path | None) -> LoadedProject:
     raise ConfigError(f"no {PROJECT_FILE} here or above; run `tieout init DIR` or pass --project")
 
 
-def parse_date(value: str | None) -> dt.date | None:
+def parse_date(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--as-of must be a date like 2026-10-31, got {value!r}") from None
+        raise UsageError(f"{option} must be a date like 2026-10-31, got {value!r}") from None
 
 
 @contextmanager

@@ -13,18 +13,31 @@ from rich.table import Table
 
 from tieout import pipeline
 from tieout.cli.close_cmds import CloseFormat
-from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.metric_cmds import catalogue_for, run_as_of
 from tieout.cli.output import Format, console, emit, err_console, write_xlsx
+from tieout.cli.run_cmds import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report
+from tieout.metrics.pipeline_movement import pipeline_movement
 from tieout.metrics.reword import reword
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 
 REP_COLUMNS = ["rep", "jobs", "basis", "commission", "rate_pct"]
 JOB_COLUMNS = ["rep", "job", "job_key", "basis"]
+MOVEMENT_COLUMNS = [
+    "category",
+    "native_id",
+    "name",
+    "account_key",
+    "open_before",
+    "open_now",
+    "change",
+    "close_before",
+    "close_now",
+]
 
 
 @app.command("commission")
@@ -172,3 +185,36 @@ def commentary_cmd(
         sys.stdout.write("\n")
     else:
         sys.stdout.write(text)
+
+
+@app.command("pipeline")
+def pipeline_cmd(
+    since: Annotated[str, typer.Option("--since", help="compare with the snapshot of this date")],
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Pipeline movement since an earlier snapshot: new, won, lost, pulled in, pushed out,
+    changed in amount."""
+    with reported_errors():
+        loaded = find_project(project)
+        day = parse_date(since, "--since")
+        assert day is not None
+        snaps = pipeline.snapshots(loaded)
+        earlier = snaps.path_as_of(day)
+        with snaps.open_current() as wh:
+            moved = pipeline_movement(wh, earlier, loaded.config.reporting_currency)
+    if fmt is not Format.table:
+        emit(moved.rows, MOVEMENT_COLUMNS, fmt)
+        return
+    emit(
+        [{**r, "change": f"{r['change']:,.2f}"} for r in moved.summary()],
+        ["category", "opportunities", "change"],
+        fmt,
+        title=f"Pipeline movement since {since} ({loaded.config.reporting_currency})",
+        numeric=["opportunities", "change"],
+    )
+    console.print(
+        f"open pipeline {moved.open_before:,.2f} -> {moved.open_now:,.2f} "
+        f"({moved.open_now - moved.open_before:+,.2f}); each opportunity: --format json or csv",
+        highlight=False,
+    )

@@ -54,14 +54,16 @@ class SnapshotStore:
         return Warehouse(self.path_for(run_id), read_only=True)
 
     def open_as_of(self, day: dt.date) -> Warehouse:
-        """The newest kept snapshot whose run's as-of date is on or before `day`, read-only:
-        figures as they stood then."""
+        """The snapshot as things stood on `day`, read-only."""
+        return Warehouse(self.path_as_of(day), read_only=True)
+
+    def path_as_of(self, day: dt.date) -> Path:
+        """The newest kept snapshot whose run's as-of date is on or before `day`."""
         for snap in sorted(self.all(), key=lambda s: s.run_id, reverse=True):
-            wh = Warehouse(snap.path, read_only=True)
-            as_of = wh.scalar("SELECT max(as_of) FROM run_info")
+            with Warehouse(snap.path, read_only=True) as wh:
+                as_of = wh.scalar("SELECT max(as_of) FROM run_info")
             if as_of is not None and as_of <= day:
-                return wh
-            wh.close()
+                return snap.path
         raise NoSnapshotError(f"no kept snapshot is as of {day} or earlier (see `tieout runs`)")
 
     def begin(self, run_id: str) -> Warehouse:

@@ -123,6 +123,13 @@ class Warehouse:
             self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
 
     # files ---------------------------------------------------------------------
+    def attach(self, path: Path, alias: str) -> None:
+        """Make another snapshot's tables readable here as `alias.table` (read-only)."""
+        self._con.execute(f"ATTACH '{_quote_path(path)}' AS {alias} (READ_ONLY)").fetchall()
+
+    def detach(self, alias: str) -> None:
+        self._con.execute(f"DETACH {alias}").fetchall()
+
     def register_arrow(self, name: str, data: pa.Table) -> None:
         self._con.register(name, data)
 
