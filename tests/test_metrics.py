@@ -405,3 +405,30 @@ def test_pipeline_movement_between_snapshots(tmp_path: Path, cli: CliRunner) -> 
     assert sum(change for _, change in moved.values()) == Decimal("-1400.00")
     code, out = invoke(cli, "report", "pipeline", "--since", "2026-09-30", "-p", str(root))
     assert code == 0 and "6,900.00 -> 5,500.00" in out, out
+
+
+def test_forecast_by_hand(books: Path, cli: CliRunner) -> None:
+    code, out = invoke(cli, "report", "forecast", "--months", "3", "-p", str(books), "-f", "json")
+    assert code == 0, out
+    months = {m["month"]: m for m in json.loads(out)}
+    # after 31 October. Ready to bill: WO 102 (2,000 EUR) billed 1,500 EUR so far; 500 EUR at
+    # 0.90 = 450.00, next month. WO 101 is billed in full.
+    # Pipeline: the open Contoso proposal, 1,000 EUR = 900.00, has no probability: weighed at
+    # the win rate of deals closed so far by amount, 5,000 / 7,000 = 0.7143 -> 642.87, a
+    # "commit"; it closes in December and the demo books show no delay to a first invoice.
+    assert Decimal(months["2026-11"]["ready_to_bill"]) == Decimal("450.00")
+    assert Decimal(months["2026-12"]["pipeline:commit"]) == Decimal("642.87")
+    assert [Decimal(months[m]["revenue"]) for m in sorted(months)] == [
+        Decimal("450.00"),
+        Decimal("642.87"),
+        Decimal("0"),
+    ]
+    # cost: the three months before (Aug-Oct) cost 500 on 2,650 revenue: 0.1887
+    assert Decimal(months["2026-11"]["cost"]) == Decimal("84.92")  # 450 x 0.1887
+    assert Decimal(months["2026-12"]["cost"]) == Decimal("121.31")  # 642.87 x 0.1887
+    # cash: invoices fall due 30 days after issue, so a month later; nothing is still open
+    assert [Decimal(months[m]["cash"]) for m in sorted(months)] == [
+        Decimal("0"),
+        Decimal("450.00"),
+        Decimal("642.87"),
+    ]

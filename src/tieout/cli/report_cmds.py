@@ -20,6 +20,7 @@ from tieout.cli.run_cmds import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report
+from tieout.metrics.forecast import backtest, forecast
 from tieout.metrics.pipeline_movement import pipeline_movement
 from tieout.metrics.reword import reword
 
@@ -218,3 +219,93 @@ def pipeline_cmd(
         f"({moved.open_now - moved.open_before:+,.2f}); each opportunity: --format json or csv",
         highlight=False,
     )
+
+
+@app.command("forecast")
+def forecast_cmd(
+    months: Annotated[int, typer.Option(min=1, max=36, help="months ahead")] = 6,
+    backtest_: Annotated[
+        bool, typer.Option("--backtest", help="score the method on the last months instead")
+    ] = False,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Revenue, cost and cash by month ahead, layer by layer; or its backtest."""
+    with reported_errors():
+        loaded = find_project(project)
+        catalogue = catalogue_for(loaded)
+        currency = loaded.config.reporting_currency
+        with pipeline.snapshots(loaded).open_current() as wh:
+            day = run_as_of(wh)
+            if backtest_:
+                points = backtest(wh, catalogue, currency, day, horizon=min(months, 3))
+            else:
+                made = forecast(wh, catalogue, currency, day, months)
+    if backtest_:
+        rows = [
+            {
+                "forecast_made": p.at,
+                "month": p.month.strftime("%Y-%m"),
+                "horizon": p.horizon,
+                "forecast": p.forecast.quantize(Decimal("0.01")),
+                "actual": p.actual,
+                "error_pct": p.error_pct,
+            }
+            for p in points
+        ]
+        emit(
+            rows,
+            list(rows[0]) if rows else [],
+            fmt,
+            title="Forecast backtest (revenue)",
+            numeric=["horizon", "forecast", "actual", "error_pct"],
+        )
+        if fmt is Format.table:
+            for h in sorted({p.horizon for p in points}):
+                errors = [
+                    abs(p.error_pct) for p in points if p.horizon == h and p.error_pct is not None
+                ]
+                if errors:
+                    console.print(
+                        f"{h} month(s) ahead: mean absolute error {sum(errors) / len(errors):.1f} %"
+                    )
+        return
+    keys = sorted({k for m in made.months for k in m.revenue})
+    months_ahead: list[dict[str, Any]] = [
+        {
+            "month": m.month.strftime("%Y-%m"),
+            **{k: m.revenue.get(k, Decimal("0.00")) for k in keys},
+            "revenue": m.total,
+            "cost": m.cost,
+            "cash": m.cash,
+        }
+        for m in made.months
+    ]
+    columns = ["month", *keys, "revenue", "cost", "cash"]
+    if fmt is not Format.table:
+        emit(months_ahead, columns, fmt)
+        return
+    # people read layers down and months across; whole units, exact with --format json|csv
+    labels = [m.month.strftime("%Y-%m") for m in made.months]
+    transposed = [
+        {
+            "": name.replace("_", " "),
+            **{m: f"{r[name]:,.0f}" for m, r in zip(labels, months_ahead, strict=True)},
+        }
+        for name in columns[1:]
+    ]
+    emit(
+        transposed,
+        ["", *labels],
+        fmt,
+        title=f"Forecast after {made.at} ({currency}, whole units)",
+        numeric=labels,
+    )
+    if fmt is Format.table:
+        console.print(
+            f"cost at {made.cost_ratio * 100:.1f} % of revenue (the three months before); cash "
+            f"{made.terms_months} month(s) after billing; unknown deal odds at the "
+            f"{made.win_rate * 100:.1f} % win rate",
+            style="dim",
+            highlight=False,
+        )

@@ -1,0 +1,192 @@
+"""Revenue, cost and cash by month ahead, layer by layer, and a backtest of the method.
+
+Revenue layers come from what things were on the forecast date (`sql/forecast.sql`): work
+ready to bill, work in delivery and committed work (what is left to bill, spread over the
+months it runs), recurring contract billing at its recent run-rate while the contract runs,
+and open pipeline weighted by its probability, in forecast categories
+(commit >= 70 %, best case >= 40 %, else pipeline). Cost is revenue times the cost ratio of
+the three months before; cash is revenue moved by the customers' payment terms (median
+days from invoice to due date), plus the receivables open on the date, when due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from importlib import resources
+
+from tieout.engine import Warehouse
+from tieout.metrics.definitions import Catalogue
+from tieout.metrics.query import Period, checked_fact, compute
+
+CENT = Decimal("0.01")
+LAYERS = ("ready_to_bill", "in_delivery", "committed", "recurring", "pipeline")
+
+
+@dataclass
+class MonthForecast:
+    month: dt.date
+    revenue: dict[str, Decimal] = field(default_factory=dict)  # "layer" or "pipeline:commit"
+    cost: Decimal = Decimal(0)
+    cash: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.revenue.values(), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Forecast:
+    at: dt.date
+    months: list[MonthForecast]
+    cost_ratio: Decimal
+    terms_months: int
+    win_rate: Decimal
+
+
+@dataclass(frozen=True)
+class BacktestPoint:
+    at: dt.date
+    month: dt.date
+    horizon: int
+    forecast: Decimal
+    actual: Decimal
+
+    @property
+    def error_pct(self) -> Decimal | None:
+        if not self.actual:
+            return None
+        return ((self.forecast - self.actual) * 100 / self.actual).quantize(Decimal("0.1"))
+
+
+def forecast(
+    wh: Warehouse, catalogue: Catalogue, currency: str, at: dt.date, months: int
+) -> Forecast:
+    win_rate = _win_rate(wh, at)
+    wh.set_variables({"fc_at": at, "fc_currency": currency, "fc_win_rate": float(win_rate)})
+    rows = wh.query(_sql())
+    start = _month(at, 1)
+    plan = [MonthForecast(_month(at, k)) for k in range(1, months + 1)]
+    by_month = {m.month: m for m in plan}
+    for layer, category, month, revenue in rows:
+        key = f"pipeline:{category}" if layer == "pipeline" else str(layer)
+        if month in by_month:
+            target = by_month[month].revenue
+            target[key] = target.get(key, Decimal(0)) + Decimal(str(revenue))
+    for m in plan:
+        m.revenue = {k: v.quantize(CENT, ROUND_HALF_UP) for k, v in sorted(m.revenue.items())}
+    ratio = _cost_ratio(wh, catalogue, currency, at)
+    terms = _terms_months(wh, at)
+    for m in plan:
+        m.cost = (m.total * ratio).quantize(CENT, ROUND_HALF_UP)
+    for m in plan:
+        paid = _add_months(m.month, terms)
+        if paid in by_month:
+            by_month[paid].cash += m.total
+    for due, amount in _receivables_due(wh, catalogue, currency, at, start):
+        if due in by_month:
+            by_month[due].cash += amount
+    for m in plan:
+        m.cash = m.cash.quantize(CENT, ROUND_HALF_UP)
+    return Forecast(at, plan, ratio, terms, win_rate)
+
+
+def backtest(
+    wh: Warehouse,
+    catalogue: Catalogue,
+    currency: str,
+    as_of: dt.date,
+    points: int = 6,
+    horizon: int = 3,
+) -> list[BacktestPoint]:
+    """Forecasts made at each of the last `points` month ends that the data can score,
+    against the revenue metric's actual months."""
+    out: list[BacktestPoint] = []
+    last_full = _month(as_of, 0) - dt.timedelta(days=1)  # the month end before the as-of month
+    for back in range(horizon, horizon + points):
+        at = _month(last_full, -back + 1) - dt.timedelta(days=1)
+        made = forecast(wh, catalogue, currency, at, horizon)
+        for k, m in enumerate(made.months, start=1):
+            period = Period(m.month, _month(m.month, 1) - dt.timedelta(days=1), str(m.month))
+            actual = compute(
+                wh,
+                catalogue,
+                "revenue",
+                by=[],
+                period=period,
+                compare=None,
+                currency=currency,
+                as_of=as_of,
+            ).total or Decimal(0)
+            out.append(BacktestPoint(at, m.month, k, m.total, actual))
+    return out
+
+
+def _month(day: dt.date, ahead: int) -> dt.date:
+    """First day of the month `ahead` months after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + ahead
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _add_months(month: dt.date, n: int) -> dt.date:
+    return _month(month, n)
+
+
+def _win_rate(wh: Warehouse, at: dt.date) -> Decimal:
+    won, closed = wh.query(
+        "SELECT coalesce(sum(amount) FILTER (WHERE is_won), 0), coalesce(sum(amount), 0) "
+        "FROM opportunity WHERE is_closed AND close_date <= ? AND amount IS NOT NULL",
+        [at],
+    )[0]
+    return (Decimal(won) / Decimal(closed)).quantize(Decimal("0.0001")) if closed else Decimal(0)
+
+
+def _cost_ratio(wh: Warehouse, catalogue: Catalogue, currency: str, at: dt.date) -> Decimal:
+    start = _month(at, -2)
+    period = Period(start, _month(at, 1) - dt.timedelta(days=1), "trailing")
+    totals = {
+        name: compute(
+            wh, catalogue, name, by=[], period=period, compare=None, currency=currency, as_of=at
+        ).total
+        or Decimal(0)
+        for name in ("revenue", "cost")
+    }
+    if not totals["revenue"]:
+        return Decimal(0)
+    return (totals["cost"] / totals["revenue"]).quantize(Decimal("0.0001"))
+
+
+def _terms_months(wh: Warehouse, at: dt.date) -> int:
+    days = [
+        d
+        for (d,) in wh.query(
+            "SELECT date_diff('day', invoice_date, due_date) FROM invoice "
+            "WHERE doc_type = 'invoice' AND due_date IS NOT NULL "
+            "AND invoice_date BETWEEN ? - INTERVAL 6 MONTH AND ?",
+            [at, at],
+        )
+        if d is not None
+    ]
+    return round(statistics.median(days) / 30) if days else 1
+
+
+def _receivables_due(
+    wh: Warehouse, catalogue: Catalogue, currency: str, at: dt.date, first: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """Invoices open on the date, by the month they fall due (overdue ones: next month)."""
+    fact = checked_fact(wh, catalogue.get("receivables"), {"currency": currency, "as_of": at})
+    rows = wh.query(
+        f"SELECT greatest(CAST(date_trunc('month', coalesce(f.end_date, ?)) AS DATE), ?), "
+        f"sum(f.value) FROM ({fact}) f "
+        f"WHERE f.date <= ? AND (f.end_date IS NULL OR f.end_date > ?) GROUP BY 1",
+        [first, first, at, at],
+    )
+    return [(m, Decimal(str(v))) for m, v in rows]
+
+
+@cache
+def _sql() -> str:
+    return (resources.files("tieout.metrics") / "sql" / "forecast.sql").read_text("utf-8")
