@@ -432,3 +432,27 @@ def test_forecast_by_hand(books: Path, cli: CliRunner) -> None:
         Decimal("450.00"),
         Decimal("642.87"),
     ]
+
+
+def test_forecast_cash_waits_for_each_customers_usual_delay(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    (root / "payments.csv").write_text(
+        "native_id,invoice_native_id,invoice_number,paid_at,amount,currency\n"
+        "PAY-1,INV-4,INV-4,2026-09-25,300.00,GBP\n",  # due 5 September: Northwind pays 20 days late
+        "utf-8",
+    )
+    yml = root / "tieout.yml"
+    yml.write_text(
+        yml.read_text("utf-8")
+        + "  - {name: pay, path: payments.csv, preset: canonical.payment, system: xero}\n",
+        "utf-8",
+    )
+    assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-09-30")[0] == 0
+    code, out = invoke(cli, "report", "forecast", "--months", "2", "-p", str(root), "-f", "json")
+    assert code == 0, out
+    cash = {m["month"]: Decimal(m["cash"]) for m in json.loads(out)}
+    # open on 30 September: INV-2 (800.00, due 15 Oct) and INV-3 (450.00, due 25 Oct) from
+    # Contoso, who has no payment history: October. INV-1 (1,200.00, due 12 Oct) from
+    # Northwind: 12 Oct + 20 days = 1 November. Plus October's forecast revenue, 450.00 of
+    # WO 102 still to bill, paid a month later: November.
+    assert cash == {"2026-10": Decimal("1250.00"), "2026-11": Decimal("1650.00")}

@@ -6,7 +6,8 @@ months it runs), recurring contract billing at its recent run-rate while the con
 and open pipeline weighted by its probability, in forecast categories
 (commit >= 70 %, best case >= 40 %, else pipeline). Cost is revenue times the cost ratio of
 the three months before; cash is revenue moved by the customers' payment terms (median
-days from invoice to due date), plus the receivables open on the date, when due.
+days from invoice to due date), plus the receivables open on the date, when each customer
+has been paying: its due date plus that customer's median delay.
 """
 
 from __future__ import annotations
@@ -176,13 +177,32 @@ def _terms_months(wh: Warehouse, at: dt.date) -> int:
 def _receivables_due(
     wh: Warehouse, catalogue: Catalogue, currency: str, at: dt.date, first: dt.date
 ) -> list[tuple[dt.date, Decimal]]:
-    """Invoices open on the date, by the month they fall due (overdue ones: next month)."""
+    """Invoices open on the date (the receivables metric's own rows), by the month they
+    should be paid: due date plus the customer's median delay over payments made by then."""
     fact = checked_fact(wh, catalogue.get("receivables"), {"currency": currency, "as_of": at})
     rows = wh.query(
-        f"SELECT greatest(CAST(date_trunc('month', coalesce(f.end_date, ?)) AS DATE), ?), "
-        f"sum(f.value) FROM ({fact}) f "
-        f"WHERE f.date <= ? AND (f.end_date IS NULL OR f.end_date > ?) GROUP BY 1",
-        [first, first, at, at],
+        f"""
+        WITH delay AS (
+            SELECT x.golden_key,
+                   median(date_diff('day', i.due_date, CAST(p.paid_at AS DATE))) AS days
+            FROM payment p
+            JOIN invoice i ON i.native_id = p.invoice_native_id
+                 AND i.source_system = p.source_system
+            JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
+                 AND x.native_id = coalesce(i.account_native_id, i.customer_name)
+            WHERE CAST(p.paid_at AS DATE) <= ? AND i.due_date IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT greatest(CAST(date_trunc('month', coalesce(i.due_date, ?)
+                             + CAST(coalesce(d.days, 0) AS INTEGER)) AS DATE), ?),
+               sum(f.value)
+        FROM ({fact}) f
+        JOIN invoice i ON i.id = f.id
+        LEFT JOIN delay d ON d.golden_key = f.account_key
+        WHERE f.date <= ? AND (f.end_date IS NULL OR f.end_date > ?)
+        GROUP BY 1
+        """,
+        [at, first, first, at, at],
     )
     return [(m, Decimal(str(v))) for m, v in rows]
 
