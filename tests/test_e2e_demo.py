@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from support import invoke
 from tieout import pipeline
 from tieout.config import load_project
+from tieout.reconcile.close import MEASURES
 
 pytestmark = pytest.mark.slow
 
@@ -75,22 +76,6 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
         code, out = invoke(cli, "close", "--period", period, "-p", str(root), "-f", "json")
         assert code == 0, out
         _check_close(json.loads(out), root / "exports", period)
-
-
-MEASURES = (
-    "quoted",
-    "changes",
-    "delivered",
-    "billed",
-    "credited",
-    "unbilled",
-    "scope_gap",
-    "scope_explained",
-    "scope_unexplained",
-    "billing_gap",
-    "billing_explained",
-    "billing_unexplained",
-)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -6,7 +6,6 @@ import csv
 import json
 import sys
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, reported_errors
-from tieout.cli.output import console, write_xlsx
+from tieout.cli.output import ReportFormat, console, write_xlsx
 from tieout.config import LoadedProject
 from tieout.errors import UsageError
 from tieout.reconcile.close import (
@@ -35,13 +34,6 @@ app = typer.Typer(
     "every difference explained by open exceptions or listed as unexplained.",
     invoke_without_command=True,
 )
-
-
-class CloseFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    xlsx = "xlsx"
 
 
 PeriodOption = Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")]
@@ -68,8 +60,8 @@ def show(
     period: Annotated[str | None, typer.Option("--period", help="the month, e.g. 2026-09")] = None,
     project: ProjectOption = None,
     fmt: Annotated[
-        CloseFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
-    ] = CloseFormat.table,
+        ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
+    ] = ReportFormat.table,
     out: Annotated[
         Path | None, typer.Option(help="xlsx file to write (default close-YYYY-MM.xlsx)")
     ] = None,
@@ -83,12 +75,12 @@ def show(
         loaded = find_project(project)
         close, _, record = _live(loaded, Period.parse(period))
     report = _report(close, record)
-    if fmt is CloseFormat.json:
+    if fmt is ReportFormat.json:
         json.dump(_plain(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    elif fmt is CloseFormat.csv:
+    elif fmt is ReportFormat.csv:
         _csv(report)
-    elif fmt is CloseFormat.xlsx:
+    elif fmt is ReportFormat.xlsx:
         dest = out or Path(f"close-{close.period.name}.xlsx")
         _xlsx(report, dest)
         console.print(f"wrote {dest}")

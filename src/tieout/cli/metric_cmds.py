@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -92,7 +92,7 @@ def show(
                 name,
                 by=dims,
                 period=chosen,
-                compare=_compare(compare),
+                compare=cast(Compare | None, compare),  # checked above
                 currency=loaded.config.reporting_currency,
                 as_of=day_of_run,
             )
@@ -114,16 +114,6 @@ def catalogue_for(loaded: LoadedProject) -> Catalogue:
     finally:
         store.close()
     return catalogue
-
-
-def _compare(value: str | None) -> Compare | None:
-    if value == "previous":
-        return "previous"
-    if value == "last-year":
-        return "last-year"
-    if value == "ytd":
-        return "ytd"
-    return None
 
 
 def run_as_of(wh: Warehouse) -> dt.date:

@@ -26,6 +26,15 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class ReportFormat(StrEnum):
+    """Reports people take into a spreadsheet also come as xlsx."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)

@@ -12,10 +12,9 @@ import typer
 from rich.table import Table
 
 from tieout import pipeline
-from tieout.cli.close_cmds import CloseFormat
 from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.metric_cmds import catalogue_for, run_as_of
-from tieout.cli.output import Format, console, emit, err_console, write_xlsx
+from tieout.cli.output import Format, ReportFormat, console, emit, err_console, write_xlsx
 from tieout.cli.run_cmds import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
@@ -46,8 +45,8 @@ def commission(
     period: Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")],
     project: ProjectOption = None,
     fmt: Annotated[
-        CloseFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
-    ] = CloseFormat.table,
+        ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
+    ] = ReportFormat.table,
     out: Annotated[
         Path | None, typer.Option(help="xlsx file to write (default commission-YYYY-MM.xlsx)")
     ] = None,
@@ -67,7 +66,7 @@ def commission(
             )
     reps = [_rep(r) for r in report.reps]
     jobs = [j.__dict__ for j in report.jobs]
-    if fmt is CloseFormat.json:
+    if fmt is ReportFormat.json:
         payload = {
             "period": report.period.label,
             "basis": {"metric": report.basis_metric, "version": report.basis_version},
@@ -77,9 +76,9 @@ def commission(
         }
         json.dump(payload, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
-    elif fmt is CloseFormat.csv:
+    elif fmt is ReportFormat.csv:
         emit(reps, REP_COLUMNS, Format.csv)
-    elif fmt is CloseFormat.xlsx:
+    elif fmt is ReportFormat.xlsx:
         dest = out or Path(f"commission-{report.period.label}.xlsx")
         write_xlsx(
             dest,
