@@ -51,4 +51,13 @@ def demo(
         f"anomalies, {len(truth.get('malformed', []))} malformed rows (truth.json)"
     )
     show_run(summary, Format.table)
-    console.print(f"Project ready in [bold]{out}[/]: cd {out} && tieout quarantine")
+    console.print(
+        f"Project ready in [bold]{out}[/]. Try, from inside it (cd {out}):\n"
+        "  tieout exceptions                      owned differences, money at risk first\n"
+        "  tieout close --period 2026-09          month-end tie-out per customer\n"
+        "  tieout metrics show margin --period 2026-09 --by customer\n"
+        "  tieout report commentary --period 2026-09\n"
+        "  tieout report forecast --months 6\n"
+        "  tieout quarantine                      every row not accepted, and why",
+        highlight=False,
+    )
