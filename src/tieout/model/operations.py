@@ -321,6 +321,29 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
         derived=True,
     ),
     Table(
+        "work_order_time",
+        "shared keys",
+        (
+            C("work_order_id", required=True),
+            C("hours", HOURS),
+            money("cost_amount"),
+            C("entries", INTEGER),
+        ),
+        doc="time logged on each work order (job_time summed once for every rule and metric)",
+        derived=True,
+    ),
+    Table(
+        "invoice_quote_line",
+        "shared keys",
+        (
+            C("invoice_line_id", required=True),
+            C("quote_line_id", required=True),
+        ),
+        doc="the quote line an invoice line bills: its job's quote, same product code, same "
+        "currency first, then the nearest unit price",
+        derived=True,
+    ),
+    Table(
         "unreadable_billing",
         "shared keys",
         (

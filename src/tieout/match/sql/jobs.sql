@@ -191,6 +191,33 @@ UNION ALL
 SELECT time_entry_id, wo_id, 'project', hours, cost_amount FROM by_project WHERE candidates = 1
 ORDER BY 1;
 
+DELETE FROM work_order_time;
+INSERT INTO work_order_time (work_order_id, hours, cost_amount, entries)
+SELECT work_order_id, sum(hours), sum(cost_amount), count(*)
+FROM job_time GROUP BY work_order_id ORDER BY 1;
+
+-- Invoice line -> quote line: the line of its job's quote with the same product code, the
+-- same currency first, then the nearest unit price (a product may be quoted twice).
+DELETE FROM invoice_quote_line;
+INSERT INTO invoice_quote_line (invoice_line_id, quote_line_id)
+WITH billed AS (
+    SELECT l.id, l.unit_price, l.currency, upper(l.item_code) AS product, j.quote_id
+    FROM job j JOIN invoice_line l ON l.id = j.invoice_line_id
+    WHERE j.quote_id IS NOT NULL AND l.item_code IS NOT NULL
+),
+quoted AS (
+    SELECT q.id AS quote_id, upper(ql.product_code) AS product, ql.id, ql.unit_price, ql.currency
+    FROM quote q
+    JOIN quote_line ql ON ql.quote_native_id = q.native_id AND ql.source_system = q.source_system
+)
+SELECT b.id, q.id
+FROM billed b JOIN quoted q ON q.quote_id = b.quote_id AND q.product = b.product
+QUALIFY row_number() OVER (
+    PARTITION BY b.id
+    ORDER BY b.currency IS DISTINCT FROM q.currency, abs(b.unit_price - q.unit_price) NULLS LAST, q.id
+) = 1
+ORDER BY 1;
+
 -- Work orders a quarantined invoice row names, by a reference typed into it or by the
 -- number of a readable invoice it belongs to: their billing is unknown until it is fixed.
 DELETE FROM unreadable_billing;
