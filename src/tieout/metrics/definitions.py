@@ -61,6 +61,11 @@ class MetricDef(BaseModel):
         date; a formula (a ratio) over neither."""
         return self.fact is not None and self.kind == "flow"
 
+    @property
+    def mart(self) -> str:
+        """The table a run pre-aggregates this metric into."""
+        return f"mart_{self.name}"
+
     def digest(self) -> str:
         """Identity of the definition, to catch a change made without a version bump."""
         body = self.model_dump(exclude={"version"}, exclude_defaults=True)  # new fields keep it

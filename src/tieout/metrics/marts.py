@@ -8,12 +8,8 @@ import datetime as dt
 
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
-from tieout.metrics.definitions import Catalogue, MetricDef
+from tieout.metrics.definitions import Catalogue
 from tieout.metrics.query import CUSTOMERS, checked_fact
-
-
-def mart_table(metric: MetricDef) -> str:
-    return f"mart_{metric.name}"
 
 
 def build_marts(
@@ -27,16 +23,21 @@ def build_marts(
         "CREATE OR REPLACE TABLE metric_mart (metric VARCHAR, digest VARCHAR, currency VARCHAR)"
     )
     for metric in catalogue.metrics.values():
-        if metric.fact is None or metric.kind == "balance":
+        if metric.fact is None:
             continue
         try:
             fact = checked_fact(wh, metric, {"currency": currency, "as_of": as_of})
         except TieoutError as exc:
             skipped[metric.name] = str(exc)
             continue
+        if metric.kind == "balance":  # read from its fact, already checked here
+            wh.execute(
+                "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
+            )
+            continue
         wh.execute(
             f"""
-            CREATE OR REPLACE TABLE {mart_table(metric)} AS
+            CREATE OR REPLACE TABLE {metric.mart} AS
             SELECT CAST(date_trunc('month', f.date) AS DATE) AS month_start,
                    strftime(f.date, '%Y-%m') AS month, f.account_key,
                    coalesce(c.name, f.account_key) AS customer, c.region, c.rep,

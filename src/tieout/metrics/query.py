@@ -156,7 +156,8 @@ class _Context:
         self.marts = _marts(wh, currency)
 
     def fact(self, metric: MetricDef) -> str:
-        if metric.name in self.checked:
+        """The fact's SQL; checked for fan-out and missing values unless the run did."""
+        if metric.name in self.checked or self.marts.get(metric.name) == metric.digest():
             return render(bind(str(metric.fact), self.values_for))
         sql = checked_fact(self.wh, metric, self.values_for)
         self.checked.add(metric.name)
@@ -165,15 +166,13 @@ class _Context:
     def grouped(self, metric: MetricDef, by: list[str], period: Period) -> str:
         """SQL of one fact metric summed by the dimensions over the period: from its mart
         when the run built one, else from the fact itself."""
-        keys = _keys(by)
-        within = f"BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
-        group = " GROUP BY ALL" if by else ""
-        mart = f"mart_{metric.name}"
         if metric.kind == "balance":
             return self._balance(metric, by, period)
+        within = f"BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
+        group = " GROUP BY ALL" if by else ""
         if self.marts.get(metric.name) == metric.digest():
-            columns = ", ".join([*keys, "sum(value) AS value"])
-            return f"SELECT {columns} FROM {mart} WHERE month_start {within}{group}"
+            columns = ", ".join([*_keys(by), "sum(value) AS value"])
+            return f"SELECT {columns} FROM {metric.mart} WHERE month_start {within}{group}"
         select = [f"{DIMENSION_SQL[d]} AS {d}" for d in by]
         if "customer" in by:
             select.insert(by.index("customer"), "f.account_key AS account_key")
