@@ -331,6 +331,13 @@ def test_marts_answer_as_the_facts_do(tmp_path: Path, cli: CliRunner) -> None:
         args = ("--period", "2026", "--by", by)
         mart, fact = _show(root, "revenue", *args), _show(root, "rev2", *args)
         assert mart["rows"] == fact["rows"] and mart["total"] == fact["total"], by
+    balance = (builtin / "receivables.yml").read_text("utf-8").replace("receivables", "recv2")
+    (root / "metrics" / "recv2.yml").write_text(balance, encoding="utf-8")
+    for period, by in (("2026", "month"), ("2026-09", "customer"), ("2026-08", "region")):
+        args = ("--period", period, "--by", by)
+        mart, fact = _show(root, "receivables", *args), _show(root, "recv2", *args)
+        assert mart["rows"] == fact["rows"] and mart["total"] == fact["total"], by
+        assert mart["rows"], by
 
 
 def test_commentary_bridge_by_hand(books: Path, cli: CliRunner) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
-from tieout.metrics.definitions import Catalogue
+from tieout.metrics.definitions import Catalogue, MetricDef
 from tieout.metrics.query import CUSTOMERS, checked_fact
 
 
@@ -30,7 +30,8 @@ def build_marts(
         except TieoutError as exc:
             skipped[metric.name] = str(exc)
             continue
-        if metric.kind == "balance":  # read from its fact, already checked here
+        if metric.kind == "balance":
+            _balance_mart(wh, metric, fact, as_of)
             wh.execute(
                 "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
             )
@@ -53,3 +54,26 @@ def build_marts(
         )
     wh.drop_table("_metric_customers")
     return skipped
+
+
+def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -> None:
+    """What was open at each month end of the last five years (the as-of date for its own
+    month), by every split."""
+    wh.execute(
+        f"""
+        CREATE OR REPLACE TABLE {metric.mart} AS
+        WITH ends AS (
+            SELECT least(last_day(m), DATE '{as_of}') AS as_at
+            FROM unnest(generate_series(DATE '{as_of}' - INTERVAL 59 MONTH, DATE '{as_of}',
+                                        INTERVAL 1 MONTH)) AS g(m)
+        )
+        SELECT e.as_at, strftime(e.as_at, '%Y-%m') AS month, f.account_key,
+               coalesce(c.name, f.account_key) AS customer, c.region, c.rep,
+               f.product, f.job_key AS job, sum(f.value) AS value, count(*) AS facts
+        FROM ends e
+        JOIN ({fact}) f ON f.date <= e.as_at AND (f.end_date IS NULL OR f.end_date > e.as_at)
+        LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
+        GROUP BY ALL
+        ORDER BY e.as_at, f.account_key
+        """
+    )
