@@ -28,6 +28,9 @@ QUESTIONS = [
     ("margin % by month, one year", "margin_pct", ["month"], "2026", None),
     ("margin by job, one month (drill)", "margin", ["job"], "2026-09", None),
     ("revenue by product, one month", "revenue", ["product"], "2026-09", None),
+    ("open pipeline at month end (balance)", "open_pipeline", [], "2026-09", None),
+    ("receivables by customer (balance)", "receivables", ["customer"], "2026-09", None),
+    ("open pipeline by month, one year", "open_pipeline", ["month"], "2026", None),
 ]
 
 
