@@ -40,5 +40,5 @@ class MetricsSummary:
 def run(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> MetricsSummary:
     catalogue = load_metrics(project)
     skipped = build_marts(wh, catalogue, project.config.reporting_currency, as_of)
-    built = [m for m in catalogue.metrics.values() if m.additive and m.name not in skipped]
+    built = [m for m in catalogue.metrics.values() if m.fact and m.name not in skipped]
     return MetricsSummary(len(built), skipped)
