@@ -463,3 +463,25 @@ def test_forecast_cash_waits_for_each_customers_usual_delay(tmp_path: Path, cli:
     # Northwind: 12 Oct + 20 days = 1 November. Plus October's forecast revenue, 450.00 of
     # WO 102 still to bill, paid a month later: November.
     assert cash == {"2026-10": Decimal("1250.00"), "2026-11": Decimal("1650.00")}
+
+
+def test_revenue_by_contract(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    (root / "Contract.csv").write_text(
+        "Id,AccountId,ContractNumber,Status,StartDate,EndDate\n"
+        "800Dn000001CCCaIAK,001Dn000004AAAaIAK,00000101,Activated,2026-01-01,2026-12-31\n",
+        "utf-8",
+    )
+    yml = root / "tieout.yml"
+    yml.write_text(
+        yml.read_text("utf-8")
+        + "  - {name: contracts, path: Contract.csv, preset: salesforce.contract}\n",
+        "utf-8",
+    )
+    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    report = _show(root, "revenue", "--period", "2026", "--by", "contract")
+    # INV-4 (300.00, August) bills no job: Northwind's contract 00000101 was running. The
+    # September lines all bill work orders: no contract (2,350.00)
+    assert _by(report, "contract") == {"00000101": Decimal("300.00"), "None": Decimal("2350.00")}
+    code, out = invoke(cli, "metrics", "show", "margin", "--by", "contract", "-p", str(root))
+    assert code == 2 and "cannot be split by contract" in out

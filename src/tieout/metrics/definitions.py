@@ -24,7 +24,7 @@ from tieout.errors import ConfigError
 from tieout.model.sqlcheck import query_problem
 
 FACT_COLUMNS = ("id", "date", "account_key", "product", "job_key", "value")
-DIMENSIONS = ("month", "customer", "region", "rep", "product", "job")
+DIMENSIONS = ("month", "customer", "region", "rep", "product", "job", "contract")
 PLACEHOLDERS = ("currency", "as_of")
 
 
@@ -39,7 +39,9 @@ class MetricDef(BaseModel):
     unit: Literal["money", "percent", "hours", "count"]
     good: Literal["up", "down"] = Field(description="which direction is good")
     grain: str = Field(description="what one fact row is, e.g. invoice line")
-    dimensions: list[Literal["month", "customer", "region", "rep", "product", "job"]]
+    dimensions: list[
+        Literal["month", "customer", "region", "rep", "product", "job", "contract"]
+    ] = Field(description="splits it allows; contract needs a contract_key fact column")
     fact: str | None = Field(None, description="SQL: one row per grain; see FACT_COLUMNS")
     kind: Literal["flow", "balance"] = Field(
         "flow",
@@ -132,7 +134,9 @@ def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> Non
         return ConfigError(f"metric {metric.name}: {problem}", file=source, key=key)
 
     if metric.fact is not None:
-        outputs = (*FACT_COLUMNS, "end_date") if metric.kind == "balance" else FACT_COLUMNS
+        outputs = [*FACT_COLUMNS]
+        outputs += ["end_date"] if metric.kind == "balance" else []
+        outputs += ["contract_key"] if "contract" in metric.dimensions else []
         problem = query_problem(metric.fact, PLACEHOLDERS, outputs)
         if problem:
             raise fail(problem, "fact")

@@ -42,7 +42,8 @@ def build_marts(
             SELECT CAST(date_trunc('month', f.date) AS DATE) AS month_start,
                    strftime(f.date, '%Y-%m') AS month, f.account_key,
                    coalesce(c.name, f.account_key) AS customer, c.region, c.rep,
-                   f.product, f.job_key AS job, sum(f.value) AS value, count(*) AS facts
+                   f.product, f.job_key AS job, {_contract(metric)} AS contract,
+                   sum(f.value) AS value, count(*) AS facts
             FROM ({fact}) f
             LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
             GROUP BY ALL
@@ -69,7 +70,8 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
         )
         SELECT e.as_at, strftime(e.as_at, '%Y-%m') AS month, f.account_key,
                coalesce(c.name, f.account_key) AS customer, c.region, c.rep,
-               f.product, f.job_key AS job, sum(f.value) AS value, count(*) AS facts
+               f.product, f.job_key AS job, {_contract(metric)} AS contract,
+               sum(f.value) AS value, count(*) AS facts
         FROM ends e
         JOIN ({fact}) f ON f.date <= e.as_at AND (f.end_date IS NULL OR f.end_date > e.as_at)
         LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
@@ -77,3 +79,7 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
         ORDER BY e.as_at, f.account_key
         """
     )
+
+
+def _contract(metric: MetricDef) -> str:
+    return "f.contract_key" if "contract" in metric.dimensions else "CAST(NULL AS VARCHAR)"

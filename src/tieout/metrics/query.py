@@ -30,6 +30,7 @@ DIMENSION_SQL = {
     "rep": "c.rep",
     "product": "f.product",
     "job": "f.job_key",
+    "contract": "f.contract_key",
 }
 CUSTOMERS = """
 SELECT x.golden_key,
