@@ -485,3 +485,22 @@ def test_revenue_by_contract(tmp_path: Path, cli: CliRunner) -> None:
     assert _by(report, "contract") == {"00000101": Decimal("300.00"), "None": Decimal("2350.00")}
     code, out = invoke(cli, "metrics", "show", "margin", "--by", "contract", "-p", str(root))
     assert code == 2 and "cannot be split by contract" in out
+
+
+def test_a_job_belongs_to_the_rep_who_sold_it(tmp_path: Path, cli: CliRunner) -> None:
+    root = _project(tmp_path)
+    # Contoso's accepted quote was sold by Ann Lee, though Bo Kim owns the account
+    header, *rows = QUOTES.strip().split("\n")
+    owners = ["", "005Dn000001UUUaIAK", ""]  # quotes 201, 202 (Contoso's), 203
+    lines = [header + ",OwnerId", *(f"{r},{o}" for r, o in zip(rows, owners, strict=True))]
+    (root / "Quote.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = invoke(cli, "run", "-p", str(root), "-f", "json")
+    assert code == 0 and all(f["quarantined"] == 0 for f in json.loads(out)), out
+    # September margin: Northwind 800 (account owner Ann) + Contoso's job 1,050 (sold by Ann)
+    margin = _show(root, "margin", "--period", "2026-09", "--by", "rep")
+    assert _by(margin, "rep") == {"Ann Lee": Decimal("1850.00")}
+    code, out = invoke(
+        cli, "report", "commission", "--period", "2026-09", "-p", str(root), "-f", "json"
+    )
+    reps = {r["rep"]: Decimal(r["basis"]) for r in json.loads(out)["reps"]}
+    assert code == 0 and reps == {"Ann Lee": Decimal("1850.00")}

@@ -9,7 +9,7 @@ import datetime as dt
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics.definitions import Catalogue, MetricDef
-from tieout.metrics.query import CUSTOMERS, checked_fact
+from tieout.metrics.query import CUSTOMERS, JOB_REPS, checked_fact
 
 
 def build_marts(
@@ -19,6 +19,7 @@ def build_marts(
     that fans out is refused here and again, with the reason, when someone asks for it)."""
     skipped: dict[str, str] = {}
     wh.create_temp_table("_metric_customers", CUSTOMERS)
+    wh.create_temp_table("_metric_job_reps", JOB_REPS)
     wh.execute(
         "CREATE OR REPLACE TABLE metric_mart (metric VARCHAR, digest VARCHAR, currency VARCHAR)"
     )
@@ -41,11 +42,13 @@ def build_marts(
             CREATE OR REPLACE TABLE {metric.mart} AS
             SELECT CAST(date_trunc('month', f.date) AS DATE) AS month_start,
                    strftime(f.date, '%Y-%m') AS month, f.account_key,
-                   coalesce(c.name, f.account_key) AS customer, c.region, c.rep,
+                   coalesce(c.name, f.account_key) AS customer, c.region,
+                   coalesce(jr.rep, c.rep) AS rep,
                    f.product, f.job_key AS job, {_contract(metric)} AS contract,
                    sum(f.value) AS value, count(*) AS facts
             FROM ({fact}) f
             LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
+            LEFT JOIN _metric_job_reps jr ON jr.job_key = f.job_key
             GROUP BY ALL
             ORDER BY month_start, account_key, job
             """
@@ -54,6 +57,7 @@ def build_marts(
             "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
         )
     wh.drop_table("_metric_customers")
+    wh.drop_table("_metric_job_reps")
     return skipped
 
 
@@ -69,12 +73,14 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
                                         INTERVAL 1 MONTH)) AS g(m)
         )
         SELECT e.as_at, strftime(e.as_at, '%Y-%m') AS month, f.account_key,
-               coalesce(c.name, f.account_key) AS customer, c.region, c.rep,
+               coalesce(c.name, f.account_key) AS customer, c.region,
+                   coalesce(jr.rep, c.rep) AS rep,
                f.product, f.job_key AS job, {_contract(metric)} AS contract,
                sum(f.value) AS value, count(*) AS facts
         FROM ends e
         JOIN ({fact}) f ON f.date <= e.as_at AND (f.end_date IS NULL OR f.end_date > e.as_at)
         LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
+        LEFT JOIN _metric_job_reps jr ON jr.job_key = f.job_key
         GROUP BY ALL
         ORDER BY e.as_at, f.account_key
         """

@@ -27,11 +27,19 @@ DIMENSION_SQL = {
     "month": "strftime(f.date, '%Y-%m')",
     "customer": "coalesce(c.name, f.account_key)",
     "region": "c.region",
-    "rep": "c.rep",
+    "rep": "coalesce(jr.rep, c.rep)",
     "product": "f.product",
     "job": "f.job_key",
     "contract": "f.contract_key",
 }
+# a job's rep is who sold it (its quote's owner); other figures go to the account owner
+JOB_REPS = """
+SELECT j.job_key, any_value(p.name ORDER BY p.native_id) AS rep
+FROM (SELECT DISTINCT job_key, quote_id FROM job WHERE quote_id IS NOT NULL) j
+JOIN quote q ON q.id = j.quote_id
+JOIN person p ON p.source_system = q.source_system AND p.native_id = q.owner_native_id
+GROUP BY j.job_key
+"""
 CUSTOMERS = """
 SELECT x.golden_key,
        any_value(a.name ORDER BY a.native_id) AS name,
@@ -181,6 +189,7 @@ class _Context:
         return (
             f"SELECT {columns} FROM ({self.fact(metric)}) f "
             f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key "
+            f"LEFT JOIN ({JOB_REPS}) jr ON jr.job_key = f.job_key "
             f"WHERE f.date {within}{group}"
         )
 
@@ -216,8 +225,8 @@ class _Context:
             f"SELECT {columns} FROM {at} "
             f"JOIN ({self.fact(metric)}) f ON f.date <= m.as_at "
             "AND (f.end_date IS NULL OR f.end_date > m.as_at) "
-            f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key"
-            + (" GROUP BY ALL" if by else "")
+            f"LEFT JOIN ({CUSTOMERS}) c ON c.golden_key = f.account_key "
+            f"LEFT JOIN ({JOB_REPS}) jr ON jr.job_key = f.job_key" + (" GROUP BY ALL" if by else "")
         )
 
     def _in_mart(self, metric: MetricDef, end: dt.date) -> bool:
