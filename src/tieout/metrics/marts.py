@@ -26,8 +26,9 @@ def build_marts(
     for metric in catalogue.metrics.values():
         if metric.fact is None:
             continue
+        values = {"currency": currency, "as_of": as_of}
         try:
-            fact = checked_fact(wh, metric, {"currency": currency, "as_of": as_of})
+            fact = checked_fact(wh, metric, values, keep_as="_metric_fact")
         except TieoutError as exc:
             skipped[metric.name] = str(exc)
             continue
@@ -56,6 +57,7 @@ def build_marts(
         wh.execute(
             "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
         )
+    wh.drop_table("_metric_fact")
     wh.drop_table("_metric_customers")
     wh.drop_table("_metric_job_reps")
     return skipped

@@ -269,9 +269,15 @@ def _marts(wh: Warehouse, currency: str) -> dict[str, str]:
     return {str(m): str(d) for m, d in rows}
 
 
-def checked_fact(wh: Warehouse, metric: MetricDef, values: dict[str, Any]) -> str:
-    """The fact's SQL, once its rows are shown unique per id and all valued."""
+def checked_fact(
+    wh: Warehouse, metric: MetricDef, values: dict[str, Any], *, keep_as: str | None = None
+) -> str:
+    """The fact's SQL, once its rows are shown unique per id and all valued; with `keep_as`,
+    the rows are computed once into that scratch table and the SQL reads it."""
     sql = render(bind(str(metric.fact), values))
+    if keep_as:
+        wh.create_temp_table(keep_as, sql)
+        sql = f"SELECT * FROM {keep_as}"
     rows, ids, blank = wh.query(
         f"SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE value IS NULL) FROM ({sql})"
     )[0]
