@@ -12,18 +12,11 @@ from typing import Final
 
 import numpy as np
 
-from tieout.demo.billing import (
-    CREDIT,
-    DRAFT,
-    DUPLICATE,
-    DUPLICATE_CREDITED,
-    JOB,
-    VOID,
-    Billing,
-)
+from tieout.demo.billing import DRAFT, VOID, Billing
 from tieout.demo.company import CURRENCIES, D1
 from tieout.demo.delivery import CANCELED, Delivery
 from tieout.demo.fmt import IntArray, i64
+from tieout.demo.invoice_docs import CREDIT, DUPLICATE, DUPLICATE_CREDITED, JOB
 from tieout.demo.keys import Keys
 from tieout.demo.sales import Sales, covered
 from tieout.demo.vec import round_div

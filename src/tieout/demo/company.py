@@ -1,8 +1,8 @@
-"""The demo firm and its world: customers, staff and the product catalogue.
+"""The demo firm and its customers (staff in `staff`, cities in `places`).
 
 Larkspur Digital Ltd is a UK services firm selling consulting, delivery and managed
 services. Everything here is small (hundreds of rows at scale 1), so it is plain Python;
-the volume tables in `jobs` and `service` draw from it with numpy.
+the volume tables in `sales`, `delivery` and `service` draw from it with numpy.
 """
 
 from __future__ import annotations
@@ -12,117 +12,23 @@ from datetime import date
 from typing import Final
 
 import numpy as np
-import pyarrow as pa
 
 from tieout.demo import names
-from tieout.demo.catalogue import table_rows
-from tieout.demo.fmt import BoolArray, FloatArray, IntArray, day_number, fixed_text, i64
+from tieout.demo.fmt import BoolArray, FloatArray, IntArray, day_number, i64
 from tieout.demo.names import Name
+from tieout.demo.places import CONTINENTAL_STREETS, PLACES, STREETS, Place, postcode
+from tieout.demo.staff import FUNCTIONS, Person, build_people
 
 AS_OF: Final = date(2026, 10, 31)
 START: Final = date(2024, 11, 1)
 D0: Final = day_number(START)
 D1: Final = day_number(AS_OF)
-FIRM_DOMAIN: Final = "larkspur-digital.co.uk"
 
 CURRENCIES: Final = ("GBP", "EUR", "USD")
 FX_TO_GBP: Final = (1.0, 0.86, 0.78)  # typical level; the monthly table wanders around it
 TIERS: Final = ("Strategic", "Key", "Standard")
-FUNCTIONS: Final = (
-    "Leadership",
-    "Sales",
-    "Marketing",
-    "Service",
-    "Professional Services",
-    "Operations",
-    "Finance",
-)
-DEPARTMENTS: Final = (
-    "Executive",
-    "Sales",
-    "Marketing",
-    "Customer Service",
-    "Professional Services",
-    "Operations",
-    "Finance",
-)
-TITLES: Final[dict[str, tuple[str, ...]]] = {
-    "Leadership": ("Managing Director", "Chief Financial Officer", "Chief Operating Officer"),
-    "Sales": ("Account Executive", "Senior Account Executive", "Account Manager"),
-    "Marketing": ("Marketing Manager", "Demand Generation Manager", "Marketing Executive"),
-    "Service": ("Service Desk Analyst", "Support Engineer", "Service Delivery Manager"),
-    "Operations": ("Operations Manager", "Resource Manager", "Operations Analyst"),
-    "Finance": ("Financial Controller", "Accounts Assistant", "Credit Controller"),
-}
-# Professional services roles: (title, GBP cost per hour, share of the team)
-PS_ROLES: Final = (
-    ("Consultant", 42, 0.14),
-    ("Senior Consultant", 55, 0.10),
-    ("Principal Consultant", 68, 0.05),
-    ("Developer", 40, 0.16),
-    ("Senior Developer", 52, 0.12),
-    ("Designer", 38, 0.08),
-    ("Project Manager", 48, 0.10),
-    ("Solution Architect", 66, 0.05),
-    ("Data Engineer", 50, 0.08),
-    ("Business Analyst", 42, 0.07),
-    ("Trainer", 36, 0.05),
-)
-HARVEST_TEAMS: Final = ("Delivery", "Engineering", "Advisory", "Support")
 
 
-@dataclass(frozen=True)
-class Place:
-    country: str
-    city: str
-    region: str
-    postcode: str  # template: A = area letters given, 9 = digit, L = letter
-    phone: str
-    currency: int
-    tld: str
-    suffixes: tuple[str, ...]
-    street_first: bool = False  # continental style: "Hauptstraße 12"
-
-
-# country|city|region|postcode template (9 digit, L letter)|phone stem|currency|tld|
-# legal forms|street style (c = continental: "Hauptstraße 12")
-_PLACE_TABLE: Final = """
-United Kingdom|London|Greater London|EC1A 9LL|+44 20 7946 0|0|.co.uk|Ltd Limited|
-United Kingdom|London|Greater London|SE1 9LL|+44 20 7946 0|0|.co.uk|Ltd Limited PLC|
-United Kingdom|Manchester|Greater Manchester|M1 9LL|+44 161 496 0|0|.co.uk|Ltd Limited|
-United Kingdom|Leeds|West Yorkshire|LS1 9LL|+44 113 496 0|0|.co.uk|Ltd Limited|
-United Kingdom|Bristol|City of Bristol|BS1 9LL|+44 117 496 0|0|.co.uk|Ltd Limited LLP|
-United Kingdom|Birmingham|West Midlands|B3 9LL|+44 121 496 0|0|.co.uk|Ltd Limited|
-United Kingdom|Glasgow|Glasgow City|G2 9LL|+44 141 496 0|0|.co.uk|Ltd Limited|
-United Kingdom|Edinburgh|City of Edinburgh|EH3 9LL|+44 131 496 0|0|.co.uk|Ltd Limited|
-United Kingdom|Cardiff|South Glamorgan|CF10 9LL|+44 29 2018 0|0|.co.uk|Ltd Limited|
-United Kingdom|Newcastle upon Tyne|Tyne and Wear|NE1 9LL|+44 191 498 0|0|.co.uk|Ltd Limited|
-United Kingdom|Reading|Berkshire|RG1 9LL|+44 118 496 0|0|.com|Ltd Limited PLC|
-United Kingdom|Sheffield|South Yorkshire|S1 9LL|+44 114 496 0|0|.co.uk|Ltd Limited|
-Germany|Berlin|Berlin|10999|+49 30 9099|1|.de|GmbH AG|c
-Germany|München|Bayern|80999|+49 89 9099|1|.de|GmbH|c
-France|Paris|Île-de-France|75099|+33 1 7099|1|.fr|SAS SARL|
-France|Lyon|Auvergne-Rhône-Alpes|69099|+33 4 7299|1|.fr|SAS|
-Netherlands|Amsterdam|Noord-Holland|1099 LL|+31 20 7099|1|.nl|BV|c
-Ireland|Dublin|County Dublin|D02 L999|+353 1 4099|1|.ie|Ltd Limited|
-Spain|Madrid|Comunidad de Madrid|28099|+34 91 2099|1|.es|SL|c
-United States|New York|NY|10099|+1 212 555 01|2|.com|Inc. LLC|
-United States|Boston|MA|02199|+1 617 555 01|2|.com|Inc. Corp.|
-United States|Austin|TX|78799|+1 512 555 01|2|.com|LLC Inc.|
-"""
-PLACES: Final = tuple(
-    Place(country, city, region, postcode, phone, int(cur), tld, tuple(forms.split()), style == "c")
-    for country, city, region, postcode, phone, cur, tld, forms, style in table_rows(_PLACE_TABLE)
-)
-STREETS: Final = names.words(
-    "High Street, Station Road, Mill Lane, Church Street, Park Road, Victoria Street, "
-    "King Street, Queen Street, Albert Road, Wellington Place, Canal Street, Bridge Street"
-)
-CONTINENTAL_STREETS: Final = {
-    "Germany": ("Hauptstraße", "Lindenallee", "Friedrichstraße"),
-    "Netherlands": ("Keizersgracht", "Herengracht"),
-    "Spain": ("Calle Mayor", "Calle de Alcalá"),
-}
 INDUSTRIES: Final = names.words(
     "Professional Services, Manufacturing, Retail, Healthcare, Financial Services, Technology, "
     "Transportation, Hospitality, Energy, Education, Construction, Media"
@@ -184,24 +90,6 @@ class Customer:
         return self.name.legal
 
 
-@dataclass(frozen=True)
-class Person:
-    first: str
-    last: str
-    function: str
-    title: str
-    division: str
-    manager: int
-    active: bool
-    cost: int  # GBP per hour
-    roles: str  # Harvest 'Roles' text
-
-    @property
-    def email(self) -> str:
-        local = names.fold_accents(f"{self.first}.{self.last}").lower()
-        return local.replace(" ", "").replace("'", "") + "@" + FIRM_DOMAIN
-
-
 @dataclass
 class Company:
     customers: list[Customer]
@@ -218,19 +106,6 @@ class Company:
     service_staff: IntArray
     sales_staff: IntArray
     marketing_staff: IntArray
-
-
-def _postcode(template: str, rng: np.random.Generator) -> str:
-    letters = "ABDEFGHJLNPQRSTUWXYZ"
-    out = []
-    for ch in template:
-        if ch == "9":
-            out.append(str(int(rng.integers(10))))
-        elif ch == "L":
-            out.append(letters[int(rng.integers(len(letters)))])
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _random_names(rng: np.random.Generator, n: int, reserved: set[str]) -> list[Name]:
@@ -270,27 +145,6 @@ def prospect_names(
         suffix = suffixes[int(rng.integers(len(suffixes)))]
         out.append((names.assemble(nm.core, suffix), names.domain_of(nm, PLACES[p].tld), p))
     return out
-
-
-def postcodes(rng: np.random.Generator, place: IntArray) -> pa.Array:
-    """A postcode for each place index, from the place's template (vectorised)."""
-    letters = np.frombuffer(b"ABDEFGHJLNPQRSTUWXYZ", dtype=np.uint8)
-    parts: list[pa.Array] = []
-    where_: list[IntArray] = []
-    for p in np.unique(place):
-        idx = np.flatnonzero(place == p)
-        template = np.frombuffer(PLACES[int(p)].postcode.encode(), dtype=np.uint8)
-        chars = np.tile(template, (len(idx), 1))
-        digit = template == ord("9")
-        letter = template == ord("L")
-        chars[:, digit] = 48 + rng.integers(0, 10, (len(idx), int(digit.sum())))
-        chars[:, letter] = letters[rng.integers(0, len(letters), (len(idx), int(letter.sum())))]
-        parts.append(fixed_text(chars.astype(np.uint8)))
-        where_.append(idx)
-    if not parts:
-        return pa.array([], type=pa.string())
-    order = np.argsort(np.concatenate(where_), kind="stable")
-    return pa.concat_arrays(parts).take(pa.array(order))
 
 
 def _with_suffix(nm: Name, suffix: str) -> Name:
@@ -361,7 +215,7 @@ def _customer(
         currency=place.currency,
         place=place,
         street=street,
-        postcode=_postcode(place.postcode, rng),
+        postcode=postcode(place.postcode, rng),
         phone=place.phone + "".join(str(int(d)) for d in rng.integers(0, 10, size=3)),
         domain=domain,
         website=website,
@@ -425,62 +279,6 @@ def _emails(rng: np.random.Generator, customers: list[Customer]) -> None:
             c.email = f"{first.lower()}@{c.domain}"
         else:
             c.email = ""
-
-
-def _person_names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
-    """n distinct (first, last) names; a big firm runs out of pairs and adds
-    double-barrelled surnames, so time tracking can still tell everyone apart."""
-    n_first, n_last = len(names.FIRST_NAMES), len(names.LAST_NAMES)
-    single = n_first * n_last
-    out = [
-        (names.FIRST_NAMES[f], names.LAST_NAMES[s])
-        for f, s in (divmod(int(k), n_last) for k in rng.permutation(single)[:n])
-    ]
-    if n > single:
-        extra = rng.choice(single * n_last, size=2 * (n - single), replace=False)
-        for k in (int(v) for v in extra):
-            f, rest = divmod(k, n_last * n_last)
-            a, b = divmod(rest, n_last)
-            if a != b and len(out) < n:
-                last = f"{names.LAST_NAMES[a]}-{names.LAST_NAMES[b]}"
-                out.append((names.FIRST_NAMES[f], last))
-    return out
-
-
-def build_people(rng: np.random.Generator, scale: float) -> list[Person]:
-    """Staff: a leadership team, sales, marketing, service desk and a delivery bench."""
-    n = max(36, round(150 * scale))
-    shares = {"Leadership": 0.03, "Sales": 0.12, "Marketing": 0.06, "Service": 0.12,
-              "Operations": 0.04, "Finance": 0.03}  # fmt: skip
-    counts = {f: max(2, round(n * s)) for f, s in shares.items()}
-    counts["Professional Services"] = n - sum(counts.values())
-    full_names = _person_names(rng, n)
-    people: list[Person] = []
-    heads: dict[str, int] = {}
-    k = 0
-    for function in FUNCTIONS:
-        for j in range(counts[function]):
-            first, last = full_names[k]
-            k += 1
-            if function == "Professional Services":
-                role = int(rng.choice(len(PS_ROLES), p=[r[2] for r in PS_ROLES]))
-                title, base = PS_ROLES[role][0], PS_ROLES[role][1]
-                cost = base + int(rng.integers(-4, 5))
-                team = HARVEST_TEAMS[int(rng.integers(3))]
-                roles = f"{title}, {team}" if rng.random() < 0.3 else title
-            else:
-                options = TITLES[function]
-                title = options[0] if j == 0 else options[1 + int(rng.integers(len(options) - 1))]
-                cost = 34 + int(rng.integers(0, 8)) if function == "Service" else 45
-                roles = f"{title}, Support" if function == "Service" else title
-            if j == 0:
-                heads[function] = len(people)
-            manager = 0 if j == 0 else heads[function]
-            division = "UK" if rng.random() < 0.85 else ("EMEA", "Americas")[int(rng.integers(2))]
-            active = bool(rng.random() < 0.94 or j == 0)
-            boss = -1 if not people else manager
-            people.append(Person(first, last, function, title, division, boss, active, cost, roles))
-    return people
 
 
 def build_company(rng: np.random.Generator, scale: float) -> Company:

@@ -1,4 +1,5 @@
-"""Delivery: work orders, their lines, scope changes and the time logged against them.
+"""Delivery: work orders, their lines, scope changes and the time logged against them
+(time entries cut in `timesheets`).
 
 A job's accepted quote lines are split over one to three phased work orders. Delivered
 hours follow planned hours closely, except where scope drift or an unpriced change was
@@ -14,54 +15,15 @@ import numpy as np
 import pyarrow as pa
 
 from tieout.demo.catalogue import PRODUCT_INDEX
-from tieout.demo.company import D0, D1, Company
+from tieout.demo.company import D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, i64, join, pick, where
 from tieout.demo.sales import LIST_PRICE, PRODUCT_TASK, Sales, planned_quarter_hours
+from tieout.demo.timesheets import INTERNAL, NOTES, SUPPORT_TASK, job_time, support_time
 from tieout.demo.vec import choose, expand, line_amount, ranks, round_div, uniform_int
 
 WO_STATUSES: Final = ("New", "In Progress", "On Hold", "Completed", "Closed", "Canceled")
 NEW, IN_PROGRESS, ON_HOLD, COMPLETED, CLOSED, CANCELED = range(6)
 PRIORITIES: Final = ("Low", "Medium", "High", "Critical")
-TASKS: Final = (
-    "Consulting",
-    "Architecture",
-    "Development",
-    "Design",
-    "Project Management",
-    "Analysis",
-    "Support",
-    "Training",
-    "Testing",
-    "Meetings",
-    "Documentation",
-    "Internal review",
-)
-_EXTRA_TASKS: Final = i64([TASKS.index(t) for t in ("Project Management", "Meetings", "Testing")])
-_DOCS, _INTERNAL, _SUPPORT = TASKS.index("Documentation"), TASKS.index("Internal review"), 6
-NOTES: Final = (
-    "Weekly status call with client",
-    "Stand-up, sprint planning",
-    'Reviewed "phase 2" scope with PM',
-    "Fixed export bug\nRe-tested on staging",
-    "Workshop prep - agenda, slides",
-    "Deployed release to production",
-    "Data mapping session, follow-ups sent",
-    'Client feedback: "looks great, minor tweaks"',
-    "Code review\n- API auth\n- error handling",
-    "Wrote test cases for checkout flow",
-    "Travel to client site",
-    "Documentation update",
-    "Investigated performance issue, see ticket",
-    "Training session for admin users",
-    "Design iteration on dashboard, v3",
-    "Requirements workshop follow-up",
-    "Migration dry run #2",
-    "Handover meeting",
-    "Backlog grooming",
-    "UAT support",
-    "Monthly service review",
-    "Patching and health checks",
-)
 CHANGE_TEXT: Final = (
     # priced
     "Additional reporting requirements agreed with client",
@@ -75,9 +37,6 @@ CHANGE_TEXT: Final = (
     "Archive migration removed from scope",
     "Mobile layout deferred to a later phase",
 )
-SUPPORT_PROJECTS: Final = ("Managed Service", "Support Retainer")
-_ENTRY_Q: Final = i64([2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 30])
-_ENTRY_P: Final = (0.05, 0.12, 0.08, 0.15, 0.08, 0.14, 0.06, 0.14, 0.08, 0.06, 0.04)
 
 
 @dataclass
@@ -140,11 +99,6 @@ def _seconds(rng: np.random.Generator, day: IntArray, first_hour: int, last_hour
     """A time of day within working hours, as epoch seconds."""
     n = len(day)
     return i64(day) * 86400 + rng.integers(first_hour * 3600, last_hour * 3600, n)
-
-
-def _weekday(day: IntArray) -> IntArray:
-    """0 = Monday (1970-01-01 was a Thursday)."""
-    return (i64(day) + 3) % 7
 
 
 def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> Delivery:
@@ -243,16 +197,16 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     elapsed = np.where(status == ON_HOLD, elapsed * 0.8, elapsed)
     target_q = np.maximum(quoted_q + all_q, 0) * factor * elapsed
     first_task = PRODUCT_TASK[sales.ol_prod[sales.opp_line_start[wo_job]]]
-    entries = _job_time(rng, target_q, start, np.minimum(end, D1), team, size, first_task)
+    entries = job_time(rng, target_q, start, np.minimum(end, D1), team, size, first_task)
     te_wo, te_day, te_person, te_q, te_task = entries
-    support = _support_time(rng, company, sales, max(1, round(0.1 * len(te_wo))))
+    support = support_time(rng, company, sales, max(1, round(0.1 * len(te_wo))))
     sp_cust, sp_day, sp_person, sp_q, sp_kind = support
 
     t_wo = np.r_[te_wo, np.full(len(sp_cust), -1)]
     t_cust = np.r_[cust[te_wo], sp_cust]
     t_cur = company.cust_currency[t_cust]
-    t_task = np.r_[te_task, np.full(len(sp_cust), _SUPPORT)]
-    job_billable = (te_task != _INTERNAL) & (rng.random(len(te_wo)) > 0.015)
+    t_task = np.r_[te_task, np.full(len(sp_cust), SUPPORT_TASK)]
+    job_billable = (te_task != INTERNAL) & (rng.random(len(te_wo)) > 0.015)
     billable = np.r_[job_billable, np.zeros(len(sp_cust), np.bool_)]
     t_person = np.r_[te_person, sp_person]
     fx = np.array([1.0, 1.16, 1.27])
@@ -365,53 +319,3 @@ def _changes(
         (kind == 0)[order],
         i64(text[order]),
     )
-
-
-def _job_time(
-    rng: np.random.Generator,
-    target_q: np.ndarray,
-    first: IntArray,
-    last: IntArray,
-    team: IntArray,
-    size: IntArray,
-    first_task: IntArray,
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Time entries cut from each work order's delivered hours, on working days."""
-    count = np.where(target_q > 0, np.maximum(1, np.round(target_q / 11)), 0).astype(np.int64)
-    wo, _ = expand(count)
-    m = len(wo)
-    raw = _ENTRY_Q[rng.choice(len(_ENTRY_Q), size=m, p=_ENTRY_P)]
-    total_raw = np.bincount(wo, weights=raw, minlength=len(count))
-    q = np.maximum(1, np.round(raw * target_q[wo] / np.maximum(total_raw[wo], 1))).astype(np.int64)
-    span = np.maximum(last - first, 0)[wo] + 1
-    day = first[wo] + (rng.random(m) * span).astype(np.int64)
-    wd = _weekday(day)
-    day = day - np.where(wd == 5, 1, 0) - np.where(wd == 6, 2, 0)
-    person = team[wo, (rng.random(m) * size[wo]).astype(np.int64)]
-    u = rng.random(m)
-    task = np.where(u < 0.68, first_task[wo], _EXTRA_TASKS[rng.integers(0, 3, m)])
-    task = np.where((u >= 0.92) & (u < 0.96), _DOCS, task)
-    task = np.where(u >= 0.96, _INTERNAL, task)
-    return wo, i64(day), i64(person), q, i64(task)
-
-
-def _support_time(
-    rng: np.random.Generator, company: Company, sales: Sales, m: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Service-desk time under managed-service and retainer contracts (not billable)."""
-    first = np.maximum(sales.k_start, company.cust_created[sales.k_cust])
-    first = np.maximum(first, D0)
-    last = np.minimum(sales.k_end - 1, D1)
-    weight = np.maximum(last - first, 0) * company.cust_weight[sales.k_cust]
-    if len(weight) == 0 or weight.sum() == 0:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e, e, e, e
-    k = choose(rng, weight, m)
-    day = uniform_int(rng, first[k], last[k])
-    wd = _weekday(day)
-    day = day - np.where(wd == 5, 1, 0) - np.where(wd == 6, 2, 0)
-    staff = company.service_staff
-    person = staff[rng.integers(0, len(staff), m)]
-    q = i64(rng.choice([1, 2, 3, 4, 6, 8], size=m, p=[0.2, 0.3, 0.15, 0.2, 0.1, 0.05]))
-    retainer = sales.k_prod[k] == PRODUCT_INDEX["RET-SUP"]
-    return sales.k_cust[k], i64(day), i64(person), q, i64(retainer)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from tieout.demo import company as co
 from tieout.demo import delivery as dv
 from tieout.demo import exports_salesforce_ops as ops
 from tieout.demo import marketing as mk
@@ -38,6 +37,7 @@ from tieout.demo.fmt import (
     strings,
 )
 from tieout.demo.keys import Keys
+from tieout.demo.staff import DEPARTMENTS, FUNCTIONS
 
 # --- Salesforce ------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ def _accounts(company: Company, keys: Keys) -> pa.Table:
 
 def _users(company: Company, keys: Keys) -> pa.Table:
     ps = company.people
-    depts = dict(zip(co.FUNCTIONS, co.DEPARTMENTS, strict=True))
+    depts = dict(zip(FUNCTIONS, DEPARTMENTS, strict=True))
     return arrow_table(
         {
             "Id": keys.user,

@@ -8,7 +8,6 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from tieout.demo import company as co
 from tieout.demo import delivery as dv
 from tieout.demo import marketing as mk
 from tieout.demo import names
@@ -40,6 +39,7 @@ from tieout.demo.fmt import (
     where,
 )
 from tieout.demo.keys import Keys
+from tieout.demo.places import PLACES
 
 
 def campaigns(c: mk.Campaigns, keys: Keys) -> pa.Table:
@@ -101,9 +101,9 @@ def leads(leads: mk.Leads, keys: Keys) -> Export:
             "Company": leads.company,
             "Email": join(email_first_a, ".", pick(email_last, leads.last), "@", leads.domain),
             "Website": join("www.", leads.domain),
-            "City": pick([p.city for p in co.PLACES], leads.place),
+            "City": pick([p.city for p in PLACES], leads.place),
             "PostalCode": leads.postcode,
-            "Country": pick([p.country for p in co.PLACES], leads.place),
+            "Country": pick([p.country for p in PLACES], leads.place),
             "Status": pick(mk.LEAD_STATUSES, leads.status),
             "LeadSource": pick(sl.LEAD_SOURCES, leads.source),
             "CreatedDate": sf_datetimes(leads.created),

@@ -13,7 +13,9 @@ import pyarrow.compute as pc
 from tieout.demo import billing as bl
 from tieout.demo import company as co
 from tieout.demo import delivery as dv
+from tieout.demo import invoice_docs as idoc
 from tieout.demo import service as sv
+from tieout.demo import timesheets as ts
 from tieout.demo.catalogue import PRODUCTS
 from tieout.demo.company import CURRENCIES, Company
 from tieout.demo.exports import (
@@ -100,7 +102,7 @@ def xero(company: Company, b: bl.Billing, protected_doc: BoolArray) -> Iterator[
                 "TaxAmount": m(b.il_tax[rows]),
                 "Currency": pick(CURRENCIES, b.inv_cur[d]),
                 "Type": pick(
-                    ("Sales invoice", "Sales credit note"), i64(b.inv_kind[d] == bl.CREDIT)
+                    ("Sales invoice", "Sales credit note"), i64(b.inv_kind[d] == idoc.CREDIT)
                 ),
                 "Status": pick(bl.STATUSES, b.inv_status[d]),
             }
@@ -142,7 +144,7 @@ def harvest(
         number = padded(dl.wo_number[w], 8)
         form = np.where(on_job, dl.wo_code_form[w], 2)
         code = where(form == 0, join("WO-", number), where(form == 1, number, None))
-        support = pick(dv.SUPPORT_PROJECTS, np.maximum(dl.t_support[rows], 0))
+        support = pick(ts.SUPPORT_PROJECTS, np.maximum(dl.t_support[rows], 0))
         project = where(on_job, dl.wo_title.take(pa.array(w)), support)
         billable = dl.t_billable[rows]
         invoiced = billable & on_job & (dl.t_day[rows] <= b.wo_last_invoice[w])
@@ -155,8 +157,8 @@ def harvest(
                 "Client": spelling(company, "harvest").take(pa.array(dl.t_cust[rows])),
                 "Project": project,
                 "Project Code": code,
-                "Task": pick(dv.TASKS, dl.t_task[rows]),
-                "Notes": blank_where(pick(dv.NOTES, np.maximum(notes, 0)), notes < 0),
+                "Task": pick(ts.TASKS, dl.t_task[rows]),
+                "Notes": blank_where(pick(ts.NOTES, np.maximum(notes, 0)), notes < 0),
                 "Hours": quarters(q),
                 "Billable?": pick(("No", "Yes"), i64(billable)),
                 "Invoiced?": pick(("No", "Yes"), i64(invoiced)),

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tieout.demo import billing as bl
+from tieout.demo import invoice_docs as idoc
 from tieout.demo.audit import DEFINITIONS, Finding, find_anomalies
 from tieout.demo.billing import Billing, build_billing
 from tieout.demo.company import AS_OF, Company, build_company
@@ -128,7 +128,8 @@ def _protected(
     doc = {d: i for i, d in enumerate(books.inv_number.to_pylist())}
     jobs = np.zeros(sales.n_jobs, dtype=np.bool_)
     docs = np.isin(
-        books.inv_kind, [bl.VOIDED, bl.DUPLICATE, bl.DUPLICATE_CREDITED, bl.CREDIT, bl.ADHOC]
+        books.inv_kind,
+        [idoc.VOIDED, idoc.DUPLICATE, idoc.DUPLICATE_CREDITED, idoc.CREDIT, idoc.ADHOC],
     )
     for f in findings:
         for ref in f.refs:

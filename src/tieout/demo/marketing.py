@@ -18,6 +18,7 @@ from tieout.demo import company as co
 from tieout.demo import names
 from tieout.demo.company import D0, D1, Company
 from tieout.demo.fmt import IntArray, day_number, i64, strings, to_date
+from tieout.demo.places import PLACES, postcodes
 from tieout.demo.sales import Sales
 
 CAMPAIGN_TYPES: Final = (
@@ -67,7 +68,7 @@ class Leads:
     first: IntArray  # index into names.FIRST_NAMES
     last: IntArray
     domain: pa.Array
-    place: IntArray  # index into company.PLACES
+    place: IntArray  # index into places.PLACES
     postcode: pa.Array
     status: IntArray
     source: IntArray
@@ -142,8 +143,7 @@ def build_leads(
     companies += [names.variant(company.customers[i].name, "zendesk", rng) for i in won]
     domain = [prospects[i][1] for i in pick_p] + [company.customers[i].domain for i in won]
     place = i64(
-        [prospects[i][2] for i in pick_p]
-        + [co.PLACES.index(company.customers[i].place) for i in won]
+        [prospects[i][2] for i in pick_p] + [PLACES.index(company.customers[i].place) for i in won]
     )
 
     job_cust = sales.opp_cust[: sales.n_jobs]
@@ -184,7 +184,7 @@ def build_leads(
         last=i64(rng.integers(0, len(names.LAST_NAMES), m)),
         domain=strings(domain),
         place=place,
-        postcode=co.postcodes(rng, place),
+        postcode=postcodes(rng, place),
         status=i64(status),
         source=i64(rng.integers(0, 8, m)),
         created=i64(created),
