@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -13,14 +12,14 @@ import typer
 from rich.table import Table
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, reported_errors
-from tieout.cli.output import ReportFormat, console, write_xlsx
+from tieout.cli.common import ProjectOption, ReportFormatOption, find_project, reported_errors
+from tieout.cli.output import ReportFormat, amount, console, write_json, write_xlsx
 from tieout.config import LoadedProject
 from tieout.errors import UsageError
+from tieout.periods import Period
 from tieout.reconcile.close import (
     MEASURES,
     Close,
-    Period,
     adjustments,
     close_from_snapshot,
     frozen_figures,
@@ -59,9 +58,7 @@ def show(
     ctx: typer.Context,
     period: Annotated[str | None, typer.Option("--period", help="the month, e.g. 2026-09")] = None,
     project: ProjectOption = None,
-    fmt: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
-    ] = ReportFormat.table,
+    fmt: ReportFormatOption = ReportFormat.table,
     out: Annotated[
         Path | None, typer.Option(help="xlsx file to write (default close-YYYY-MM.xlsx)")
     ] = None,
@@ -73,15 +70,14 @@ def show(
         if period is None:
             raise UsageError("--period is required, e.g. tieout close --period 2026-09")
         loaded = find_project(project)
-        close, _, record = _live(loaded, Period.parse(period))
+        close, _, record = _live(loaded, Period.month(period))
     report = _report(close, record)
     if fmt is ReportFormat.json:
-        json.dump(_plain(report), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_json(report)
     elif fmt is ReportFormat.csv:
         _csv(report)
     elif fmt is ReportFormat.xlsx:
-        dest = out or Path(f"close-{close.period.name}.xlsx")
+        dest = out or Path(f"close-{close.period.label}.xlsx")
         _xlsx(report, dest)
         console.print(f"wrote {dest}")
     else:
@@ -93,11 +89,11 @@ def prepare(period: PeriodOption, project: ProjectOption = None, by: ByOption = 
     """Record today's figures for sign-off (again replaces them, until signed off)."""
     with reported_errors():
         loaded = find_project(project)
-        close, run_id, _ = _live(loaded, Period.parse(period))
+        close, run_id, _ = _live(loaded, Period.month(period))
         store = pipeline.state_store(loaded)
         record = prepare_close(
             store,
-            close.period.name,
+            close.period.label,
             figures=frozen_figures(close),
             currency=close.currency,
             as_of=close.as_of,
@@ -117,9 +113,9 @@ def signoff(period: PeriodOption, project: ProjectOption = None, by: ByOption = 
     """Sign off the prepared figures (not by their preparer); they are frozen from then on."""
     with reported_errors():
         loaded = find_project(project)
-        close, _, _ = _live(loaded, Period.parse(period))
+        close, _, _ = _live(loaded, Period.month(period))
         store = pipeline.state_store(loaded)
-        record = sign_off(store, close.period.name, by=by or actor(), live=frozen_figures(close))
+        record = sign_off(store, close.period.label, by=by or actor(), live=frozen_figures(close))
         store.close()
     console.print(
         f"{record.period} signed off by {record.signed_off_by} "
@@ -132,7 +128,7 @@ def _live(loaded: LoadedProject, period: Period) -> tuple[Close, str | None, Per
     try:
         with pipeline.snapshots(loaded).open_current() as wh:
             close, run_id = close_from_snapshot(wh, loaded, store, period)
-        return close, run_id, get_close(store, period.name)
+        return close, run_id, get_close(store, period.label)
     finally:
         store.close()
 
@@ -143,7 +139,7 @@ def _report(close: Close, record: PeriodClose | None) -> dict[str, Any]:
     signed = record is not None and record.status == "signed_off"
     shown = record.figures if signed and record else live
     return {
-        "period": close.period.name,
+        "period": close.period.label,
         "currency": close.currency,
         "status": record.status if record else "draft",
         "prepared_by": record.prepared_by if record else None,
@@ -169,18 +165,6 @@ def _report(close: Close, record: PeriodClose | None) -> dict[str, Any]:
         ],
         "adjustments": adjustments(record.figures, close) if signed and record else [],
     }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def _csv(report: dict[str, Any]) -> None:
@@ -211,14 +195,6 @@ def _xlsx(report: dict[str, Any], dest: Path) -> None:
     )
 
 
-def _money(value: Any) -> str:
-    return f"{Decimal(str(value)):,.2f}"
-
-
-def _whole(value: Any) -> str:
-    return f"{Decimal(str(value)):,.0f}"
-
-
 def _table(close: Close, report: dict[str, Any]) -> None:
     state = {
         "draft": "draft, not prepared",
@@ -247,8 +223,8 @@ def _table(close: Close, report: dict[str, Any]) -> None:
         table.add_row(
             row["customer"] or row["account_key"] or "(no customer key)",
             str(row["jobs"]),
-            *(_whole(row[m]) for m in amounts),
-            _whole(unexplained),
+            *(amount(row[m], 0) for m in amounts),
+            amount(unexplained, 0),
             end_section=row is not total and row is report["customers"][-1],
             style="bold" if row is total else None,
         )
@@ -260,9 +236,9 @@ def _table(close: Close, report: dict[str, Any]) -> None:
     ]
     for gap, formula in gaps:
         console.print(
-            f"{gap} gap ({formula}): {_money(t[gap + '_gap'])} = "
-            f"{_money(t[gap + '_explained'])} explained + "
-            f"{_money(t[gap + '_unexplained'])} unexplained",
+            f"{gap} gap ({formula}): {amount(t[gap + '_gap'])} = "
+            f"{amount(t[gap + '_explained'])} explained + "
+            f"{amount(t[gap + '_unexplained'])} unexplained",
             highlight=False,
         )
     open_jobs = [
@@ -282,9 +258,9 @@ def _table(close: Close, report: dict[str, Any]) -> None:
             listing.add_row(
                 job.customer or "",
                 ", ".join(job.work_orders),
-                _money(f.credited),
-                _money(f.scope_unexplained),
-                _money(f.billing_unexplained),
+                amount(f.credited),
+                amount(f.scope_unexplained),
+                amount(f.billing_unexplained),
             )
         console.print(listing)
     if report["adjustments"]:
@@ -295,8 +271,8 @@ def _table(close: Close, report: dict[str, Any]) -> None:
             adj.add_row(
                 a["customer"] or a["account_key"] or "",
                 a["measure"],
-                _money(a["signed_off"]),
-                _money(a["now"]),
-                _money(a["adjustment"]),
+                amount(a["signed_off"]),
+                amount(a["now"]),
+                amount(a["adjustment"]),
             )
         console.print(adj)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from tieout.cli.output import err_console
+from tieout.cli.output import ReportFormat, err_console
 from tieout.config import PROJECT_FILE, LoadedProject, load_project
 from tieout.errors import ConfigError, TieoutError, UsageError
 
@@ -20,6 +20,11 @@ ProjectOption = Annotated[
     typer.Option(
         "--project", "-p", help="project directory (default: search upwards for tieout.yml)"
     ),
+]
+
+
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
 ]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
@@ -12,7 +12,7 @@ import typer
 
 from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
-from tieout.cli.output import Format, console, emit
+from tieout.cli.output import Format, amount, console, emit, write_json
 from tieout.cli.run_cmds import FormatOption
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
@@ -77,14 +77,10 @@ def show(
     """One metric for a period, split and compared."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = catalogue_for(loaded)
         dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
         if compare not in (None, "previous", "last-year", "ytd"):
             raise UsageError(f"--compare must be previous, last-year or ytd, got {compare!r}")
-        day = parse_date(as_of)
-        snaps = pipeline.snapshots(loaded)
-        with snaps.open_as_of(day) if day else snaps.open_current() as wh:
-            day_of_run = run_as_of(wh)
+        with metrics_snapshot(loaded, parse_date(as_of)) as (catalogue, wh, day_of_run):
             chosen = Period.parse(period or day_of_run.strftime("%Y-%m"))
             result = compute(
                 wh,
@@ -114,6 +110,18 @@ def catalogue_for(loaded: LoadedProject) -> Catalogue:
     finally:
         store.close()
     return catalogue
+
+
+@contextmanager
+def metrics_snapshot(
+    loaded: LoadedProject, day: dt.date | None = None
+) -> Iterator[tuple[Catalogue, Warehouse, dt.date]]:
+    """The checked metric definitions and the snapshot to answer from (current, or as it
+    stood on `day`), with that snapshot's as-of date."""
+    catalogue = catalogue_for(loaded)
+    snaps = pipeline.snapshots(loaded)
+    with snaps.open_as_of(day) if day else snaps.open_current() as wh:
+        yield catalogue, wh, run_as_of(wh)
 
 
 def run_as_of(wh: Warehouse) -> dt.date:
@@ -155,8 +163,7 @@ def _emit(result: MetricResult, currency: str, as_of: dt.date, source: str, fmt:
             "total": result.total,
             "total_compared": result.total_compared,
         }
-        json.dump(payload, sys.stdout, indent=2, default=_plain)
-        sys.stdout.write("\n")
+        write_json(payload)
         return
     rows = list(result.rows)
     if fmt is Format.table:
@@ -184,12 +191,4 @@ def _emit(result: MetricResult, currency: str, as_of: dt.date, source: str, fmt:
 
 
 def _shown(value: Any) -> Any:
-    return f"{value:,.2f}" if isinstance(value, Decimal) else value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+    return amount(value) if isinstance(value, Decimal) else value

@@ -43,6 +43,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def write_json(payload: Any) -> None:
+    """A report as JSON: amounts as exact strings, dates ISO."""
+    json.dump(payload, sys.stdout, indent=2, default=_json_value)
+    sys.stdout.write("\n")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal | dt.date | dt.datetime):
+        return _plain(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def amount(value: Any, places: int = 2) -> str:
+    """An amount for people: thousands separated, `places` decimals."""
+    return f"{decimal.Decimal(str(value)):,.{places}f}"
+
+
 def emit(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],

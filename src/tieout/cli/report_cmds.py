@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -12,9 +11,24 @@ import typer
 from rich.table import Table
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
-from tieout.cli.metric_cmds import catalogue_for, run_as_of
-from tieout.cli.output import Format, ReportFormat, console, emit, err_console, write_xlsx
+from tieout.cli.common import (
+    ProjectOption,
+    ReportFormatOption,
+    find_project,
+    parse_date,
+    reported_errors,
+)
+from tieout.cli.metric_cmds import metrics_snapshot
+from tieout.cli.output import (
+    Format,
+    ReportFormat,
+    amount,
+    console,
+    emit,
+    err_console,
+    write_json,
+    write_xlsx,
+)
 from tieout.cli.run_cmds import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
@@ -44,9 +58,7 @@ MOVEMENT_COLUMNS = [
 def commission(
     period: Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")],
     project: ProjectOption = None,
-    fmt: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
-    ] = ReportFormat.table,
+    fmt: ReportFormatOption = ReportFormat.table,
     out: Annotated[
         Path | None, typer.Option(help="xlsx file to write (default commission-YYYY-MM.xlsx)")
     ] = None,
@@ -54,15 +66,14 @@ def commission(
     """Commission per rep on realised margin, with every job that contributed."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = catalogue_for(loaded)
-        with pipeline.snapshots(loaded).open_current() as wh:
+        with metrics_snapshot(loaded) as (catalogue, wh, day):
             report = commission_report(
                 wh,
                 catalogue,
                 loaded.config.commission,
                 Period.parse(period),
                 loaded.config.reporting_currency,
-                run_as_of(wh),
+                day,
             )
     reps = [_rep(r) for r in report.reps]
     jobs = [j.__dict__ for j in report.jobs]
@@ -74,8 +85,7 @@ def commission(
             "reps": reps,
             "jobs": jobs,
         }
-        json.dump(payload, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        write_json(payload)
     elif fmt is ReportFormat.csv:
         emit(reps, REP_COLUMNS, Format.csv)
     elif fmt is ReportFormat.xlsx:
@@ -113,13 +123,13 @@ def _table(report: CommissionReport, reps: list[dict[str, Any]]) -> None:
         table.add_row(
             r["rep"],
             str(r["jobs"]),
-            f"{r['basis']:,.2f}",
-            f"{r['commission']:,.2f}",
+            amount(r["basis"]),
+            amount(r["commission"]),
             "" if r["rate_pct"] is None else f"{r['rate_pct']}",
         )
     basis = sum((r["basis"] for r in reps), Decimal(0))
     commission_total = sum((r["commission"] for r in reps), Decimal(0))
-    table.add_row("TOTAL", "", f"{basis:,.2f}", f"{commission_total:,.2f}", "", style="bold")
+    table.add_row("TOTAL", "", amount(basis), amount(commission_total), "", style="bold")
     console.print(table)
     console.print(
         f"{report.basis_metric} for {report.period.label}: {report.basis_total:,.2f}; "
@@ -139,14 +149,9 @@ def commentary_cmd(
     """What moved margin this month against the last, in words computed from the numbers."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = catalogue_for(loaded)
-        with pipeline.snapshots(loaded).open_current() as wh:
+        with metrics_snapshot(loaded) as (catalogue, wh, day):
             written = commentary(
-                wh,
-                catalogue,
-                Period.parse(period),
-                loaded.config.reporting_currency,
-                run_as_of(wh),
+                wh, catalogue, Period.parse(period), loaded.config.reporting_currency, day
             )
     text, rejected, by_model = written.text(), [], False
     llm = loaded.config.commentary.llm
@@ -181,8 +186,7 @@ def commentary_cmd(
             "variances": [v.__dict__ for v in written.variances],
             "clusters": [k.__dict__ for k in written.clusters],
         }
-        json.dump(payload, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        write_json(payload)
     else:
         sys.stdout.write(text)
 
@@ -207,7 +211,7 @@ def pipeline_cmd(
         emit(moved.rows, MOVEMENT_COLUMNS, fmt)
         return
     emit(
-        [{**r, "change": f"{r['change']:,.2f}"} for r in moved.summary()],
+        [{**r, "change": amount(r["change"])} for r in moved.summary()],
         ["category", "opportunities", "change"],
         fmt,
         title=f"Pipeline movement since {since} ({loaded.config.reporting_currency})",
@@ -232,10 +236,8 @@ def forecast_cmd(
     """Revenue, cost and cash by month ahead, layer by layer; or its backtest."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = catalogue_for(loaded)
         currency = loaded.config.reporting_currency
-        with pipeline.snapshots(loaded).open_current() as wh:
-            day = run_as_of(wh)
+        with metrics_snapshot(loaded) as (catalogue, wh, day):
             if backtest_:
                 points = backtest(wh, catalogue, currency, day, horizon=min(months, 3))
             else:

@@ -15,7 +15,8 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics.definitions import DIMENSIONS, Catalogue, MetricDef, load_metrics
 from tieout.metrics.marts import build_marts
-from tieout.metrics.query import Compare, MetricResult, Period, compute
+from tieout.metrics.query import MetricResult, compute
+from tieout.periods import Compare, Period
 
 __all__ = [
     "DIMENSIONS",

@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tieout.engine import Warehouse
 from tieout.metrics.definitions import Catalogue
-from tieout.metrics.query import Period, checked_fact, compute
-from tieout.reconcile.close import Period as ClosePeriod
+from tieout.metrics.query import compute, fact_sql
+from tieout.periods import Period
 from tieout.reconcile.close import compute_close
 
 CENT = Decimal("0.01")
@@ -106,7 +106,7 @@ def _product_lines(
 ) -> dict[str, tuple[Decimal, Decimal]]:
     """Per product: (quantity, revenue) of invoice lines (not credit notes) in the period,
     read through the revenue metric's own fact."""
-    fact = checked_fact(wh, catalogue.get("revenue"), {"currency": currency, "as_of": as_of})
+    fact = fact_sql(wh, catalogue.get("revenue"), {"currency": currency, "as_of": as_of})
     rows = wh.query(
         f"SELECT coalesce(f.product, '(none)'), sum(l.quantity), sum(f.value) "
         f"FROM ({fact}) f JOIN invoice_line l ON l.id = f.id "
@@ -153,8 +153,7 @@ def _bridge(
 
 def _variances(wh: Warehouse, period: Period, currency: str, as_of: dt.date) -> list[Variance]:
     """The jobs finished in the month whose delivered value differs most from the quote."""
-    month = ClosePeriod(period.start, period.end)
-    close = compute_close(wh, month, currency, as_of, [], Decimal(0))
+    close = compute_close(wh, period, currency, as_of, [], Decimal(0))
     quoted = [j for j in close.jobs if j.quote_number and j.figures.delivered != j.figures.quoted]
     quoted.sort(key=lambda j: (-abs(j.figures.delivered - j.figures.quoted), j.job_key))
     return [

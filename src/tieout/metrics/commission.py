@@ -16,7 +16,8 @@ from tieout.config.project import CommissionPlan
 from tieout.engine import Warehouse
 from tieout.errors import ConfigError
 from tieout.metrics.definitions import Catalogue
-from tieout.metrics.query import Period, compute
+from tieout.metrics.query import compute
+from tieout.periods import Period
 
 CENT = Decimal("0.01")
 NO_REP = "(no rep)"

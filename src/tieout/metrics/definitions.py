@@ -58,12 +58,6 @@ class MetricDef(BaseModel):
         return self
 
     @property
-    def additive(self) -> bool:
-        """A flow adds up over time and every split; a balance only across splits at one
-        date; a formula (a ratio) over neither."""
-        return self.fact is not None and self.kind == "flow"
-
-    @property
     def mart(self) -> str:
         """The table a run pre-aggregates this metric into."""
         return f"mart_{self.name}"

@@ -21,10 +21,10 @@ from importlib import resources
 
 from tieout.engine import Warehouse
 from tieout.metrics.definitions import Catalogue
-from tieout.metrics.query import Period, checked_fact, compute
+from tieout.metrics.query import compute, fact_sql
+from tieout.periods import Period
 
 CENT = Decimal("0.01")
-LAYERS = ("ready_to_bill", "in_delivery", "committed", "recurring", "pipeline")
 
 
 @dataclass
@@ -84,7 +84,7 @@ def forecast(
     for m in plan:
         m.cost = (m.total * ratio).quantize(CENT, ROUND_HALF_UP)
     for m in plan:
-        paid = _add_months(m.month, terms)
+        paid = _month(m.month, terms)
         if paid in by_month:
             by_month[paid].cash += m.total
     for due, amount in _receivables_due(wh, catalogue, currency, at, start):
@@ -132,10 +132,6 @@ def _month(day: dt.date, ahead: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _add_months(month: dt.date, n: int) -> dt.date:
-    return _month(month, n)
-
-
 def _win_rate(wh: Warehouse, at: dt.date) -> Decimal:
     won, closed = wh.query(
         "SELECT coalesce(sum(amount) FILTER (WHERE is_won), 0), coalesce(sum(amount), 0) "
@@ -179,7 +175,7 @@ def _receivables_due(
 ) -> list[tuple[dt.date, Decimal]]:
     """Invoices open on the date (the receivables metric's own rows), by the month they
     should be paid: due date plus the customer's median delay over payments made by then."""
-    fact = checked_fact(wh, catalogue.get("receivables"), {"currency": currency, "as_of": at})
+    fact = fact_sql(wh, catalogue.get("receivables"), {"currency": currency, "as_of": at})
     rows = wh.query(
         f"""
         WITH delay AS (

@@ -21,7 +21,8 @@ def build_marts(
     wh.create_temp_table("_metric_customers", CUSTOMERS)
     wh.create_temp_table("_metric_job_reps", JOB_REPS)
     wh.execute(
-        "CREATE OR REPLACE TABLE metric_mart (metric VARCHAR, digest VARCHAR, currency VARCHAR)"
+        "CREATE OR REPLACE TABLE metric_mart "
+        "(metric VARCHAR, digest VARCHAR, currency VARCHAR, covers_from DATE)"
     )
     for metric in catalogue.metrics.values():
         if metric.fact is None:
@@ -35,7 +36,8 @@ def build_marts(
         if metric.kind == "balance":
             _balance_mart(wh, metric, fact, as_of)
             wh.execute(
-                "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
+                f"INSERT INTO metric_mart SELECT ?, ?, ?, min(as_at) FROM {metric.mart}",
+                [metric.name, metric.digest(), currency],
             )
             continue
         wh.execute(
@@ -55,7 +57,8 @@ def build_marts(
             """
         )
         wh.execute(
-            "INSERT INTO metric_mart VALUES (?, ?, ?)", [metric.name, metric.digest(), currency]
+            "INSERT INTO metric_mart VALUES (?, ?, ?, NULL)",
+            [metric.name, metric.digest(), currency],
         )
     wh.drop_table("_metric_fact")
     wh.drop_table("_metric_customers")

@@ -7,12 +7,10 @@ whose rows are not unique per `id` (a join in it fanned out) is refused, not sum
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -21,8 +19,8 @@ from tieout.engine import Warehouse, render
 from tieout.errors import TieoutError, UsageError
 from tieout.metrics.definitions import Catalogue, MetricDef
 from tieout.model.sqlcheck import bind
+from tieout.periods import Compare, Period
 
-Compare = Literal["previous", "last-year", "ytd"]
 DIMENSION_SQL = {
     "month": "strftime(f.date, '%Y-%m')",
     "customer": "coalesce(c.name, f.account_key)",
@@ -52,40 +50,6 @@ LEFT JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owne
 WHERE x.entity_type = 'customer' AND x.method = 'master'
 GROUP BY x.golden_key
 """
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date
-    label: str
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """2026-09 (a month) or 2026 (a year)."""
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
-            year, month = int(m.group(1)), int(m.group(2))
-            if 1 <= month <= 12:
-                last = calendar.monthrange(year, month)[1]
-                return cls(dt.date(year, month, 1), dt.date(year, month, last), text)
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), text)
-        raise UsageError(f"--period must be a month like 2026-09 or a year like 2026, got {text!r}")
-
-    def shifted(self, compare: Compare) -> Period:
-        if compare == "last-year":
-            return Period(_years_back(self.start), _years_back(self.end), f"{self.label} last year")
-        if compare == "previous":
-            if self.start.month == 1 and self.end.month == 12:  # a year
-                return Period.parse(str(self.start.year - 1))
-            before = self.start - dt.timedelta(days=1)
-            return Period.parse(before.strftime("%Y-%m"))
-        return Period(_years_back(self.to_date.start), _years_back(self.end), "YTD last year")
-
-    @property
-    def to_date(self) -> Period:
-        return Period(dt.date(self.end.year, 1, 1), self.end, f"YTD {self.end.year}")
 
 
 @dataclass(frozen=True)
@@ -123,10 +87,11 @@ def compute(
     current = period.to_date if compare == "ytd" else period
     other = period.shifted(compare) if compare else None
     rows = ctx.values(metric, by, current)
-    total = ctx.total(metric, current)
+    total = ctx.total(metric, current) if by else _only(rows)
     total_other: Decimal | None = None
     if other is not None:
-        before = {tuple(r[d] for d in _keys(by)): r["value"] for r in ctx.values(metric, by, other)}
+        earlier = ctx.values(metric, by, other)
+        before = {tuple(r[d] for d in _keys(by)): r["value"] for r in earlier}
         for r in rows:
             r["compared"] = before.pop(tuple(r[d] for d in _keys(by)), None)
         for key, value in before.items():  # gone since: shown with nothing now
@@ -135,7 +100,7 @@ def compute(
             )
         for r in rows:
             r["change"] = _change(r["value"], r["compared"])
-        total_other = ctx.total(metric, other)
+        total_other = ctx.total(metric, other) if by else _only(earlier)
     return MetricResult(metric, current, other, by, rows, total, total_other)
 
 
@@ -149,28 +114,20 @@ def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     return now - before
 
 
-def _years_back(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
 class _Context:
     def __init__(self, wh: Warehouse, catalogue: Catalogue, currency: str, as_of: dt.date):
         self.wh, self.catalogue = wh, catalogue
         self.values_for = {"currency": currency, "as_of": as_of}
         self.as_of = as_of
         self.checked: set[str] = set()
-        self.marts = _marts(wh, currency)
+        self.marts, self.covers_from = _marts(wh, currency)
 
     def fact(self, metric: MetricDef) -> str:
         """The fact's SQL; checked for fan-out and missing values unless the run did."""
         if metric.name in self.checked or self.marts.get(metric.name) == metric.digest():
             return render(bind(str(metric.fact), self.values_for))
-        sql = checked_fact(self.wh, metric, self.values_for)
         self.checked.add(metric.name)
-        return sql
+        return checked_fact(self.wh, metric, self.values_for)
 
     def grouped(self, metric: MetricDef, by: list[str], period: Period) -> str:
         """SQL of one fact metric summed by the dimensions over the period: from its mart
@@ -230,8 +187,8 @@ class _Context:
         )
 
     def _in_mart(self, metric: MetricDef, end: dt.date) -> bool:
-        """The mart keeps month ends of the five years to the as-of date only."""
-        first = self.wh.scalar(f"SELECT min(as_at) FROM {metric.mart}")
+        """A balance mart keeps the month ends of five years to the as-of date only."""
+        first = self.covers_from.get(metric.name)
         return first is not None and end >= first
 
     def sql(self, metric: MetricDef, by: list[str], period: Period) -> str:
@@ -256,17 +213,30 @@ class _Context:
         return [_money(r) for r in self.wh.query_dicts(sql)]
 
     def total(self, metric: MetricDef, period: Period) -> Decimal | None:
-        rows = self.values(metric, [], period)
-        value: Decimal | None = rows[0]["value"] if rows else None
-        return value
+        return _only(self.values(metric, [], period))
 
 
-def _marts(wh: Warehouse, currency: str) -> dict[str, str]:
-    """Metric -> digest of the definition its mart was built from (none before a run)."""
+def _marts(wh: Warehouse, currency: str) -> tuple[dict[str, str], dict[str, dt.date]]:
+    """Per metric the run checked: the digest of the definition it checked and built a mart
+    from, and for a balance the first date its mart covers (nothing before a run)."""
     if not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_mart'"):
-        return {}
-    rows = wh.query("SELECT metric, digest FROM metric_mart WHERE currency = ?", [currency])
-    return {str(m): str(d) for m, d in rows}
+        return {}, {}
+    rows = wh.query(
+        "SELECT metric, digest, covers_from FROM metric_mart WHERE currency = ?", [currency]
+    )
+    return {str(m): str(d) for m, d, _ in rows}, {str(m): c for m, _, c in rows if c}
+
+
+def _only(rows: list[dict[str, Any]]) -> Decimal | None:
+    value: Decimal | None = rows[0]["value"] if rows else None
+    return value
+
+
+def fact_sql(wh: Warehouse, metric: MetricDef, values: dict[str, Any]) -> str:
+    """The fact's SQL, checked here unless the run already checked this definition."""
+    if _marts(wh, values["currency"])[0].get(metric.name) == metric.digest():
+        return render(bind(str(metric.fact), values))
+    return checked_fact(wh, metric, values)
 
 
 def checked_fact(

@@ -12,7 +12,6 @@ arithmetic on cents.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -24,7 +23,8 @@ import pyarrow as pa
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
-from tieout.errors import TieoutError, UsageError
+from tieout.errors import TieoutError
+from tieout.periods import Period
 from tieout.reconcile.rules import load_rules
 from tieout.state import StateStore
 from tieout.state.exceptions import OPEN_STATUSES, cases
@@ -44,25 +44,6 @@ MEASURES = (
     "billing_explained",
     "billing_unexplained",
 )
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date
-
-    @property
-    def name(self) -> str:
-        return self.start.strftime("%Y-%m")
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise UsageError(f"--period must be a month like 2026-09, got {text!r}")
-        start = dt.date(int(match.group(1)), int(match.group(2)), 1)
-        following = (start + dt.timedelta(days=32)).replace(day=1)
-        return cls(start, following - dt.timedelta(days=1))
 
 
 @dataclass
