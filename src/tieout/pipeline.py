@@ -10,13 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieout import __version__, ingest, match, metrics, reconcile
+from tieout import __version__, accounts, ingest, match, metrics, operations, reconcile
+from tieout.accounts import AccountsSummary
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore
 from tieout.errors import RunLockedError
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
+from tieout.operations import OperationsSummary
 from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
 
@@ -30,8 +32,10 @@ class RunSummary:
     as_of: dt.date
     ingest: IngestSummary
     match: MatchSummary
+    operations: OperationsSummary
     reconcile: ReconcileSummary
     metrics: MetricsSummary
+    accounts: AccountsSummary
     seconds: float
     stage_seconds: dict[str, float]
     pruned: tuple[str, ...]
@@ -80,15 +84,25 @@ def run(
             matched = match.run(wh, project, store, retrain=retrain)
             stages["match"] = round(time.perf_counter() - t0, 3)
             if progress:
-                progress("reconciling: running the exception rules", 0, 1)
+                progress("operations: SLA clocks, capacity, funnel", 0, 1)
             t0 = time.perf_counter()
-            reconciled = reconcile.run(wh, project, store, as_of)
-            stages["reconcile"] = round(time.perf_counter() - t0, 3)
+            operated = operations.run(wh, project, as_of)
+            stages["operations"] = round(time.perf_counter() - t0, 3)
             if progress:
                 progress("metrics: building the marts", 0, 1)
             t0 = time.perf_counter()
             measured = metrics.run(wh, project, as_of)
             stages["metrics"] = round(time.perf_counter() - t0, 3)
+            if progress:
+                progress("reconciling: running the exception rules", 0, 1)
+            t0 = time.perf_counter()
+            reconciled = reconcile.run(wh, project, store, as_of)
+            stages["reconcile"] = round(time.perf_counter() - t0, 3)
+            if progress:
+                progress("accounts: health scores and decisions", 0, 1)
+            t0 = time.perf_counter()
+            health = accounts.run(wh, project, store, as_of)
+            stages["accounts"] = round(time.perf_counter() - t0, 3)
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()
@@ -109,7 +123,17 @@ def run(
         )
         store.close()
         return RunSummary(
-            run_id, as_of, summary, matched, reconciled, measured, seconds, stages, tuple(pruned)
+            run_id,
+            as_of,
+            summary,
+            matched,
+            operated,
+            reconciled,
+            measured,
+            health,
+            seconds,
+            stages,
+            tuple(pruned),
         )
 
 

@@ -6,9 +6,24 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from tieout.config.fields import FieldSpec
+from tieout.config.operating import (
+    CalendarConfig,
+    CapacityConfig,
+    DecisionsConfig,
+    FunnelConfig,
+    HealthConfig,
+    ServiceConfig,
+)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -198,6 +213,32 @@ class Project(BaseModel):
     close: CloseConfig = Field(default_factory=CloseConfig)
     commission: CommissionPlan = Field(default_factory=CommissionPlan)
     commentary: CommentaryConfig = Field(default_factory=CommentaryConfig)
+    calendars: dict[str, CalendarConfig] = Field(
+        default_factory=lambda: {"default": CalendarConfig()},
+        description="working calendars by name, for SLA clocks and capacity",
+    )
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    funnel: FunnelConfig = Field(default_factory=FunnelConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    decisions: DecisionsConfig = Field(default_factory=DecisionsConfig)
+    plan_files: list[str] = Field(
+        default_factory=lambda: ["plans/*.yml"],
+        description="joint plan files, imported as draft versions with `tieout plan import`",
+    )
+    scorecards: dict[str, list[str]] | None = Field(
+        None, description="function -> metrics it is measured on; the built-in set when omitted"
+    )
+
+    @model_validator(mode="after")
+    def _calendars_exist(self) -> Project:
+        for section, name in (
+            ("service", self.service.calendar),
+            ("capacity", self.capacity.calendar),
+        ):
+            if name not in self.calendars:
+                raise ValueError(f"{section}.calendar {name!r} is not under calendars")
+        return self
 
     @field_validator("sources")
     @classmethod

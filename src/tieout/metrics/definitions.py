@@ -24,7 +24,32 @@ from tieout.errors import ConfigError
 from tieout.model.sqlcheck import query_problem
 
 FACT_COLUMNS = ("id", "date", "account_key", "product", "job_key", "value")
-DIMENSIONS = ("month", "customer", "region", "rep", "product", "job", "contract")
+DIMENSIONS = (
+    "month",
+    "customer",
+    "region",
+    "segment",
+    "rep",
+    "product",
+    "job",
+    "contract",
+    "campaign",
+    "team",
+)
+# splits a fact carries in a column of its own when it allows them
+OPTIONAL_COLUMNS = {"contract": "contract_key", "campaign": "campaign", "team": "team"}
+Dimension = Literal[
+    "month",
+    "customer",
+    "region",
+    "segment",
+    "rep",
+    "product",
+    "job",
+    "contract",
+    "campaign",
+    "team",
+]
 PLACEHOLDERS = ("currency", "as_of")
 
 
@@ -39,9 +64,10 @@ class MetricDef(BaseModel):
     unit: Literal["money", "percent", "hours", "count"]
     good: Literal["up", "down"] = Field(description="which direction is good")
     grain: str = Field(description="what one fact row is, e.g. invoice line")
-    dimensions: list[
-        Literal["month", "customer", "region", "rep", "product", "job", "contract"]
-    ] = Field(description="splits it allows; contract needs a contract_key fact column")
+    dimensions: list[Dimension] = Field(
+        description="splits it allows; contract, campaign and team need a fact column of "
+        "their own (contract_key, campaign, team)"
+    )
     fact: str | None = Field(None, description="SQL: one row per grain; see FACT_COLUMNS")
     kind: Literal["flow", "balance"] = Field(
         "flow",
@@ -130,7 +156,7 @@ def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> Non
     if metric.fact is not None:
         outputs = [*FACT_COLUMNS]
         outputs += ["end_date"] if metric.kind == "balance" else []
-        outputs += ["contract_key"] if "contract" in metric.dimensions else []
+        outputs += [c for d, c in OPTIONAL_COLUMNS.items() if d in metric.dimensions]
         problem = query_problem(metric.fact, PLACEHOLDERS, outputs)
         if problem:
             raise fail(problem, "fact")

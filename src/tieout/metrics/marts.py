@@ -8,7 +8,7 @@ import datetime as dt
 
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
-from tieout.metrics.definitions import Catalogue, MetricDef
+from tieout.metrics.definitions import OPTIONAL_COLUMNS, Catalogue, MetricDef
 from tieout.metrics.query import CUSTOMERS, JOB_REPS, checked_fact
 
 
@@ -45,9 +45,9 @@ def build_marts(
             CREATE OR REPLACE TABLE {metric.mart} AS
             SELECT CAST(date_trunc('month', f.date) AS DATE) AS month_start,
                    strftime(f.date, '%Y-%m') AS month, f.account_key,
-                   coalesce(c.name, f.account_key) AS customer, c.region,
+                   coalesce(c.name, f.account_key) AS customer, c.region, c.segment,
                    coalesce(jr.rep, c.rep) AS rep,
-                   f.product, f.job_key AS job, {_contract(metric)} AS contract,
+                   f.product, f.job_key AS job, {_optional(metric)},
                    sum(f.value) AS value, count(*) AS facts
             FROM ({fact}) f
             LEFT JOIN _metric_customers c ON c.golden_key = f.account_key
@@ -78,9 +78,9 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
                                         INTERVAL 1 MONTH)) AS g(m)
         )
         SELECT e.as_at, strftime(e.as_at, '%Y-%m') AS month, f.account_key,
-               coalesce(c.name, f.account_key) AS customer, c.region,
-                   coalesce(jr.rep, c.rep) AS rep,
-               f.product, f.job_key AS job, {_contract(metric)} AS contract,
+               coalesce(c.name, f.account_key) AS customer, c.region, c.segment,
+               coalesce(jr.rep, c.rep) AS rep,
+               f.product, f.job_key AS job, {_optional(metric)},
                sum(f.value) AS value, count(*) AS facts
         FROM ends e
         JOIN ({fact}) f ON f.date <= e.as_at AND (f.end_date IS NULL OR f.end_date > e.as_at)
@@ -92,5 +92,9 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
     )
 
 
-def _contract(metric: MetricDef) -> str:
-    return "f.contract_key" if "contract" in metric.dimensions else "CAST(NULL AS VARCHAR)"
+def _optional(metric: MetricDef) -> str:
+    """The splits a fact may carry itself; NULL for a metric that does not allow them."""
+    return ", ".join(
+        f"f.{column} AS {dim}" if dim in metric.dimensions else f"CAST(NULL AS VARCHAR) AS {dim}"
+        for dim, column in OPTIONAL_COLUMNS.items()
+    )

@@ -25,10 +25,13 @@ DIMENSION_SQL = {
     "month": "strftime(f.date, '%Y-%m')",
     "customer": "coalesce(c.name, f.account_key)",
     "region": "c.region",
+    "segment": "c.segment",
     "rep": "coalesce(jr.rep, c.rep)",
     "product": "f.product",
     "job": "f.job_key",
     "contract": "f.contract_key",
+    "campaign": "f.campaign",
+    "team": "f.team",
 }
 # a job's rep is who sold it (its quote's owner); other figures go to the account owner
 JOB_REPS = """
@@ -42,7 +45,8 @@ CUSTOMERS = """
 SELECT x.golden_key,
        any_value(a.name ORDER BY a.native_id) AS name,
        any_value(coalesce(a.region, a.country) ORDER BY a.native_id) AS region,
-       any_value(p.name ORDER BY a.native_id) AS rep
+       any_value(p.name ORDER BY a.native_id) AS rep,
+       any_value(lower(a.tier) ORDER BY a.native_id) AS segment
 FROM xref x
 JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
      AND a.native_id = x.native_id

@@ -20,6 +20,7 @@ from tieout.model.schema import (
     TICKET_CATEGORIES,
     TICKET_STATUSES,
     TIMESTAMP,
+    MILESTONE_STATUSES,
     WORK_ORDER_STATUSES,
     C,
     Table,
@@ -121,11 +122,13 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
         "delivery",
         (
             C("account_native_id", references="account"),
+            C("contract_native_id", references="contract"),
             C("customer_name"),
             C("name", required=True),
             C("due_date", DATE),
             C("completed_at", TIMESTAMP),
-            C("status"),
+            C("status", enum=MILESTONE_STATUSES),
+            C("blocker", doc="what the milestone waits on, when blocked"),
             C("owner_native_id", references="person"),
         ),
     ),
@@ -150,6 +153,14 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("escalated", BOOLEAN),
             C("escalation"),
             C("reopen_count", INTEGER),
+            C("first_response_at", TIMESTAMP),
+            C(
+                "paused_minutes",
+                INTEGER,
+                doc="business minutes the clock stood, for sources that export durations "
+                "instead of a status history",
+            ),
+            C("satisfied", BOOLEAN, doc="CSAT answer: true good, false bad, empty unrated"),
             C("assignment_group"),
             C("assignee"),
             C("channel"),
@@ -263,20 +274,6 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("from_currency", CURRENCY, required=True),
             C("to_currency", CURRENCY, required=True),
             C("rate", RATE, required=True, doc="1 from_currency = rate to_currency"),
-        ),
-    ),
-    # governance (targets land from files; approvals and decisions live in the state store)
-    Table(
-        "plan_target",
-        "governance",
-        (
-            C("plan_version", required=True),
-            C("period_start", DATE, required=True),
-            C("metric", required=True),
-            C("dimension"),
-            C("dimension_value"),
-            C("target", QUANTITY, required=True),
-            C("approved", BOOLEAN),
         ),
     ),
     # shared keys (built by the match stage)

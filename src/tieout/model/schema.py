@@ -86,7 +86,7 @@ LINEAGE: Final = (
 LINEAGE_NAMES: Final = tuple(c.name for c in LINEAGE)
 
 FUNCTIONS: Final = ("sales", "marketing", "service", "ps", "ops", "finance", "leadership")
-TICKET_CATEGORIES: Final = ("incident", "request", "complaint", "change", "problem", "question")
+TICKET_CATEGORIES: Final = ("incident", "request", "complaint", "change")
 TICKET_STATUSES: Final = ("new", "open", "pending", "on_hold", "resolved", "closed", "canceled")
 WORK_ORDER_STATUSES: Final = (
     "new",
@@ -97,6 +97,7 @@ WORK_ORDER_STATUSES: Final = (
     "closed",
     "canceled",
 )
+MILESTONE_STATUSES: Final = ("planned", "in_progress", "blocked", "completed", "canceled")
 INVOICE_STATUSES: Final = ("draft", "submitted", "authorised", "paid", "voided", "deleted")
 DOC_TYPES: Final = ("invoice", "credit_note")
 

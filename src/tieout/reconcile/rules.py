@@ -26,11 +26,6 @@ OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
 # ids the service issue's rules will take; a project rule may not claim them first
 RESERVED = frozenset(
     {
-        "sla_breach_strategic",
-        "aged_case_renewal_risk",
-        "onboarding_overdue",
-        "repeat_issue",
-        "capacity_risk",
         "unexplained_variance",
         "spend_without_commitment",
     }

@@ -1,9 +1,11 @@
 """Workflow state that outlives warehouse rebuilds: runs, audit log (cases and approvals later)."""
 
 from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
+from tieout.state.health import AccountHealthScore
 from tieout.state.store import StateStore
 
 __all__ = [
+    "AccountHealthScore",
     "AuditEvent",
     "Base",
     "GoldenMember",

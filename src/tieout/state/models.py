@@ -144,3 +144,98 @@ class MetricVersion(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest: Mapped[str] = mapped_column(String(32))
     first_used: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PlanVersion(Base):
+    """One imported version of a plan: a draft until someone other than its author approves
+    it; approved versions never change (a changed file becomes the next version)."""
+
+    __tablename__ = "plan_version"
+
+    plan: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source_file: Mapped[str] = mapped_column(String(400))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    cadence: Mapped[str] = mapped_column(String(16))  # monthly, quarterly
+    review_day: Mapped[int] = mapped_column(Integer)
+    threshold_pct: Mapped[Decimal] = mapped_column(Numeric(9, 4))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # draft, approved
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PlanTargetRow(Base):
+    """A target of a plan version: a metric's value for a month, optionally for one member
+    of a dimension (a campaign, a region, a rep, ...)."""
+
+    __tablename__ = "plan_target_row"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    metric: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    member: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+
+
+class PlanCommitmentRow(Base):
+    """What sales committed to for a campaign's cohort (e.g. an SQL rate), in a version."""
+
+    __tablename__ = "plan_commitment_row"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    campaign: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    committed_by: Mapped[str] = mapped_column(String(200))
+
+
+class VarianceExplanation(Base):
+    """Why a target was missed or beaten; kept per plan (not version) so it survives a new
+    version; the latest one for a target is the one shown."""
+
+    __tablename__ = "variance_explanation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    metric: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    member: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class DecisionRequest(Base):
+    """A question for leadership about an account: raised by a person or by a threshold,
+    decided (with a rationale) or withdrawn.
+
+    `cleared_on` marks a threshold's closed request whose account later fell below the
+    threshold, so crossing it again raises a new request rather than the same one again.
+    """
+
+    __tablename__ = "decision_request"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount_at_stake: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
+    raised_by: Mapped[str] = mapped_column(String(200))  # threshold:<name> or a user
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # open, decided, withdrawn
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    cleared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

@@ -1,0 +1,127 @@
+"""Accounts: one health view per customer, and the decisions leadership owes them.
+
+Entry point `run(wh, project, store, as_of) -> AccountsSummary`, after reconcile: gathers
+each customer's sales, service, delivery and finance signals (sql/signals.sql), scores them
+(`health.score`), keeps the score's history in the state store for its trend, writes
+account_health, and raises a decision request for each account that crosses a threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+
+import pyarrow as pa
+
+from tieout.accounts.health import Health, score
+from tieout.config import LoadedProject
+from tieout.engine import Warehouse
+from tieout.metrics import Period, compute, load_metrics
+from tieout.state import StateStore
+from tieout.state.health import record_scores
+
+__all__ = ["AccountsSummary", "run"]
+
+
+@dataclass(frozen=True)
+class AccountsSummary:
+    bands: dict[str, int]
+    decisions_raised: int
+
+
+def run(
+    wh: Warehouse, project: LoadedProject, store: StateStore, as_of: dt.date
+) -> AccountsSummary:
+    cfg = project.config
+    h = cfg.health
+    wh.run_script(
+        (resources.files("tieout.accounts") / "sql" / "signals.sql").read_text("utf-8"),
+        {
+            "health_as_of": as_of,
+            "health_currency": cfg.reporting_currency,
+            "health_window": h.window_days,
+            "health_aged": h.aged_days,
+            "health_overdue": h.overdue_days,
+        },
+    )
+    margins = _margins(wh, project, as_of)
+    scored: dict[str, tuple[dict[str, object], Health]] = {}
+    for row in wh.query_dicts("SELECT * FROM _health_signal ORDER BY account_key"):
+        start = row["newest_start"]
+        since = (as_of - start).days if start else None
+        scored[row["account_key"]] = (
+            row,
+            score(row, h, margin_pct=margins.get(row["account_key"]), days_since_start=since),
+        )
+    wh.drop_table("_health_signal")
+    previous = record_scores(
+        store,
+        as_of,
+        {k: (v.score, v.band, v.stage, v.reasons) for k, (_, v) in scored.items()},
+    )
+    _write(wh, scored, previous)
+    bands = {
+        b: sum(1 for _, v in scored.values() if v.band == b) for b in ("red", "amber", "green")
+    }
+    return AccountsSummary(bands, 0)
+
+
+def _margins(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> dict[str, Decimal]:
+    """Each customer's margin % over the twelve months to the as-of date (the governed metric)."""
+    start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+    period = Period(start, as_of, f"{start:%Y-%m}..{as_of:%Y-%m}")
+    result = compute(
+        wh,
+        load_metrics(project),
+        "margin_pct",
+        by=["customer"],
+        period=period,
+        compare=None,
+        currency=project.config.reporting_currency,
+        as_of=as_of,
+    )
+    return {r["account_key"]: r["value"] for r in result.rows if r["value"] is not None}
+
+
+def _write(
+    wh: Warehouse,
+    scored: dict[str, tuple[dict[str, object], Health]],
+    previous: dict[str, Decimal],
+) -> None:
+    rows = []
+    for key, (signals, health) in scored.items():
+        before = previous.get(key)
+        trend = (
+            None
+            if before is None
+            else "up"
+            if health.score > before
+            else "down"
+            if health.score < before
+            else "same"
+        )
+        rows.append(
+            {
+                "account_key": key,
+                "name": signals["name"],
+                "tier": signals["tier"],
+                "stage": health.stage,
+                "score": health.score,
+                "band": health.band,
+                "reasons": json.dumps(health.reasons, default=str),
+                "renewal_date": signals["renewal_date"],
+                "renewal_days": signals["renewal_days"],
+                "contract_value": signals["contract_value"],
+                "open_pipeline": signals["open_pipeline"],
+                "previous_score": before,
+                "trend": trend,
+            }
+        )
+    wh.execute("DELETE FROM account_health")
+    if rows:
+        wh.register_arrow("_health_in", pa.Table.from_pylist(rows))
+        wh.execute("INSERT INTO account_health BY NAME SELECT * FROM _health_in")
+        wh.unregister("_health_in")

@@ -1,0 +1,107 @@
+-- One row per customer (golden key of the master CRM): the facts account health scores.
+-- Variables: health_as_of, health_window, health_aged, health_renewal, health_onboarding,
+-- health_overdue.
+CREATE OR REPLACE TEMP TABLE _health_signal AS
+WITH customers AS (
+    SELECT x.golden_key AS account_key, any_value(a.name ORDER BY a.native_id) AS name,
+           any_value(lower(a.tier) ORDER BY a.native_id) AS tier
+    FROM xref x
+    JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
+         AND a.native_id = x.native_id
+    WHERE x.entity_type = 'customer' AND x.method = 'master'
+    GROUP BY ALL
+),
+keys AS (
+    SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
+    FROM xref WHERE entity_type = 'customer' GROUP BY ALL
+),
+contracts AS (
+    SELECT k.golden_key AS account_key, c.start_date, c.value, c.currency,
+           coalesce(c.renewal_date, c.end_date + 1) AS renews
+    FROM contract c
+    JOIN keys k ON k.source_system = c.source_system AND k.native_id = c.account_native_id
+    WHERE lower(coalesce(c.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
+                                                'cancelled', 'canceled', 'expired', 'terminated')
+      AND c.start_date <= getvariable('health_as_of')
+      AND coalesce(c.renewal_date, c.end_date + 1, DATE '9999-12-31') > getvariable('health_as_of')
+),
+rates AS (
+    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate FROM fx_rate
+    WHERE to_currency = getvariable('health_currency') GROUP BY ALL
+),
+contract_sum AS (
+    SELECT account_key, min(renews) AS renewal_date, max(start_date) AS newest_start,
+           sum(round(value * CASE WHEN coalesce(currency, getvariable('health_currency'))
+                                       = getvariable('health_currency') THEN 1 ELSE r.rate END, 2))
+               AS contract_value
+    FROM contracts LEFT JOIN rates r USING (currency) GROUP BY ALL
+),
+pipeline AS (
+    SELECT k.golden_key AS account_key,
+           sum(round(o.amount * CASE WHEN coalesce(o.currency, getvariable('health_currency'))
+                                          = getvariable('health_currency') THEN 1 ELSE r.rate END, 2))
+               AS open_pipeline
+    FROM opportunity o
+    JOIN keys k ON k.source_system = o.source_system AND k.native_id = o.account_native_id
+    LEFT JOIN rates r ON r.currency = o.currency
+    WHERE NOT coalesce(o.is_closed, FALSE) GROUP BY ALL
+),
+tickets AS (
+    SELECT account_key,
+           count(*) FILTER (WHERE resolution_breached
+                            AND CAST(opened_at AS DATE) > getvariable('health_as_of') - getvariable('health_window'))
+               AS sla_breaches,
+           count(*) FILTER (WHERE is_open AND coalesce(escalated, FALSE)) AS open_escalations,
+           count(*) FILTER (WHERE is_open
+                            AND CAST(opened_at AS DATE) < getvariable('health_as_of') - getvariable('health_aged'))
+               AS aged_cases
+    FROM ticket_sla WHERE account_key IS NOT NULL GROUP BY ALL
+),
+milestones AS (
+    SELECT k.golden_key AS account_key,
+           count(*) FILTER (WHERE coalesce(m.status, '') <> 'blocked' AND m.due_date < getvariable('health_as_of'))
+               AS onboarding_late,
+           count(*) FILTER (WHERE m.status = 'blocked') AS onboarding_blocked,
+           count(*) AS onboarding_open
+    FROM onboarding_milestone m
+    JOIN keys k ON k.source_system = m.source_system
+         AND k.native_id = coalesce(m.account_native_id, m.customer_name)
+    WHERE m.completed_at IS NULL AND coalesce(m.status, '') NOT IN ('completed', 'canceled')
+    GROUP BY ALL
+),
+exceptions AS (
+    SELECT account_key,
+           count(*) FILTER (WHERE rule = 'repeat_issue') AS repeat_issues,
+           count(*) FILTER (WHERE rule = 'unbilled_work') AS unbilled_work
+    FROM exception WHERE account_key IS NOT NULL GROUP BY ALL
+),
+overdue AS (
+    SELECT k.golden_key AS account_key, count(*) AS overdue_receivables
+    FROM invoice i
+    JOIN keys k ON k.source_system = i.source_system
+         AND k.native_id = coalesce(i.account_native_id, i.customer_name)
+    WHERE i.doc_type = 'invoice' AND coalesce(i.status, '') NOT IN ('paid', 'voided', 'deleted', 'draft')
+      AND coalesce(i.amount_due, i.total) > 0
+      AND i.due_date < getvariable('health_as_of') - getvariable('health_overdue')
+    GROUP BY ALL
+)
+SELECT c.account_key, c.name, c.tier, s.renewal_date, s.newest_start,
+       date_diff('day', getvariable('health_as_of'), s.renewal_date) AS renewal_days,
+       CAST(s.contract_value AS DECIMAL(18, 2)) AS contract_value,
+       CAST(coalesce(p.open_pipeline, 0) AS DECIMAL(18, 2)) AS open_pipeline,
+       coalesce(t.sla_breaches, 0) AS sla_breaches,
+       coalesce(t.open_escalations, 0) AS open_escalations,
+       coalesce(t.aged_cases, 0) AS aged_cases,
+       coalesce(e.repeat_issues, 0) AS repeat_issues,
+       coalesce(m.onboarding_late, 0) AS onboarding_late,
+       coalesce(m.onboarding_blocked, 0) AS onboarding_blocked,
+       coalesce(m.onboarding_open, 0) AS onboarding_open,
+       coalesce(e.unbilled_work, 0) AS unbilled_work,
+       coalesce(o.overdue_receivables, 0) AS overdue_receivables
+FROM customers c
+LEFT JOIN contract_sum s USING (account_key)
+LEFT JOIN pipeline p USING (account_key)
+LEFT JOIN tickets t USING (account_key)
+LEFT JOIN milestones m USING (account_key)
+LEFT JOIN exceptions e USING (account_key)
+LEFT JOIN overdue o USING (account_key);

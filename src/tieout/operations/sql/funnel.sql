@@ -1,0 +1,44 @@
+-- lead_funnel: one row per lead. {mql}, {sal} and {sql} are the project's stage definitions
+-- (expressions over the lead row l). A stage counts only once the one before it is reached:
+-- a lead is not SQL without being MQL. Money in the reporting currency at the latest rate.
+
+DELETE FROM lead_funnel;
+INSERT INTO lead_funnel BY NAME
+WITH first_touch AS (
+    SELECT m.source_system, m.lead_native_id,
+           arg_min(m.campaign_native_id, (m.created_at, m.campaign_native_id)) AS campaign_native_id
+    FROM campaign_member m WHERE m.lead_native_id IS NOT NULL
+    GROUP BY ALL
+),
+rates AS (
+    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
+    FROM fx_rate WHERE to_currency = getvariable('funnel_currency') GROUP BY ALL
+),
+staged AS (
+    SELECT l.*, {mql} AS s_mql, {sal} AS s_sal, {sql} AS s_sql
+    FROM lead l
+),
+keys AS (
+    SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
+    FROM xref WHERE entity_type = 'customer' GROUP BY ALL
+)
+SELECT l.id AS lead_id, c.id AS campaign_id, c.name AS campaign, k.golden_key AS account_key,
+       l.created_at, l.s_mql AS mql_at,
+       CASE WHEN l.s_mql IS NOT NULL THEN l.s_sal END AS sal_at,
+       CASE WHEN l.s_mql IS NOT NULL THEN l.s_sql END AS sql_at,
+       o.id AS opportunity_id,
+       CASE WHEN o.id IS NOT NULL THEN coalesce(o.created_at, CAST(l.converted_at AS TIMESTAMP)) END
+           AS opportunity_at,
+       CASE WHEN o.is_won THEN CAST(o.close_date AS TIMESTAMP) END AS won_at,
+       CAST(round(o.amount * CASE WHEN o.currency = getvariable('funnel_currency') OR o.currency IS NULL
+                                  THEN 1 ELSE r.rate END, 2) AS DECIMAL(18, 2)) AS pipeline_value,
+       CASE WHEN o.is_won THEN
+           CAST(round(o.amount * CASE WHEN o.currency = getvariable('funnel_currency') OR o.currency IS NULL
+                                      THEN 1 ELSE r.rate END, 2) AS DECIMAL(18, 2)) END AS won_value
+FROM staged l
+LEFT JOIN first_touch f ON f.source_system = l.source_system AND f.lead_native_id = l.native_id
+LEFT JOIN campaign c ON c.source_system = f.source_system AND c.native_id = f.campaign_native_id
+LEFT JOIN opportunity o ON o.source_system = l.source_system
+     AND o.native_id = l.converted_opportunity_native_id
+LEFT JOIN rates r ON r.currency = o.currency
+LEFT JOIN keys k ON k.source_system = l.source_system AND k.native_id = l.converted_account_native_id;

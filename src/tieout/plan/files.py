@@ -1,0 +1,115 @@
+"""Plan files: the joint plan as YAML, checked against the metric catalogue on import, so a
+target naming an unknown metric or split is a config error with file, line and key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tieout.config import LocatedYaml, config_error, parse_yaml, validate_model
+from tieout.errors import ConfigError
+from tieout.metrics import Catalogue
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Target(Strict):
+    period: str = Field(pattern=MONTH, description="the month, YYYY-MM")
+    metric: str
+    dimension: str | None = Field(None, description="a split the metric allows, e.g. campaign")
+    member: str | None = Field(None, description="the member of that split, e.g. its name")
+    value: Decimal
+
+    @field_validator("period", "member", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        """YAML reads 2026-07 as text but an unquoted member like 2026 as a number."""
+        return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="after")
+    def _split_named(self) -> Target:
+        if (self.dimension is None) != (self.member is None):
+            raise ValueError("dimension and member go together: give both or neither")
+        return self
+
+
+class Commitment(Strict):
+    campaign: str
+    metric: str = Field(description="the conversion rate committed to, e.g. sql_rate")
+    value: Decimal
+    committed_by: str
+
+
+class PlanFile(Strict):
+    plan: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    cadence: Literal["monthly", "quarterly"] = "monthly"
+    review_day: int = Field(10, ge=1, le=28, description="day of the month after the period")
+    variance_threshold_pct: Decimal = Field(Decimal(20), ge=0)
+    targets: list[Target] = Field(min_length=1)
+    commitments: list[Commitment] = Field(default_factory=list)
+
+    def digest(self) -> str:
+        """Identity of the content: importing the same plan again makes no new version."""
+        body = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+def load_plan_file(path: Path, root: Path, catalogue: Catalogue) -> tuple[PlanFile, str]:
+    """The checked plan and the name errors call its file by (relative to the project)."""
+    try:
+        name = str(path.resolve().relative_to(root))
+    except ValueError:
+        name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=name) from None
+    located = parse_yaml(text, name)
+    plan = validate_model(PlanFile, located)
+    _check(plan, located, catalogue)
+    return plan, name
+
+
+def _check(plan: PlanFile, located: LocatedYaml, catalogue: Catalogue) -> None:
+    """Every target's metric exists and allows its split; no target is given twice."""
+    seen: dict[tuple[str, str, str | None, str | None], int] = {}
+    for i, t in enumerate(plan.targets):
+        metric = catalogue.metrics.get(t.metric)
+        if metric is None:
+            known = ", ".join(sorted(catalogue.metrics))
+            raise config_error(
+                located, f"no metric {t.metric!r} (metrics: {known})", ("targets", i, "metric")
+            )
+        splits = [d for d in metric.dimensions if d != "month"]
+        if t.dimension is not None and t.dimension not in splits:
+            raise config_error(
+                located,
+                f"{t.metric} cannot be split by {t.dimension!r} (it can by "
+                f"{', '.join(splits) or 'nothing'})",
+                ("targets", i, "dimension"),
+            )
+        key = (t.period, t.metric, t.dimension, t.member)
+        if key in seen:
+            raise config_error(
+                located, f"the same target as targets[{seen[key]}]", ("targets", i, "period")
+            )
+        seen[key] = i
+    committed: dict[tuple[str, str], int] = {}
+    for i, c in enumerate(plan.commitments):
+        if (c.campaign, c.metric) in committed:
+            raise config_error(
+                located,
+                f"the same commitment as commitments[{committed[c.campaign, c.metric]}]",
+                ("commitments", i, "campaign"),
+            )
+        committed[c.campaign, c.metric] = i
