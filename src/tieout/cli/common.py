@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from tieout.cli.output import ReportFormat, err_console
+from tieout.cli.output import Format, ReportFormat, err_console
 from tieout.config import PROJECT_FILE, LoadedProject, load_project
 from tieout.errors import ConfigError, TieoutError, UsageError
 
@@ -23,6 +23,7 @@ ProjectOption = Annotated[
 ]
 
 
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx")
 ]

@@ -11,6 +11,7 @@ from tieout.cli import (
     init_cmd,
     match_cmds,
     metric_cmds,
+    operating_cmds,
     presets_cmd,
     report_cmds,
     run_cmds,
@@ -35,3 +36,8 @@ app.add_typer(exception_cmds.app, name="exceptions")
 app.add_typer(close_cmds.app, name="close")
 app.add_typer(metric_cmds.app, name="metrics")
 app.add_typer(report_cmds.app, name="report")
+app.command("accounts")(operating_cmds.accounts)
+app.command("service")(operating_cmds.service)
+app.command("capacity")(operating_cmds.capacity)
+app.command("funnel")(operating_cmds.funnel)
+app.command("scorecards")(operating_cmds.scorecard)

@@ -11,7 +11,8 @@ import typer
 from tieout import pipeline
 from tieout.cli.common import ProjectOption, find_project, progress_bar, reported_errors
 from tieout.cli.output import Format, console, emit
-from tieout.cli.run_cmds import FormatOption, show_run
+from tieout.cli.common import FormatOption
+from tieout.cli.run_cmds import show_run
 from tieout.errors import UsageError
 from tieout.match import report
 from tieout.match.score import score

@@ -29,7 +29,7 @@ from tieout.cli.output import (
     write_json,
     write_xlsx,
 )
-from tieout.cli.run_cmds import FormatOption
+from tieout.cli.common import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report

@@ -7,12 +7,17 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, parse_date, progress_bar, reported_errors
+from tieout.cli.common import (
+    FormatOption,
+    ProjectOption,
+    find_project,
+    parse_date,
+    progress_bar,
+    reported_errors,
+)
 from tieout.cli.output import Format, console, emit
 from tieout.ingest import quarantine
 from tieout.match import MatchSummary
-
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 
 
 def run(

@@ -46,7 +46,8 @@ DELETE FROM person_week;
 INSERT INTO person_week BY NAME
 WITH weeks AS (
     SELECT week_start, count(*) AS working_days FROM _cap_day
-    WHERE week_start BETWEEN (SELECT CAST(date_trunc('week', min(entry_date)) AS DATE) FROM time_entry)
+    WHERE week_start BETWEEN (SELECT CAST(date_trunc('week', coalesce(min(entry_date), getvariable('cap_as_of')))
+                                          AS DATE) FROM time_entry)
                          AND CAST(date_trunc('week', getvariable('cap_as_of')) AS DATE)
                              + 7 * getvariable('cap_weeks')
     GROUP BY week_start

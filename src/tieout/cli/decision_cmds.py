@@ -1,0 +1,184 @@
+"""`tieout decisions`: the leadership agenda; raise a question about an account, decide it
+with a rationale, or withdraw it."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
+from tieout.cli.output import Format, console, emit
+from tieout.cli.run_cmds import FormatOption
+from tieout.config import LoadedProject
+from tieout.errors import UsageError
+from tieout.state.decisions import decide, raise_request, requests, withdraw
+from tieout.state.models import DecisionRequest
+from tieout.state.store import actor
+
+app = typer.Typer(
+    help="Decisions leadership owes: raised by people or by thresholds, decided with a reason.",
+    invoke_without_command=True,
+)
+
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
+]
+COLUMNS = [
+    "id",
+    "status",
+    "due_date",
+    "account_key",
+    "question",
+    "options",
+    "owner",
+    "amount_at_stake",
+    "raised_by",
+    "raised_at",
+    "decision",
+    "rationale",
+    "decided_by",
+    "decided_at",
+]
+
+
+@app.callback()
+def agenda(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="only the open ones")] = False,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Decision requests, open ones first by due date: the leadership agenda."""
+    if ctx.invoked_subcommand:
+        return
+    with reported_errors():
+        store = pipeline.state_store(find_project(project))
+        try:
+            rows = [
+                {c: getattr(r, c) for c in COLUMNS} for r in requests(store, open_only=open_only)
+            ]
+        finally:
+            store.close()
+    if fmt is Format.table:
+        for row in rows:
+            row["options"] = "; ".join(row["options"] or [])
+        shown = ["id", "status", "due_date", "account_key", "question", "owner", "amount_at_stake"]
+        emit(
+            rows,
+            [*shown, "decision"],
+            fmt,
+            title=f"Decisions: {sum(r['status'] == 'open' for r in rows)} open",
+            numeric=["amount_at_stake"],
+            wrap=["question", "decision"],
+        )
+        return
+    if fmt is Format.csv:
+        for row in rows:
+            row["options"] = "|".join(row["options"] or [])
+    emit(rows, COLUMNS, fmt)
+
+
+@app.command("raise")
+def raise_cmd(
+    account: Annotated[str, typer.Option(help="the account's key (see `tieout accounts`)")],
+    question: Annotated[str, typer.Option(help="what leadership must decide")],
+    due: Annotated[str, typer.Option(help="decide by, YYYY-MM-DD")],
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="a possible answer (repeat it)")
+    ] = None,
+    owner: Annotated[str, typer.Option(help="who brings it to a decision")] = "leadership",
+    amount: Annotated[str | None, typer.Option(help="money at stake, reporting currency")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Ask leadership to decide something about an account."""
+    with reported_errors():
+        loaded = find_project(project)
+        due_date = parse_date(due, "--due")
+        assert due_date is not None
+        _known_account(loaded, account)
+        store = pipeline.state_store(loaded)
+        try:
+            row = raise_request(
+                store,
+                account_key=account,
+                question=question,
+                options=option or [],
+                owner=owner,
+                due_date=due_date,
+                amount=_money(amount),
+                by=actor(),
+            )
+        finally:
+            store.close()
+    console.print(f"{row.id}: raised for {row.account_key}, due {row.due_date}", highlight=False)
+
+
+@app.command("decide")
+def decide_cmd(
+    request_id: Annotated[str, typer.Argument(metavar="ID")],
+    decision: Annotated[str, typer.Option(help="what was decided")],
+    rationale: Annotated[str, typer.Option(help="why")],
+    by: ByOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Record the decision and its rationale (by a leader when decisions.leaders is set)."""
+    with reported_errors():
+        loaded = find_project(project)
+        row = _close(loaded, request_id, decision, rationale, by or actor())
+    console.print(f"{row.id}: decided by {row.decided_by}: {row.decision}", highlight=False)
+
+
+@app.command("withdraw")
+def withdraw_cmd(
+    request_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="why no decision is needed")],
+    by: ByOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Withdraw a request that no longer needs a decision."""
+    with reported_errors():
+        loaded = find_project(project)
+        row = _close(loaded, request_id, None, reason, by or actor())
+    console.print(f"{row.id}: withdrawn by {row.decided_by}", highlight=False)
+
+
+def _close(
+    loaded: LoadedProject, request_id: str, decision: str | None, why: str, by: str
+) -> DecisionRequest:
+    leaders = loaded.config.decisions.leaders
+    store = pipeline.state_store(loaded)
+    try:
+        if decision is None:
+            return withdraw(store, request_id, reason=why, by=by, leaders=leaders)
+        return decide(store, request_id, decision=decision, rationale=why, by=by, leaders=leaders)
+    finally:
+        store.close()
+
+
+def _known_account(loaded: LoadedProject, key: str) -> None:
+    """Once a run has built the customers, refuse a key that names none of them."""
+    snaps = pipeline.snapshots(loaded)
+    if snaps.current_id() is None:
+        return
+    with snaps.open_current() as wh:
+        known = wh.scalar(
+            "SELECT count(*) FROM xref WHERE entity_type = 'customer' AND golden_key = ?", [key]
+        )
+    if not known:
+        raise UsageError(f"no customer with account key {key!r} (see `tieout accounts`)")
+
+
+def _money(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise UsageError(f"--amount must be a number like 125000.00, got {text!r}") from None
+
+
+__all__ = ["Path", "app"]

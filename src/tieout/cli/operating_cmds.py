@@ -1,0 +1,196 @@
+"""Operating views: account health, SLA clocks, capacity, the funnel and function scorecards.
+
+Each reads the current snapshot (the stages computed everything in the run) and prints a
+table, or JSON / CSV for scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
+from tieout.cli.output import Format, console, emit
+from tieout.metrics.scorecards import lint_scorecards, scorecards
+from tieout.metrics import load_metrics
+from tieout.operations.views import capacity_rows, funnel_rows, ticket_rows
+
+HEALTH_COLUMNS = [
+    "account_key",
+    "name",
+    "tier",
+    "stage",
+    "score",
+    "band",
+    "trend",
+    "previous_score",
+    "renewal_date",
+    "contract_value",
+    "open_pipeline",
+    "reasons",
+]
+
+
+def accounts(
+    health: Annotated[
+        str | None, typer.Option("--health", help="only this band: red, amber or green")
+    ] = None,
+    tier: Annotated[str | None, typer.Option(help="only this tier, e.g. strategic")] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Account health: one score per customer, the reasons that moved it, and its trend."""
+    with reported_errors():
+        loaded = find_project(project)
+        where, params = ["TRUE"], []
+        if health:
+            where.append("band = ?")
+            params.append(health.lower())
+        if tier:
+            where.append("tier = ?")
+            params.append(tier.lower())
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = wh.query_dicts(
+                f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY score, name",
+                params,
+            )
+    for r in rows:
+        r["reasons"] = json.loads(r["reasons"] or "[]")
+    if fmt is Format.table:
+        for r in rows:
+            r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
+            r["score"] = f"{r['score']:.0f}"
+        emit(
+            rows,
+            ["name", "tier", "stage", "score", "band", "trend", "renewal_date", "reasons"],
+            fmt,
+            title=f"Account health: {len(rows)} account(s)",
+            numeric=["score"],
+            wrap=["name", "reasons"],
+        )
+        return
+    emit(rows, HEALTH_COLUMNS, fmt)
+
+
+def service(
+    breached: Annotated[bool, typer.Option("--breached", help="only SLA breaches")] = False,
+    open_only: Annotated[bool, typer.Option("--open", help="only open tickets")] = False,
+    account: Annotated[str | None, typer.Option(help="only this customer key")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many tickets")] = 200,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """SLA clocks per ticket: business minutes to respond and resolve against target."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows, columns, buckets = ticket_rows(
+                wh,
+                breached=breached,
+                open_only=open_only,
+                account=account,
+                limit=limit,
+                buckets=loaded.config.service.age_buckets_days,
+            )
+    if fmt is Format.table:
+        short = [
+            {
+                "ticket": r["ticket"],
+                "customer": r["customer"],
+                "P": r["priority"],
+                "status": r["status"],
+                "used": r["resolution_minutes"],
+                "target": r["resolution_target_minutes"],
+                "left": r["minutes_to_breach"],
+            }
+            for r in rows
+        ]
+        title = f"Tickets: {len(rows)} shown, business minutes (-f json: every clock)"
+        emit(
+            short,
+            list(short[0]) if short else ["ticket"],
+            fmt,
+            title=title,
+            numeric=["P", "used", "target", "left"],
+            wrap=["customer", "ticket"],
+        )
+        console.print("Open cases by age: " + ", ".join(f"{k} {v}" for k, v in buckets.items()))
+        return
+    emit(rows, columns, fmt)
+
+
+def capacity(
+    over: Annotated[bool, typer.Option("--over", help="only over-committed weeks")] = False,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Demand against available hours by team and week, for the planning horizon."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = capacity_rows(wh, over_only=over)
+    columns = [
+        "team",
+        "week_start",
+        "available_hours",
+        "work_order_hours",
+        "ticket_hours",
+        "demand_hours",
+        "over_committed",
+    ]
+    emit(rows, columns, fmt, title="Capacity by team and week", numeric=columns[2:6], wrap=["team"])
+
+
+def funnel(
+    period: Annotated[str | None, typer.Option(help="cohort year or month, e.g. 2026")] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """The funnel by campaign cohort: lead, MQL, SAL, SQL, opportunity, won, with cost per
+    stage and pipeline and won value per unit of spend."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows, columns = funnel_rows(wh, period)
+    if fmt is Format.table:  # the rest does not fit a terminal: -f json or csv
+        columns = ["campaign", "leads", "mqls", "sals", "sqls", "won", "mql_to_sql_pct"]
+    emit(
+        rows,
+        columns,
+        fmt,
+        title="Funnel by campaign cohort (-f csv adds cost per stage and value per spend)",
+        numeric=columns[1:],
+        wrap=["campaign"],
+    )
+
+
+def scorecard(
+    function: Annotated[
+        str | None, typer.Argument(help="sales, marketing, service, ps, ops, finance")
+    ] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What each function is measured on, and a warning where another function's metrics
+    dominate a scorecard."""
+    with reported_errors():
+        loaded = find_project(project)
+        catalogue = load_metrics(loaded)
+        cards = scorecards(loaded.config.scorecards, catalogue)
+    rows = [
+        {
+            "function": f,
+            "metric": m,
+            "owner": catalogue.get(m).owner,
+            "title": catalogue.get(m).title,
+        }
+        for f, metrics in cards.items()
+        if function in (None, f)
+        for m in metrics
+    ]
+    emit(rows, ["function", "metric", "owner", "title"], fmt, title="Scorecards")
+    for warning in lint_scorecards(cards, catalogue):
+        if function in (None, warning.function):
+            console.print(f"[yellow]warning:[/] {warning.text}")

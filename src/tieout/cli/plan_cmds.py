@@ -1,0 +1,263 @@
+"""`tieout plan`: the joint plan in versions, approved by a second person, measured against
+actuals, with variances beyond the threshold explained before the review date."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tieout import pipeline
+from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.metric_cmds import metrics_snapshot
+from tieout.cli.output import Format, amount, console, emit, write_json
+from tieout.cli.run_cmds import FormatOption
+from tieout.errors import ConfigError, UsageError
+from tieout.metrics import load_metrics
+from tieout.periods import Period
+from tieout.plan import Variance, load_plan_file
+from tieout.plan.variance import measure
+from tieout.state.plans import approve, content, explain, explanations, import_version, versions
+from tieout.state.store import actor
+
+app = typer.Typer(help="The joint sales and marketing plan: versions, approval, plan vs actual.")
+
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
+]
+VERSION_COLUMNS = [
+    "plan",
+    "version",
+    "status",
+    "title",
+    "author",
+    "created_at",
+    "approved_by",
+    "approved_at",
+    "source_file",
+    "content_hash",
+]
+SHOW_COLUMNS = [
+    "period",
+    "metric",
+    "dimension",
+    "member",
+    "unit",
+    "target",
+    "actual",
+    "variance",
+    "variance_pct",
+    "threshold_pct",
+    "needs_explanation",
+    "review_date",
+    "state",
+    "explanation",
+    "explained_by",
+]
+
+
+@app.command("import")
+def import_plan(
+    file: Annotated[
+        Path | None, typer.Argument(help="plan YAML (default: every file of plan_files)")
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Import a plan file as a new draft version (unchanged content makes no new version)."""
+    with reported_errors():
+        loaded = find_project(project)
+        files = [file] if file else _plan_files(loaded.root, loaded.config.plan_files)
+        catalogue = load_metrics(loaded)
+        store = pipeline.state_store(loaded)
+        try:
+            for path in files:
+                plan, name = load_plan_file(path, loaded.root, catalogue)
+                row, created = import_version(
+                    store, plan.model_dump(), digest=plan.digest(), source=name, author=actor()
+                )
+                if created:
+                    console.print(
+                        f"{row.plan} version {row.version} imported from {name} as a draft by "
+                        f"{row.author}; someone else approves it: tieout plan approve "
+                        f"{row.plan} --version {row.version} --by NAME",
+                        highlight=False,
+                    )
+                else:
+                    console.print(
+                        f"{row.plan}: {name} is the same as version {row.version} "
+                        f"({row.status}); no new version",
+                        highlight=False,
+                    )
+        finally:
+            store.close()
+
+
+@app.command("approve")
+def approve_plan(
+    plan: str,
+    version: Annotated[int | None, typer.Option(help="the version (default: the latest)")] = None,
+    by: ByOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Approve a draft version (not by its author); it is immutable from then on."""
+    with reported_errors():
+        store = pipeline.state_store(find_project(project))
+        try:
+            row = approve(store, plan, version, by=by or actor())
+        finally:
+            store.close()
+    console.print(
+        f"{row.plan} version {row.version} approved by {row.approved_by} (imported by "
+        f"{row.author}); it is immutable and the next run measures it",
+        highlight=False,
+    )
+
+
+@app.command("versions")
+def list_versions(
+    plan: Annotated[str | None, typer.Argument(help="one plan (default: all)")] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Every version of a plan: who imported it, who approved it and when."""
+    with reported_errors():
+        store = pipeline.state_store(find_project(project))
+        try:
+            rows = [{c: getattr(v, c) for c in VERSION_COLUMNS} for v in versions(store, plan)]
+        finally:
+            store.close()
+        if plan and not rows:
+            raise UsageError(f"no plan {plan!r} (import one with `tieout plan import`)")
+    shown = VERSION_COLUMNS[:8] if fmt is Format.table else VERSION_COLUMNS
+    emit(rows, shown, fmt, title="Plan versions")
+
+
+@app.command("show")
+def show(
+    plan: str,
+    period: Annotated[str | None, typer.Option(help="only this month, e.g. 2026-07")] = None,
+    version: Annotated[
+        int | None, typer.Option(help="the version (default: the latest approved)")
+    ] = None,
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Plan against actual per target, as of the current snapshot: variance, variance %,
+    and whether it needs an explanation and by when."""
+    with reported_errors():
+        loaded = find_project(project)
+        month = Period.month(period).label if period else None
+        store = pipeline.state_store(loaded)
+        try:
+            found = content(store, plan, version)
+            explained = explanations(store, plan)
+        finally:
+            store.close()
+        currency = loaded.config.reporting_currency
+        with metrics_snapshot(loaded) as (catalogue, wh, as_of):
+            rows, problems = measure(wh, catalogue, found, explained, currency, as_of)
+    shown = [_row(r, as_of) for r in rows if month is None or r.period == month]
+    v = found.version
+    if fmt is Format.json:
+        write_json(
+            {
+                "plan": v.plan,
+                "version": v.version,
+                "status": v.status,
+                "approved_by": v.approved_by,
+                "approved_at": v.approved_at,
+                "cadence": v.cadence,
+                "review_day": v.review_day,
+                "currency": currency,
+                "as_of": as_of,
+                "rows": shown,
+                "problems": problems,
+            }
+        )
+        return
+    if fmt is Format.csv:
+        emit(shown, SHOW_COLUMNS, fmt)
+        return
+    state = f"approved by {v.approved_by}" if v.status == "approved" else "DRAFT, not approved"
+    emit(
+        [{k: amount(x) if isinstance(x, Decimal) else x for k, x in r.items()} for r in shown],
+        [c for c in SHOW_COLUMNS if c not in ("threshold_pct", "explained_by")],
+        fmt,
+        title=f"{v.title}: {v.plan} v{v.version} ({state}), as of {as_of}, money in "
+        f"{currency}; explain variances beyond {amount(v.threshold_pct)} %",
+        numeric=["target", "actual", "variance", "variance_pct"],
+        wrap=["explanation", "member"],
+    )
+    for problem in problems:
+        console.print(f"[yellow]not measured:[/] {problem}", highlight=False)
+
+
+@app.command("explain")
+def explain_variance(
+    plan: str,
+    period: Annotated[str, typer.Option(help="the target's month, e.g. 2026-07")],
+    metric: Annotated[str, typer.Option(help="the target's metric")],
+    text: Annotated[str, typer.Option(help="why the actual differs from the target")],
+    dimension: Annotated[str | None, typer.Option(help="the target's split")] = None,
+    member: Annotated[str | None, typer.Option(help="the member of that split")] = None,
+    by: ByOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Explain a variance of the approved plan; the next run clears its exception."""
+    with reported_errors():
+        if (dimension is None) != (member is None):
+            raise UsageError("--dimension and --member go together")
+        label = Period.month(period).label
+        store = pipeline.state_store(find_project(project))
+        try:
+            row = explain(
+                store, plan, (label, metric, dimension, member), text=text, by=by or actor()
+            )
+        finally:
+            store.close()
+    split = f" {row.dimension}={row.member}" if row.dimension else ""
+    console.print(
+        f"{plan} {row.period} {row.metric}{split}: explained by {row.by}", highlight=False
+    )
+
+
+def _plan_files(root: Path, patterns: list[str]) -> list[Path]:
+    files = sorted({p for pattern in patterns for p in root.glob(pattern)})
+    if not files:
+        raise ConfigError(
+            f"no plan file matches plan_files ({', '.join(patterns)}): name one, "
+            "e.g. tieout plan import plans/joint-plan.yml"
+        )
+    return files
+
+
+def _row(v: Variance, as_of: Any) -> dict[str, Any]:
+    if not v.started:
+        state = "not started"
+    elif v.explanation:
+        state = "explained"
+    elif not v.needs_explanation:
+        state = "within threshold" if v.actual is not None else "no actual"
+    elif v.review_date < as_of:
+        state = f"OVERDUE since {v.review_date}"
+    else:
+        state = f"explain by {v.review_date}"
+    return {
+        "period": v.period,
+        "metric": v.metric,
+        "dimension": v.dimension,
+        "member": v.member,
+        "unit": v.unit,
+        "target": v.target,
+        "actual": v.actual,
+        "variance": v.variance,
+        "variance_pct": v.variance_pct,
+        "threshold_pct": v.threshold_pct,
+        "needs_explanation": v.needs_explanation,
+        "review_date": v.review_date,
+        "state": state,
+        "explanation": v.explanation,
+        "explained_by": v.explained_by,
+    }

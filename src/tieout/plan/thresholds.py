@@ -1,0 +1,69 @@
+"""Decision thresholds: accounts whose health crosses a line in tieout.yml get a decision
+request for leadership, automatically, once per crossing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+import sqlglot
+from sqlglot import exp
+
+from tieout.config.operating import DecisionThreshold
+from tieout.engine import Warehouse, render
+from tieout.errors import ConfigError
+from tieout.model.tables import TABLE_MAP
+from tieout.state import StateStore
+from tieout.state.decisions import sync_threshold
+
+
+def condition_problem(when: str) -> str | None:
+    """What is wrong with a threshold's condition, or None: it must be one SQL condition over
+    account_health's own columns (no query, no second statement)."""
+    try:
+        statements = sqlglot.parse(when, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        detail = exc.errors[0].get("description", "") if exc.errors else str(exc)
+        return f"not valid SQL: {detail}"
+    if len(statements) != 1 or statements[0] is None:
+        return "must be one condition, e.g. band = 'red' AND renewal_days <= 90"
+    tree = statements[0]
+    if not isinstance(tree, exp.Condition) or tree.find(exp.Query, exp.Subquery):
+        return "must be a condition over account_health columns, not a query"
+    known = TABLE_MAP["account_health"].column_map
+    unknown = sorted({c.name for c in tree.find_all(exp.Column)} - set(known))
+    if unknown:
+        return (
+            f"account_health has no column {', '.join(unknown)} "
+            f"(it has {', '.join(known)}; quote text with single quotes)"
+        )
+    return None
+
+
+def raise_by_thresholds(
+    wh: Warehouse,
+    store: StateStore,
+    thresholds: Sequence[DecisionThreshold],
+    as_of: dt.date,
+) -> list[str]:
+    """Evaluate each threshold over account_health and raise one open request per account
+    and threshold (money at stake: the contract value; due: as-of + due_days); returns
+    the ids raised in this call."""
+    raised: list[str] = []
+    for i, threshold in enumerate(thresholds):
+        problem = condition_problem(threshold.when)
+        if problem:
+            raise ConfigError(
+                f"decision threshold {threshold.name}: {problem}",
+                file="tieout.yml",
+                key=f"decisions.thresholds.{i}.when",
+            )
+        condition = render(sqlglot.parse_one(threshold.when, read="duckdb"))
+        rows = wh.query(
+            "SELECT account_key, any_value(contract_value) FROM account_health "
+            f"WHERE account_key IS NOT NULL AND ({condition}) GROUP BY account_key"
+        )
+        matches: dict[str, Decimal | None] = {str(key): value for key, value in rows}
+        raised += sync_threshold(store, threshold, matches, as_of)
+    return raised
