@@ -42,6 +42,8 @@ sources:
   - {name: members, path: CampaignMember.csv, preset: salesforce.campaignmember}
   - {name: leads, path: Lead.csv, preset: salesforce.lead}
   - {name: opps, path: Opportunity.csv, preset: salesforce.opportunity}
+  - {name: onboarding, path: onboarding.csv, preset: canonical.onboarding_milestone,
+     system: salesforce}
 """
 FILES = {
     "Account.csv": f"Id,Name,Tier__c\n{ACME}AAA,Acme Strategic Ltd,Strategic\n",
@@ -115,6 +117,13 @@ FILES = {
         "00QDn0000002AAAAAA,Two,B,Web,2026-01-02T10:00:00Z,2026-01-10,2026-01-12,,\n"
         "00QDn0000003AAAAAA,Three,C,Purchased List,2026-01-03T10:00:00Z,2026-01-10,,,\n"
         "00QDn0000004AAAAAA,Four,D,Web,2026-01-04T10:00:00Z,,,,\n"
+    ),
+    # due 20 March and not done: late (and overdue) on 31 March, on plan on 5 March
+    "onboarding.csv": (
+        "native_id,account_native_id,name,due_date,completed_at,status,blocker\n"
+        f"M1,{ACME},Kick-off,2026-03-20,,in_progress,\n"
+        f"M2,{ACME},Data migrated,2026-04-30,,blocked,waiting for customer VPN access\n"
+        f"M3,{ACME},Access granted,2026-03-10,2026-03-09 12:00:00,completed,\n"
     ),
     "Opportunity.csv": (
         "Id,Name,AccountId,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate\n"
@@ -206,10 +215,30 @@ def test_funnel_under_one_definition_of_mql(company: tuple[CliRunner, Path]) -> 
 
 def test_account_health_names_its_reasons(company: tuple[CliRunner, Path]) -> None:
     (acme,) = _json(company, "accounts")
-    # one SLA breach (T5) -5, repeat issue -5; nothing else: 90, green
+    # one SLA breach (T5) -5, one repeat issue -5, one late and one blocked milestone
+    # -10 each: 70, amber (green from 75)
     reasons = {r["signal"]: r["points"] for r in acme["reasons"]}  # type: ignore[union-attr]
-    assert reasons == {"sla_breaches": "-5", "repeat_issues": "-5"}
-    assert (Decimal(str(acme["score"])), acme["band"]) == (Decimal(90), "green")
+    assert reasons == {
+        "sla_breaches": -5,
+        "repeat_issues": -5,
+        "onboarding_late": -10,
+        "onboarding_blocked": -10,
+    }
+    assert (Decimal(str(acme["score"])), acme["band"], acme["stage"]) == (70, "amber", "onboarding")
+
+
+def test_onboarding_by_account(company: tuple[CliRunner, Path]) -> None:
+    (acme,) = _json(company, "onboarding")
+    assert {k: acme[k] for k in ("overall", "on_plan", "late", "blocked", "done")} == {
+        "overall": "blocked",
+        "on_plan": 0,
+        "late": 1,
+        "blocked": 1,
+        "done": 1,
+    }
+    assert acme["blockers"] == "Data migrated: waiting for customer VPN access"
+    found = _json(company, "exceptions", "--rule", "onboarding_overdue")
+    assert [e["source_refs"][0]["native_id"] for e in found] == ["M1"]  # type: ignore[index]
 
 
 @pytest.mark.parametrize("signal", sorted(REASONS))
@@ -274,3 +303,14 @@ def test_default_scorecards_pass_their_own_lint(company: tuple[CliRunner, Path])
     )
     code, out = invoke(cli, "scorecards", "-p", str(root))
     assert code == 0 and "ps is scored mostly on other functions' metrics" in out, out
+
+
+def test_health_keeps_its_history_and_trend(company: tuple[CliRunner, Path]) -> None:
+    """On 5 March: T5 breached -5 and M2 blocked -10: 85. On 31 March: 70, down."""
+    cli, root = company
+    for day in ("2026-03-05", "2026-03-31"):
+        code, out = invoke(cli, "run", "-p", str(root), "--as-of", day)
+        assert code == 0, out
+    (acme,) = _json(company, "accounts")
+    assert (Decimal(str(acme["previous_score"])), Decimal(str(acme["score"]))) == (85, 70)
+    assert acme["trend"] == "down"

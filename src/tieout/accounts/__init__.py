@@ -111,7 +111,7 @@ def _write(
                 "stage": health.stage,
                 "score": health.score,
                 "band": health.band,
-                "reasons": json.dumps(health.reasons, default=str),
+                "reasons": json.dumps(health.reasons),
                 "renewal_date": signals["renewal_date"],
                 "renewal_days": signals["renewal_days"],
                 "contract_value": signals["contract_value"],

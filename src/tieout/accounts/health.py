@@ -24,6 +24,11 @@ REASONS = {
 }
 
 
+def points_value(value: Decimal) -> int | float:
+    """Points as a JSON number: whole points stay whole."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 @dataclass(frozen=True)
 class Health:
     score: Decimal
@@ -80,7 +85,9 @@ def score(
         if n and points:
             total -= points
             text = REASONS[name].format(n=n, **words)
-            reasons.append({"signal": name, "count": n, "points": -points, "text": text})
+            reasons.append(
+                {"signal": name, "count": n, "points": points_value(-points), "text": text}
+            )
     total = max(total, Decimal(0))
     band = "green" if total >= cfg.green else "amber" if total >= cfg.amber else "red"
     reasons.sort(key=lambda r: (r["points"], r["signal"]))

@@ -15,7 +15,14 @@ from tieout.cli.common import FormatOption, ProjectOption, find_project, reporte
 from tieout.cli.output import Format, console, emit
 from tieout.metrics.scorecards import lint_scorecards, scorecards
 from tieout.metrics import load_metrics
-from tieout.operations.views import capacity_rows, funnel_rows, ticket_rows
+from tieout.operations.views import (
+    capacity_rows,
+    funnel_rows,
+    onboarding_rows,
+    ticket_rows,
+    utilisation_rows,
+)
+from tieout.periods import Period
 
 HEALTH_COLUMNS = [
     "account_key",
@@ -194,3 +201,64 @@ def scorecard(
     for warning in lint_scorecards(cards, catalogue):
         if function in (None, warning.function):
             console.print(f"[yellow]warning:[/] {warning.text}")
+
+
+def onboarding(
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Onboarding by account: milestones on plan, late, blocked (with the blocker) and done."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            as_of = wh.scalar("SELECT max(as_of) FROM run_info")
+            rows = onboarding_rows(wh, as_of)
+    columns = ["customer", "overall", "on_plan", "late", "blocked", "done", "next_due", "blockers"]
+    emit(
+        rows,
+        columns if fmt is Format.table else ["account_key", *columns],
+        fmt,
+        title=f"Onboarding: {len(rows)} account(s)",
+        numeric=["on_plan", "late", "blocked", "done"],
+        wrap=["customer", "blockers"],
+    )
+
+
+def utilisation(
+    period: Annotated[str, typer.Option(help="weeks starting in this month or year")],
+    project: ProjectOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Utilisation per person: hours tracked and billable over hours available (calendar
+    less holidays and time off), billable against capacity.billable_target_pct."""
+    with reported_errors():
+        loaded = find_project(project)
+        span = Period.parse(period)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = utilisation_rows(
+                wh, span.start, span.end, loaded.config.capacity.billable_target_pct
+            )
+    if fmt is not Format.table:
+        emit(rows, list(rows[0]) if rows else ["person"], fmt)
+        return
+    short = [
+        {
+            "person": r["person"],
+            "team": r["team"],
+            "available": r["available_hours"],
+            "tracked": r["tracked_hours"],
+            "util %": r["utilisation_pct"],
+            "billable %": r["billable_pct"],
+            "vs target": r["gap_pct"],
+        }
+        for r in rows
+    ]
+    title = f"Utilisation, weeks starting in {span.label} (billable target {rows[0]['target_pct'] if rows else '-'} %)"
+    emit(
+        short,
+        list(short[0]) if short else ["person"],
+        fmt,
+        title=title,
+        numeric=["available", "tracked", "util %", "billable %", "vs target"],
+        wrap=["person", "team"],
+    )

@@ -129,3 +129,62 @@ def funnel_rows(wh: Warehouse, period: str | None) -> tuple[list[dict[str, Any]]
         "won_per_spend",
     ]
     return rows, columns
+
+
+def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
+    """Each customer's onboarding: milestones on plan, late, blocked and done."""
+    return wh.query_dicts(
+        """
+        WITH keys AS (
+            SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
+            FROM xref WHERE entity_type = 'customer' GROUP BY ALL
+        ),
+        m AS (
+            SELECT k.golden_key AS account_key, m.*,
+                   CASE WHEN m.completed_at IS NOT NULL OR m.status = 'completed' THEN 'done'
+                        WHEN m.status = 'canceled' THEN 'canceled'
+                        WHEN m.status = 'blocked' THEN 'blocked'
+                        WHEN m.due_date < ? THEN 'late'
+                        ELSE 'on plan' END AS state
+            FROM onboarding_milestone m
+            LEFT JOIN keys k ON k.source_system = m.source_system
+                 AND k.native_id = coalesce(m.account_native_id, m.customer_name)
+        )
+        SELECT m.account_key, coalesce(any_value(h.name), any_value(m.customer_name)) AS customer,
+               count(*) FILTER (WHERE state = 'on plan') AS on_plan,
+               count(*) FILTER (WHERE state = 'late') AS late,
+               count(*) FILTER (WHERE state = 'blocked') AS blocked,
+               count(*) FILTER (WHERE state = 'done') AS done,
+               min(m.due_date) FILTER (WHERE state IN ('on plan', 'late', 'blocked')) AS next_due,
+               string_agg(m.name || ': ' || m.blocker, '; ') FILTER (WHERE m.state = 'blocked') AS blockers,
+               CASE WHEN count(*) FILTER (WHERE state = 'blocked') > 0 THEN 'blocked'
+                    WHEN count(*) FILTER (WHERE state = 'late') > 0 THEN 'late'
+                    WHEN count(*) FILTER (WHERE state = 'on plan') > 0 THEN 'on plan'
+                    ELSE 'done' END AS overall
+        FROM m LEFT JOIN account_health h ON h.account_key = m.account_key
+        GROUP BY m.account_key
+        ORDER BY CASE overall WHEN 'blocked' THEN 0 WHEN 'late' THEN 1 WHEN 'on plan' THEN 2
+                 ELSE 3 END, next_due, customer
+        """,
+        [as_of],
+    )
+
+
+def utilisation_rows(wh: Warehouse, start: Any, end: Any, target_pct: Any) -> list[dict[str, Any]]:
+    """Per person over the weeks starting in [start, end]: tracked and billable hours over
+    available hours, and billable utilisation against the target."""
+    return wh.query_dicts(
+        """
+        SELECT person_name AS person, team, sum(available_hours) AS available_hours,
+               sum(tracked_hours) AS tracked_hours, sum(billable_hours) AS billable_hours,
+               round(100 * sum(tracked_hours) / nullif(sum(available_hours), 0), 1) AS utilisation_pct,
+               round(100 * sum(billable_hours) / nullif(sum(available_hours), 0), 1) AS billable_pct,
+               CAST(? AS DECIMAL(9, 1)) AS target_pct,
+               round(100 * sum(billable_hours) / nullif(sum(available_hours), 0), 1)
+                   - CAST(? AS DECIMAL(9, 1)) AS gap_pct
+        FROM person_week WHERE week_start BETWEEN ? AND ?
+        GROUP BY ALL HAVING sum(tracked_hours) > 0 OR sum(available_hours) > 0
+        ORDER BY team, gap_pct NULLS LAST, person
+        """,
+        [target_pct, target_pct, start, end],
+    )

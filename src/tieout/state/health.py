@@ -47,7 +47,7 @@ def record_scores(
                     score=value,
                     band=band,
                     stage=stage,
-                    reasons=_plain(reasons),
+                    reasons=reasons,
                 )
             )
         return previous
@@ -61,8 +61,3 @@ def history(store: StateStore, account_key: str) -> list[AccountHealthScore]:
             .order_by(AccountHealthScore.as_of)
         )
         return list(rows)
-
-
-def _plain(reasons: list[Any]) -> list[Any]:
-    """JSON columns take numbers, not Decimals."""
-    return [{k: str(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in reasons]
