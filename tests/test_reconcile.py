@@ -343,7 +343,7 @@ def test_a_project_adds_its_own_rule(tmp_path: Path, cli: CliRunner) -> None:
     ("change", "problem"),
     [
         (("id: large_invoice", "id: duplicate_invoice"), "already defined in rules/"),
-        (("id: large_invoice", "id: repeat_issue"), "reserved"),
+        (("id: large_invoice", "id: repeat_issue"), "already defined in rules/repeat_issue.yml"),
         (("i.total > :limit", "i.totl > :limit"), "has no column 'totl'"),
         (("severity: low", "severity: urgent"), "severity"),
     ],

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieout import __version__, accounts, ingest, match, metrics, operations, reconcile
+from tieout import __version__, accounts, ingest, match, metrics, operations, plan, reconcile
 from tieout.accounts import AccountsSummary
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore
@@ -19,6 +19,7 @@ from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
 from tieout.operations import OperationsSummary
+from tieout.plan import PlanSummary
 from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
 
@@ -35,6 +36,7 @@ class RunSummary:
     operations: OperationsSummary
     reconcile: ReconcileSummary
     metrics: MetricsSummary
+    plan: PlanSummary
     accounts: AccountsSummary
     seconds: float
     stage_seconds: dict[str, float]
@@ -94,6 +96,11 @@ def run(
             measured = metrics.run(wh, project, as_of)
             stages["metrics"] = round(time.perf_counter() - t0, 3)
             if progress:
+                progress("plan: targets against actuals", 0, 1)
+            t0 = time.perf_counter()
+            planned = plan.run(wh, project, store, as_of)
+            stages["plan"] = round(time.perf_counter() - t0, 3)
+            if progress:
                 progress("reconciling: running the exception rules", 0, 1)
             t0 = time.perf_counter()
             reconciled = reconcile.run(wh, project, store, as_of)
@@ -130,6 +137,7 @@ def run(
             operated,
             reconciled,
             measured,
+            planned,
             health,
             seconds,
             stages,

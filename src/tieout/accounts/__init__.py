@@ -20,6 +20,7 @@ from tieout.accounts.health import Health, score
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import Period, compute, load_metrics
+from tieout.plan import raise_by_thresholds
 from tieout.state import StateStore
 from tieout.state.health import record_scores
 
@@ -66,7 +67,8 @@ def run(
     bands = {
         b: sum(1 for _, v in scored.values() if v.band == b) for b in ("red", "amber", "green")
     }
-    return AccountsSummary(bands, 0)
+    raised = raise_by_thresholds(wh, store, cfg.decisions.thresholds, as_of)
+    return AccountsSummary(bands, len(raised))
 
 
 def _margins(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> dict[str, Decimal]:

@@ -49,7 +49,7 @@ def scorecard(cfg: HealthConfig, stage: str, tier: str | None) -> dict[str, Heal
     """The default signals, then the stage's overrides, then the segment's."""
     card = dict(cfg.signals)
     if stage in cfg.stages:
-        card.update(cfg.stages[stage].signals)  # type: ignore[index]
+        card.update(cfg.stages[stage].signals)
     if tier and tier in cfg.segments:
         card.update(cfg.segments[tier].signals)
     return card

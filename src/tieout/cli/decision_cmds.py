@@ -4,15 +4,13 @@ with a rationale, or withdraw it."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
+from tieout.cli.common import FormatOption, ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.output import Format, console, emit
-from tieout.cli.run_cmds import FormatOption
 from tieout.config import LoadedProject
 from tieout.errors import UsageError
 from tieout.state.decisions import decide, raise_request, requests, withdraw
@@ -64,8 +62,6 @@ def agenda(
         finally:
             store.close()
     if fmt is Format.table:
-        for row in rows:
-            row["options"] = "; ".join(row["options"] or [])
         shown = ["id", "status", "due_date", "account_key", "question", "owner", "amount_at_stake"]
         emit(
             rows,
@@ -176,9 +172,9 @@ def _money(text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
-        return Decimal(text).quantize(Decimal("0.01"))
+        value = Decimal(text)
     except InvalidOperation:
-        raise UsageError(f"--amount must be a number like 125000.00, got {text!r}") from None
-
-
-__all__ = ["Path", "app"]
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise UsageError(f"--amount must be a number like 125000.00, got {text!r}")
+    return value.quantize(Decimal("0.01"))

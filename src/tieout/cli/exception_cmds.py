@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit
-from tieout.cli.common import FormatOption
 from tieout.errors import UsageError
 from tieout.reconcile.score import score_rules
 from tieout.state.exceptions import OPEN_STATUSES, act, cases

@@ -6,12 +6,14 @@ import typer
 
 from tieout.cli import (
     close_cmds,
+    decision_cmds,
     demo_cmd,
     exception_cmds,
     init_cmd,
     match_cmds,
     metric_cmds,
     operating_cmds,
+    plan_cmds,
     presets_cmd,
     report_cmds,
     run_cmds,
@@ -41,3 +43,7 @@ app.command("service")(operating_cmds.service)
 app.command("capacity")(operating_cmds.capacity)
 app.command("funnel")(operating_cmds.funnel)
 app.command("scorecards")(operating_cmds.scorecard)
+app.command("onboarding")(operating_cmds.onboarding)
+app.command("utilisation")(operating_cmds.utilisation)
+app.add_typer(plan_cmds.app, name="plan")
+app.add_typer(decision_cmds.app, name="decisions")

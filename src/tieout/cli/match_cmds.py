@@ -9,9 +9,14 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, progress_bar, reported_errors
+from tieout.cli.common import (
+    FormatOption,
+    ProjectOption,
+    find_project,
+    progress_bar,
+    reported_errors,
+)
 from tieout.cli.output import Format, console, emit
-from tieout.cli.common import FormatOption
 from tieout.cli.run_cmds import show_run
 from tieout.errors import UsageError
 from tieout.match import report

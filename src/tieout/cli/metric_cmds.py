@@ -11,9 +11,8 @@ from typing import Annotated, Any, cast
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, parse_date, reported_errors
+from tieout.cli.common import FormatOption, ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.output import Format, amount, console, emit, write_json
-from tieout.cli.common import FormatOption
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import UsageError

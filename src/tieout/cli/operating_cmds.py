@@ -13,8 +13,8 @@ import typer
 from tieout import pipeline
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit
-from tieout.metrics.scorecards import lint_scorecards, scorecards
 from tieout.metrics import load_metrics
+from tieout.metrics.scorecards import lint_scorecards, scorecards
 from tieout.operations.views import (
     capacity_rows,
     funnel_rows,
@@ -253,7 +253,8 @@ def utilisation(
         }
         for r in rows
     ]
-    title = f"Utilisation, weeks starting in {span.label} (billable target {rows[0]['target_pct'] if rows else '-'} %)"
+    target = loaded.config.capacity.billable_target_pct
+    title = f"Utilisation, weeks starting in {span.label} (billable target {target} %)"
     emit(
         short,
         list(short[0]) if short else ["person"],

@@ -3,6 +3,7 @@ actuals, with variances beyond the threshold explained before the review date.""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,15 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from tieout import pipeline
-from tieout.cli.common import ProjectOption, find_project, reported_errors
+from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.metric_cmds import metrics_snapshot
 from tieout.cli.output import Format, amount, console, emit, write_json
-from tieout.cli.run_cmds import FormatOption
 from tieout.errors import ConfigError, UsageError
 from tieout.metrics import load_metrics
 from tieout.periods import Period
-from tieout.plan import Variance, load_plan_file
-from tieout.plan.variance import measure
+from tieout.plan import Variance, load_plan_file, measure
 from tieout.state.plans import approve, content, explain, explanations, import_version, versions
 from tieout.state.store import actor
 
@@ -233,7 +232,7 @@ def _plan_files(root: Path, patterns: list[str]) -> list[Path]:
     return files
 
 
-def _row(v: Variance, as_of: Any) -> dict[str, Any]:
+def _row(v: Variance, as_of: dt.date) -> dict[str, Any]:
     if not v.started:
         state = "not started"
     elif v.explanation:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tieout import pipeline
 from tieout.cli.common import (
+    FormatOption,
     ProjectOption,
     ReportFormatOption,
     find_project,
@@ -29,7 +30,6 @@ from tieout.cli.output import (
     write_json,
     write_xlsx,
 )
-from tieout.cli.common import FormatOption
 from tieout.metrics import Period
 from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report

@@ -156,7 +156,8 @@ def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
                count(*) FILTER (WHERE state = 'blocked') AS blocked,
                count(*) FILTER (WHERE state = 'done') AS done,
                min(m.due_date) FILTER (WHERE state IN ('on plan', 'late', 'blocked')) AS next_due,
-               string_agg(m.name || ': ' || m.blocker, '; ') FILTER (WHERE m.state = 'blocked') AS blockers,
+               string_agg(m.name || ': ' || m.blocker, '; ')
+                   FILTER (WHERE m.state = 'blocked') AS blockers,
                CASE WHEN count(*) FILTER (WHERE state = 'blocked') > 0 THEN 'blocked'
                     WHEN count(*) FILTER (WHERE state = 'late') > 0 THEN 'late'
                     WHEN count(*) FILTER (WHERE state = 'on plan') > 0 THEN 'on plan'
@@ -175,16 +176,20 @@ def utilisation_rows(wh: Warehouse, start: Any, end: Any, target_pct: Any) -> li
     available hours, and billable utilisation against the target."""
     return wh.query_dicts(
         """
-        SELECT person_name AS person, team, sum(available_hours) AS available_hours,
-               sum(tracked_hours) AS tracked_hours, sum(billable_hours) AS billable_hours,
-               round(100 * sum(tracked_hours) / nullif(sum(available_hours), 0), 1) AS utilisation_pct,
-               round(100 * sum(billable_hours) / nullif(sum(available_hours), 0), 1) AS billable_pct,
+        WITH totals AS (
+            SELECT person_name AS person, team, sum(available_hours) AS available_hours,
+                   sum(tracked_hours) AS tracked_hours, sum(billable_hours) AS billable_hours
+            FROM person_week WHERE week_start BETWEEN ? AND ?
+            GROUP BY ALL HAVING sum(tracked_hours) > 0 OR sum(available_hours) > 0
+        )
+        SELECT *,
+               round(100 * tracked_hours / nullif(available_hours, 0), 1) AS utilisation_pct,
+               round(100 * billable_hours / nullif(available_hours, 0), 1) AS billable_pct,
                CAST(? AS DECIMAL(9, 1)) AS target_pct,
-               round(100 * sum(billable_hours) / nullif(sum(available_hours), 0), 1)
+               round(100 * billable_hours / nullif(available_hours, 0), 1)
                    - CAST(? AS DECIMAL(9, 1)) AS gap_pct
-        FROM person_week WHERE week_start BETWEEN ? AND ?
-        GROUP BY ALL HAVING sum(tracked_hours) > 0 OR sum(available_hours) > 0
+        FROM totals
         ORDER BY team, gap_pct NULLS LAST, person
         """,
-        [target_pct, target_pct, start, end],
+        [start, end, target_pct, target_pct],
     )

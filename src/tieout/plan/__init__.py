@@ -22,7 +22,7 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import load_metrics
 from tieout.plan.files import PlanFile, load_plan_file
-from tieout.plan.thresholds import raise_by_thresholds
+from tieout.plan.thresholds import condition_problem, raise_by_thresholds
 from tieout.plan.variance import Variance, measure, review_date
 from tieout.state import StateStore
 from tieout.state.plans import approved, explanations
@@ -31,7 +31,9 @@ __all__ = [
     "PlanFile",
     "PlanSummary",
     "Variance",
+    "condition_problem",
     "load_plan_file",
+    "measure",
     "raise_by_thresholds",
     "review_date",
     "run",

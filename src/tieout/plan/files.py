@@ -27,7 +27,7 @@ class Target(Strict):
     metric: str
     dimension: str | None = Field(None, description="a split the metric allows, e.g. campaign")
     member: str | None = Field(None, description="the member of that split, e.g. its name")
-    value: Decimal
+    value: Decimal = Field(decimal_places=2, description="to the cent, or 0.01 of a point")
 
     @field_validator("period", "member", mode="before")
     @classmethod
@@ -45,7 +45,7 @@ class Target(Strict):
 class Commitment(Strict):
     campaign: str
     metric: str = Field(description="the conversion rate committed to, e.g. sql_rate")
-    value: Decimal
+    value: Decimal = Field(decimal_places=2)
     committed_by: str
 
 
@@ -81,7 +81,8 @@ def load_plan_file(path: Path, root: Path, catalogue: Catalogue) -> tuple[PlanFi
 
 
 def _check(plan: PlanFile, located: LocatedYaml, catalogue: Catalogue) -> None:
-    """Every target's metric exists and allows its split; no target is given twice."""
+    """Every metric exists and every target's split is one its metric allows; no target or
+    commitment is given twice."""
     seen: dict[tuple[str, str, str | None, str | None], int] = {}
     for i, t in enumerate(plan.targets):
         metric = catalogue.metrics.get(t.metric)
@@ -106,6 +107,8 @@ def _check(plan: PlanFile, located: LocatedYaml, catalogue: Catalogue) -> None:
         seen[key] = i
     committed: dict[tuple[str, str], int] = {}
     for i, c in enumerate(plan.commitments):
+        if c.metric not in catalogue.metrics:
+            raise config_error(located, f"no metric {c.metric!r}", ("commitments", i, "metric"))
         if (c.campaign, c.metric) in committed:
             raise config_error(
                 located,

@@ -95,19 +95,17 @@ def measure(
             problems.append(f"plan {found.version.plan} {label} {metric}: {exc}")
             continue
         by_member: dict[str, Decimal | None] = {}
-        for row in result.rows if dimension else []:
-            names = [
-                row.get(dimension),
-                row.get("account_key") if dimension == "customer" else None,
-            ]
-            for name in names:
-                if name is not None:
-                    by_member[str(name).strip().casefold()] = row["value"]
+        if dimension:
+            keys = [dimension, "account_key"] if dimension == "customer" else [dimension]
+            for row in result.rows:
+                for k in keys:
+                    if row.get(k) is not None:
+                        by_member[str(row[k]).strip().casefold()] = row["value"]
         for t in targets:
             value = by_member.get(str(t.member).strip().casefold()) if dimension else result.total
-            zero = Decimal(0) if result.metric.unit != "percent" else None
+            zero = Decimal("0.00") if result.metric.unit != "percent" else None
             actuals[t.id] = value if value is not None else zero
-    units = {name: m.unit for name, m in catalogue.metrics.items()}
+    units: dict[str, str] = {name: m.unit for name, m in catalogue.metrics.items()}
     return [_variance(found, t, units, actuals, explained, as_of) for t in found.targets], problems
 
 
@@ -121,7 +119,7 @@ def _variance(
 ) -> Variance:
     v = found.version
     start = Period.month(t.period).start
-    target = Decimal(t.value)
+    target = Decimal(t.value).quantize(CENT)  # plan files give at most two decimals
     actual = actuals.get(t.id)
     variance = pct = None
     needs = False

@@ -23,13 +23,6 @@ from tieout.errors import ConfigError
 from tieout.model.sqlcheck import bind, query_problem
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
-# ids the service issue's rules will take; a project rule may not claim them first
-RESERVED = frozenset(
-    {
-        "unexplained_variance",
-        "spend_without_commitment",
-    }
-)
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -84,14 +77,10 @@ def project_rules(project: LoadedProject) -> dict[str, tuple[Rule, str]]:
             name = str(path.relative_to(project.root))
             located = parse_yaml(path.read_text(encoding="utf-8"), name)
             rule = validate_model(Rule, located)
-            if rule.id in builtin or rule.id in RESERVED or rule.id in rules:
-                taken = (
-                    "reserved for a coming built-in rule"
-                    if rule.id in RESERVED
-                    else (f"already defined in {(builtin | rules)[rule.id][1]}")
-                )
+            if rule.id in builtin or rule.id in rules:
                 raise ConfigError(
-                    f"rule id {rule.id!r} is {taken}: give it another id",
+                    f"rule id {rule.id!r} is already defined in "
+                    f"{(builtin | rules)[rule.id][1]}: give it another id",
                     file=name,
                     line=located.line_of(("id",)),
                     key="id",

@@ -1,7 +1,7 @@
 """Workflow state that outlives warehouse rebuilds: runs, audit log (cases and approvals later)."""
 
-from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
 from tieout.state.health import AccountHealthScore
+from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
 from tieout.state.store import StateStore
 
 __all__ = [

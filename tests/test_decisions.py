@@ -1,0 +1,193 @@
+"""Decision requests: raised by a person or by a threshold over account health, decided by a
+leader (anyone else is refused), every step audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
+from tieout.config.operating import DecisionsConfig, DecisionThreshold
+from tieout.engine import Warehouse
+from tieout.errors import ConfigError
+from tieout.model.tables import TABLE_MAP
+from tieout.plan import raise_by_thresholds
+from tieout.state import StateStore
+from tieout.state.decisions import decide, requests, threshold_id
+from tieout.state.models import AuditEvent, DecisionRequest
+
+YML = """
+name: decisions
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+decisions:
+  leaders: [ceo, cfo]
+"""
+ACCOUNTS = "Id,Name,Website\n001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk\n"
+AS_OF = dt.date(2026, 10, 31)
+
+
+def _ok(cli: CliRunner, *args: str) -> str:
+    code, out = invoke(cli, *args)
+    assert code == 0, out
+    return out
+
+
+def _agenda(cli: CliRunner, root: Path, *args: str) -> list[dict[str, object]]:
+    return list(json.loads(_ok(cli, "decisions", "-p", str(root), "-f", "json", *args)))
+
+
+def test_raise_and_decide_by_a_leader(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_project(tmp_path, YML, {"Account.csv": ACCOUNTS})
+    _ok(cli, "run", "-p", str(root))
+    loaded = load_project(root)
+    with pipeline.snapshots(loaded).open_current() as wh:
+        key = str(wh.scalar("SELECT golden_key FROM xref WHERE entity_type = 'customer'"))
+    monkeypatch.setenv("TIEOUT_USER", "sam")
+    ask = ("decisions", "raise", "-p", str(root), "--question", "Discount the renewal?")
+    code, out = invoke(cli, *ask, "--account", "NOPE", "--due", "2026-11-07")
+    assert code == 2 and "no customer with account key 'NOPE'" in out
+    code, out = invoke(cli, *ask, "--account", key, "--due", "next week")
+    assert code == 2 and "--due must be a date" in out
+    out = _ok(
+        cli,
+        *ask,
+        "--account",
+        key,
+        "--option",
+        "10 % off",
+        "--option",
+        "hold price",
+        "--owner",
+        "sales director",
+        "--due",
+        "2026-11-07",
+        "--amount",
+        "120000",
+    )
+    request_id = out.split(":")[0]
+    (row,) = _agenda(cli, root, "--open")
+    assert (row["id"], row["account_key"], row["status"], row["raised_by"]) == (
+        request_id,
+        key,
+        "open",
+        "sam",
+    )
+    assert (row["options"], row["amount_at_stake"], row["due_date"]) == (
+        ["10 % off", "hold price"],
+        "120000.00",
+        "2026-11-07",
+    )
+
+    decide_it = ("decisions", "decide", request_id, "-p", str(root), "--decision", "hold price")
+    code, out = invoke(cli, *decide_it, "--rationale", "margin", "--by", "sam")
+    assert code == 2 and "sam is not a leader" in out
+    _ok(cli, *decide_it, "--rationale", "margin is thin already", "--by", "cfo")
+    code, out = invoke(cli, *decide_it, "--rationale", "again", "--by", "ceo")
+    assert code == 2 and "already decided by cfo" in out
+    assert _agenda(cli, root, "--open") == []
+    (row,) = _agenda(cli, root)
+    assert (row["status"], row["decision"], row["rationale"], row["decided_by"]) == (
+        "decided",
+        "hold price",
+        "margin is thin already",
+        "cfo",
+    )
+    store = pipeline.state_store(loaded)
+    with store.session() as s:
+        trail = s.execute(
+            select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.entity == "decision")
+        ).all()
+    store.close()
+    assert [tuple(t) for t in trail] == [("decision.raise", "sam"), ("decision.decide", "cfo")]
+
+
+HEALTH = [  # account_key, band, tier, renewal_days, contract_value
+    ("A", "red", "strategic", 30, Decimal("50000.00")),  # over the threshold
+    ("B", "red", "strategic", 200, Decimal("9000.00")),  # renews too late to count
+    ("C", "amber", "strategic", 20, Decimal("7000.00")),  # not red
+    ("D", "red", "standard", 10, Decimal("3000.00")),  # not strategic
+]
+
+
+def _health(wh: Warehouse, rows: list[tuple[str, str, str, int, Decimal]]) -> None:
+    wh.drop_table("account_health")
+    wh.create_model_table(TABLE_MAP["account_health"])
+    for key, band, tier, days, value in rows:
+        wh.execute(
+            "INSERT INTO account_health (account_key, band, tier, renewal_days, contract_value) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [key, band, tier, days, value],
+        )
+
+
+def test_thresholds_raise_once_per_crossing(tmp_path: Path) -> None:
+    store = StateStore("sqlite:///state.db", tmp_path)
+    store.upgrade()
+    thresholds = DecisionsConfig().thresholds  # red strategic renewing within 90 days
+    with Warehouse(tmp_path / "health.duckdb") as wh:
+        _health(wh, HEALTH)
+        first = raise_by_thresholds(wh, store, thresholds, AS_OF)
+        assert first == [threshold_id("red_strategic_renewal", "A")]
+        assert raise_by_thresholds(wh, store, thresholds, AS_OF) == []  # open already
+        (request,) = requests(store, open_only=True)
+        assert (request.account_key, request.amount_at_stake, request.due_date) == (
+            "A",
+            Decimal("50000.00"),
+            AS_OF + dt.timedelta(days=7),
+        )
+        assert request.raised_by == "threshold:red_strategic_renewal"
+        assert request.options == thresholds[0].options
+
+        decide(store, first[0], decision="sponsor call", rationale="r", by="ceo", leaders=[])
+        assert raise_by_thresholds(wh, store, thresholds, AS_OF) == []  # decided, still red
+        _health(wh, [("A", "green", "strategic", 30, Decimal("50000.00"))])
+        assert raise_by_thresholds(wh, store, thresholds, AS_OF) == []  # recovered
+        _health(wh, HEALTH)
+        later = raise_by_thresholds(wh, store, thresholds, AS_OF + dt.timedelta(days=30))
+        assert later == [threshold_id("red_strategic_renewal", "A", 2)]
+        assert later[0] == first[0] + "-2"
+    with store.session() as s:
+        cleared = s.get(DecisionRequest, first[0])
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.entity == "decision"))
+        assert cleared is not None and cleared.cleared_on == AS_OF
+        assert list(actions) == [
+            "decision.raise",
+            "decision.decide",
+            "decision.cleared",
+            "decision.raise",
+        ]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        ("band = 'red' AND colour = 'x'", "no column colour"),
+        ('band = "red"', "no column red"),
+        ("score < (SELECT 1)", "not a query"),
+        ("band = 'red'; DROP TABLE account_health", "one condition"),
+        ("band = = 'red'", "not valid SQL"),
+    ],
+)
+def test_a_bad_threshold_is_a_config_error(tmp_path: Path, when: str, problem: str) -> None:
+    store = StateStore("sqlite:///state.db", tmp_path)
+    store.upgrade()
+    bad = DecisionThreshold(name="bad", when=when, question="?")
+    with Warehouse(tmp_path / "health.duckdb") as wh:
+        _health(wh, HEALTH)
+        with pytest.raises(ConfigError, match=problem) as caught:
+            raise_by_thresholds(wh, store, [bad], AS_OF)
+    assert caught.value.key == "decisions.thresholds.0.when"
+    store.close()
