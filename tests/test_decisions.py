@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from support import invoke, write_project
 from tieout import pipeline
+from tieout.accounts.decisions import raise_by_thresholds
 from tieout.config import load_project
 from tieout.config.operating import DecisionsConfig, DecisionThreshold
 from tieout.engine import Warehouse
 from tieout.errors import ConfigError
 from tieout.model.tables import TABLE_MAP
-from tieout.plan import raise_by_thresholds
 from tieout.state import StateStore
 from tieout.state.decisions import decide, requests, threshold_id
 from tieout.state.models import AuditEvent, DecisionRequest

@@ -16,11 +16,11 @@ from importlib import resources
 
 import pyarrow as pa
 
+from tieout.accounts.decisions import raise_by_thresholds
 from tieout.accounts.health import Health, score
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import Period, compute, load_metrics
-from tieout.plan import raise_by_thresholds
 from tieout.state import StateStore
 from tieout.state.health import record_scores
 

@@ -31,11 +31,11 @@ from tieout.cli.output import (
     write_xlsx,
 )
 from tieout.metrics import Period
-from tieout.metrics.commentary import commentary
 from tieout.metrics.commission import CommissionReport, commission_report
 from tieout.metrics.forecast import backtest, forecast
 from tieout.metrics.pipeline_movement import pipeline_movement
-from tieout.metrics.reword import reword
+from tieout.reports.commentary import commentary
+from tieout.reports.reword import reword
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 

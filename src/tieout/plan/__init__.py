@@ -5,9 +5,6 @@ reconcile: copies the latest approved version of every plan from the state store
 `plan_target` and `plan_commitment`, and fills `plan_variance` for every target whose
 period has started (see `variance` for how units are treated). The rules
 `unexplained_variance` and `spend_without_commitment` read these tables.
-
-`raise_by_thresholds(wh, store, thresholds, as_of)` raises leadership decision requests for
-accounts that cross a decision threshold (after the account health stage).
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import load_metrics
 from tieout.plan.files import PlanFile, load_plan_file
-from tieout.plan.thresholds import condition_problem, raise_by_thresholds
 from tieout.plan.variance import Variance, measure, review_date
 from tieout.state import StateStore
 from tieout.state.plans import approved, explanations
@@ -31,10 +27,8 @@ __all__ = [
     "PlanFile",
     "PlanSummary",
     "Variance",
-    "condition_problem",
     "load_plan_file",
     "measure",
-    "raise_by_thresholds",
     "review_date",
     "run",
 ]
