@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from tieout import __version__, accounts, ingest, match, metrics, operations, plan, reconcile
 from tieout.accounts import AccountsSummary
@@ -24,6 +25,7 @@ from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 WORK_DIR = ".tieout"
 
 
@@ -77,39 +79,47 @@ def run(
         stages: dict[str, float] = {}
         wh = snaps.begin(run_id)
         try:
-            t0 = time.perf_counter()
-            summary = ingest.run(wh, project, cache_dir=work / "landing", progress=progress)
-            stages["ingest"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("matching customers and jobs", 0, 1)
-            t0 = time.perf_counter()
-            matched = match.run(wh, project, store, retrain=retrain)
-            stages["match"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("operations: SLA clocks, capacity, funnel", 0, 1)
-            t0 = time.perf_counter()
-            operated = operations.run(wh, project, as_of)
-            stages["operations"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("metrics: building the marts", 0, 1)
-            t0 = time.perf_counter()
-            measured = metrics.run(wh, project, as_of)
-            stages["metrics"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("plan: targets against actuals", 0, 1)
-            t0 = time.perf_counter()
-            planned = plan.run(wh, project, store, as_of)
-            stages["plan"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("reconciling: running the exception rules", 0, 1)
-            t0 = time.perf_counter()
-            reconciled = reconcile.run(wh, project, store, as_of)
-            stages["reconcile"] = round(time.perf_counter() - t0, 3)
-            if progress:
-                progress("accounts: health scores and decisions", 0, 1)
-            t0 = time.perf_counter()
-            health = accounts.run(wh, project, store, as_of)
-            stages["accounts"] = round(time.perf_counter() - t0, 3)
+
+            def timed(name: str, label: str, stage: Callable[[], T]) -> T:
+                if progress and label:
+                    progress(label, 0, 1)
+                t0 = time.perf_counter()
+                out = stage()
+                stages[name] = round(time.perf_counter() - t0, 3)
+                return out
+
+            cache = work / "landing"
+            summary = timed(
+                "ingest", "", lambda: ingest.run(wh, project, cache_dir=cache, progress=progress)
+            )
+            matched = timed(
+                "match",
+                "matching customers and jobs",
+                lambda: match.run(wh, project, store, retrain=retrain),
+            )
+            operated = timed(
+                "operations",
+                "operations: SLA clocks, capacity, funnel",
+                lambda: operations.run(wh, project, as_of),
+            )
+            measured = timed(
+                "metrics", "metrics: building the marts", lambda: metrics.run(wh, project, as_of)
+            )
+            planned = timed(
+                "plan",
+                "plan: targets against actuals",
+                lambda: plan.run(wh, project, store, as_of),
+            )
+            reconciled = timed(
+                "reconcile",
+                "reconciling: running the exception rules",
+                lambda: reconcile.run(wh, project, store, as_of),
+            )
+            health = timed(
+                "accounts",
+                "accounts: health scores and decisions",
+                lambda: accounts.run(wh, project, store, as_of),
+            )
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()

@@ -14,9 +14,15 @@ from tieout import pipeline
 from tieout.cli.common import progress_bar, reported_errors
 from tieout.cli.output import Format, console
 from tieout.cli.run_cmds import show_run
-from tieout.config import load_project
+from tieout.config import LoadedProject, load_project
 from tieout.demo.scaffold import write_demo_project
 from tieout.errors import UsageError
+from tieout.metrics import load_metrics
+from tieout.plan import load_plan_file
+from tieout.state.plans import approve, import_version
+
+AUTHOR = "demo marketing lead"
+APPROVER = "demo sales director"
 
 
 def demo(
@@ -42,8 +48,10 @@ def demo(
             counts = generate(out, scale=scale, seed=seed)
         generated = time.perf_counter() - started
         write_demo_project(out)
+        project = load_project(out)
+        _approve_plans(project)
         with progress_bar() as update:
-            summary = pipeline.run(load_project(out), progress=update)
+            summary = pipeline.run(project, progress=update)
     truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
     console.print(
         f"generated {len(counts)} export files, {sum(counts.values()):,} rows in {generated:.1f}s; "
@@ -58,6 +66,28 @@ def demo(
         "  tieout metrics show margin --period 2026-09 --by customer\n"
         "  tieout report commentary --period 2026-09\n"
         "  tieout report forecast --months 6\n"
+        "  tieout accounts --health red           account health and the reasons behind it\n"
+        "  tieout service --breached              SLA clocks in business hours\n"
+        "  tieout plan show joint-2026            plan against actual, variances to explain\n"
+        "  tieout funnel --period 2026            lead to won by campaign cohort\n"
+        "  tieout decisions --open                the leadership agenda\n"
         "  tieout quarantine                      every row not accepted, and why",
         highlight=False,
     )
+
+
+def _approve_plans(project: LoadedProject) -> None:
+    """The demo's joint plan, drafted by marketing and approved by sales, as in real life."""
+    catalogue = load_metrics(project)
+    store = pipeline.state_store(project)
+    try:
+        for pattern in project.config.plan_files:
+            for path in sorted(project.root.glob(pattern)):
+                plan, name = load_plan_file(path, project.root, catalogue)
+                row, _ = import_version(
+                    store, plan.model_dump(), digest=plan.digest(), source=name, author=AUTHOR
+                )
+                if row.status != "approved":
+                    approve(store, row.plan, row.version, by=APPROVER)
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 import sqlglot
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,18 +24,6 @@ from tieout.errors import ConfigError
 from tieout.model.sqlcheck import query_problem
 
 FACT_COLUMNS = ("id", "date", "account_key", "product", "job_key", "value")
-DIMENSIONS = (
-    "month",
-    "customer",
-    "region",
-    "segment",
-    "rep",
-    "product",
-    "job",
-    "contract",
-    "campaign",
-    "team",
-)
 # splits a fact carries in a column of its own when it allows them
 OPTIONAL_COLUMNS = {"contract": "contract_key", "campaign": "campaign", "team": "team"}
 Dimension = Literal[
@@ -50,6 +38,7 @@ Dimension = Literal[
     "campaign",
     "team",
 ]
+DIMENSIONS: tuple[str, ...] = get_args(Dimension)
 PLACEHOLDERS = ("currency", "as_of")
 
 
