@@ -55,10 +55,14 @@ SERVICENOW_HEADER = (
     "category, subcategory, company, caller_id, assignment_group, assigned_to, reopen_count, "
     "escalation, contact_type"
 )
+METRIC_INSTANCE_HEADER = "sys_id, id, definition, value, start, end, duration, calculation_complete"
 ZENDESK_HEADER = (
     "Id, Requester, Requester id, Requester email, Requester domain, Submitter, Assignee, "
     "Group, Subject, Tags, Status, Priority, Via, Ticket type, Created at, Updated at, "
-    "Solved at, Organization, Reopens, Replies"
+    "Solved at, Organization, Reopens, Replies, First reply time in minutes, "
+    "Full resolution time in minutes within business hours, "
+    "Requester wait time in minutes within business hours, "
+    "On hold time in minutes within business hours, Satisfaction Score"
 )
 XERO_HEADER = (
     "ContactName, EmailAddress, POAddressLine1, POCity, PORegion, POPostalCode, POCountry, "
@@ -81,6 +85,9 @@ CANONICAL_HEADERS = {
     "work_order_change": "native_id, work_order_native_id, changed_at, description, "
     "hours_delta, value_delta, priced, currency",
     "fx_rate": "native_id, rate_date, from_currency, to_currency, rate",
+    "onboarding_milestone": "native_id, account_native_id, contract_native_id, customer_name, "
+    "name, due_date, completed_at, status, blocker, owner_native_id",
+    "time_off": "native_id, person_native_id, person_name, start_date, end_date, hours, kind",
 }
 RULES = {
     "unbilled_work",
@@ -91,6 +98,13 @@ RULES = {
     "discount_after_quote",
     "duplicate_invoice",
     "margin_below_floor",
+    "sla_breach_strategic",
+    "aged_case_renewal_risk",
+    "onboarding_overdue",
+    "repeat_issue",
+    "capacity_risk",
+    "unexplained_variance",
+    "spend_without_commitment",
 }
 REQUIRED = {"ContactName", "Client", "Id", "number", "LastName"}
 
@@ -161,6 +175,7 @@ def test_every_file_has_its_system_header(
     out, counts, _ = demo
     expected = {f"exports/salesforce/{o}.csv": _split(h) for o, h in SALESFORCE_HEADERS.items()}
     expected["exports/servicenow/incident.csv"] = _split(SERVICENOW_HEADER)
+    expected["exports/servicenow/metric_instance.csv"] = _split(METRIC_INSTANCE_HEADER)
     expected["exports/zendesk/tickets.csv"] = _split(ZENDESK_HEADER)
     expected |= {f"exports/canonical/{t}.csv": _split(h) for t, h in CANONICAL_HEADERS.items()}
     xero = sorted(k for k in counts if k.startswith("exports/xero/"))

@@ -58,6 +58,47 @@ DEFINITIONS: Final = {
         "drafts and voided invoices) and (revenue - time cost) / revenue below 15 %. "
         "Amount: time cost - 85 % of revenue."
     ),
+    "sla_breach_strategic": (
+        "Ticket (ServiceNow incident, Zendesk ticket or Salesforce Case) of a customer whose "
+        "Salesforce Account has Tier__c Strategic, opened in the 90 days before the as-of date, "
+        "whose resolution clock exceeds its target: business minutes (calendar uk: Europe/London, "
+        "Mon-Fri 09:00-17:30, English bank holidays off) from opened to resolved (still open: "
+        "to the end of the as-of day), less time On Hold or Pending and time resolved before a "
+        "reopen. Targets by priority: 1 strategic 4 h, 1 8 h, 2 16 h, 3 40 h, 4 80 h. "
+        "Amount: none."
+    ),
+    "aged_case_renewal_risk": (
+        "Activated contract renewing (EndDate + 1 day) within 90 days after the as-of date, "
+        "whose customer has a ticket in any system still open (not resolved, closed or "
+        "canceled) that was opened more than 30 days before the as-of date. Refs: the contract "
+        "and every such ticket. Amount: Contract_Value__c."
+    ),
+    "onboarding_overdue": (
+        "Onboarding milestone not completed (status not completed and no completed_at) whose "
+        "due date is before the as-of date. Amount: none."
+    ),
+    "repeat_issue": (
+        "Three or more tickets of one customer in one system with the same category and the "
+        "same topic (ServiceNow category, Zendesk Tags, Case Reason; lower-cased, trimmed), "
+        "opened in the 30 days up to the as-of date. Refs: those tickets. Amount: none."
+    ),
+    "capacity_risk": (
+        "Work order New or Scheduled, starting after the as-of date, in a week (Monday to "
+        "Sunday) in which its owner's team (User.Department) is over-committed: planned hours "
+        "of the team's New, Scheduled, In Progress and On Hold work orders, spread evenly over "
+        "their working days, exceed the hours its active people have that week (37.5 a week "
+        "or their part-time hours, per working day, less time off). Amount: its TotalPrice."
+    ),
+    "unexplained_variance": (
+        "Target of the approved joint plan (MQLs by campaign cohort and month) whose actual "
+        "differs from it by more than 20 % of the target, reviewed (day 10 of the next month) "
+        "before the as-of date, with no explanation. A lead's cohort is the campaign of its "
+        "earliest CampaignMember row. Refs: the Campaign. Amount: none."
+    ),
+    "spend_without_commitment": (
+        "Campaign with ActualCost > 0 that started within the joint plan's periods (its first "
+        "to last target month) and that the plan has no commitment for. Amount: ActualCost."
+    ),
 }
 
 

@@ -87,10 +87,21 @@ class Clock:
 
     def working_days(self, first: IntArray, last: IntArray) -> IntArray:
         """Working days in [first, last] (day numbers, inclusive)."""
-        counts = np.cumsum(self.working.astype(np.int64))
+        counts = self._counts()
         hi = counts[self._index(last)]
         lo = counts[self._index(i64(first) - 1)]
         return i64(np.where(i64(last) >= i64(first), hi - lo, 0))
+
+    def nth_working(self, day: IntArray, n: IntArray) -> IntArray:
+        """The n-th working day counting from `day` (n = 1: the first working day on or
+        after it)."""
+        counts = self._counts()
+        k = self._index(day)
+        target = counts[k] - self.working[k] + i64(n)
+        return i64(np.searchsorted(counts, target, side="left") + _FIRST)
+
+    def _counts(self) -> IntArray:
+        return i64(np.cumsum(self.working.astype(np.int64)))
 
 
 @lru_cache(maxsize=1)

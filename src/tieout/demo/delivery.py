@@ -21,8 +21,10 @@ from tieout.demo.sales import LIST_PRICE, PRODUCT_TASK, Sales, planned_quarter_h
 from tieout.demo.timesheets import INTERNAL, NOTES, SUPPORT_TASK, job_time, support_time
 from tieout.demo.vec import choose, expand, line_amount, ranks, round_div, uniform_int
 
-WO_STATUSES: Final = ("New", "In Progress", "On Hold", "Completed", "Closed", "Canceled")
-NEW, IN_PROGRESS, ON_HOLD, COMPLETED, CLOSED, CANCELED = range(6)
+WO_STATUSES: Final = (
+    "New", "In Progress", "On Hold", "Completed", "Closed", "Canceled", "Scheduled"
+)  # fmt: skip
+NEW, IN_PROGRESS, ON_HOLD, COMPLETED, CLOSED, CANCELED, SCHEDULED = range(7)
 PRIORITIES: Final = ("Low", "Medium", "High", "Critical")
 CHANGE_TEXT: Final = (
     # priced

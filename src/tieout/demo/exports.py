@@ -65,6 +65,18 @@ class Export:
     thousands: bool = False
 
 
+@dataclass
+class Guard:
+    """Rows the truth names or counts on, per table in generation order: mess leaves them
+    alone, so a quarantined row never hides or changes an exception the truth expects."""
+
+    case: BoolArray
+    lead: BoolArray
+    member: BoolArray
+    incident: BoolArray
+    ticket: BoolArray
+
+
 def arrow_table(columns: dict[str, pa.Array], order: IntArray | None = None) -> pa.Table:
     t = pa.table(columns)
     return t if order is None else t.take(pa.array(order))

@@ -16,6 +16,7 @@ from tieout.demo.catalogue import PRODUCTS, Product
 from tieout.demo.company import CURRENCIES, Company
 from tieout.demo.exports import (
     Export,
+    Guard,
     arrow_table,
     bool_text,
     by_time,
@@ -37,7 +38,6 @@ from tieout.demo.fmt import (
     strings,
 )
 from tieout.demo.keys import Keys
-from tieout.demo.staff import DEPARTMENTS, FUNCTIONS
 
 # --- Salesforce ------------------------------------------------------------------------
 
@@ -50,11 +50,13 @@ def salesforce(
     campaigns: mk.Campaigns,
     leads: mk.Leads,
     keys: Keys,
+    guard: Guard,
+    department: list[str],
 ) -> Iterator[Export]:
     """One Export per object, built only when the caller asks for it (keeps memory flat)."""
     d = "exports/salesforce/"
     yield Export(d + "Account.csv", _accounts(company, keys))
-    yield Export(d + "User.csv", _users(company, keys))
+    yield Export(d + "User.csv", _users(company, keys, department))
     yield Export(d + "Product2.csv", _products(keys))
     yield _opportunities(company, sales, keys)
     yield Export(
@@ -66,13 +68,9 @@ def salesforce(
     yield Export(d + "QuoteLineItem.csv", _quote_lines(sales, keys))
     yield Export(d + "Contract.csv", _contracts(company, sales, keys))
     yield Export(d + "Campaign.csv", ops.campaigns(campaigns, keys))
-    yield Export(
-        d + "CampaignMember.csv",
-        ops.members(leads, keys),
-        defects=("duplicate Id", "impossible date:CreatedDate", "ragged row"),
-    )
-    yield ops.leads(leads, keys)
-    yield ops.cases(service.cases, keys)
+    yield ops.members(leads, keys, guard.member)
+    yield ops.leads(leads, keys, guard.lead)
+    yield ops.cases(service.cases, keys, guard.case)
     yield Export(d + "WorkOrder.csv", ops.work_orders(sales, dl, service, keys))
     yield Export(d + "WorkOrderLineItem.csv", ops.wo_lines(dl, keys))
 
@@ -110,9 +108,9 @@ def _accounts(company: Company, keys: Keys) -> pa.Table:
     )
 
 
-def _users(company: Company, keys: Keys) -> pa.Table:
+def _users(company: Company, keys: Keys, department: list[str]) -> pa.Table:
+    """Departments are teams; professional services is split into practices."""
     ps = company.people
-    depts = dict(zip(FUNCTIONS, DEPARTMENTS, strict=True))
     return arrow_table(
         {
             "Id": keys.user,
@@ -120,7 +118,7 @@ def _users(company: Company, keys: Keys) -> pa.Table:
             "LastName": strings([p.last for p in ps]),
             "Email": strings([p.email for p in ps]),
             "Title": strings([p.title for p in ps]),
-            "Department": strings([depts[p.function] for p in ps]),
+            "Department": strings(department),
             "Division": strings([p.division for p in ps]),
             "ManagerId": take_ids(keys.user, i64([p.manager for p in ps])),
             "IsActive": bool_text(np.array([p.active for p in ps])),

@@ -26,6 +26,7 @@ from tieout.demo.exports import (
     take_ids,
 )
 from tieout.demo.fmt import (
+    BoolArray,
     constant,
     dates,
     dates_or_blank,
@@ -69,8 +70,8 @@ def campaigns(c: mk.Campaigns, keys: Keys) -> pa.Table:
     )
 
 
-def members(leads: mk.Leads, keys: Keys) -> pa.Table:
-    return arrow_table(
+def members(leads: mk.Leads, keys: Keys, guard: BoolArray) -> Export:
+    table = arrow_table(
         {
             "Id": keys.member,
             "CampaignId": keys.campaign.take(pa.array(leads.m_campaign)),
@@ -82,9 +83,15 @@ def members(leads: mk.Leads, keys: Keys) -> pa.Table:
         },
         by_time(leads.m_created),
     )
+    return Export(
+        "exports/salesforce/CampaignMember.csv",
+        table,
+        defects=("duplicate Id", "impossible date:CreatedDate", "ragged row"),
+        protected=guard[by_time(leads.m_created)],
+    )
 
 
-def leads(leads: mk.Leads, keys: Keys) -> Export:
+def leads(leads: mk.Leads, keys: Keys, guard: BoolArray) -> Export:
     first = pick(names.FIRST_NAMES, leads.first)
     last = pick(names.LAST_NAMES, leads.last)
     email_first = [names.fold_accents(n).lower() for n in names.FIRST_NAMES]
@@ -122,11 +129,11 @@ def leads(leads: mk.Leads, keys: Keys) -> Export:
         "exports/salesforce/Lead.csv",
         table,
         defects=("duplicate Id", "impossible date:CreatedDate", "blank required field:LastName"),
-        protected=converted[by_time(leads.created)],
+        protected=(converted | guard)[by_time(leads.created)],
     )
 
 
-def cases(cases: sv.Cases, keys: Keys) -> Export:
+def cases(cases: sv.Cases, keys: Keys, guard: BoolArray) -> Export:
     table = arrow_table(
         {
             "Id": keys.case,
@@ -148,7 +155,7 @@ def cases(cases: sv.Cases, keys: Keys) -> Export:
         "exports/salesforce/Case.csv",
         table,
         defects=("duplicate Id", "orphan AccountId", "impossible date:CreatedDate"),
-        protected=cases.wo >= 0,
+        protected=(cases.wo >= 0) | guard,
     )
 
 
@@ -182,7 +189,9 @@ def work_orders(sales: sl.Sales, dl: dv.Delivery, service: sv.Service, keys: Key
     )
 
 
-_WOLI_STATUS: Final = ("New", "In Progress", "In Progress", "Completed", "Completed", "Canceled")
+_WOLI_STATUS: Final = (
+    "New", "In Progress", "In Progress", "Completed", "Completed", "Canceled", "New"
+)  # fmt: skip
 
 
 def wo_lines(dl: dv.Delivery, keys: Keys) -> pa.Table:

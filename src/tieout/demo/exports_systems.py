@@ -34,6 +34,7 @@ from tieout.demo.exports import (
     take_ids,
     year_of,
 )
+from tieout.demo.exports_ops import minutes_or_blank
 from tieout.demo.fmt import (
     BoolArray,
     IntArray,
@@ -54,6 +55,7 @@ from tieout.demo.fmt import (
     where,
 )
 from tieout.demo.keys import Keys
+from tieout.demo.service_time import ZD_SATISFACTION, ServiceTimes
 
 # --- Xero ------------------------------------------------------------------------------
 
@@ -187,7 +189,10 @@ def harvest(
 # --- ServiceNow and Zendesk ---------------------------------------------------------------
 
 
-def servicenow(rng: np.random.Generator, company: Company, t: sv.Tickets) -> Export:
+def servicenow(
+    rng: np.random.Generator, company: Company, t: sv.Tickets, protected: BoolArray
+) -> Export:
+    """The incident list; `protected` incidents (named by the truth) stay well formed."""
     order = by_time(t.number)
     subs = [s for v in sv.SN_CATEGORIES.values() for s in v]
     starts = np.cumsum([0] + [len(v) for v in sv.SN_CATEGORIES.values()])[:-1]
@@ -219,10 +224,13 @@ def servicenow(rng: np.random.Generator, company: Company, t: sv.Tickets) -> Exp
         "exports/servicenow/incident.csv",
         table,
         defects=("impossible date:opened_at", "blank required field:number", "ragged row"),
+        protected=protected[order],
     )
 
 
-def zendesk(company: Company, t: sv.Tickets) -> Export:
+def zendesk(company: Company, t: sv.Tickets, st: ServiceTimes, protected: BoolArray) -> Export:
+    """The ticket export with Zendesk's SLA metrics (business-hour minutes, blank until
+    solved) and satisfaction; `protected` tickets (named by the truth) stay well formed."""
     order = by_time(t.number)
     domain = strings([c.domain for c in company.customers]).take(pa.array(t.cust))
     first, last = sv.contact_names(t.contact)
@@ -252,6 +260,11 @@ def zendesk(company: Company, t: sv.Tickets) -> Export:
             "Organization": blank_where(org, t.org_blank),
             "Reopens": ints(t.reopens),
             "Replies": ints(t.replies),
+            "First reply time in minutes": minutes_or_blank(st.zd_first_reply),
+            "Full resolution time in minutes within business hours": minutes_or_blank(st.zd_full),
+            "Requester wait time in minutes within business hours": minutes_or_blank(st.zd_wait),
+            "On hold time in minutes within business hours": minutes_or_blank(st.zd_hold),
+            "Satisfaction Score": pick(ZD_SATISFACTION, st.zd_satisfaction),
         },
         order,
     )
@@ -259,6 +272,7 @@ def zendesk(company: Company, t: sv.Tickets) -> Export:
         "exports/zendesk/tickets.csv",
         table,
         defects=("impossible date:Created at", "blank required field:Id", "ragged row"),
+        protected=protected[order],
     )
 
 

@@ -2,9 +2,10 @@
 
 `generate(out_dir)` writes what a mid-size UK services firm would export from Salesforce,
 Xero, Harvest, ServiceNow and Zendesk over the two years to AS_OF, with the mess real
-exports have, and `truth.json`: which records are the same customer, which quote, work
-orders and invoice lines form each job, every exception a correct reconciliation must
-raise, and every malformed row. Same (scale, seed) gives byte-identical files.
+exports have, its joint sales and marketing plan (plans/joint-plan.yml), and `truth.json`:
+which records are the same customer, which quote, work orders and invoice lines form each
+job, every exception a correct reconciliation must raise, every malformed row, and the
+part-timers the project file lists. Same (scale, seed) gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -22,18 +23,25 @@ import pyarrow.compute as pc
 
 from tieout.demo import invoice_docs as idoc
 from tieout.demo.audit import DEFINITIONS, Finding, find_anomalies
+from tieout.demo.audit_ops import ops_findings
+from tieout.demo.audit_service import service_findings
 from tieout.demo.billing import Billing, build_billing
+from tieout.demo.capacity import plan_capacity
 from tieout.demo.company import AS_OF, Company, build_company
 from tieout.demo.delivery import Delivery, build_delivery
-from tieout.demo.exports import CP1252_YEAR, Export
+from tieout.demo.exports import CP1252_YEAR, Export, Guard
+from tieout.demo.exports_ops import metric_instance, onboarding_milestones, time_off
 from tieout.demo.exports_salesforce import salesforce
 from tieout.demo.exports_systems import canonical, harvest, servicenow, xero, xero_header, zendesk
 from tieout.demo.fmt import BoolArray, short_ids
 from tieout.demo.keys import Keys, build_keys
-from tieout.demo.marketing import build_campaigns, build_leads
+from tieout.demo.marketing import Leads, build_campaigns, build_leads
 from tieout.demo.mess import plant
+from tieout.demo.onboarding import build_onboarding
+from tieout.demo.plan import YEAR, build_plan, month_of, write_plan
 from tieout.demo.sales import Sales, build_sales
-from tieout.demo.service import build_service
+from tieout.demo.service import Service, build_service
+from tieout.demo.service_time import plan_service
 from tieout.demo.writer import write_csv
 
 __all__ = ["AS_OF", "generate"]
@@ -42,7 +50,7 @@ __all__ = ["AS_OF", "generate"]
 _MEMBER_SOURCES = (
     ("xero", "contact", "exports/xero/", "ContactName"),
     ("harvest", "client", "exports/harvest/", "Client"),
-    ("servicenow", "company", "exports/servicenow/", "company"),
+    ("servicenow", "company", "exports/servicenow/incident.csv", "company"),
     ("zendesk", "organization", "exports/zendesk/", "Organization"),
 )
 
@@ -62,17 +70,29 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 7) -> dict[str, i
     books = build_billing(_rng(seed, "billing"), company, sales, dl)
     service = build_service(_rng(seed, "service"), company, dl, scale)
     leads = build_leads(_rng(seed, "leads"), company, sales, campaigns, scale)
+    times = plan_service(_rng(seed, "timeline"), company, sales, service, scale)
     keys = build_keys(_rng(seed, "keys"), company, sales, dl, books, service, campaigns, leads)
+    cap = plan_capacity(_rng(seed, "capacity"), company, dl)
+    onboarding = build_onboarding(_rng(seed, "onboarding"), company, sales)
+    plan = build_plan(_rng(seed, "plan"), company, campaigns, leads, keys.campaign, scale)
     findings = find_anomalies(sales, dl, books, keys)
     protected_doc, protected_wo = _protected(findings, sales, dl, books, keys)
+    findings += service_findings(company, sales, service, times, keys)
+    findings += ops_findings(company, dl, cap, onboarding, plan, campaigns, keys)
+    guard = _guard(findings, service, leads, keys)
+    write_plan(out_dir, plan, campaigns)
 
     files: Iterator[Export] = itertools.chain(
-        salesforce(company, sales, dl, service, campaigns, leads, keys),
+        salesforce(company, sales, dl, service, campaigns, leads, keys, guard, cap.department),
         xero(company, books, protected_doc),
         harvest(company, dl, books, protected_wo),
-        [servicenow(_rng(seed, "sys_id"), company, service.servicenow)],
-        [zendesk(company, service.zendesk)],
+        [
+            servicenow(_rng(seed, "sys_id"), company, service.servicenow, guard.incident),
+            metric_instance(_rng(seed, "metric_sys_id"), service.servicenow, times.sn),
+        ],
+        [zendesk(company, service.zendesk, times, guard.ticket)],
         canonical(_rng(seed, "fx"), dl, keys),
+        [onboarding_milestones(company, sales, onboarding, keys), time_off(company, cap, keys)],
     )
     counts: dict[str, int] = {}
     malformed: list[dict[str, Any]] = []
@@ -107,6 +127,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 7) -> dict[str, i
         "malformed": malformed,
         "counts": counts,
         "definitions": DEFINITIONS,
+        "capacity_people": cap.part_time,  # tieout.yml capacity.people of this demo
     }
     text = json.dumps(truth, indent=1, ensure_ascii=False)
     (out_dir / "truth.json").write_text(text + "\n", encoding="utf-8")
@@ -143,6 +164,31 @@ def _protected(
     jobs[dl.wo_job[books.inv_wo[docs & live_wo]]] = True
     docs |= live_wo & jobs[dl.wo_job[np.maximum(books.inv_wo, 0)]]
     return docs, jobs[dl.wo_job]
+
+
+def _guard(findings: list[Finding], service: Service, leads: Leads, keys: Keys) -> Guard:
+    """Tickets the truth names, and the leads (with their campaign memberships) whose MQL
+    counts towards a plan month: malformed rows must not touch them."""
+    incident = {int(n): i for i, n in enumerate(service.servicenow.number.tolist())}
+    ticket = {int(n): i for i, n in enumerate(service.zendesk.number.tolist())}
+    case = {c: i for i, c in enumerate(short_ids(keys.case))}
+    g = Guard(
+        case=np.zeros(len(case), dtype=np.bool_),
+        lead=(leads.mql >= 0) & (month_of(np.maximum(leads.mql, 0)) // 12 == YEAR),
+        member=np.zeros(len(leads.m_lead), dtype=np.bool_),
+        incident=np.zeros(len(incident), dtype=np.bool_),
+        ticket=np.zeros(len(ticket), dtype=np.bool_),
+    )
+    g.member = (leads.m_lead >= 0) & g.lead[np.maximum(leads.m_lead, 0)]
+    for f in findings:
+        for ref in f.refs:
+            if ref.object == "incident":
+                g.incident[incident[int(ref.native_id[3:])]] = True
+            elif ref.object == "ticket":
+                g.ticket[ticket[int(ref.native_id)]] = True
+            elif ref.object == "Case":
+                g.case[case[ref.native_id]] = True
+    return g
 
 
 def _customers(company: Company, keys: Keys, seen: dict[str, set[str]]) -> list[dict[str, Any]]:

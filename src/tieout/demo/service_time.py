@@ -100,21 +100,48 @@ def _renewing(sales: Sales, n_cust: int) -> BoolArray:
     return out
 
 
-def _plant_aged(rng: np.random.Generator, t: sv.Tickets, renewing: BoolArray) -> BoolArray:
-    """Stuck tickets: about 1 % of those opened 1-7 months ago, plus one ticket at half of
-    the customers whose contract renews within 90 days (when they have one to spare)."""
-    day = day_of(t.opened)
-    old = (day <= D1 - AGED - 1) & (day >= D1 - 210)
-    stuck = old & (rng.random(len(day)) < 0.012)
+def _plant_aged(
+    rng: np.random.Generator, service: sv.Service, renewing: BoolArray
+) -> tuple[BoolArray, BoolArray]:
+    """Tickets stuck open: about 1 % of those opened 1-7 months ago, plus, at about half of
+    the customers whose contract renews within 90 days (at least one, never all), one of
+    their tickets of that age in any system (a Salesforce case is simply reopened)."""
+    sn, zd, cs = service.servicenow, service.zendesk, service.cases
+    stuck = []
+    for t in (sn, zd):
+        day = day_of(t.opened)
+        old = (day <= D1 - AGED - 1) & (day >= D1 - 210)
+        stuck.append(old & (rng.random(len(day)) < 0.012))
     custs = np.flatnonzero(renewing)
-    pick = rng.random(len(custs)) < 0.5
-    if len(custs) >= 2:  # some renewals with an aged ticket, some without
-        pick[0], pick[-1] = True, False
-    for c, chosen in zip(custs.tolist(), pick.tolist(), strict=True):
-        cand = np.flatnonzero(old & (t.cust == c) & (day >= D1 - 150))
-        if chosen and len(cand):
-            stuck[cand[int(rng.integers(len(cand)))]] = True
-    return stuck
+    u = rng.random(len(custs))
+    found = []
+    for c in custs.tolist():
+        found.append(
+            [_old(sn.opened, sn.cust == c), _old(zd.opened, zd.cust == c),
+             _old(cs.created, (cs.cust == c) & (cs.wo < 0) & (cs.closed >= 0))]
+        )  # fmt: skip
+    has = np.array([sum(len(f) for f in row) > 0 for row in found], dtype=np.bool_)
+    plant = (u < 0.5) & has
+    if has.any() and not plant.any():
+        plant[np.argmax(has)] = True
+    if len(custs) >= 2 and plant.all():
+        plant[-1] = False
+    for row, chosen in zip(found, plant.tolist(), strict=True):
+        if not chosen:
+            continue
+        flat = [(k, int(i)) for k, f in enumerate(row) for i in f]
+        k, i = flat[int(rng.integers(len(flat)))]
+        if k < 2:
+            stuck[k][i] = True
+        else:
+            cs.closed[i], cs.status[i] = -1, 1  # Working
+    return stuck[0], stuck[1]
+
+
+def _old(opened: IntArray, mine: BoolArray) -> IntArray:
+    """Indexes of `mine` opened 31 to 200 days before the as-of date."""
+    day = day_of(opened)
+    return np.flatnonzero(mine & (day <= D1 - AGED - 1) & (day >= D1 - 200))
 
 
 def _plant_repeats(
@@ -185,19 +212,24 @@ def _zd_inputs(
     return response, work, pauses, window
 
 
-def _zd_minutes(z: Timeline) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Zendesk's business-hour metrics (whole minutes), blank until the ticket is solved:
-    full resolution, requester wait (new, open, on-hold) and on-hold time."""
+def _zd_minutes(z: Timeline, opened: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Zendesk's business-hour metrics (whole minutes) up to the latest solve, blank while a
+    ticket is unsolved: full resolution, requester wait (new, open, on-hold), on-hold; and
+    the paused minutes a reader derives from them (full - wait + on-hold)."""
+    n = len(opened)
     solved = z.resolved >= 0
-    full = (z.total + 30) // 60
-    waited = (z.paused[PENDING] + z.paused[RESOLVED] + 30) // 60
-    hold = (z.paused[HOLD] + 30) // 60
-    blank = np.full(len(full), -1)
+    full_s = clock().between(opened, np.where(solved, z.resolved, opened))
+    last = z.resolved  # -1 while unsolved: nothing counts
+    away = tl.seconds_in(z, n, PENDING, last) + tl.seconds_in(z, n, RESOLVED, last)
+    full = (full_s + 30) // 60
+    waited = (away + 30) // 60
+    hold = (tl.seconds_in(z, n, HOLD, last) + 30) // 60
+    blank = np.full(n, -1)
     return (
         i64(np.where(solved, full, blank)),
         i64(np.where(solved, full - waited, blank)),
         i64(np.where(solved, hold, blank)),
-        i64(np.where(solved, waited + hold, 0)),  # paused minutes as a reader derives them
+        i64(np.where(solved, waited + hold, 0)),
     )
 
 
@@ -205,12 +237,6 @@ def zd_elapsed(z: Timeline, opened: IntArray, paused_minutes: IntArray) -> IntAr
     """Resolution clock of Zendesk tickets: opened to solved (or now) less paused minutes."""
     end = np.where(z.resolved >= 0, z.resolved, CLOCK_END)
     return i64(clock().between(opened, end) - 60 * paused_minutes)
-
-
-def _fix_close_calls(
-    build: object, elapsed: IntArray, res_t: IntArray, window: BoolArray
-) -> BoolArray:
-    return window & (np.abs(elapsed - res_t) < MARGIN)
 
 
 def plan_service(
@@ -235,32 +261,31 @@ def plan_service(
     _plant_repeats(rng, cases.cust[sub], cases.created[sub], k, [reason, kind])
     cases.reason[sub], cases.kind[sub] = reason, kind
 
-    sn_stuck = _plant_aged(rng, sn, renewing & company.cust_managed)
-    zd_stuck = _plant_aged(rng, zd, renewing & ~company.cust_managed)
+    sn_stuck, zd_stuck = _plant_aged(rng, service, renewing)
     response, work, pauses, canceled, sn_window = _sn_inputs(rng, sn, strategic, sn_stuck)
     _, sn_res = targets(sn_priority(sn), strategic[sn.cust])
-    for _ in range(5):  # move strategic tickets off their target, where they sit on it
-        sn_tl = tl.build(sn.opened, response, work, pauses, canceled, 3, EXPORT_AT)
+    for attempt in range(6):  # move strategic tickets off their target, where they sit on it
+        sn_tl = tl.build(sn.opened, response, work, pauses, canceled, 3, CLOCK_END)
         ran = tl.running_seconds(sn_tl, len(sn.cust), CLOCK_END)
         close = sn_window & (np.abs(ran - sn_res) < MARGIN)
-        if not close.any():
+        if not close.any() or attempt == 5:
             break
         _move_off(close, sn_stuck, work, sn_res, pauses)
 
     z_resp, z_work, z_pauses, zd_window = _zd_inputs(rng, zd, strategic, zd_stuck)
     _, zd_res = targets(zd_priority(zd), strategic[zd.cust])
     no_cancel = np.zeros(len(zd.cust), dtype=np.bool_)
-    for _ in range(5):
-        zd_tl = tl.build(zd.opened, z_resp, z_work, z_pauses, no_cancel, 4, EXPORT_AT)
-        paused = _zd_minutes(zd_tl)[3]
+    for attempt in range(6):
+        zd_tl = tl.build(zd.opened, z_resp, z_work, z_pauses, no_cancel, 4, CLOCK_END)
+        paused = _zd_minutes(zd_tl, zd.opened)[3]
         close = zd_window & (np.abs(zd_elapsed(zd_tl, zd.opened, paused) - zd_res) < MARGIN)
-        if not close.any():
+        if not close.any() or attempt == 5:
             break
         _move_off(close, zd_stuck, z_work, zd_res, z_pauses)
 
     _apply(rng, sn, sn_tl, SN_STATE, company)
     _apply(rng, zd, zd_tl, ZD_STATE, company)
-    full, wait, hold, paused = _zd_minutes(zd_tl)
+    full, wait, hold, paused = _zd_minutes(zd_tl, zd.opened)
     first_reply = np.where(zd_tl.first_response >= 0, (zd_tl.first_response - zd.opened) // 60, -1)
     over = zd_elapsed(zd_tl, zd.opened, paused) > zd_res
     _cases(rng, cases, strategic)

@@ -49,8 +49,6 @@ class Timeline:
     closed: IntArray  # -1 unless closed now
     reopens: IntArray
     updated: IntArray  # last transition
-    paused: dict[int, IntArray]  # kind -> working seconds paused before the final resolution
-    total: IntArray  # working seconds from opened to the final resolution
 
 
 def build(
@@ -82,8 +80,7 @@ def build(
     b0 = cal.cum(opened)
     p_start_b = b0[p_t] + run_at + paused_before
     total_pause = np.bincount(p_t, weights=p_sec, minlength=n).astype(np.int64)
-    total = work + total_pause
-    resolved_at = cal.at(b0 + total)
+    resolved_at = cal.at(b0 + work + total_pause)
     final = np.where(canceled, CANCELED, RESOLVED)
     close = np.where(canceled, -1, resolved_at + close_days * 86400)
 
@@ -121,10 +118,6 @@ def build(
     reopened = stopped & ~last  # resolved, and something came after it
     reopens = np.bincount(ev_t[reopened & (np.r_[ev_state[1:], 0] == RUNNING)], minlength=n)
     closed_now = now_state == CLOSED
-    paused = {
-        k: np.bincount(p_t, weights=np.where(p_kind == k, p_sec, 0), minlength=n).astype(np.int64)
-        for k in (HOLD, PENDING, RESOLVED)
-    }
     return Timeline(
         ticket=i64(ev_t),
         state=ev_state,
@@ -136,8 +129,6 @@ def build(
         closed=np.where(closed_now, updated, -1),
         reopens=i64(reopens),
         updated=updated,
-        paused=paused,
-        total=i64(total),
     )
 
 
@@ -178,4 +169,12 @@ def running_seconds(tl: Timeline, n: int, now: int) -> IntArray:
     counts = (tl.state == NEW) | (tl.state == RUNNING)
     end = np.where(tl.end < 0, now, np.minimum(tl.end, now))
     secs = np.where(counts, cal.between(tl.start, end), 0)
+    return i64(np.bincount(tl.ticket, weights=secs, minlength=n))
+
+
+def seconds_in(tl: Timeline, n: int, state: int, until: IntArray) -> IntArray:
+    """Working seconds each ticket spent in `state` in intervals that ended by `until` (per
+    ticket): the state it is in now, and anything after `until`, do not count."""
+    done = (tl.state == state) & (tl.end >= 0) & (tl.end <= until[tl.ticket])
+    secs = np.where(done, clock().between(tl.start, np.maximum(tl.end, tl.start)), 0)
     return i64(np.bincount(tl.ticket, weights=secs, minlength=n))

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from tieout.config.operating import ServiceConfig
 from tieout.engine import Warehouse
+from tieout.match.sqlfiles import load_macros
 from tieout.operations.sqlfiles import run_sql, temp_table
 
 
@@ -37,6 +38,7 @@ def build_ticket_sla(wh: Warehouse, service: ServiceConfig, now: dt.datetime) ->
     temp_table(
         wh, "_sla_pause", pa.table({"status": pa.array(service.pause_statuses, pa.string())})
     )
+    load_macros(wh)  # _match_domain: a ticket with no organisation is its requester's domain's
     run_sql(wh, "sla.sql", sla_now=now, sla_calendar=service.calendar)
     wh.drop_table("_sla_policy")
     wh.drop_table("_sla_pause")

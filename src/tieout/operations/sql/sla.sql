@@ -6,6 +6,8 @@
 -- or stopped (resolved, closed, canceled; a reopen starts a running segment again). With an
 -- event history the segments come from it; without one the ticket runs from opened to
 -- resolved and the source's exported paused minutes are taken off.
+-- A ticket's customer is its account (or named customer) in xref, else the one customer whose
+-- website or e-mail domain is the requester's (a Zendesk ticket with no organisation).
 
 CREATE OR REPLACE TEMP TABLE _sla_ticket AS
 WITH masters AS (
@@ -19,8 +21,17 @@ WITH masters AS (
 keys AS (
     SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
     FROM xref WHERE entity_type = 'customer' GROUP BY ALL
+),
+domains AS (  -- a requester's e-mail domain, where it names exactly one customer
+    SELECT _match_domain(coalesce(a.website, a.email)) AS domain, min(x.golden_key) AS golden_key
+    FROM account a
+    JOIN xref x ON x.entity_type = 'customer' AND x.source_system = a.source_system
+         AND x.source_object = a.source_object AND x.native_id = a.native_id
+    WHERE _match_domain(coalesce(a.website, a.email)) IS NOT NULL
+    GROUP BY 1 HAVING count(DISTINCT x.golden_key) = 1
 )
-SELECT t.id AS ticket_id, t.source_system, t.native_id, k.golden_key AS account_key, m.tier,
+SELECT t.id AS ticket_id, t.source_system, t.native_id,
+       coalesce(k.golden_key, d.golden_key) AS account_key, m.tier,
        t.category, nullif(lower(trim(t.topic)), '') AS topic, coalesce(t.priority, 4) AS priority,
        t.opened_at, t.status, t.first_response_at,
        least(coalesce(t.resolved_at, CASE WHEN t.status IN ('resolved', 'closed') THEN t.closed_at END),
@@ -29,7 +40,8 @@ SELECT t.id AS ticket_id, t.source_system, t.native_id, k.golden_key AS account_
 FROM ticket t
 LEFT JOIN keys k ON k.source_system = t.source_system
      AND k.native_id = coalesce(t.account_native_id, t.customer_name)
-LEFT JOIN masters m ON m.golden_key = k.golden_key
+LEFT JOIN domains d ON k.golden_key IS NULL AND d.domain = _match_domain(t.requester_email)
+LEFT JOIN masters m ON m.golden_key = coalesce(k.golden_key, d.golden_key)
 WHERE t.opened_at <= getvariable('sla_now');
 
 CREATE OR REPLACE TEMP TABLE _sla_event AS
