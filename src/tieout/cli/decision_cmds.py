@@ -10,9 +10,9 @@ import typer
 
 from tieout import pipeline
 from tieout.cli.common import FormatOption, ProjectOption, find_project, parse_date, reported_errors
-from tieout.cli.output import Format, console, emit
+from tieout.cli.output import Format, amount, console, emit
 from tieout.config import LoadedProject
-from tieout.errors import UsageError
+from tieout.errors import TieoutError, UsageError
 from tieout.state.decisions import decide, raise_request, requests, withdraw
 from tieout.state.models import DecisionRequest
 from tieout.state.store import actor
@@ -54,7 +54,8 @@ def agenda(
     if ctx.invoked_subcommand:
         return
     with reported_errors():
-        store = pipeline.state_store(find_project(project))
+        loaded = find_project(project)
+        store = pipeline.state_store(loaded)
         try:
             rows = [
                 {c: getattr(r, c) for c in COLUMNS} for r in requests(store, open_only=open_only)
@@ -62,14 +63,19 @@ def agenda(
         finally:
             store.close()
     if fmt is Format.table:
-        shown = ["id", "status", "due_date", "account_key", "question", "owner", "amount_at_stake"]
+        names = _account_names(loaded)
+        for r in rows:
+            r["account"] = names.get(r["account_key"], r["account_key"])
+            r["due"] = r["due_date"]
+            r["at stake"] = amount(r["amount_at_stake"]) if r["amount_at_stake"] else None
         emit(
             rows,
-            [*shown, "decision"],
+            ["id", "status", "due", "account", "question", "at stake"],
             fmt,
-            title=f"Decisions: {sum(r['status'] == 'open' for r in rows)} open",
-            numeric=["amount_at_stake"],
-            wrap=["question", "decision"],
+            title=f"Decisions: {sum(r['status'] == 'open' for r in rows)} open "
+            "(-f json: options, owner, decision and rationale)",
+            numeric=["at stake"],
+            wrap=["account", "question"],
         )
         return
     if fmt is Format.csv:
@@ -178,3 +184,12 @@ def _money(text: str | None) -> Decimal | None:
     if not value.is_finite():
         raise UsageError(f"--amount must be a number like 125000.00, got {text!r}")
     return value.quantize(Decimal("0.01"))
+
+
+def _account_names(loaded: LoadedProject) -> dict[str, str]:
+    """Customer names from the current snapshot, when there is one."""
+    try:
+        with pipeline.snapshots(loaded).open_current() as wh:
+            return dict(wh.query("SELECT account_key, name FROM account_health"))
+    except TieoutError:
+        return {}

@@ -66,16 +66,26 @@ def accounts(
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")
     if fmt is Format.table:
-        for r in rows:
-            r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
-            r["score"] = f"{r['score']:.0f}"
+        arrows = {"up": " ↑", "down": " ↓", "same": " ="}
+        short = [
+            {
+                "account": r["name"],
+                "band": r["band"],
+                "score": f"{r['score']:.0f}{arrows.get(r['trend'] or '', '')}",
+                "stage": r["stage"],
+                "renews": r["renewal_date"],
+                "reasons": "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"]),
+            }
+            for r in rows
+        ]
         emit(
-            rows,
-            ["name", "tier", "stage", "score", "band", "trend", "renewal_date", "reasons"],
+            short,
+            ["account", "band", "score", "stage", "renews", "reasons"],
             fmt,
-            title=f"Account health: {len(rows)} account(s)",
+            title=f"Account health: {len(rows)} account(s); score out of 100, trend against "
+            "the previous run",
             numeric=["score"],
-            wrap=["name", "reasons"],
+            wrap=["account", "reasons"],
         )
         return
     emit(rows, HEALTH_COLUMNS, fmt)
@@ -138,16 +148,27 @@ def capacity(
         loaded = find_project(project)
         with pipeline.snapshots(loaded).open_current() as wh:
             rows = capacity_rows(wh, over_only=over)
-    columns = [
-        "team",
-        "week_start",
-        "available_hours",
-        "work_order_hours",
-        "ticket_hours",
-        "demand_hours",
-        "over_committed",
+    if fmt is not Format.table:
+        emit(rows, list(rows[0]) if rows else ["team"], fmt)
+        return
+    short = [
+        {
+            "team": r["team"],
+            "week": r["week_start"],
+            "available h": r["available_hours"],
+            "demand h": r["demand_hours"],
+            "over": "OVER" if r["over_committed"] else "",
+        }
+        for r in rows
     ]
-    emit(rows, columns, fmt, title="Capacity by team and week", numeric=columns[2:6], wrap=["team"])
+    emit(
+        short,
+        ["team", "week", "available h", "demand h", "over"],
+        fmt,
+        title="Capacity by team and week (demand: open work orders and ticket load)",
+        numeric=["available h", "demand h"],
+        wrap=["team"],
+    )
 
 
 def funnel(

@@ -4,7 +4,6 @@ actuals, with variances beyond the threshold explained before the review date.""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -180,14 +179,26 @@ def show(
         emit(shown, SHOW_COLUMNS, fmt)
         return
     state = f"approved by {v.approved_by}" if v.status == "approved" else "DRAFT, not approved"
+    compact = [
+        {
+            "period": r["period"],
+            "metric": r["metric"],
+            "member": r["member"],
+            "target": amount(r["target"]),
+            "actual": None if r["actual"] is None else amount(r["actual"]),
+            "var %": None if r["variance_pct"] is None else amount(r["variance_pct"], 1),
+            "state": r["state"],
+        }
+        for r in shown
+    ]
     emit(
-        [{k: amount(x) if isinstance(x, Decimal) else x for k, x in r.items()} for r in shown],
-        [c for c in SHOW_COLUMNS if c not in ("threshold_pct", "explained_by")],
+        compact,
+        ["period", "metric", "member", "target", "actual", "var %", "state"],
         fmt,
         title=f"{v.title}: {v.plan} v{v.version} ({state}), as of {as_of}, money in "
         f"{currency}; explain variances beyond {amount(v.threshold_pct)} %",
-        numeric=["target", "actual", "variance", "variance_pct"],
-        wrap=["explanation", "member"],
+        numeric=["target", "actual", "var %"],
+        wrap=["member", "state"],
     )
     for problem in problems:
         console.print(f"[yellow]not measured:[/] {problem}", highlight=False)
