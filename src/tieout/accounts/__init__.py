@@ -20,6 +20,7 @@ from tieout.accounts.decisions import raise_by_thresholds
 from tieout.accounts.health import Health, score
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
+from tieout.errors import TieoutError
 from tieout.metrics import Period, compute, load_metrics
 from tieout.state import StateStore
 from tieout.state.health import record_scores
@@ -31,6 +32,7 @@ __all__ = ["AccountsSummary", "run"]
 class AccountsSummary:
     bands: dict[str, int]
     decisions_raised: int
+    warnings: tuple[str, ...]  # signals that could not be scored, and why
 
 
 def run(
@@ -48,7 +50,12 @@ def run(
             "health_overdue": h.overdue_days,
         },
     )
-    margins = _margins(wh, project, as_of)
+    warnings: list[str] = []
+    try:
+        margins = _margins(wh, project, as_of)
+    except TieoutError as exc:  # e.g. revenue in a currency with no rate: the run says so
+        margins = {}
+        warnings.append(f"account health scored without margin: {exc}")
     scored: dict[str, tuple[dict[str, object], Health]] = {}
     for row in wh.query_dicts("SELECT * FROM _health_signal ORDER BY account_key"):
         start = row["newest_start"]
@@ -68,7 +75,7 @@ def run(
         b: sum(1 for _, v in scored.values() if v.band == b) for b in ("red", "amber", "green")
     }
     raised = raise_by_thresholds(wh, store, cfg.decisions.thresholds, as_of)
-    return AccountsSummary(bands, len(raised))
+    return AccountsSummary(bands, len(raised), tuple(warnings))
 
 
 def _margins(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> dict[str, Decimal]:

@@ -83,7 +83,25 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
         f"{cases.auto_resolved} cleared, {cases.still_open} open (tieout exceptions)."
     )
     console.print(f"Metrics: {summary.metrics.marts} marts built (tieout metrics list).")
-    for warning in [*ingest.warnings, *summary.metrics.skipped.values()]:
+    ops, bands, planned = summary.operations, summary.accounts.bands, summary.plan
+    console.print(
+        f"Operations: {ops.tickets:,} tickets on SLA clocks (tieout service), "
+        f"{ops.over_committed_weeks} over-committed team weeks (tieout capacity), "
+        f"{ops.leads:,} leads in the funnel (tieout funnel).",
+        highlight=False,
+    )
+    console.print(
+        f"Accounts: {bands['red']} red, {bands['amber']} amber, {bands['green']} green "
+        f"(tieout accounts); {summary.accounts.decisions_raised} decision request(s) raised "
+        f"(tieout decisions --open). Plans: {planned.plans}, {planned.needing_explanation} "
+        "variance(s) needing an explanation (tieout plan show).",
+        highlight=False,
+    )
+    for warning in [
+        *ingest.warnings,
+        *summary.metrics.skipped.values(),
+        *summary.accounts.warnings,
+    ]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if ingest.rows_quarantined:
         console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
