@@ -314,3 +314,49 @@ def test_health_keeps_its_history_and_trend(company: tuple[CliRunner, Path]) -> 
     (acme,) = _json(company, "accounts")
     assert (Decimal(str(acme["previous_score"])), Decimal(str(acme["score"]))) == (85, 70)
     assert acme["trend"] == "down"
+
+
+ZENDESK_YML = """
+name: zendesk events
+as_of: 2026-03-31
+calendars:
+  default: {timezone: Europe/London, start: "09:00", end: "17:00"}
+sources:
+  - {name: tickets, path: tickets.csv, preset: zendesk.tickets}
+  - {name: events, path: events.csv, preset: zendesk.ticket_metric_events}
+"""
+# Ticket 101, Monday 2 March (GMT): requester wait time runs 09:00-11:00, pauses while
+# pending 11:00-14:00, runs 14:00-15:00 and is fulfilled (solved): 180 running, 180 paused.
+# Reply time is fulfilled at 10:30: first response after 90 minutes. The agent work time
+# events carry no status and do not move the clock.
+ZENDESK_FILES = {
+    "tickets.csv": (
+        "Id,Subject,Status,Priority,Ticket type,Created at,Solved at,Organization\n"
+        "101,Cannot log in,Solved,Normal,Incident,2026-03-02 09:00:00,2026-03-02 15:00:00,Acme\n"
+    ),
+    "events.csv": (
+        "id,ticket_id,metric,instance_id,type,time\n"
+        "1,101,requester_wait_time,1,activate,2026-03-02T09:00:00Z\n"
+        "2,101,agent_work_time,1,activate,2026-03-02T09:00:00Z\n"
+        "3,101,reply_time,1,fulfill,2026-03-02T10:30:00Z\n"
+        "4,101,requester_wait_time,1,pause,2026-03-02T11:00:00Z\n"
+        "5,101,agent_work_time,1,pause,2026-03-02T11:00:00Z\n"
+        "6,101,requester_wait_time,1,activate,2026-03-02T14:00:00Z\n"
+        "7,101,requester_wait_time,1,fulfill,2026-03-02T15:00:00Z\n"
+    ),
+}
+
+
+def test_zendesk_metric_events_drive_the_clock(tmp_path: Path) -> None:
+    cli = CliRunner()
+    root = write_project(tmp_path, ZENDESK_YML, ZENDESK_FILES)
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    (ticket,) = _json((cli, root), "service")
+    got = {k: ticket[k] for k in ("resolution_minutes", "paused_minutes", "response_minutes")}
+    assert got == {"resolution_minutes": 180, "paused_minutes": 180, "response_minutes": 90}
+    assert (ticket["clock_source"], ticket["category"], ticket["is_open"]) == (
+        "events",
+        "incident",
+        False,
+    )

@@ -172,8 +172,8 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
         (
             C("ticket_native_id", required=True, references="ticket"),
             C("event_at", TIMESTAMP, required=True),
-            C("status", enum=TICKET_STATUSES),
-            C("kind"),
+            C("status", enum=TICKET_STATUSES, doc="the status it entered; empty: no change"),
+            C("kind", doc="'response' marks the first reply to the requester"),
         ),
     ),
     Table(

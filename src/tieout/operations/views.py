@@ -16,6 +16,7 @@ TICKET_COLUMNS = [
     "topic",
     "priority",
     "status",
+    "is_open",
     "opened_at",
     "first_response_at",
     "resolved_at",

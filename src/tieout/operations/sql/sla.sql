@@ -50,6 +50,13 @@ FROM ticket_event e
 JOIN _sla_ticket t ON t.source_system = e.source_system AND t.native_id = e.ticket_native_id
 WHERE e.status IS NOT NULL AND e.event_at <= getvariable('sla_now');
 
+CREATE OR REPLACE TEMP TABLE _sla_reply AS  -- first replies the source records as events
+SELECT t.ticket_id, min(e.event_at) AS replied_at
+FROM ticket_event e
+JOIN _sla_ticket t ON t.source_system = e.source_system AND t.native_id = e.ticket_native_id
+WHERE e.kind = 'response' AND e.event_at <= getvariable('sla_now')
+GROUP BY ALL;
+
 -- segments, clipped to [opened, now]
 CREATE OR REPLACE TEMP TABLE _sla_segment AS
 WITH from_events AS (
@@ -82,8 +89,9 @@ WHERE least(r.e, getvariable('sla_now')) > greatest(r.s, t.opened_at);
 CREATE OR REPLACE TEMP TABLE _sla_marks AS
 SELECT t.ticket_id,
        coalesce(t.first_response_at,
-                (SELECT min(s.s) FROM _sla_segment s
-                 WHERE s.ticket_id = t.ticket_id AND s.status <> 'new'
+                (SELECT r.replied_at FROM _sla_reply r WHERE r.ticket_id = t.ticket_id),
+                (SELECT min(s.s) FROM _sla_segment s  -- first move out of new, after opening
+                 WHERE s.ticket_id = t.ticket_id AND s.status <> 'new' AND s.s > t.opened_at
                    AND EXISTS (SELECT 1 FROM _sla_event e WHERE e.ticket_id = t.ticket_id))
        ) AS first_response_at,
        (SELECT arg_max(s.state, s.s) FROM _sla_segment s WHERE s.ticket_id = t.ticket_id) AS last_state,
@@ -197,6 +205,7 @@ WHERE ticket_sla.ticket_id = d.ticket_id;
 
 DROP TABLE _sla_ticket;
 DROP TABLE _sla_event;
+DROP TABLE _sla_reply;
 DROP TABLE _sla_segment;
 DROP TABLE _sla_marks;
 DROP TABLE _sla_cum;
