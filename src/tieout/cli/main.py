@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tieout.cli import (
+    audit_cmds,
     close_cmds,
     decision_cmds,
     demo_cmd,
@@ -47,3 +48,4 @@ app.command("onboarding")(operating_cmds.onboarding)
 app.command("utilisation")(operating_cmds.utilisation)
 app.add_typer(plan_cmds.app, name="plan")
 app.add_typer(decision_cmds.app, name="decisions")
+app.add_typer(audit_cmds.app, name="audit")
