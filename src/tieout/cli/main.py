@@ -18,6 +18,7 @@ from tieout.cli import (
     presets_cmd,
     report_cmds,
     run_cmds,
+    user_cmds,
 )
 
 app = typer.Typer(
@@ -49,3 +50,5 @@ app.command("utilisation")(operating_cmds.utilisation)
 app.add_typer(plan_cmds.app, name="plan")
 app.add_typer(decision_cmds.app, name="decisions")
 app.add_typer(audit_cmds.app, name="audit")
+app.add_typer(user_cmds.app, name="users")
+app.add_typer(user_cmds.tokens_app, name="tokens")

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from tieout.config.access import AccessConfig
 from tieout.config.fields import FieldSpec
 from tieout.config.operating import (
     CalendarConfig,
@@ -226,6 +227,7 @@ class Project(BaseModel):
         default_factory=lambda: ["plans/*.yml"],
         description="joint plan files, imported as draft versions with `tieout plan import`",
     )
+    access: AccessConfig = Field(default_factory=AccessConfig)
     scorecards: dict[str, list[str]] | None = Field(
         None, description="function -> metrics it is measured on; the built-in set when omitted"
     )

@@ -4,9 +4,11 @@ from tieout.state import audit as _audit_chain  # noqa: F401  chains every audit
 from tieout.state.health import AccountHealthScore
 from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
 from tieout.state.store import StateStore
+from tieout.state.users import ApiToken, User
 
 __all__ = [
     "AccountHealthScore",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "GoldenMember",
@@ -14,4 +16,5 @@ __all__ = [
     "MatchReview",
     "Run",
     "StateStore",
+    "User",
 ]

@@ -1,0 +1,77 @@
+"""tieout.yml `access:`: who may do what. Roles are fixed names; the role x action matrix is
+configurable, and the default is safe: people see everything their role needs and change
+only what their function owns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ROLES = ("admin", "leadership", "finance", "sales", "marketing", "service", "ps", "ops", "viewer")
+ACTIONS = (
+    "view",  # every page and listing
+    "exceptions.act",  # assign, acknowledge, resolve, comment
+    "exceptions.waive",
+    "plan.edit",  # import a plan version, explain a variance
+    "plan.approve",
+    "decisions.raise",
+    "decisions.decide",
+    "close.signoff",
+    "match.review",
+    "users.admin",
+)
+OPERATOR = ["view", "exceptions.act", "decisions.raise"]
+
+
+def _default_matrix() -> dict[str, list[str]]:
+    return {
+        "admin": list(ACTIONS),
+        "leadership": [*OPERATOR, "exceptions.waive", "plan.approve", "decisions.decide"],
+        "finance": [*OPERATOR, "exceptions.waive", "close.signoff", "match.review"],
+        "sales": [*OPERATOR, "plan.edit", "plan.approve"],
+        "marketing": [*OPERATOR, "plan.edit"],
+        "service": OPERATOR,
+        "ps": OPERATOR,
+        "ops": [*OPERATOR, "match.review"],
+        "viewer": ["view"],
+    }
+
+
+class AccessConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: dict[str, list[str]] = Field(
+        default_factory=_default_matrix,
+        description="role -> the actions it may take; a role left out may do nothing",
+    )
+    own_accounts_only: list[str] = Field(
+        default_factory=lambda: ["sales"],
+        description="roles limited to the accounts their user owns in the CRM",
+    )
+    waive_approval_above: float = Field(
+        10000, ge=0, description="waiving more money at risk than this needs a finance approver"
+    )
+    login_attempts: int = Field(5, ge=1, description="failed logins before a 15-minute lock")
+    trusted_header: str | None = Field(
+        None, description="behind an SSO proxy: the header that carries the user name"
+    )
+
+    @model_validator(mode="after")
+    def _known_names(self) -> AccessConfig:
+        for role, actions in self.roles.items():
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+            unknown = set(actions) - set(ACTIONS)
+            if unknown:
+                raise ValueError(
+                    f"role {role}: unknown action(s) {', '.join(sorted(unknown))}; actions "
+                    f"are {', '.join(ACTIONS)}"
+                )
+        for role in self.own_accounts_only:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r} in own_accounts_only")
+        if "users.admin" not in self.roles.get("admin", []):
+            raise ValueError("the admin role must keep users.admin")
+        return self
+
+    def allows(self, role: str, action: str) -> bool:
+        return action in self.roles.get(role, [])

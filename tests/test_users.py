@@ -1,0 +1,130 @@
+"""Local users, login throttling, API tokens and the role x action matrix."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout import pipeline
+from tieout.cli.main import app
+from tieout.config import load_project
+from tieout.config.access import ACTIONS, AccessConfig
+from tieout.state import StateStore
+from tieout.state.users import login, token_user
+
+YML = "name: users\n"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return write_project(tmp_path, YML, {})
+
+
+def _cli(root: Path, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "-p", str(root)], input=stdin)
+    return result.exit_code, result.output
+
+
+def _store(root: Path) -> StateStore:
+    return pipeline.state_store(load_project(root))
+
+
+def test_passwords_are_argon2_hashes_and_logins_are_throttled(root: Path) -> None:
+    code, out = _cli(
+        root, "users", "add", "ann", "--role", "finance", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert code == 0, out
+    with sqlite3.connect(root / ".tieout" / "state.db") as db:
+        (stored,) = db.execute("SELECT password_hash FROM app_user WHERE name = 'ann'").fetchone()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    store = _store(root)
+    assert login(store, "ann", PASSWORD, attempts=3).ok
+    for _ in range(3):
+        assert not login(store, "ann", "wrong password!!", attempts=3).ok
+    locked = login(store, "ann", PASSWORD, attempts=3)
+    assert not locked.ok and "locked" in locked.why
+    store.close()
+    assert (
+        _cli(
+            root,
+            "users",
+            "reset-password",
+            "ann",
+            "--password-stdin",
+            stdin="another long password\n",
+        )[0]
+        == 0
+    )
+    store = _store(root)
+    assert login(store, "ann", "another long password", attempts=3).ok
+    store.close()
+    assert _cli(root, "users", "disable", "ann")[0] == 0
+    store = _store(root)
+    assert not login(store, "ann", "another long password", attempts=3).ok
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--role", "finance"), "at least 12 characters"),
+        (("--role", "wizard"), "unknown role"),
+    ],
+)
+def test_bad_users_are_refused(root: Path, args: tuple[str, ...], problem: str) -> None:
+    password = "short\n" if problem.startswith("at least") else PASSWORD + "\n"
+    code, out = _cli(root, "users", "add", "bob", *args, "--password-stdin", stdin=password)
+    assert code == 2 and problem in out, out
+
+
+def test_tokens_are_scoped_hashed_and_revocable(root: Path) -> None:
+    assert (
+        _cli(
+            root,
+            "users",
+            "add",
+            "bot",
+            "--role",
+            "viewer",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )[0]
+        == 0
+    )
+    code, out = _cli(root, "tokens", "issue", "bot", "--scope", "view")
+    assert code == 0, out
+    token = out.strip()
+    token_id, _, secret = token.partition(".")
+    with sqlite3.connect(root / ".tieout" / "state.db") as db:
+        dump = "\n".join(db.iterdump())
+    assert secret not in dump
+    store = _store(root)
+    found = token_user(store, token)
+    assert found is not None and found[0].name == "bot" and found[1] == ["view"]
+    assert token_user(store, token_id + ".not-the-secret") is None
+    store.close()
+    assert _cli(root, "tokens", "revoke", token_id)[0] == 0
+    store = _store(root)
+    assert token_user(store, token) is None
+    store.close()
+
+
+def test_the_default_matrix_is_safe() -> None:
+    access = AccessConfig()
+    assert all(access.allows("admin", a) for a in ACTIONS)
+    assert [a for a in ACTIONS if access.allows("viewer", a)] == ["view"]
+    assert access.allows("finance", "exceptions.waive")
+    assert not access.allows("sales", "exceptions.waive")
+    assert not access.allows("marketing", "plan.approve")
+    assert not access.allows("service", "users.admin")
+
+
+def test_an_unknown_action_in_the_matrix_is_a_config_error(tmp_path: Path) -> None:
+    root = write_project(tmp_path, "name: x\naccess:\n  roles:\n    viewer: [view, fly]\n", {})
+    code, out = invoke(CliRunner(), "users", "list", "-p", str(root))
+    assert code == 2 and "tieout.yml" in out and "fly" in out, out
