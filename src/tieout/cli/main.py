@@ -13,6 +13,7 @@ from tieout.cli import (
     init_cmd,
     match_cmds,
     metric_cmds,
+    notify_cmds,
     operating_cmds,
     plan_cmds,
     presets_cmd,
@@ -52,3 +53,4 @@ app.add_typer(decision_cmds.app, name="decisions")
 app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(user_cmds.app, name="users")
 app.add_typer(user_cmds.tokens_app, name="tokens")
+app.add_typer(notify_cmds.app, name="notify")

@@ -15,9 +15,10 @@ from tieout.cli.common import (
     progress_bar,
     reported_errors,
 )
-from tieout.cli.output import Format, console, emit
+from tieout.cli.output import Format, console, emit, err_console
 from tieout.ingest import quarantine
 from tieout.match import MatchSummary
+from tieout.notify import post_run_summary
 
 
 def run(
@@ -33,6 +34,37 @@ def run(
         with progress_bar() as update:
             summary = pipeline.run(loaded, as_of=parse_date(as_of), progress=update)
     show_run(summary, fmt)
+    notify = loaded.config.notify
+    if notify.webhook_url:
+        problem = post_run_summary(
+            notify.webhook_url, run_summary(summary), notify.webhook_timeout_seconds
+        )
+        if problem:
+            err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+
+
+def run_summary(summary: pipeline.RunSummary) -> dict[str, object]:
+    """What a webhook hears after a run."""
+    cases = summary.reconcile.cases
+    return {
+        "run_id": summary.run_id,
+        "as_of": summary.as_of.isoformat(),
+        "seconds": summary.seconds,
+        "rows": {
+            "read": summary.ingest.rows_read,
+            "accepted": summary.ingest.rows_accepted,
+            "quarantined": summary.ingest.rows_quarantined,
+        },
+        "exceptions": {
+            "by_rule": summary.reconcile.by_rule,
+            "new": cases.opened,
+            "reopened": cases.reopened,
+            "cleared": cases.auto_resolved,
+            "open": cases.still_open,
+        },
+        "accounts": summary.accounts.bands,
+        "decisions_raised": summary.accounts.decisions_raised,
+    }
 
 
 def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
 
 from tieout.config.access import AccessConfig
 from tieout.config.fields import FieldSpec
+from tieout.config.notify import NotifyConfig
 from tieout.config.operating import (
     CalendarConfig,
     CapacityConfig,
@@ -228,6 +229,7 @@ class Project(BaseModel):
         description="joint plan files, imported as draft versions with `tieout plan import`",
     )
     access: AccessConfig = Field(default_factory=AccessConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     scorecards: dict[str, list[str]] | None = Field(
         None, description="function -> metrics it is measured on; the built-in set when omitted"
     )
