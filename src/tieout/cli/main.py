@@ -19,6 +19,7 @@ from tieout.cli import (
     presets_cmd,
     report_cmds,
     run_cmds,
+    serve_cmd,
     user_cmds,
 )
 
@@ -54,3 +55,4 @@ app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(user_cmds.app, name="users")
 app.add_typer(user_cmds.tokens_app, name="tokens")
 app.add_typer(notify_cmds.app, name="notify")
+app.command("serve")(serve_cmd.serve)

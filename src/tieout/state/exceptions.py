@@ -111,8 +111,11 @@ def sync_cases(
     return SyncResult(len(inserts), reopened, len(cleared), still + len(inserts) + reopened)
 
 
-def act(store: StateStore, case_id: str, action: str, reason: str | None) -> ExceptionCase:
-    """ack, resolve or waive (a waiver needs a reason); audited with who and when."""
+def act(
+    store: StateStore, case_id: str, action: str, reason: str | None, by: str | None = None
+) -> ExceptionCase:
+    """ack, resolve or waive (a waiver needs a reason); audited with who (`by`, else the
+    shell's user) and when."""
     if action not in ACTIONS:
         raise UsageError(f"action must be one of {', '.join(ACTIONS)}")
     if action == "waive" and not reason:
@@ -125,7 +128,7 @@ def act(store: StateStore, case_id: str, action: str, reason: str | None) -> Exc
         case.status, case.reason, case.updated_at = ACTIONS[action], reason, now()
         _audit(
             s,
-            actor(),
+            by or actor(),
             f"exception.{action}",
             case_id,
             {"from": before, "to": case.status, "reason": reason},

@@ -1,0 +1,50 @@
+"""The web app and API: a thin shell over the stages' tables and the state store.
+
+`create_app(project)` builds the FastAPI application; `tieout serve` runs it with uvicorn.
+Every JS and CSS file it needs ships in this package; nothing loads from the internet.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from tieout import pipeline
+from tieout.config import LoadedProject
+from tieout.serve import api, pages
+from tieout.serve.security import LoginRequiredError, secret_key
+
+__all__ = ["create_app"]
+
+
+def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
+    app = FastAPI(
+        title="tieout", version="1", docs_url="/api/docs", openapi_url="/api/v1/openapi.json"
+    )
+    app.state.project = project
+    app.state.store = pipeline.state_store(project)
+    folder = Path(str(resources.files("tieout.serve")))
+    app.state.templates = Jinja2Templates(directory=folder / "templates")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(project.root),
+        session_cookie="tieout_session",
+        same_site="lax",
+        https_only=https_only,
+        max_age=12 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=folder / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequiredError)
+    def _to_login(request: Request, exc: LoginRequiredError) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    return app

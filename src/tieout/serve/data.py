@@ -1,0 +1,141 @@
+"""What the pages and the API show, read from the current snapshot and the state store on
+every request, so a new snapshot is picked up without a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tieout import pipeline
+from tieout.config import LoadedProject
+from tieout.errors import TieoutError
+from tieout.metrics import Period, compute, load_metrics
+from tieout.state.exceptions import OPEN_STATUSES
+from tieout.state.models import ExceptionCase, Run
+from tieout.state.store import StateStore
+
+EXCEPTION_FILTERS = ("rule", "status", "owner", "severity", "account_key")
+HEADLINES = ("revenue", "margin", "margin_pct", "delivered_value", "quoted_value")
+
+
+def snapshot_info(project: LoadedProject, store: StateStore) -> dict[str, Any]:
+    """The as-of date of the snapshot on show and when its run finished."""
+    with store.session() as s:
+        run = s.scalars(
+            select(Run).where(Run.status == "succeeded").order_by(Run.started_at.desc()).limit(1)
+        ).first()
+    if run is None:
+        return {"as_of": None, "run_id": None, "finished_at": None}
+    return {"as_of": run.as_of, "run_id": run.id, "finished_at": run.finished_at}
+
+
+def headlines(project: LoadedProject, as_of: dt.date) -> dict[str, Decimal | None]:
+    """The as-of month's governed headline figures."""
+    month = Period.month(f"{as_of:%Y-%m}")
+    catalogue = load_metrics(project)
+    found: dict[str, Decimal | None] = {}
+    with pipeline.snapshots(project).open_current() as wh:
+        for name in HEADLINES:
+            try:
+                found[name] = compute(
+                    wh,
+                    catalogue,
+                    name,
+                    by=[],
+                    period=month,
+                    compare=None,
+                    currency=project.config.reporting_currency,
+                    as_of=as_of,
+                ).total
+            except TieoutError:
+                found[name] = None
+    return found
+
+
+def exception_totals(store: StateStore) -> dict[str, Any]:
+    with store.session() as s:
+        count, money = s.execute(
+            select(func.count(), func.sum(ExceptionCase.amount_at_risk)).where(
+                ExceptionCase.status.in_(OPEN_STATUSES)
+            )
+        ).one()
+    return {"open": int(count), "amount_at_risk": money or Decimal(0)}
+
+
+def exceptions(
+    store: StateStore,
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+    accounts: set[str] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of exception cases, money at risk first, and how many match in all.
+    `accounts` limits them to those accounts (a sales rep sees their own)."""
+    query = select(ExceptionCase)
+    for key in EXCEPTION_FILTERS:
+        if value := filters.get(key):
+            query = query.where(getattr(ExceptionCase, key) == value)
+    if accounts is not None:
+        query = query.where(ExceptionCase.account_key.in_(sorted(accounts)))
+    with store.session() as s:
+        total = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        rows = s.scalars(
+            query.order_by(ExceptionCase.amount_at_risk.desc().nulls_last(), ExceptionCase.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        items = [
+            {
+                c: getattr(r, c)
+                for c in (
+                    "id",
+                    "rule",
+                    "severity",
+                    "status",
+                    "owner",
+                    "account_key",
+                    "amount_at_risk",
+                    "detail",
+                    "reason",
+                    "first_seen",
+                    "last_seen",
+                )
+            }
+            for r in rows
+        ]
+    return items, total
+
+
+def accounts(
+    project: LoadedProject, band: str | None, own: set[str] | None = None
+) -> list[dict[str, Any]]:
+    where, params = ["TRUE"], []
+    if band:
+        where.append("band = ?")
+        params.append(band)
+    with pipeline.snapshots(project).open_current() as wh:
+        rows = wh.query_dicts(
+            f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY score, name",
+            params,
+        )
+    return [r for r in rows if own is None or r["account_key"] in own]
+
+
+def owned_accounts(project: LoadedProject, user: str) -> set[str]:
+    """The customers whose CRM account owner is this user (by name)."""
+    with pipeline.snapshots(project).open_current() as wh:
+        rows = wh.query(
+            """
+            SELECT DISTINCT x.golden_key
+            FROM xref x
+            JOIN account a ON a.source_system = x.source_system
+                 AND a.source_object = x.source_object AND a.native_id = x.native_id
+            JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
+            WHERE x.entity_type = 'customer' AND x.method = 'master' AND lower(p.name) = lower(?)
+            """,
+            [user],
+        )
+    return {r[0] for r in rows}

@@ -1,0 +1,122 @@
+"""Server-rendered pages: each figure links to the rows that make it up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tieout.serve import data
+from tieout.serve.api import apply_action, own_accounts
+from tieout.serve.security import check_csrf, csrf_token, require, start_session
+from tieout.state.users import login
+
+router = APIRouter()
+
+
+def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    state = request.app.state
+    context.update(
+        request=request,
+        csrf=csrf_token(request),
+        snapshot=data.snapshot_info(state.project, state.store),
+        currency=state.project.config.reporting_currency,
+        user=request.session.get("user"),
+    )
+    response: HTMLResponse = state.templates.TemplateResponse(request, template, context)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, problem: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", problem=problem)
+
+
+@router.post("/login")
+def login_form(
+    request: Request,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_csrf(request, csrf)
+    state = request.app.state
+    result = login(state.store, name, password, state.project.config.access.login_attempts)
+    if not result.ok:
+        return render(request, "login.html", problem=f"Not logged in: {result.why}")
+    start_session(request, name)
+    state.store.audit("user.login", "user", name, {})
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    state = request.app.state
+    info = data.snapshot_info(state.project, state.store)
+    figures = data.headlines(state.project, info["as_of"]) if info["as_of"] else {}
+    red = data.accounts(state.project, "red", own_accounts(request, who)) if info["as_of"] else []
+    return render(
+        request,
+        "overview.html",
+        figures=figures,
+        totals=data.exception_totals(state.store),
+        red=red,
+    )
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+def exceptions_page(
+    request: Request,
+    rule: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    page: int = 1,
+) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    size = 50
+    items, total = data.exceptions(
+        request.app.state.store,
+        {"rule": rule, "status": status, "owner": owner},
+        size,
+        (max(page, 1) - 1) * size,
+        own_accounts(request, who),
+    )
+    return render(
+        request,
+        "exceptions.html",
+        items=items,
+        total=total,
+        page=page,
+        size=size,
+        filters={"rule": rule, "status": status, "owner": owner},
+    )
+
+
+@router.post("/exceptions/{case_id}")
+def exception_form(
+    request: Request,
+    case_id: str,
+    action: Annotated[str, Form()],
+    reason: Annotated[str | None, Form()] = None,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    who = require(request, "exceptions.waive" if action == "waive" else "exceptions.act", page=True)
+    check_csrf(request, csrf)
+    apply_action(request, who, case_id, action, reason or None)
+    return RedirectResponse("/exceptions", status_code=303)
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    rows = data.accounts(request.app.state.project, health, own_accounts(request, who))
+    return render(request, "accounts.html", rows=rows, health=health)

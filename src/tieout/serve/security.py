@@ -1,0 +1,111 @@
+"""Who is asking and may they: session cookies (signed, HttpOnly, SameSite=Lax) for people,
+bearer tokens for scripts, an optional trusted header behind an SSO proxy; the role x
+action matrix from tieout.yml; a CSRF token on every state-changing form."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from tieout.config import LoadedProject
+from tieout.state.store import StateStore
+from tieout.state.users import User, token_user
+
+SESSION_USER = "user"
+SESSION_CSRF = "csrf"
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    role: str
+    scopes: tuple[str, ...] | None  # a token's scopes; None for a person (the role decides)
+    via: str  # session, token or header
+
+
+class LoginRequiredError(Exception):
+    """A page asked for by someone not logged in: send them to the login page."""
+
+
+def secret_key(root: Path) -> str:
+    """$TIEOUT_SECRET_KEY, else a key made once for this project and kept beside its state."""
+    if key := os.environ.get("TIEOUT_SECRET_KEY"):
+        return key
+    path = root / ".tieout" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def caller(request: Request, project: LoadedProject, store: StateStore) -> Caller | None:
+    header = project.config.access.trusted_header
+    if header and (name := request.headers.get(header)):
+        user = _active(store, name)
+        return Caller(user.name, user.role, None, "header") if user else None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        found = token_user(store, auth[7:].strip())
+        if found is None:
+            return None
+        user, scopes = found
+        return Caller(user.name, user.role, tuple(scopes), "token")
+    name = request.session.get(SESSION_USER)
+    if name:
+        user = _active(store, str(name))
+        return Caller(user.name, user.role, None, "session") if user else None
+    return None
+
+
+def allowed(project: LoadedProject, who: Caller, action: str) -> bool:
+    if not project.config.access.allows(who.role, action):
+        return False
+    return who.scopes is None or action in who.scopes
+
+
+def require(request: Request, action: str, *, page: bool) -> Caller:
+    """The caller, if they may take `action`: anonymous gets 401 (a page: the login page),
+    a caller without the permission gets 403."""
+    state = request.app.state
+    who = caller(request, state.project, state.store)
+    if who is None:
+        if page:
+            raise LoginRequiredError
+        raise HTTPException(401, "log in or send a bearer token")
+    if not allowed(state.project, who, action):
+        raise HTTPException(403, f"role {who.role} may not {action}")
+    return who
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(SESSION_CSRF)
+    if not token:
+        token = request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def check_csrf(request: Request, sent: str | None) -> None:
+    """A form post from a session must carry the session's token (tokens and trusted-header
+    callers do not ride on a browser cookie, so they need none)."""
+    expected = request.session.get(SESSION_CSRF)
+    if not expected or not sent or not secrets.compare_digest(str(expected), sent):
+        raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+
+
+def start_session(request: Request, name: str) -> None:
+    """A fresh session at login: nothing from before survives (no session fixation)."""
+    request.session.clear()
+    request.session[SESSION_USER] = name
+    request.session["sid"] = secrets.token_urlsafe(16)
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def _active(store: StateStore, name: str) -> User | None:
+    with store.session() as s:
+        user = s.get(User, name)
+        return user if user is not None and user.active else None
