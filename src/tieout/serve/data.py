@@ -4,6 +4,7 @@ every request, so a new snapshot is picked up without a restart."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -121,6 +122,8 @@ def accounts(
             f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY score, name",
             params,
         )
+    for r in rows:
+        r["reasons"] = json.loads(r["reasons"] or "[]")
     return [r for r in rows if own is None or r["account_key"] in own]
 
 
