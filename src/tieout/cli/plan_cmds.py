@@ -156,7 +156,7 @@ def show(
         currency = loaded.config.reporting_currency
         with metrics_snapshot(loaded) as (catalogue, wh, as_of):
             rows, problems = measure(wh, catalogue, found, explained, currency, as_of)
-    shown = [_row(r, as_of) for r in rows if month is None or r.period == month]
+    shown = [variance_row(r, as_of) for r in rows if month is None or r.period == month]
     v = found.version
     if fmt is Format.json:
         write_json(
@@ -243,7 +243,7 @@ def _plan_files(root: Path, patterns: list[str]) -> list[Path]:
     return files
 
 
-def _row(v: Variance, as_of: dt.date) -> dict[str, Any]:
+def variance_row(v: Variance, as_of: dt.date) -> dict[str, Any]:
     if not v.started:
         state = "not started"
     elif v.explanation:

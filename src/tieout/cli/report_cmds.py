@@ -23,6 +23,7 @@ from tieout.cli.metric_cmds import metrics_snapshot
 from tieout.cli.output import (
     Format,
     ReportFormat,
+    Sheet,
     amount,
     console,
     emit,
@@ -30,12 +31,17 @@ from tieout.cli.output import (
     write_json,
     write_xlsx,
 )
+from tieout.cli.plan_cmds import variance_row
+from tieout.errors import UsageError
 from tieout.metrics import Period
 from tieout.metrics.commission import CommissionReport, commission_report
 from tieout.metrics.forecast import backtest, forecast
 from tieout.metrics.pipeline_movement import pipeline_movement
+from tieout.plan.variance import measure
+from tieout.reports.board import BoardPack, board_pack, to_html, to_pdf
 from tieout.reports.commentary import commentary
 from tieout.reports.reword import reword
+from tieout.state.plans import approved, explanations
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 
@@ -310,3 +316,84 @@ def forecast_cmd(
             style="dim",
             highlight=False,
         )
+
+
+@app.command("board")
+def board(
+    period: Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, xlsx or html")] = "pdf",
+    out: Annotated[
+        Path | None, typer.Option(help="file to write (default board-PERIOD.EXT)")
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """The board pack: headline figures against the month before, the margin bridge, plan
+    against actual, top exceptions, red accounts, the close and the commentary."""
+    with reported_errors():
+        if fmt not in ("pdf", "xlsx", "html"):
+            raise UsageError("--format must be pdf, xlsx or html")
+        loaded = find_project(project)
+        month = Period.month(period)
+        store = pipeline.state_store(loaded)
+        try:
+            with metrics_snapshot(loaded) as (catalogue, wh, day):
+                plan_rows = [
+                    variance_row(v, day)
+                    for found in approved(store)
+                    for v in measure(
+                        wh,
+                        catalogue,
+                        found,
+                        explanations(store, found.version.plan),
+                        loaded.config.reporting_currency,
+                        day,
+                    )[0]
+                    if v.period == month.label
+                ]
+                pack = board_pack(wh, loaded, store, catalogue, month, day, plan_rows)
+        finally:
+            store.close()
+        dest = out or Path(f"board-{month.label}.{fmt}")
+        if fmt == "xlsx":
+            write_xlsx(dest, board_sheets(pack), amounts=BOARD_AMOUNTS)
+        else:
+            html = to_html(pack)
+            if fmt == "html":
+                dest.write_text(html, encoding="utf-8")
+            else:
+                dest.write_bytes(to_pdf(html))
+    console.print(f"board pack for {month.label} written to {dest}", highlight=False)
+
+
+BOARD_AMOUNTS = ("now", "before", "target", "actual", "amount_at_risk", "value")
+
+
+def board_sheets(pack: BoardPack) -> list[Sheet]:
+    return [
+        (
+            "Headlines",
+            ["figure", "unit", "now", "before"],
+            [
+                {"figure": k.title, "unit": k.unit, "now": k.now, "before": k.before}
+                for k in pack.kpis
+            ],
+        ),
+        (
+            "Margin bridge",
+            ["step", "value"],
+            [{"step": n, "value": v} for n, v in pack.bridge.__dict__.items()],
+        ),
+        (
+            "Plan",
+            ["period", "metric", "member", "target", "actual", "variance_pct", "state"],
+            pack.plan,
+        ),
+        ("Exceptions", ["rule", "owner", "amount_at_risk", "status", "detail"], pack.exceptions),
+        ("Red accounts", ["name", "tier", "stage", "score"], pack.red_accounts),
+        (
+            "Close",
+            ["measure", "value"],
+            [{"measure": k, "value": v} for k, v in pack.close.items()],
+        ),
+        ("Commentary", ["text"], [{"text": pack.commentary}]),
+    ]
