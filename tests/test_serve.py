@@ -175,3 +175,11 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
         "ok",
         "-5",
     ]
+
+
+def test_the_board_pack_button(client: TestClient) -> None:
+    _login(client, "viewer")
+    assert "/board.pdf" in client.get("/").text
+    r = client.get("/board.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")

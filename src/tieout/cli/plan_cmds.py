@@ -3,9 +3,8 @@ actuals, with variances beyond the threshold explained before the review date.""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -16,7 +15,8 @@ from tieout.cli.output import Format, amount, console, emit, write_json
 from tieout.errors import ConfigError, UsageError
 from tieout.metrics import load_metrics
 from tieout.periods import Period
-from tieout.plan import Variance, load_plan_file, measure
+from tieout.plan import load_plan_file, measure
+from tieout.plan.variance import variance_row
 from tieout.state.plans import approve, content, explain, explanations, import_version, versions
 from tieout.state.store import actor
 
@@ -241,33 +241,3 @@ def _plan_files(root: Path, patterns: list[str]) -> list[Path]:
             "e.g. tieout plan import plans/joint-plan.yml"
         )
     return files
-
-
-def variance_row(v: Variance, as_of: dt.date) -> dict[str, Any]:
-    if not v.started:
-        state = "not started"
-    elif v.explanation:
-        state = "explained"
-    elif not v.needs_explanation:
-        state = "within threshold" if v.actual is not None else "no actual"
-    elif v.review_date < as_of:
-        state = f"OVERDUE since {v.review_date}"
-    else:
-        state = f"explain by {v.review_date}"
-    return {
-        "period": v.period,
-        "metric": v.metric,
-        "dimension": v.dimension,
-        "member": v.member,
-        "unit": v.unit,
-        "target": v.target,
-        "actual": v.actual,
-        "variance": v.variance,
-        "variance_pct": v.variance_pct,
-        "threshold_pct": v.threshold_pct,
-        "needs_explanation": v.needs_explanation,
-        "review_date": v.review_date,
-        "state": state,
-        "explanation": v.explanation,
-        "explained_by": v.explained_by,
-    }

@@ -31,17 +31,14 @@ from tieout.cli.output import (
     write_json,
     write_xlsx,
 )
-from tieout.cli.plan_cmds import variance_row
 from tieout.errors import UsageError
 from tieout.metrics import Period
 from tieout.metrics.commission import CommissionReport, commission_report
 from tieout.metrics.forecast import backtest, forecast
 from tieout.metrics.pipeline_movement import pipeline_movement
-from tieout.plan.variance import measure
 from tieout.reports.board import BoardPack, board_pack, to_html, to_pdf
 from tieout.reports.commentary import commentary
 from tieout.reports.reword import reword
-from tieout.state.plans import approved, explanations
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 
@@ -337,20 +334,7 @@ def board(
         store = pipeline.state_store(loaded)
         try:
             with metrics_snapshot(loaded) as (catalogue, wh, day):
-                plan_rows = [
-                    variance_row(v, day)
-                    for found in approved(store)
-                    for v in measure(
-                        wh,
-                        catalogue,
-                        found,
-                        explanations(store, found.version.plan),
-                        loaded.config.reporting_currency,
-                        day,
-                    )[0]
-                    if v.period == month.label
-                ]
-                pack = board_pack(wh, loaded, store, catalogue, month, day, plan_rows)
+                pack = board_pack(wh, loaded, store, catalogue, month, day)
         finally:
             store.close()
         dest = out or Path(f"board-{month.label}.{fmt}")

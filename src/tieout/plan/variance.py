@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
@@ -152,3 +153,35 @@ def _variance(
         explanation=note.text if note else None,
         explained_by=note.by if note else None,
     )
+
+
+def variance_row(v: Variance, as_of: dt.date) -> dict[str, Any]:
+    """One target as people read it, with its state: explained, within threshold, or by
+    when it must be explained."""
+    if not v.started:
+        state = "not started"
+    elif v.explanation:
+        state = "explained"
+    elif not v.needs_explanation:
+        state = "within threshold" if v.actual is not None else "no actual"
+    elif v.review_date < as_of:
+        state = f"OVERDUE since {v.review_date}"
+    else:
+        state = f"explain by {v.review_date}"
+    return {
+        "period": v.period,
+        "metric": v.metric,
+        "dimension": v.dimension,
+        "member": v.member,
+        "unit": v.unit,
+        "target": v.target,
+        "actual": v.actual,
+        "variance": v.variance,
+        "variance_pct": v.variance_pct,
+        "threshold_pct": v.threshold_pct,
+        "needs_explanation": v.needs_explanation,
+        "review_date": v.review_date,
+        "state": state,
+        "explanation": v.explanation,
+        "explained_by": v.explained_by,
+    }

@@ -19,9 +19,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import Catalogue, Period, compute
+from tieout.plan.variance import measure, variance_row
 from tieout.reconcile.close import close_from_snapshot
 from tieout.reports.commentary import Bridge, commentary
 from tieout.state.exceptions import OPEN_STATUSES, cases
+from tieout.state.plans import approved, explanations
 from tieout.state.store import StateStore
 
 KPIS = (
@@ -66,9 +68,16 @@ def board_pack(
     catalogue: Catalogue,
     period: Period,
     as_of: dt.date,
-    plan_rows: list[dict[str, Any]],
 ) -> BoardPack:
     currency = project.config.reporting_currency
+    plan_rows = [
+        variance_row(v, as_of)
+        for found in approved(store)
+        for v in measure(
+            wh, catalogue, found, explanations(store, found.version.plan), currency, as_of
+        )[0]
+        if v.period == period.label
+    ]
     previous = period.shifted("previous")
     kpis = []
     for name, title in KPIS:

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tieout import pipeline
+from tieout.metrics import Period, load_metrics
+from tieout.reports.board import board_pack, to_html, to_pdf
 from tieout.serve import data
 from tieout.serve.api import apply_action, own_accounts
 from tieout.serve.security import check_csrf, csrf_token, require, start_session
@@ -120,3 +123,19 @@ def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
     who = require(request, "view", page=True)
     rows = data.accounts(request.app.state.project, health, own_accounts(request, who))
     return render(request, "accounts.html", rows=rows, health=health)
+
+
+@router.get("/board.pdf")
+def board_pdf(request: Request, period: str | None = None) -> Response:
+    """The board pack of a month (default: the as-of month), as the CLI writes it."""
+    require(request, "view", page=True)
+    state = request.app.state
+    with pipeline.snapshots(state.project).open_current() as wh:
+        as_of = wh.scalar("SELECT max(as_of) FROM run_info")
+        month = Period.month(period or f"{as_of:%Y-%m}")
+        pack = board_pack(wh, state.project, state.store, load_metrics(state.project), month, as_of)
+    return Response(
+        to_pdf(to_html(pack)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=board-{month.label}.pdf"},
+    )
