@@ -71,6 +71,8 @@ def demo(
         "  tieout plan show joint-2026            plan against actual, variances to explain\n"
         "  tieout funnel --period 2026            lead to won by campaign cohort\n"
         "  tieout decisions --open                the leadership agenda\n"
+        "  tieout report board --period 2026-10   the board pack (PDF)\n"
+        "  tieout users add me --role admin; tieout serve   the web app\n"
         "  tieout quarantine                      every row not accepted, and why",
         highlight=False,
     )
