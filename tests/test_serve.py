@@ -183,3 +183,15 @@ def test_the_board_pack_button(client: TestClient) -> None:
     r = client.get("/board.pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF")
+
+
+def test_an_account_page_drills_from_the_list(client: TestClient) -> None:
+    _login(client, "viewer")
+    (account,) = client.get("/api/v1/accounts").json()["items"]
+    listing = client.get("/accounts").text
+    assert f'href="/accounts/{account["account_key"]}"' in listing
+    page = client.get(f"/accounts/{account['account_key']}")
+    assert page.status_code == 200
+    assert "Acme Ltd" in page.text and "Why this score" in page.text
+    assert "Score history" in page.text and "Open exceptions" in page.text
+    assert client.get("/accounts/CUS-NOPE").status_code == 404

@@ -15,7 +15,8 @@ from tieout.config import LoadedProject
 from tieout.errors import TieoutError
 from tieout.metrics import Period, compute, load_metrics
 from tieout.state.exceptions import OPEN_STATUSES
-from tieout.state.models import ExceptionCase, Run
+from tieout.state.health import AccountHealthScore
+from tieout.state.models import DecisionRequest, ExceptionCase, Run
 from tieout.state.store import StateStore
 
 EXCEPTION_FILTERS = ("rule", "status", "owner", "severity", "account_key")
@@ -142,3 +143,84 @@ def owned_accounts(project: LoadedProject, user: str) -> set[str]:
             [user],
         )
     return {r[0] for r in rows}
+
+
+def account_detail(
+    project: LoadedProject, store: StateStore, account_key: str
+) -> dict[str, Any] | None:
+    """Everything one customer page shows: health and its history, renewal and pipeline,
+    tickets and SLA, onboarding, margin by month, open exceptions and decisions."""
+    rows = accounts(project, None)
+    health = next((r for r in rows if r["account_key"] == account_key), None)
+    if health is None:
+        return None
+    with pipeline.snapshots(project).open_current() as wh:
+        tickets = wh.query_dicts(
+            """
+            SELECT t.ticket_number AS ticket, t.source_system AS system, t.subject, t.status,
+                   s.priority, s.opened_at, s.resolution_minutes, s.resolution_target_minutes,
+                   s.resolution_breached AS breached, s.minutes_to_breach
+            FROM ticket_sla s JOIN ticket t ON t.id = s.ticket_id
+            WHERE s.account_key = ? AND (s.is_open OR s.opened_at >= ? - INTERVAL 90 DAY)
+            ORDER BY s.is_open DESC, s.opened_at DESC LIMIT 50
+            """,
+            [account_key, health_as_of(wh)],
+        )
+        milestones = wh.query_dicts(
+            """
+            SELECT m.name, m.due_date, m.status, m.completed_at, m.blocker
+            FROM onboarding_milestone m
+            JOIN xref x ON x.entity_type = 'customer' AND x.source_system = m.source_system
+                 AND x.native_id = coalesce(m.account_native_id, m.customer_name)
+            WHERE x.golden_key = ? ORDER BY m.due_date
+            """,
+            [account_key],
+        )
+        as_of = health_as_of(wh)
+        start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+        margin = compute(
+            wh,
+            load_metrics(project),
+            "margin",
+            by=["customer", "month"],
+            period=Period(start, as_of, "last 12 months"),
+            compare=None,
+            currency=project.config.reporting_currency,
+            as_of=as_of,
+        )
+    with store.session() as s:
+        history = [
+            {"as_of": h.as_of, "score": h.score, "band": h.band}
+            for h in s.scalars(
+                select(AccountHealthScore)
+                .where(AccountHealthScore.account_key == account_key)
+                .order_by(AccountHealthScore.as_of)
+            )
+        ]
+        decisions = [
+            {
+                "id": d.id,
+                "question": d.question,
+                "status": d.status,
+                "due_date": d.due_date,
+                "decision": d.decision,
+            }
+            for d in s.scalars(
+                select(DecisionRequest).where(DecisionRequest.account_key == account_key)
+            )
+        ]
+    open_exceptions, _ = exceptions(store, {"account_key": account_key}, 100, 0)
+    return {
+        "health": health,
+        "history": history,
+        "tickets": tickets,
+        "milestones": milestones,
+        "margin": [r for r in margin.rows if r.get("account_key") == account_key],
+        "exceptions": [e for e in open_exceptions if e["status"] in OPEN_STATUSES],
+        "decisions": decisions,
+    }
+
+
+def health_as_of(wh: Any) -> dt.date:
+    value = wh.scalar("SELECT max(as_of) FROM run_info")
+    return value if isinstance(value, dt.date) else dt.date.today()

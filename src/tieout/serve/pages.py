@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tieout import pipeline
@@ -139,3 +139,14 @@ def board_pdf(request: Request, period: str | None = None) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=board-{month.label}.pdf"},
     )
+
+
+@router.get("/accounts/{account_key}", response_class=HTMLResponse)
+def account_page(request: Request, account_key: str) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    own = own_accounts(request, who)
+    state = request.app.state
+    found = data.account_detail(state.project, state.store, account_key)
+    if found is None or (own is not None and account_key not in own):
+        raise HTTPException(404, f"no account {account_key}")
+    return render(request, "account.html", a=found)
