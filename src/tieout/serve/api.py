@@ -123,7 +123,14 @@ def apply_action(
 
 
 @router.get("/accounts")
-def list_accounts(request: Request, health: str | None = None) -> dict[str, Any]:
+def list_accounts(
+    request: Request,
+    health: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
     who = require(request, "view", page=False)
-    items = data.accounts(request.app.state.project, health, own_accounts(request, who))
-    return {"items": items, "total": len(items)}
+    items = data.accounts(
+        request.app.state.project, health, own_accounts(request, who), limit, offset
+    )
+    return {"items": items, "limit": limit, "offset": offset}

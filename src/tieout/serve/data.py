@@ -112,20 +112,31 @@ def exceptions(
 
 
 def accounts(
-    project: LoadedProject, band: str | None, own: set[str] | None = None
+    project: LoadedProject,
+    band: str | None,
+    own: set[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    where, params = ["TRUE"], []
+    """Accounts by health, worst first; `own` keeps a rep's own accounts."""
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
     if band:
         where.append("band = ?")
         params.append(band)
+    if own is not None:
+        where.append("list_contains(?, account_key)")
+        params.append(sorted(own))
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     with pipeline.snapshots(project).open_current() as wh:
         rows = wh.query_dicts(
-            f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY score, name",
+            f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
+            f"ORDER BY score, name, account_key{page}",
             params,
         )
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")
-    return [r for r in rows if own is None or r["account_key"] in own]
+    return rows
 
 
 def owned_accounts(project: LoadedProject, user: str) -> set[str]:
@@ -150,11 +161,12 @@ def account_detail(
 ) -> dict[str, Any] | None:
     """Everything one customer page shows: health and its history, renewal and pipeline,
     tickets and SLA, onboarding, margin by month, open exceptions and decisions."""
-    rows = accounts(project, None)
-    health = next((r for r in rows if r["account_key"] == account_key), None)
-    if health is None:
-        return None
     with pipeline.snapshots(project).open_current() as wh:
+        found = wh.query_dicts("SELECT * FROM account_health WHERE account_key = ?", [account_key])
+        if not found:
+            return None
+        health = found[0]
+        health["reasons"] = json.loads(health["reasons"] or "[]")
         tickets = wh.query_dicts(
             """
             SELECT t.ticket_number AS ticket, t.source_system AS system, t.subject, t.status,

@@ -16,6 +16,7 @@ from tieout.serve.security import check_csrf, csrf_token, require, start_session
 from tieout.state.users import login
 
 router = APIRouter()
+PAGE_ROWS = 200  # worst first; the API pages through the rest
 
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -66,7 +67,11 @@ def overview(request: Request) -> HTMLResponse:
     state = request.app.state
     info = data.snapshot_info(state.project, state.store)
     figures = data.headlines(state.project, info["as_of"]) if info["as_of"] else {}
-    red = data.accounts(state.project, "red", own_accounts(request, who)) if info["as_of"] else []
+    red = (
+        data.accounts(state.project, "red", own_accounts(request, who), limit=PAGE_ROWS)
+        if info["as_of"]
+        else []
+    )
     return render(
         request,
         "overview.html",
@@ -121,8 +126,10 @@ def exception_form(
 @router.get("/accounts", response_class=HTMLResponse)
 def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
     who = require(request, "view", page=True)
-    rows = data.accounts(request.app.state.project, health, own_accounts(request, who))
-    return render(request, "accounts.html", rows=rows, health=health)
+    rows = data.accounts(
+        request.app.state.project, health, own_accounts(request, who), limit=PAGE_ROWS
+    )
+    return render(request, "accounts.html", rows=rows, health=health, shown=PAGE_ROWS)
 
 
 @router.get("/board.pdf")
