@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from tieout import pipeline
 from tieout.config import LoadedProject
+from tieout.metrics import load_metrics
 from tieout.serve import api, pages
 from tieout.serve.security import LoginRequiredError, secret_key
 
@@ -29,6 +30,8 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     )
     app.state.project = project
     app.state.store = pipeline.state_store(project)
+    app.state.catalogue = load_metrics(project)  # definitions load once; restart to change
+    app.state.headlines = {}
     folder = Path(str(resources.files("tieout.serve")))
     app.state.templates = Jinja2Templates(directory=folder / "templates")
     app.add_middleware(

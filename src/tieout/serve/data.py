@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tieout import pipeline
 from tieout.config import LoadedProject
 from tieout.errors import TieoutError
-from tieout.metrics import Period, compute, load_metrics
+from tieout.metrics import Catalogue, Period, compute
 from tieout.state.exceptions import OPEN_STATUSES
 from tieout.state.health import AccountHealthScore
 from tieout.state.models import DecisionRequest, ExceptionCase, Run
@@ -34,10 +34,11 @@ def snapshot_info(project: LoadedProject, store: StateStore) -> dict[str, Any]:
     return {"as_of": run.as_of, "run_id": run.id, "finished_at": run.finished_at}
 
 
-def headlines(project: LoadedProject, as_of: dt.date) -> dict[str, Decimal | None]:
+def headlines(
+    project: LoadedProject, catalogue: Catalogue, as_of: dt.date
+) -> dict[str, Decimal | None]:
     """The as-of month's governed headline figures."""
     month = Period.month(f"{as_of:%Y-%m}")
-    catalogue = load_metrics(project)
     found: dict[str, Decimal | None] = {}
     with pipeline.snapshots(project).open_current() as wh:
         for name in HEADLINES:
@@ -157,7 +158,7 @@ def owned_accounts(project: LoadedProject, user: str) -> set[str]:
 
 
 def account_detail(
-    project: LoadedProject, store: StateStore, account_key: str
+    project: LoadedProject, store: StateStore, catalogue: Catalogue, account_key: str
 ) -> dict[str, Any] | None:
     """Everything one customer page shows: health and its history, renewal and pipeline,
     tickets and SLA, onboarding, margin by month, open exceptions and decisions."""
@@ -192,7 +193,7 @@ def account_detail(
         start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
         margin = compute(
             wh,
-            load_metrics(project),
+            catalogue,
             "margin",
             by=["customer", "month"],
             period=Period(start, as_of, "last 12 months"),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tieout import pipeline
-from tieout.metrics import Period, load_metrics
+from tieout.metrics import Period
 from tieout.reports.board import board_pack, to_html, to_pdf
 from tieout.serve import data
 from tieout.serve.api import apply_action, own_accounts
@@ -66,7 +66,7 @@ def overview(request: Request) -> HTMLResponse:
     who = require(request, "view", page=True)
     state = request.app.state
     info = data.snapshot_info(state.project, state.store)
-    figures = data.headlines(state.project, info["as_of"]) if info["as_of"] else {}
+    figures = _headlines(request, info["run_id"], info["as_of"]) if info["as_of"] else {}
     red = (
         data.accounts(state.project, "red", own_accounts(request, who), limit=PAGE_ROWS)
         if info["as_of"]
@@ -79,6 +79,16 @@ def overview(request: Request) -> HTMLResponse:
         totals=data.exception_totals(state.store),
         red=red,
     )
+
+
+def _headlines(request: Request, run_id: str, as_of: Any) -> dict[str, Any]:
+    """A snapshot never changes, so its headlines are computed once per run."""
+    state = request.app.state
+    cached: dict[str, Any] = state.headlines
+    if run_id not in cached:
+        cached.clear()
+        cached[run_id] = data.headlines(state.project, state.catalogue, as_of)
+    return dict(cached[run_id])
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -140,7 +150,7 @@ def board_pdf(request: Request, period: str | None = None) -> Response:
     with pipeline.snapshots(state.project).open_current() as wh:
         as_of = wh.scalar("SELECT max(as_of) FROM run_info")
         month = Period.month(period or f"{as_of:%Y-%m}")
-        pack = board_pack(wh, state.project, state.store, load_metrics(state.project), month, as_of)
+        pack = board_pack(wh, state.project, state.store, state.catalogue, month, as_of)
     return Response(
         to_pdf(to_html(pack)),
         media_type="application/pdf",
@@ -153,7 +163,7 @@ def account_page(request: Request, account_key: str) -> HTMLResponse:
     who = require(request, "view", page=True)
     own = own_accounts(request, who)
     state = request.app.state
-    found = data.account_detail(state.project, state.store, account_key)
+    found = data.account_detail(state.project, state.store, state.catalogue, account_key)
     if found is None or (own is not None and account_key not in own):
         raise HTTPException(404, f"no account {account_key}")
     return render(request, "account.html", a=found)
