@@ -124,6 +124,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/exceptions", "view"),
     ("GET", "/api/v1/accounts", "view"),
     ("GET", "/api/v1/snapshot", "view"),
+    ("GET", "/api/v1/definitions", "view"),
     ("GET", "/api/v1/exceptions.csv", "view"),
     ("POST", "/api/v1/exceptions/{id}/ack", "exceptions.act"),
 ]
@@ -195,3 +196,15 @@ def test_an_account_page_drills_from_the_list(client: TestClient) -> None:
     assert "Acme Ltd" in page.text and "Why this score" in page.text
     assert "Score history" in page.text and "Open exceptions" in page.text
     assert client.get("/accounts/CUS-NOPE").status_code == 404
+
+
+def test_definitions_show_every_metric_and_rule_with_its_version(client: TestClient) -> None:
+    _login(client, "viewer")
+    found = client.get("/api/v1/definitions").json()
+    metrics = {m["name"]: m for m in found["metrics"]}
+    rules = {r["id"]: r for r in found["rules"]}
+    assert metrics["revenue"]["version"] == 1 and metrics["revenue"]["owner"] == "finance"
+    assert rules["unbilled_work"]["params"] == {"days": 14}
+    assert len(rules) == 15
+    page = client.get("/definitions").text
+    assert "metrics/revenue.yml" in page and "unbilled_work" in page

@@ -134,3 +134,10 @@ def list_accounts(
         request.app.state.project, health, own_accounts(request, who), limit, offset
     )
     return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get("/definitions")
+def definitions(request: Request) -> dict[str, Any]:
+    """Every metric and rule the numbers come from, with its version, owner and wording."""
+    require(request, "view", page=False)
+    return data.definitions(request.app.state.project, request.app.state.catalogue)

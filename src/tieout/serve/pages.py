@@ -167,3 +167,10 @@ def account_page(request: Request, account_key: str) -> HTMLResponse:
     if found is None or (own is not None and account_key not in own):
         raise HTTPException(404, f"no account {account_key}")
     return render(request, "account.html", a=found)
+
+
+@router.get("/definitions", response_class=HTMLResponse)
+def definitions_page(request: Request) -> HTMLResponse:
+    require(request, "view", page=True)
+    state = request.app.state
+    return render(request, "definitions.html", d=data.definitions(state.project, state.catalogue))
