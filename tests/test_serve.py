@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
-from tieout.config.access import ROLES, AccessConfig
+from tieout.config.access import ROLES
 from tieout.serve import create_app
 from tieout.serve.downloads import safe_cell
 from tieout.state.exceptions import cases
@@ -130,6 +130,10 @@ ENDPOINTS = [
 ]
 
 
+# the default matrix written out by hand, not read back from the code
+ALLOWED = {"view": set(ROLES), "exceptions.act": set(ROLES) - {"viewer"}}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path", "action"), ENDPOINTS)
 def test_role_x_endpoint_matrix(
@@ -141,7 +145,7 @@ def test_role_x_endpoint_matrix(
     headers = {"Authorization": f"Bearer {token}"}
     url = path.format(id=_any_case(project)) if "{id}" in path else path
     r = client.request(method, url, headers=headers, json={} if method == "POST" else None)
-    if AccessConfig().allows(role, action):
+    if role in ALLOWED[action]:
         assert 200 <= r.status_code < 300, (role, path, r.status_code, r.text)
     else:
         assert r.status_code == 403, (role, path, r.status_code)

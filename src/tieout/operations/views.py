@@ -136,11 +136,7 @@ def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
     """Each customer's onboarding: milestones on plan, late, blocked and done."""
     return wh.query_dicts(
         """
-        WITH keys AS (
-            SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
-            FROM xref WHERE entity_type = 'customer' GROUP BY ALL
-        ),
-        m AS (
+        WITH m AS (
             SELECT k.golden_key AS account_key, m.*,
                    CASE WHEN m.completed_at IS NOT NULL OR m.status = 'completed' THEN 'done'
                         WHEN m.status = 'canceled' THEN 'canceled'
@@ -148,7 +144,7 @@ def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
                         WHEN m.due_date < ? THEN 'late'
                         ELSE 'on plan' END AS state
             FROM onboarding_milestone m
-            LEFT JOIN keys k ON k.source_system = m.source_system
+            LEFT JOIN customer_key k ON k.source_system = m.source_system
                  AND k.native_id = coalesce(m.account_native_id, m.customer_name)
         )
         SELECT m.account_key, coalesce(any_value(h.name), any_value(m.customer_name)) AS customer,

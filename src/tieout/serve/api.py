@@ -16,19 +16,6 @@ from tieout.state.exceptions import act
 from tieout.state.models import ExceptionCase
 
 router = APIRouter(prefix="/api/v1")
-EXCEPTION_COLUMNS = [
-    "id",
-    "rule",
-    "severity",
-    "status",
-    "owner",
-    "account_key",
-    "amount_at_risk",
-    "detail",
-    "reason",
-    "first_seen",
-    "last_seen",
-]
 
 
 def own_accounts(request: Request, who: Caller) -> set[str] | None:
@@ -75,7 +62,7 @@ def exceptions_csv(request: Request) -> PlainTextResponse:
     who = require(request, "view", page=False)
     items, _ = data.exceptions(request.app.state.store, {}, 100_000, 0, own_accounts(request, who))
     return PlainTextResponse(
-        to_csv(items, EXCEPTION_COLUMNS),
+        to_csv(items, data.EXCEPTION_COLUMNS),
         media_type="text/csv",
         headers={"Content-Disposition": "attachment; filename=exceptions.csv"},
     )

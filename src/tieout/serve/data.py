@@ -21,6 +21,19 @@ from tieout.state.models import DecisionRequest, ExceptionCase, Run
 from tieout.state.store import StateStore
 
 EXCEPTION_FILTERS = ("rule", "status", "owner", "severity", "account_key")
+EXCEPTION_COLUMNS = (
+    "id",
+    "rule",
+    "severity",
+    "status",
+    "owner",
+    "account_key",
+    "amount_at_risk",
+    "detail",
+    "reason",
+    "first_seen",
+    "last_seen",
+)
 HEADLINES = ("revenue", "margin", "margin_pct", "delivered_value", "quoted_value")
 
 
@@ -91,25 +104,7 @@ def exceptions(
             .limit(limit)
             .offset(offset)
         )
-        items = [
-            {
-                c: getattr(r, c)
-                for c in (
-                    "id",
-                    "rule",
-                    "severity",
-                    "status",
-                    "owner",
-                    "account_key",
-                    "amount_at_risk",
-                    "detail",
-                    "reason",
-                    "first_seen",
-                    "last_seen",
-                )
-            }
-            for r in rows
-        ]
+        items = [{c: getattr(r, c) for c in EXCEPTION_COLUMNS} for r in rows]
     return items, total
 
 

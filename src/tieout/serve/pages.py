@@ -21,10 +21,11 @@ PAGE_ROWS = 200  # worst first; the API pages through the rest
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     state = request.app.state
+    if "snapshot" not in context:
+        context["snapshot"] = data.snapshot_info(state.project, state.store)
     context.update(
         request=request,
         csrf=csrf_token(request),
-        snapshot=data.snapshot_info(state.project, state.store),
         currency=state.project.config.reporting_currency,
         user=request.session.get("user"),
     )
@@ -78,6 +79,7 @@ def overview(request: Request) -> HTMLResponse:
         figures=figures,
         totals=data.exception_totals(state.store),
         red=red,
+        snapshot=info,
     )
 
 

@@ -11,15 +11,11 @@ WITH customers AS (
     WHERE x.entity_type = 'customer' AND x.method = 'master'
     GROUP BY ALL
 ),
-keys AS (
-    SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
-    FROM xref WHERE entity_type = 'customer' GROUP BY ALL
-),
 contracts AS (
     SELECT k.golden_key AS account_key, c.start_date, c.value, c.currency,
            coalesce(c.renewal_date, c.end_date + 1) AS renews
     FROM contract c
-    JOIN keys k ON k.source_system = c.source_system AND k.native_id = c.account_native_id
+    JOIN customer_key k ON k.source_system = c.source_system AND k.native_id = c.account_native_id
     WHERE lower(coalesce(c.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
                                                 'cancelled', 'canceled', 'expired', 'terminated')
       AND c.start_date <= getvariable('health_as_of')
@@ -42,7 +38,7 @@ pipeline AS (
                                           = getvariable('health_currency') THEN 1 ELSE r.rate END, 2))
                AS open_pipeline
     FROM opportunity o
-    JOIN keys k ON k.source_system = o.source_system AND k.native_id = o.account_native_id
+    JOIN customer_key k ON k.source_system = o.source_system AND k.native_id = o.account_native_id
     LEFT JOIN rates r ON r.currency = o.currency
     WHERE NOT coalesce(o.is_closed, FALSE) GROUP BY ALL
 ),
@@ -64,7 +60,7 @@ milestones AS (
            count(*) FILTER (WHERE m.status = 'blocked') AS onboarding_blocked,
            count(*) AS onboarding_open
     FROM onboarding_milestone m
-    JOIN keys k ON k.source_system = m.source_system
+    JOIN customer_key k ON k.source_system = m.source_system
          AND k.native_id = coalesce(m.account_native_id, m.customer_name)
     WHERE m.completed_at IS NULL AND coalesce(m.status, '') NOT IN ('completed', 'canceled')
     GROUP BY ALL
@@ -78,7 +74,7 @@ exceptions AS (
 overdue AS (
     SELECT k.golden_key AS account_key, count(*) AS overdue_receivables
     FROM invoice i
-    JOIN keys k ON k.source_system = i.source_system
+    JOIN customer_key k ON k.source_system = i.source_system
          AND k.native_id = coalesce(i.account_native_id, i.customer_name)
     WHERE i.doc_type = 'invoice' AND coalesce(i.status, '') NOT IN ('paid', 'voided', 'deleted', 'draft')
       AND coalesce(i.amount_due, i.total) > 0

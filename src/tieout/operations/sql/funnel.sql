@@ -17,10 +17,6 @@ rates AS (
 staged AS (
     SELECT l.*, {mql} AS s_mql, {sal} AS s_sal, {sql} AS s_sql
     FROM lead l
-),
-keys AS (
-    SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
-    FROM xref WHERE entity_type = 'customer' GROUP BY ALL
 )
 SELECT l.id AS lead_id, c.id AS campaign_id, c.name AS campaign, k.golden_key AS account_key,
        l.created_at, l.s_mql AS mql_at,
@@ -41,4 +37,4 @@ LEFT JOIN campaign c ON c.source_system = f.source_system AND c.native_id = f.ca
 LEFT JOIN opportunity o ON o.source_system = l.source_system
      AND o.native_id = l.converted_opportunity_native_id
 LEFT JOIN rates r ON r.currency = o.currency
-LEFT JOIN keys k ON k.source_system = l.source_system AND k.native_id = l.converted_account_native_id;
+LEFT JOIN customer_key k ON k.source_system = l.source_system AND k.native_id = l.converted_account_native_id;

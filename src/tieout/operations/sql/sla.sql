@@ -18,10 +18,6 @@ WITH masters AS (
     WHERE x.entity_type = 'customer' AND x.method = 'master'
     GROUP BY x.golden_key
 ),
-keys AS (
-    SELECT source_system, native_id, any_value(golden_key ORDER BY golden_key) AS golden_key
-    FROM xref WHERE entity_type = 'customer' GROUP BY ALL
-),
 domains AS (  -- a requester's e-mail domain, where it names exactly one customer
     SELECT _match_domain(coalesce(a.website, a.email)) AS domain, min(x.golden_key) AS golden_key
     FROM account a
@@ -38,7 +34,7 @@ SELECT t.id AS ticket_id, t.source_system, t.native_id,
              getvariable('sla_now')) AS resolved_at,
        t.closed_at, t.paused_minutes, t.reopen_count, t.escalated, t.satisfied
 FROM ticket t
-LEFT JOIN keys k ON k.source_system = t.source_system
+LEFT JOIN customer_key k ON k.source_system = t.source_system
      AND k.native_id = coalesce(t.account_native_id, t.customer_name)
 LEFT JOIN domains d ON k.golden_key IS NULL AND d.domain = _match_domain(t.requester_email)
 LEFT JOIN masters m ON m.golden_key = coalesce(k.golden_key, d.golden_key)
