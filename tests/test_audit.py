@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from support import invoke, write_project
 from tieout.state import StateStore
 from tieout.state.audit import verify
+from tieout.state.exceptions import sync_cases
 
 YML = """
 name: audit
@@ -82,3 +84,31 @@ def test_entries_written_before_the_chain_are_chained_on_upgrade(tmp_path: Path)
     store.audit("exception.ack", "exception", "EX-1", {"note": "seen"})
     verdict = verify(store)
     assert (verdict.entries, verdict.problems) == (4, [])
+
+
+def test_exceptions_a_run_raises_in_bulk_are_chained(tmp_path: Path) -> None:
+    """sync_cases writes its audit entries with one bulk INSERT, which skips the ORM flush
+    hook; they must still join the chain (opened, then auto-resolved on the next run)."""
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}", tmp_path)
+    store.upgrade()
+    store.audit("run.start", "run", "r1", {})
+    found = [
+        {
+            "id": f"EX-{i}",
+            "rule": "unbilled_work",
+            "severity": "high",
+            "owner": "finance",
+            "account_key": None,
+            "amount_at_risk": Decimal("10.00"),
+            "detail": f"case {i}",
+            "source_refs": "[]",
+        }
+        for i in range(3)
+    ]
+    day = dt.date(2026, 3, 31)
+    sync_cases(store, found, day, lambda row, first: ("high", "finance"))
+    store.audit("run.start", "run", "r2", {})
+    sync_cases(store, found[:1], day + dt.timedelta(days=1), lambda row, first: ("high", "finance"))
+    verdict = verify(store)
+    assert verdict.problems == []
+    assert verdict.entries == 2 + 3 + 2  # two runs, three opened, two auto-resolved

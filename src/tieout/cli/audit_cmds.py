@@ -15,6 +15,7 @@ from tieout.state.audit import verify
 from tieout.state.models import AuditEvent
 
 app = typer.Typer(help="The audit log: who changed what, when; hash-chained.")
+SHOWN = 20  # the first problems say where the chain broke; the rest follow from them
 
 
 @app.command("log")
@@ -75,8 +76,10 @@ def verify_cmd(project: ProjectOption = None) -> None:
         finally:
             store.close()
     if verdict.problems:
-        for problem in verdict.problems:
+        for problem in verdict.problems[:SHOWN]:
             err_console.print(f"[red]tampered:[/] {problem}", highlight=False)
+        if len(verdict.problems) > SHOWN:
+            err_console.print(f"... and {len(verdict.problems) - SHOWN:,} more", highlight=False)
         raise typer.Exit(1)
     console.print(
         f"audit log intact: {verdict.entries:,} entries, head {verdict.head[:16]}",

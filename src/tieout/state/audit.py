@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -45,6 +46,17 @@ def _chain(s: Session, *_: object) -> None:
     for entry in new:
         entry.prev_hash = prev
         entry.hash = prev = entry_hash(prev, entry)
+
+
+def chain_rows(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a bulk INSERT, chained here: a bulk insert does not pass the flush hook."""
+    with s.no_autoflush:
+        prev = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = prev or GENESIS
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = entry_hash(prev, SimpleNamespace(**row))
+    return rows
 
 
 @dataclass(frozen=True)

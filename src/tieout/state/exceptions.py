@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from tieout.errors import UsageError
+from tieout.state.audit import chain_rows
 from tieout.state.models import AuditEvent, ExceptionCase
 from tieout.state.store import StateStore, actor, now
 
@@ -106,7 +107,7 @@ def sync_cases(
         if updates:  # bulk UPDATE by primary key
             s.execute(update(ExceptionCase), updates)
         if audits:
-            s.execute(insert(AuditEvent), audits)
+            s.execute(insert(AuditEvent), chain_rows(s, audits))
         still = sum(1 for c in cases.values() if c.id in seen and c.status in OPEN_STATUSES)
     return SyncResult(len(inserts), reopened, len(cleared), still + len(inserts) + reopened)
 
