@@ -3,10 +3,15 @@ action matrix on every endpoint, waiver approval, and safe CSV downloads."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -15,43 +20,75 @@ from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.config.access import ROLES
+from tieout.errors import UsageError
 from tieout.serve import create_app
 from tieout.serve.downloads import safe_cell
-from tieout.state.exceptions import cases
+from tieout.state.exceptions import act, cases, comment, decide_waiver
 from tieout.state.users import add_user, issue_token
 
-ACME = "001Dn000004AAAa"
+ACME = "001Dn000004AAAaAAA"
+QUOTE = "0Q0Dn0000001AAAAAA"
 PASSWORD = "correct horse battery"
 YML = """
 name: serve
-as_of: 2026-03-31
+as_of: 2026-01-31
 access: {waive_approval_above: 100}
 sources:
   - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: users, path: User.csv, preset: salesforce.user}
+  - {name: quotes, path: Quote.csv, preset: salesforce.quote}
+  - {name: quote_lines, path: QuoteLineItem.csv, preset: salesforce.quotelineitem}
   - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: xero, path: invoices.csv, preset: xero.invoices}
+  - {name: harvest, path: time.csv, preset: harvest.time}
 """
-# one completed work order never invoiced: unbilled_work, 500.00 at risk
+# One job, worked out by hand. Quote 00000045: 5 x DEV at 100.00 = 500.00. Work order
+# 00000001 carries it (500.00), completed 20 Jan. INV-1 bills 3 x 100.00 = 300.00 against
+# "WO-00000001"; Dana books 8 h (400.00 at cost) and 4 h (200.00) to it. So in January the
+# job's margin is 300.00 - 600.00 = -300.00 and it is billed 200.00 short of what was ordered.
+# Work order 00000002 (300.00) completed 10 Jan and was never invoiced: 21 days before the
+# as-of date, past unbilled_work's 14, so one unbilled_work exception with 300.00 at risk.
+# The CRM user "sales" owns Acme, so the sales role sees Acme.
 FILES = {
-    "Account.csv": f"Id,Name\n{ACME}AAA,Acme Ltd\n",
+    "Account.csv": f"Id,Name,OwnerId\n{ACME},Acme Ltd,005Dn000001AAAaAAA\n",
+    "User.csv": "Id,FirstName,LastName\n005Dn000001AAAaAAA,,sales\n",
+    "Quote.csv": (
+        "Id,QuoteNumber,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
+        f"{QUOTE},00000045,{ACME},Accepted,2026-01-02T09:00:00Z,500.00,GBP\n"
+    ),
+    "QuoteLineItem.csv": (
+        "Id,QuoteId,LineNumber,ProductCode,Description,Quantity,UnitPrice,TotalPrice,"
+        "CurrencyIsoCode\n"
+        f"0QLDn0000001AAAAAA,{QUOTE},1,DEV,Development,5,100.00,500.00,GBP\n"
+    ),
     "WorkOrder.csv": (
-        "Id,WorkOrderNumber,AccountId,Status,StartDate,TotalPrice,CurrencyIsoCode,"
-        "Completed_Date__c\n"
-        f"0WODn00000AAAAAAAA,00000001,{ACME}AAA,Completed,2026-01-05T09:00:00Z,500.00,GBP,"
-        "2026-01-20T17:00:00Z\n"
+        "Id,WorkOrderNumber,AccountId,Subject,Status,StartDate,TotalPrice,CurrencyIsoCode,"
+        "Completed_Date__c,Quote__c\n"
+        f"0WODn00000AAAAAAAA,00000001,{ACME},Acme rollout,Completed,2026-01-05T09:00:00Z,"
+        f"500.00,GBP,2026-01-20T17:00:00Z,{QUOTE}\n"
+        f"0WODn00000BBBBBBBB,00000002,{ACME},Acme training,Completed,2026-01-06T09:00:00Z,"
+        "300.00,GBP,2026-01-10T17:00:00Z,\n"
+    ),
+    "invoices.csv": (
+        "ContactName,InvoiceNumber,Reference,InvoiceDate,Total,InventoryItemCode,Description,"
+        "Quantity,UnitAmount,Discount,Currency,Type,Status\n"
+        "Acme Ltd,INV-1,WO-00000001,25/01/2026,300.00,DEV,Development,3,100.00,,GBP,"
+        "Sales invoice,Authorised\n"
+    ),
+    "time.csv": (
+        "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,Invoiced?,First Name,"
+        "Last Name,Roles,Billable Rate,Billable Amount,Cost Rate,Cost Amount,Currency\n"
+        "2026-01-06,Acme Ltd,Acme rollout,WO-00000001,Build,,8,Yes,Yes,Dana,Smith,,100,800,"
+        "50,400.00,British Pound - GBP\n"
+        "2026-01-07,Acme Ltd,Acme rollout,WO-00000001,Build,,4,Yes,Yes,Dana,Smith,,100,400,"
+        "50,200.00,British Pound - GBP\n"
     ),
 }
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = write_project(tmp_path_factory.mktemp("serve"), YML + "", FILES)
-    yml = (root / "tieout.yml").read_text()
-    (root / "tieout.yml").write_text(
-        yml.replace(
-            "preset: salesforce.workorder}",
-            "preset: salesforce.workorder, fields: {completed_at: Completed_Date__c}}",
-        )
-    )
+    root = write_project(tmp_path_factory.mktemp("serve"), YML, FILES)
     code, out = invoke(CliRunner(), "run", "-p", str(root))
     assert code == 0, out
     store = pipeline.state_store(load_project(root))
@@ -109,7 +146,7 @@ def test_login_needs_csrf_and_starts_a_fresh_session(client: TestClient) -> None
     assert before and after and before != after  # a new session at login: no fixation
     assert client.get("/login").text.count(token) == 0  # the CSRF token was renewed too
     page = client.get("/")
-    assert page.status_code == 200 and "as of 2026-03-31" in page.text
+    assert page.status_code == 200 and "as of 2026-01-31" in page.text
     assert "Open exceptions" in page.text
 
 
@@ -121,34 +158,116 @@ def test_a_form_post_without_csrf_is_refused(client: TestClient) -> None:
 
 # every role against every endpoint: allowed 2xx, denied 403 (anonymous is 401 above)
 ENDPOINTS = [
-    ("GET", "/api/v1/exceptions", "view"),
-    ("GET", "/api/v1/accounts", "view"),
+    ("GET", "/", "view"),
+    ("GET", "/exceptions", "view"),
+    ("GET", "/exceptions/{id}", "view"),
+    ("GET", "/exceptions/{id}/files/{sha}", "view"),
+    ("GET", "/accounts", "view"),
+    ("GET", "/accounts/{account}", "view"),
+    ("GET", "/metrics/margin", "view"),
+    ("GET", "/jobs/{job}", "view"),
+    ("GET", "/records/{record}", "view"),
+    ("GET", "/definitions", "view"),
+    ("GET", "/board.pdf", "view"),
     ("GET", "/api/v1/snapshot", "view"),
-    ("GET", "/api/v1/definitions", "view"),
+    ("GET", "/api/v1/exceptions", "view"),
     ("GET", "/api/v1/exceptions.csv", "view"),
+    ("GET", "/api/v1/exceptions.xlsx", "view"),
+    ("GET", "/api/v1/exceptions/{id}", "view"),
+    ("GET", "/api/v1/accounts", "view"),
+    ("GET", "/api/v1/accounts/{account}", "view"),
+    ("GET", "/api/v1/metrics/margin", "view"),
+    ("GET", "/api/v1/jobs/{job}", "view"),
+    ("GET", "/api/v1/records/{record}", "view"),
+    ("GET", "/api/v1/definitions", "view"),
     ("POST", "/api/v1/exceptions/{id}/ack", "exceptions.act"),
+    ("POST", "/api/v1/exceptions/{id}/resolve", "exceptions.act"),
+    ("POST", "/api/v1/exceptions/{id}/assign", "exceptions.act"),
+    ("POST", "/api/v1/exceptions/{id}/comment", "exceptions.act"),
+    ("POST", "/api/v1/exceptions/bulk", "exceptions.act"),
+    ("POST", "/api/v1/exceptions/{id}/waive", "exceptions.waive"),
+    ("POST", "/api/v1/exceptions/{id}/approve", "exceptions.approve"),
+    ("POST", "/api/v1/exceptions/{id}/reject", "exceptions.approve"),
 ]
-
-
+BODIES: dict[str, dict[str, Any]] = {
+    "waive": {"reason": "small"},
+    "comment": {"reason": "looked at it"},
+    "assign": {"to": None},
+}
+OPERATORS = set(ROLES) - {"viewer"}
 # the default matrix written out by hand, not read back from the code
-ALLOWED = {"view": set(ROLES), "exceptions.act": set(ROLES) - {"viewer"}}
+ALLOWED = {
+    "view": set(ROLES),
+    "exceptions.act": OPERATORS,
+    "exceptions.waive": {"admin", "leadership", "finance"},
+    "exceptions.approve": {"admin", "finance"},
+}
+
+
+@pytest.fixture(scope="module")
+def keys(project: Path) -> dict[str, str]:
+    """The ids the endpoints take: the unbilled_work case (with a note and a file), Acme,
+    the job and its invoice line."""
+    store = pipeline.state_store(load_project(project))
+    case = _any_case(project)
+    folder = pipeline.attachments(load_project(project))
+    note = comment(store, case, "proof", by="admin", attachment=("p.txt", b"x"), folder=folder)
+    store.close()
+    with TestClient(create_app(load_project(project))) as c:
+        _login(c, "admin")
+        (account,) = c.get("/api/v1/accounts").json()["items"]
+        (row,) = c.get("/api/v1/metrics/margin?by=job").json()["rows"]
+        job = c.get("/api/v1" + row["href"]).json()
+    return {
+        "id": case,
+        "sha": str(note.file_sha256),
+        "account": account["account_key"],
+        "job": job["job_key"],
+        "record": job["billing"][0]["id"],
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path", "action"), ENDPOINTS)
 def test_role_x_endpoint_matrix(
-    project: Path, client: TestClient, role: str, method: str, path: str, action: str
+    project: Path,
+    client: TestClient,
+    keys: dict[str, str],
+    role: str,
+    method: str,
+    path: str,
+    action: str,
 ) -> None:
     store = pipeline.state_store(load_project(project))
     token = issue_token(store, role, [action])
+    if path.endswith(("/approve", "/reject")):  # something to approve, asked by someone else
+        act(store, keys["id"], "waive", "asked", by="someone", approval_above=Decimal(0))
     store.close()
-    headers = {"Authorization": f"Bearer {token}"}
-    url = path.format(id=_any_case(project)) if "{id}" in path else path
-    r = client.request(method, url, headers=headers, json={} if method == "POST" else None)
+    body = BODIES.get(path.rsplit("/", 1)[-1], {})
+    if path.endswith("/bulk"):
+        body = {"action": "ack", "ids": [keys["id"]]}
+    r = client.request(
+        method,
+        path.format(**keys),
+        headers={"Authorization": f"Bearer {token}"},
+        json=body if method == "POST" else None,
+    )
     if role in ALLOWED[action]:
         assert 200 <= r.status_code < 300, (role, path, r.status_code, r.text)
     else:
         assert r.status_code == 403, (role, path, r.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_x_page_forms(client: TestClient, keys: dict[str, str], role: str) -> None:
+    """The same matrix through a logged-in browser session and a form with its CSRF token."""
+    _login(client, role)
+    r = client.post(
+        f"/exceptions/{keys['id']}",
+        data={"action": "ack", "csrf": _csrf(client, "/exceptions")},
+        follow_redirects=False,
+    )
+    assert r.status_code == (303 if role in OPERATORS else 403), (role, r.text)
 
 
 def _any_case(project: Path) -> str:
@@ -160,15 +279,41 @@ def _any_case(project: Path) -> str:
         store.close()
 
 
-def test_a_large_waiver_needs_a_finance_approver(client: TestClient) -> None:
-    _login(client, "leadership")
-    case = _case_id(client)
-    r = client.post(f"/api/v1/exceptions/{case}/waive", json={"reason": "goodwill"})
-    assert r.status_code == 403 and "finance approver" in r.text
+def _logout(client: TestClient) -> None:
     client.post("/logout", data={"csrf": _csrf(client, "/")})
-    _login(client, "finance")
+
+
+def test_a_large_waiver_waits_for_a_second_person_in_finance(client: TestClient) -> None:
+    _login(client, "leadership")
+    case = _case_id(client)  # 300.00 at risk, over the 100 limit
     r = client.post(f"/api/v1/exceptions/{case}/waive", json={"reason": "goodwill"})
-    assert r.status_code == 200 and r.json()["status"] == "waived"
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "waiver_requested"
+    assert r.json()["waiver_requested_by"] == "leadership"
+    assert client.post(f"/api/v1/exceptions/{case}/approve", json={}).status_code == 403
+    _logout(client)
+    _login(client, "finance")
+    r = client.post(f"/api/v1/exceptions/{case}/approve", json={"reason": "agreed"})
+    assert r.status_code == 200 and r.json()["status"] == "waived", r.text
+    history = client.get(f"/api/v1/exceptions/{case}").json()["audit"]
+    steps = [(e["actor"], e["action"], e["after"]) for e in history if e["actor"] != "tieout"]
+    assert steps[-2:] == [
+        ("leadership", "exception.waive", {"status": "waiver_requested", "reason": "goodwill"}),
+        ("finance", "exception.waiver_approved", {"status": "waived"}),
+    ]
+    client.post(f"/api/v1/exceptions/{case}/ack", json={})  # back to work for other tests
+
+
+def test_nobody_approves_their_own_waiver_request(project: Path) -> None:
+    store = pipeline.state_store(load_project(project))
+    try:
+        case = _any_case(project)
+        act(store, case, "waive", "mine", by="ps", approval_above=Decimal(0))
+        with pytest.raises(UsageError, match="someone else"):
+            decide_waiver(store, case, approve=True, by="ps")
+        assert decide_waiver(store, case, approve=False, by="finance").status == "acknowledged"
+    finally:
+        store.close()
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
@@ -212,3 +357,106 @@ def test_definitions_show_every_metric_and_rule_with_its_version(client: TestCli
     assert len(rules) == 15
     page = client.get("/definitions").text
     assert "metrics/revenue.yml" in page and "unbilled_work" in page
+
+
+def test_drill_from_margin_to_the_job_and_its_invoice_line(client: TestClient) -> None:
+    _login(client, "viewer")
+    overview = client.get("/").text
+    assert 'href="/metrics/margin?by=job"' in overview
+    assert "GBP -300.00" in overview  # January margin: 300.00 billed - 600.00 time at cost
+    split = client.get("/api/v1/metrics/margin?by=job").json()
+    assert split["period"] == "2026-01" and Decimal(split["total"]) == Decimal("-300.00")
+    (row,) = split["rows"]
+    assert Decimal(row["value"]) == Decimal("-300.00") and row["label"].startswith("00000045")
+    page = client.get("/metrics/margin?by=job").text
+    assert f'href="{row["href"]}"' in page and "vega" in page
+    job = client.get(row["href"]).text
+    assert "Job 00000045" in job and "Acme Ltd" in job
+    detail = client.get("/api/v1" + row["href"]).json()
+    steps = {s["step"]: s for s in detail["steps"]}
+    assert Decimal(steps["Quoted"]["amount"]) == Decimal("500.00")
+    assert Decimal(steps["Ordered (work orders)"]["difference"]) == Decimal("0.00")
+    assert Decimal(steps["Billed"]["amount"]) == Decimal("300.00")
+    assert Decimal(steps["Billed"]["difference"]) == Decimal("-200.00")
+    assert Decimal(steps["Time at cost"]["amount"]) == Decimal("600.00")
+    ((line),) = detail["billing"]
+    assert line["invoice_number"] == "INV-1" and line["method"].startswith("line:wo_reference")
+    assert line["quote_line_id"] == detail["quote_lines"][0]["id"]  # DEV billed against DEV
+    (dana,) = detail["time"]
+    assert (dana["person_name"], Decimal(dana["hours"])) == ("Dana Smith", Decimal("12"))
+    assert f'href="/records/{line["id"]}"' in job
+    record = client.get(f"/records/{line['id']}").text
+    assert "invoices.csv" in record and "row 2" in record and row["href"] in record
+
+
+def test_an_exception_shows_its_rule_records_notes_and_history(client: TestClient) -> None:
+    _login(client, "service")
+    case = _any_case_via(client)
+    detail = client.get(f"/api/v1/exceptions/{case}").json()
+    assert detail["rule"]["id"] == "unbilled_work" and "days" in detail["rule"]["params"]
+    (record,) = detail["records"]
+    assert (
+        record["native_id"] == "0WODn00000BBBBB"
+    )  # Salesforce ids kept at 15 and record["record_id"]
+    page = client.get(f"/exceptions/{case}").text
+    assert f'href="/records/{record["record_id"]}"' in page
+    token = _csrf(client, f"/exceptions/{case}")
+    r = client.post(
+        f"/exceptions/{case}",
+        data={"action": "ack", "reason": "chasing the PM", "csrf": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    proof = b"%PDF-1.4 signed delivery note"
+    r = client.post(
+        f"/exceptions/{case}",
+        data={"action": "comment", "reason": "delivery note attached", "csrf": token},
+        files={"file": ("delivery-note.pdf", proof, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    detail = client.get(f"/api/v1/exceptions/{case}").json()
+    note = detail["notes"][-1]
+    assert note["file_sha256"] == hashlib.sha256(proof).hexdigest()
+    assert client.get(f"/exceptions/{case}/files/{note['file_sha256']}").content == proof
+    mine = [e for e in detail["audit"] if e["actor"] == "service"]
+    assert mine[-2]["action"] == "exception.ack"
+    assert mine[-2]["after"]["reason"] == "chasing the PM"
+    assert mine[-1]["detail"]["sha256"] == note["file_sha256"]
+    page = client.get(f"/exceptions/{case}").text
+    assert "chasing the PM" in page and "delivery-note.pdf" in page
+
+
+def _any_case_via(client: TestClient) -> str:
+    (case,) = client.get("/api/v1/exceptions?rule=unbilled_work").json()["items"]
+    return str(case["id"])
+
+
+def test_bulk_assign_is_audited_per_exception_and_survives_a_run(
+    project: Path, client: TestClient
+) -> None:
+    _login(client, "ops")
+    case = _any_case_via(client)
+    r = client.post(
+        "/exceptions/bulk",
+        data={"action": "assign", "ids": [case], "to": "pat", "csrf": _csrf(client, "/exceptions")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "assign" in r.headers["location"]
+    assert client.get("/api/v1/exceptions?owner=pat").json()["total"] == 1
+    assert invoke(CliRunner(), "run", "-p", str(project))[0] == 0
+    (item,) = client.get("/api/v1/exceptions?rule=unbilled_work").json()["items"]
+    assert item["owner"] == "pat" and item["rule_owner"] == "finance"
+    client.post(f"/api/v1/exceptions/{case}/assign", json={"to": None})
+
+
+def test_tables_download_as_xlsx_with_every_row(client: TestClient) -> None:
+    _login(client, "viewer")
+    r = client.get("/api/v1/exceptions.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "rule", "severity")
+    assert len(rows) - 1 == client.get("/api/v1/exceptions").json()["total"]
+    assert client.get("/api/v1/exceptions.pdf").status_code == 400

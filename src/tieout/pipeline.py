@@ -50,6 +50,11 @@ def snapshots(project: LoadedProject) -> SnapshotStore:
     return SnapshotStore(project.root / cfg.dir, memory_limit=cfg.memory_limit)
 
 
+def attachments(project: LoadedProject) -> Path:
+    """Where documents attached to exceptions are kept, each named by its SHA-256."""
+    return project.root / WORK_DIR / "attachments"
+
+
 def state_store(project: LoadedProject) -> StateStore:
     store = StateStore(project.config.state.url, project.root)
     store.upgrade()

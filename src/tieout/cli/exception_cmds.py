@@ -13,7 +13,8 @@ from tieout.cli.common import FormatOption, ProjectOption, find_project, reporte
 from tieout.cli.output import Format, console, emit
 from tieout.errors import UsageError
 from tieout.reconcile.score import score_rules
-from tieout.state.exceptions import OPEN_STATUSES, act, cases
+from tieout.state.exceptions import OPEN_STATUSES, act, assign, cases, comment, decide_waiver
+from tieout.state.store import actor
 
 app = typer.Typer(
     help="Exceptions the rules raised, with owner and money at risk.",
@@ -44,7 +45,8 @@ def listing(
     status: Annotated[
         str,
         typer.Option(
-            help="open, acknowledged, resolved, waived, active (open or acknowledged) or all"
+            help="open, acknowledged, waiver_requested, resolved, waived, active (any of the "
+            "first three) or all"
         ),
     ] = "active",
     owner: Annotated[str | None, typer.Option(help="only this owner")] = None,
@@ -60,6 +62,7 @@ def listing(
         rows = [
             {
                 **{c: getattr(case, c) for c in COLUMNS if c != "source_refs"},
+                "owner": case.assignee,
                 "source_refs": json.loads(case.source_refs) if case.source_refs else [],
             }
             for case in cases(
@@ -91,6 +94,8 @@ def listing(
 
 def _act(case_id: str, action: str, reason: str | None, project: Path | None) -> None:
     with reported_errors():
+        if action == "waive" and not reason:
+            raise UsageError("waiving an exception needs --reason: why the difference is fine")
         loaded = find_project(project)
         store = pipeline.state_store(loaded)
         case = act(store, case_id, action, reason)
@@ -126,6 +131,86 @@ def waive(
 ) -> None:
     """Waive with a reason: a known, accepted difference; later runs leave it waived."""
     _act(case_id, "waive", reason, project)
+
+
+@app.command("assign")
+def assign_cmd(
+    case_id: str,
+    to: Annotated[
+        str | None, typer.Option(help="who works it; leave out for the rule's owner")
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Give an exception to a person; later runs keep the assignee."""
+    with reported_errors():
+        store = pipeline.state_store(find_project(project))
+        try:
+            case = assign(store, case_id, to)
+        finally:
+            store.close()
+    console.print(f"{case.id}: assigned to {case.assignee}", highlight=False)
+
+
+@app.command("comment")
+def comment_cmd(
+    case_id: str,
+    text: Annotated[str, typer.Option(help="the comment")] = "",
+    attach: Annotated[
+        Path | None, typer.Option(help="a supporting document to keep with the exception")
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Comment on an exception, optionally attaching a document (kept by its SHA-256)."""
+    with reported_errors():
+        loaded = find_project(project)
+        if attach is not None and not attach.is_file():
+            raise UsageError(f"--attach: no file {attach}")
+        store = pipeline.state_store(loaded)
+        try:
+            note = comment(
+                store,
+                case_id,
+                text,
+                attachment=(attach.name, attach.read_bytes()) if attach else None,
+                folder=pipeline.attachments(loaded),
+            )
+        finally:
+            store.close()
+    console.print(
+        f"{case_id}: note {note.id}"
+        + (f", {note.file_name} sha256 {note.file_sha256}" if note.file_name else ""),
+        highlight=False,
+    )
+
+
+def _decide(case_id: str, approve: bool, note: str | None, project: Path | None) -> None:
+    with reported_errors():
+        store = pipeline.state_store(find_project(project))
+        try:
+            case = decide_waiver(store, case_id, approve=approve, by=actor(), note=note)
+        finally:
+            store.close()
+    console.print(f"{case.id}: {case.status}", highlight=False)
+
+
+@app.command("approve-waiver")
+def approve_waiver(
+    case_id: str,
+    note: Annotated[str | None, typer.Option(help="why")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Approve a waiver someone else asked for (in the web app, above the approval limit)."""
+    _decide(case_id, True, note, project)
+
+
+@app.command("reject-waiver")
+def reject_waiver(
+    case_id: str,
+    note: Annotated[str | None, typer.Option(help="why not")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Reject a waiver request: the exception goes back to acknowledged."""
+    _decide(case_id, False, note, project)
 
 
 @app.command("score")

@@ -12,9 +12,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from rich.console import Console
 from rich.table import Table
+
+from tieout.reports.spreadsheet import Sheet, xlsx_bytes
 
 console = Console()
 err_console = Console(stderr=True)
@@ -93,31 +94,7 @@ def emit(
     console.print(table)
 
 
-Sheet = tuple[str, Sequence[str], Sequence[dict[str, Any]]]
-
-
 def write_xlsx(dest: Path, sheets: Sequence[Sheet], amounts: Collection[str] = ()) -> None:
     """One worksheet per (title, columns, rows); `amounts` columns as exact numbers."""
-    book = Workbook()
-    for index, (title, columns, rows) in enumerate(sheets):
-        sheet = book.active if index == 0 else book.create_sheet()
-        assert sheet is not None
-        sheet.title = title
-        sheet.append(list(columns))
-        for row in rows:
-            sheet.append([_xlsx_cell(row.get(c), c in amounts) for c in columns])
     dest.parent.mkdir(parents=True, exist_ok=True)
-    book.save(dest)
-
-
-def _xlsx_cell(value: Any, amount: bool) -> Any:
-    """Amounts as numbers; lists joined; text never read as a formula (= + - @)."""
-    if value is None:
-        return None
-    if amount:
-        return decimal.Decimal(str(value))
-    if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    dest.write_bytes(xlsx_bytes(sheets, amounts))

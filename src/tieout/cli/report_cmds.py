@@ -23,7 +23,6 @@ from tieout.cli.metric_cmds import metrics_snapshot
 from tieout.cli.output import (
     Format,
     ReportFormat,
-    Sheet,
     amount,
     console,
     emit,
@@ -39,6 +38,7 @@ from tieout.metrics.pipeline_movement import pipeline_movement
 from tieout.reports.board import BoardPack, board_pack, to_html, to_pdf
 from tieout.reports.commentary import commentary
 from tieout.reports.reword import reword
+from tieout.reports.spreadsheet import Sheet
 
 app = typer.Typer(help="Reports built from the governed metrics.")
 

@@ -11,6 +11,7 @@ ACTIONS = (
     "view",  # every page and listing
     "exceptions.act",  # assign, acknowledge, resolve, comment
     "exceptions.waive",
+    "exceptions.approve",  # approve or reject a waiver above waive_approval_above
     "plan.edit",  # import a plan version, explain a variance
     "plan.approve",
     "decisions.raise",
@@ -26,7 +27,13 @@ def _default_matrix() -> dict[str, list[str]]:
     return {
         "admin": list(ACTIONS),
         "leadership": [*OPERATOR, "exceptions.waive", "plan.approve", "decisions.decide"],
-        "finance": [*OPERATOR, "exceptions.waive", "close.signoff", "match.review"],
+        "finance": [
+            *OPERATOR,
+            "exceptions.waive",
+            "exceptions.approve",
+            "close.signoff",
+            "match.review",
+        ],
         "sales": [*OPERATOR, "plan.edit", "plan.approve"],
         "marketing": [*OPERATOR, "plan.edit"],
         "service": OPERATOR,
@@ -48,7 +55,10 @@ class AccessConfig(BaseModel):
         description="roles limited to the accounts their user owns in the CRM",
     )
     waive_approval_above: float = Field(
-        10000, ge=0, description="waiving more money at risk than this needs a finance approver"
+        10000,
+        ge=0,
+        description="a waiver of more money at risk than this waits for a second person "
+        "with exceptions.approve (finance by default)",
     )
     login_attempts: int = Field(5, ge=1, description="failed logins before a 15-minute lock")
     trusted_header: str | None = Field(

@@ -67,6 +67,15 @@ class Warehouse:
             spill_dir.mkdir(parents=True, exist_ok=True)
             self._con.execute("SET temp_directory = ?", [str(spill_dir)]).fetchall()
 
+    def cursor(self) -> Warehouse:
+        """Another connection to the same open database, for another thread (a DuckDB
+        connection is not safe to share between threads; its cursors are)."""
+        twin = object.__new__(Warehouse)
+        twin.path, twin.read_only = self.path, self.read_only
+        twin._con = self._con.cursor()
+        twin._con.execute("SET TimeZone = 'UTC'").fetchall()
+        return twin
+
     def close(self) -> None:
         self._con.close()
 

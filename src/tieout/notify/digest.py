@@ -19,7 +19,12 @@ from tieout.state.exceptions import OPEN_STATUSES
 from tieout.state.models import AuditEvent, ExceptionCase
 from tieout.state.store import StateStore
 
-WHY = {"exception.open": "new", "exception.reopen": "back", "exception.escalate": "escalated"}
+WHY = {
+    "exception.open": "new",
+    "exception.reopen": "back",
+    "exception.escalate": "escalated",
+    "exception.assign": "assigned to you",
+}
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,13 @@ def collect_digests(store: StateStore, cfg: NotifyConfig) -> list[Digest]:
     through: dict[str, int] = {}
     for event_id, action, case_id in events:
         case = cases.get(case_id)
-        if case is None or case.owner is None or event_id <= last.get(case.owner, 0):
+        to = case.assignee if case is not None else None
+        if case is None or to is None or event_id <= last.get(to, 0):
             continue
-        items[case.owner][case_id] = Item(
+        items[to][case_id] = Item(
             case_id, WHY[action], case.rule, case.severity, case.amount_at_risk, case.detail
         )
-        through[case.owner] = event_id
+        through[to] = event_id
     return [
         Digest(
             owner,

@@ -20,6 +20,7 @@ from tieout.config import LoadedProject
 from tieout.metrics import load_metrics
 from tieout.serve import api, pages
 from tieout.serve.security import LoginRequiredError, secret_key
+from tieout.serve.snapshot import SnapshotReader
 
 __all__ = ["create_app"]
 
@@ -31,7 +32,8 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     app.state.project = project
     app.state.store = pipeline.state_store(project)
     app.state.catalogue = load_metrics(project)  # definitions load once; restart to change
-    app.state.headlines = {}
+    app.state.reader = SnapshotReader(pipeline.snapshots(project))
+    app.state.snapshot_info = {}
     folder = Path(str(resources.files("tieout.serve")))
     app.state.templates = Jinja2Templates(directory=folder / "templates")
     app.add_middleware(

@@ -1,35 +1,44 @@
-"""/api/v1: the listings and actions the pages use, as JSON (and CSV downloads)."""
+"""/api/v1: every listing and action the pages use, as JSON; tables also as CSV or XLSX."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
-from tieout.errors import UsageError
-from tieout.serve import data
-from tieout.serve.downloads import to_csv
-from tieout.serve.security import Caller, require
-from tieout.state.exceptions import act
-from tieout.state.models import ExceptionCase
+from tieout.serve import data, drill
+from tieout.serve.actions import act_on_case, in_scope
+from tieout.serve.downloads import download
+from tieout.serve.pages.overview import metric_split
+from tieout.serve.render import own_accounts, reading, snapshot
+from tieout.serve.security import require
 
 router = APIRouter(prefix="/api/v1")
-
-
-def own_accounts(request: Request, who: Caller) -> set[str] | None:
-    """A role limited to its own accounts sees only the customers its user owns."""
-    project = request.app.state.project
-    if who.role in project.config.access.own_accounts_only:
-        return data.owned_accounts(project, who.name)
-    return None
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/snapshot")
-def snapshot(request: Request) -> dict[str, Any]:
+def snapshot_info(request: Request) -> dict[str, Any]:
     require(request, "view", page=False)
-    return data.snapshot_info(request.app.state.project, request.app.state.store)
+    return snapshot(request)
+
+
+def _exception_filters(
+    rule: str | None,
+    status: str | None,
+    owner: str | None,
+    severity: str | None,
+    account_key: str | None,
+) -> dict[str, str | None]:
+    return {
+        "rule": rule,
+        "status": status,
+        "owner": owner,
+        "severity": severity,
+        "account_key": account_key,
+    }
 
 
 @router.get("/exceptions")
@@ -40,32 +49,65 @@ def list_exceptions(
     owner: str | None = None,
     severity: str | None = None,
     account_key: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     who = require(request, "view", page=False)
-    filters = {
-        "rule": rule,
-        "status": status,
-        "owner": owner,
-        "severity": severity,
-        "account_key": account_key,
-    }
+    filters = _exception_filters(rule, status, owner, severity, account_key)
     items, total = data.exceptions(
         request.app.state.store, filters, limit, offset, own_accounts(request, who)
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/exceptions.csv", response_class=PlainTextResponse)
-def exceptions_csv(request: Request) -> PlainTextResponse:
+@router.get("/exceptions.{fmt}")
+def exceptions_download(
+    request: Request,
+    fmt: str,
+    rule: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    severity: str | None = None,
+    account_key: str | None = None,
+) -> Response:
+    """Every exception the filters match (not one page), as CSV or XLSX."""
     who = require(request, "view", page=False)
-    items, _ = data.exceptions(request.app.state.store, {}, 100_000, 0, own_accounts(request, who))
-    return PlainTextResponse(
-        to_csv(items, data.EXCEPTION_COLUMNS),
-        media_type="text/csv",
-        headers={"Content-Disposition": "attachment; filename=exceptions.csv"},
+    filters = _exception_filters(rule, status, owner, severity, account_key)
+    items, _ = data.exceptions(
+        request.app.state.store, filters, 1_000_000, 0, own_accounts(request, who)
     )
+    return download(items, data.EXCEPTION_COLUMNS, "exceptions", fmt)
+
+
+@router.get("/exceptions/{case_id}")
+def exception(request: Request, case_id: str) -> dict[str, Any]:
+    """One exception: its rule, source records, notes and audit history."""
+    who = require(request, "view", page=False)
+    in_scope(request, who, case_id)
+    state = request.app.state
+    with reading(request) as wh:
+        objects = state.reader.once("objects", wh, drill.object_tables)
+        found = data.exception_detail(wh, objects, state.project, state.store, case_id)
+    if found is None:
+        raise HTTPException(404, f"no exception {case_id}")
+    return found
+
+
+@router.post("/exceptions/bulk")
+def bulk(
+    request: Request,
+    action: Annotated[str, Body()],
+    ids: Annotated[list[str], Body()],
+    reason: Annotated[str | None, Body()] = None,
+    to: Annotated[str | None, Body()] = None,
+) -> dict[str, Any]:
+    """One action on many exceptions, each checked and audited on its own."""
+    return {
+        "results": [
+            act_on_case(request, case_id, action, page=False, reason=reason, to=to)
+            for case_id in ids
+        ]
+    }
 
 
 @router.post("/exceptions/{case_id}/{action}")
@@ -74,53 +116,69 @@ def act_on_exception(
     case_id: str,
     action: str,
     reason: Annotated[str | None, Body(embed=True)] = None,
+    to: Annotated[str | None, Body(embed=True)] = None,
 ) -> dict[str, Any]:
-    """ack, resolve or waive; a waiver over the threshold needs a finance approver."""
-    who = require(
-        request, "exceptions.waive" if action == "waive" else "exceptions.act", page=False
-    )
-    return apply_action(request, who, case_id, action, reason)
-
-
-def apply_action(
-    request: Request, who: Caller, case_id: str, action: str, reason: str | None
-) -> dict[str, Any]:
-    state = request.app.state
-    if action == "waive":
-        with state.store.session() as s:
-            case = s.get(ExceptionCase, case_id)
-        limit = Decimal(str(state.project.config.access.waive_approval_above))
-        if (
-            case is not None
-            and (case.amount_at_risk or 0) > limit
-            and who.role
-            not in (
-                "finance",
-                "admin",
-            )
-        ):
-            raise HTTPException(
-                403, f"waiving more than {limit:,.2f} at risk needs a finance approver"
-            )
-    try:
-        case = act(state.store, case_id, action, reason, by=who.name)
-    except UsageError as exc:
-        raise HTTPException(400, str(exc)) from None
-    return {"id": case.id, "status": case.status, "reason": case.reason}
+    """ack, resolve, waive, assign (`to`), comment, approve or reject (a waiver request). A
+    waiver over access.waive_approval_above by someone who may not approve waivers waits for
+    a second person's approve."""
+    return act_on_case(request, case_id, action, page=False, reason=reason, to=to)
 
 
 @router.get("/accounts")
 def list_accounts(
-    request: Request,
-    health: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    request: Request, health: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     who = require(request, "view", page=False)
-    items = data.accounts(
-        request.app.state.project, health, own_accounts(request, who), limit, offset
-    )
+    with reading(request) as wh:
+        items = data.accounts(wh, health, own_accounts(request, who), limit, offset)
     return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get("/accounts/{account_key}")
+def account(request: Request, account_key: str) -> dict[str, Any]:
+    who = require(request, "view", page=False)
+    own = own_accounts(request, who)
+    state = request.app.state
+    found = None
+    if own is None or account_key in own:
+        with reading(request) as wh:
+            found = data.account_detail(
+                wh, state.project, state.store, state.catalogue, account_key
+            )
+    if found is None:
+        raise HTTPException(404, f"no account {account_key}")
+    return found
+
+
+@router.get("/metrics/{name}")
+def metric(
+    request: Request, name: str, by: str = "job", period: str | None = None
+) -> dict[str, Any]:
+    """A governed metric for a month split by job or customer, lowest first."""
+    require(request, "view", page=False)
+    return metric_split(request, name, by, period)
+
+
+@router.get("/jobs/{job_key}")
+def job(request: Request, job_key: str) -> dict[str, Any]:
+    who = require(request, "view", page=False)
+    with reading(request) as wh:
+        found = drill.job_detail(wh, request.app.state.store, job_key)
+    own = own_accounts(request, who)
+    customer = (found or {}).get("customer") or {}
+    if found is None or (own is not None and customer.get("account_key") not in own):
+        raise HTTPException(404, f"no job {job_key}")
+    return found
+
+
+@router.get("/records/{record_id}")
+def record(request: Request, record_id: str) -> dict[str, Any]:
+    require(request, "view", page=False)
+    with reading(request) as wh:
+        found = drill.source_record(wh, record_id)
+    if found is None:
+        raise HTTPException(404, f"no record {record_id}")
+    return found
 
 
 @router.get("/definitions")

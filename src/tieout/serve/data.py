@@ -1,5 +1,5 @@
-"""What the pages and the API show, read from the current snapshot and the state store on
-every request, so a new snapshot is picked up without a restart."""
+"""What the pages and the API show, read from the current snapshot (the caller passes it in)
+and the state store."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tieout import pipeline
 from tieout.config import LoadedProject
+from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics import Catalogue, Period, compute
 from tieout.reconcile import load_rules
-from tieout.state.exceptions import OPEN_STATUSES
+from tieout.serve.drill import records_for_refs
+from tieout.state.audit import history
+from tieout.state.exceptions import OPEN_STATUSES, notes
 from tieout.state.health import AccountHealthScore
 from tieout.state.models import DecisionRequest, ExceptionCase, Run
 from tieout.state.store import StateStore
@@ -34,42 +36,52 @@ EXCEPTION_COLUMNS = (
     "first_seen",
     "last_seen",
 )
+WORKED_BY = func.coalesce(ExceptionCase.assigned_to, ExceptionCase.owner)
 HEADLINES = ("revenue", "margin", "margin_pct", "delivered_value", "quoted_value")
 
 
-def snapshot_info(project: LoadedProject, store: StateStore) -> dict[str, Any]:
+def snapshot_info(run_id: str | None, store: StateStore) -> dict[str, Any]:
     """The as-of date of the snapshot on show and when its run finished."""
-    with store.session() as s:
-        run = s.scalars(
-            select(Run).where(Run.status == "succeeded").order_by(Run.started_at.desc()).limit(1)
-        ).first()
+    run = None
+    if run_id is not None:
+        with store.session() as s:
+            run = s.get(Run, run_id)
     if run is None:
         return {"as_of": None, "run_id": None, "finished_at": None}
     return {"as_of": run.as_of, "run_id": run.id, "finished_at": run.finished_at}
 
 
 def headlines(
-    project: LoadedProject, catalogue: Catalogue, as_of: dt.date
+    wh: Warehouse, project: LoadedProject, catalogue: Catalogue, as_of: dt.date
 ) -> dict[str, Decimal | None]:
     """The as-of month's governed headline figures."""
     month = Period.month(f"{as_of:%Y-%m}")
     found: dict[str, Decimal | None] = {}
-    with pipeline.snapshots(project).open_current() as wh:
-        for name in HEADLINES:
-            try:
-                found[name] = compute(
-                    wh,
-                    catalogue,
-                    name,
-                    by=[],
-                    period=month,
-                    compare=None,
-                    currency=project.config.reporting_currency,
-                    as_of=as_of,
-                ).total
-            except TieoutError:
-                found[name] = None
+    for name in HEADLINES:
+        try:
+            found[name] = compute(
+                wh,
+                catalogue,
+                name,
+                by=[],
+                period=month,
+                compare=None,
+                currency=project.config.reporting_currency,
+                as_of=as_of,
+            ).total
+        except TieoutError:
+            found[name] = None
     return found
+
+
+def _case_row(case: ExceptionCase) -> dict[str, Any]:
+    return {
+        **{c: getattr(case, c) for c in EXCEPTION_COLUMNS},
+        "owner": case.assignee,
+        "rule_owner": case.owner,
+        "waiver_requested_by": case.waiver_requested_by,
+        "source_refs": case.source_refs,
+    }
 
 
 def exception_totals(store: StateStore) -> dict[str, Any]:
@@ -94,7 +106,8 @@ def exceptions(
     query = select(ExceptionCase)
     for key in EXCEPTION_FILTERS:
         if value := filters.get(key):
-            query = query.where(getattr(ExceptionCase, key) == value)
+            column = WORKED_BY if key == "owner" else getattr(ExceptionCase, key)
+            query = query.where(column == value)
     if accounts is not None:
         query = query.where(ExceptionCase.account_key.in_(sorted(accounts)))
     with store.session() as s:
@@ -104,12 +117,12 @@ def exceptions(
             .limit(limit)
             .offset(offset)
         )
-        items = [{c: getattr(r, c) for c in EXCEPTION_COLUMNS} for r in rows]
+        items = [_case_row(r) for r in rows]
     return items, total
 
 
 def accounts(
-    project: LoadedProject,
+    wh: Warehouse,
     band: str | None,
     own: set[str] | None = None,
     limit: int | None = None,
@@ -125,78 +138,80 @@ def accounts(
         where.append("list_contains(?, account_key)")
         params.append(sorted(own))
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-    with pipeline.snapshots(project).open_current() as wh:
-        rows = wh.query_dicts(
-            f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
-            f"ORDER BY score, name, account_key{page}",
-            params,
-        )
+    rows = wh.query_dicts(
+        f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
+        f"ORDER BY score, name, account_key{page}",
+        params,
+    )
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")
     return rows
 
 
-def owned_accounts(project: LoadedProject, user: str) -> set[str]:
+def owned_accounts(wh: Warehouse, user: str) -> set[str]:
     """The customers whose CRM account owner is this user (by name)."""
-    with pipeline.snapshots(project).open_current() as wh:
-        rows = wh.query(
-            """
-            SELECT DISTINCT x.golden_key
-            FROM xref x
-            JOIN account a ON a.source_system = x.source_system
-                 AND a.source_object = x.source_object AND a.native_id = x.native_id
-            JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
-            WHERE x.entity_type = 'customer' AND x.method = 'master' AND lower(p.name) = lower(?)
-            """,
-            [user],
-        )
+    rows = wh.query(
+        """
+        SELECT DISTINCT x.golden_key
+        FROM xref x
+        JOIN account a ON a.source_system = x.source_system
+             AND a.source_object = x.source_object AND a.native_id = x.native_id
+        JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
+        WHERE x.entity_type = 'customer' AND x.method = 'master' AND lower(p.name) = lower(?)
+        """,
+        [user],
+    )
     return {r[0] for r in rows}
 
 
 def account_detail(
-    project: LoadedProject, store: StateStore, catalogue: Catalogue, account_key: str
+    wh: Warehouse,
+    project: LoadedProject,
+    store: StateStore,
+    catalogue: Catalogue,
+    account_key: str,
 ) -> dict[str, Any] | None:
     """Everything one customer page shows: health and its history, renewal and pipeline,
-    tickets and SLA, onboarding, margin by month, open exceptions and decisions."""
-    with pipeline.snapshots(project).open_current() as wh:
-        found = wh.query_dicts("SELECT * FROM account_health WHERE account_key = ?", [account_key])
-        if not found:
-            return None
-        health = found[0]
-        health["reasons"] = json.loads(health["reasons"] or "[]")
-        tickets = wh.query_dicts(
-            """
-            SELECT t.ticket_number AS ticket, t.source_system AS system, t.subject, t.status,
-                   s.priority, s.opened_at, s.resolution_minutes, s.resolution_target_minutes,
-                   s.resolution_breached AS breached, s.minutes_to_breach
-            FROM ticket_sla s JOIN ticket t ON t.id = s.ticket_id
-            WHERE s.account_key = ? AND (s.is_open OR s.opened_at >= ? - INTERVAL 90 DAY)
-            ORDER BY s.is_open DESC, s.opened_at DESC LIMIT 50
-            """,
-            [account_key, health_as_of(wh)],
-        )
-        milestones = wh.query_dicts(
-            """
-            SELECT m.name, m.due_date, m.status, m.completed_at, m.blocker
-            FROM onboarding_milestone m
-            JOIN xref x ON x.entity_type = 'customer' AND x.source_system = m.source_system
-                 AND x.native_id = coalesce(m.account_native_id, m.customer_name)
-            WHERE x.golden_key = ? ORDER BY m.due_date
-            """,
-            [account_key],
-        )
-        as_of = health_as_of(wh)
-        start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
-        margin = compute(
-            wh,
-            catalogue,
-            "margin",
-            by=["customer", "month"],
-            period=Period(start, as_of, "last 12 months"),
-            compare=None,
-            currency=project.config.reporting_currency,
-            as_of=as_of,
-        )
+    tickets and SLA, onboarding, margin by month, open exceptions, decisions and what people
+    did about them."""
+    found = wh.query_dicts("SELECT * FROM account_health WHERE account_key = ?", [account_key])
+    if not found:
+        return None
+    health = found[0]
+    health["reasons"] = json.loads(health["reasons"] or "[]")
+    as_of = health_as_of(wh)
+    tickets = wh.query_dicts(
+        """
+        SELECT t.ticket_number AS ticket, t.source_system AS system, t.subject, t.status,
+               s.priority, s.opened_at, s.resolution_minutes, s.resolution_target_minutes,
+               s.resolution_breached AS breached, s.minutes_to_breach
+        FROM ticket_sla s JOIN ticket t ON t.id = s.ticket_id
+        WHERE s.account_key = ? AND (s.is_open OR s.opened_at >= ? - INTERVAL 90 DAY)
+        ORDER BY s.is_open DESC, s.opened_at DESC LIMIT 50
+        """,
+        [account_key, as_of],
+    )
+    milestones = wh.query_dicts(
+        """
+        SELECT m.name, m.due_date, m.status, m.completed_at, m.blocker
+        FROM onboarding_milestone m
+        JOIN xref x ON x.entity_type = 'customer' AND x.source_system = m.source_system
+             AND x.native_id = coalesce(m.account_native_id, m.customer_name)
+        WHERE x.golden_key = ? ORDER BY m.due_date
+        """,
+        [account_key],
+    )
+    start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+    margin = compute(
+        wh,
+        catalogue,
+        "margin",
+        by=["customer", "month"],
+        period=Period(start, as_of, "last 12 months"),
+        compare=None,
+        currency=project.config.reporting_currency,
+        as_of=as_of,
+    )
     with store.session() as s:
         history = [
             {"as_of": h.as_of, "score": h.score, "band": h.band}
@@ -218,16 +233,85 @@ def account_detail(
                 select(DecisionRequest).where(DecisionRequest.account_key == account_key)
             )
         ]
-    open_exceptions, _ = exceptions(store, {"account_key": account_key}, 100, 0)
+    cases, _ = exceptions(store, {"account_key": account_key}, 500, 0)
+    trail = [
+        *audit_trail(store, "exception", [c["id"] for c in cases]),
+        *audit_trail(store, "decision", [str(d["id"]) for d in decisions]),
+    ]
     return {
         "health": health,
         "history": history,
         "tickets": tickets,
         "milestones": milestones,
         "margin": [r for r in margin.rows if r.get("account_key") == account_key],
-        "exceptions": [e for e in open_exceptions if e["status"] in OPEN_STATUSES],
+        "exceptions": [e for e in cases if e["status"] in OPEN_STATUSES],
         "decisions": decisions,
+        "audit": sorted(
+            (e for e in trail if e["actor"] != "tieout"), key=lambda e: e["id"], reverse=True
+        )[:100],
     }
+
+
+def exception_detail(
+    wh: Warehouse,
+    objects: dict[tuple[str, str], str],
+    project: LoadedProject,
+    store: StateStore,
+    case_id: str,
+) -> dict[str, Any] | None:
+    """One exception with its rule's definition, the source records it names (each with the
+    job it belongs to), its notes and attachments, and its audit history."""
+    with store.session() as s:
+        case = s.get(ExceptionCase, case_id)
+        if case is None:
+            return None
+        item = _case_row(case)
+    rule = next((r for r in load_rules(project) if r.rule.id == item["rule"]), None)
+    refs = json.loads(item.pop("source_refs") or "[]")
+    return {
+        "case": item,
+        "rule": None
+        if rule is None
+        else {
+            "id": rule.rule.id,
+            "title": rule.rule.title,
+            "description": rule.rule.description,
+            "owner": rule.rule.owner,
+            "params": rule.params,
+            "defined_in": rule.source,
+        },
+        "records": records_for_refs(wh, objects, refs),
+        "notes": [
+            {
+                "id": n.id,
+                "at": n.at,
+                "author": n.author,
+                "text": n.text,
+                "file_name": n.file_name,
+                "file_sha256": n.file_sha256,
+                "file_size": n.file_size,
+            }
+            for n in notes(store, case_id)
+        ],
+        "audit": audit_trail(store, "exception", [case_id]),
+    }
+
+
+def audit_trail(store: StateStore, entity: str, ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": e.id,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "before": (e.detail or {}).get("before"),
+            "after": (e.detail or {}).get("after"),
+            "detail": {k: v for k, v in (e.detail or {}).items() if k not in ("before", "after")},
+        }
+        for e in history(store, entity, ids)
+    ]
 
 
 def health_as_of(wh: Any) -> dt.date:

@@ -1,5 +1,6 @@
-"""Tables as CSV for a spreadsheet: a cell that starts with = + - @ (or a tab or carriage
-return) is prefixed with a quote, so a spreadsheet shows it as text, never runs it."""
+"""Every table the app shows, as CSV or XLSX for a spreadsheet. A cell that starts with
+= + - @ (or a tab or carriage return) gets a leading quote, so a spreadsheet shows it as
+text and never runs it; amounts stay numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+from tieout.reports.spreadsheet import FORMULA_STARTS, xlsx_bytes
+
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def safe_cell(value: Any) -> str:
@@ -18,7 +27,7 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)  # a negative amount is a number, not a formula
     text = str(value)
-    return "'" + text if text.startswith(DANGEROUS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -28,3 +37,19 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     for r in rows:
         writer.writerow([safe_cell(r.get(c)) for c in columns])
     return out.getvalue()
+
+
+def download(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], name: str, fmt: str
+) -> Response:
+    """A table as an attachment named `name`.csv or `name`.xlsx."""
+    if fmt not in FORMATS:
+        raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+    body: str | bytes = (
+        to_csv(rows, columns) if fmt == "csv" else xlsx_bytes([(name, columns, rows)])
+    )
+    return Response(
+        body,
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"},
+    )

@@ -84,3 +84,16 @@ def verify(store: StateStore) -> Verdict:
                 problems.append(f"entry {e.id} ({e.action} {e.entity_id}): its content was edited")
             prev = e.hash or ""
     return Verdict(count, prev, problems)
+
+
+def history(store: StateStore, entity: str, entity_ids: list[str]) -> list[AuditEvent]:
+    """What happened to these records, oldest first (an account page passes the account and
+    the ids of its exceptions and decisions)."""
+    with store.session() as s:
+        return list(
+            s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.entity == entity, AuditEvent.entity_id.in_(entity_ids))
+                .order_by(AuditEvent.id)
+            )
+        )

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from tieout.errors import UsageError
 from tieout.state.audit import chain_rows
-from tieout.state.models import AuditEvent, ExceptionCase
+from tieout.state.models import AuditEvent, ExceptionCase, ExceptionNote
 from tieout.state.store import StateStore, actor, now
 
-OPEN_STATUSES = ("open", "acknowledged")
+OPEN_STATUSES = ("open", "acknowledged", "waiver_requested")
 FACTS = ("rule", "severity", "owner", "account_key", "amount_at_risk", "detail", "source_refs")
+MAX_ATTACHMENT = 25 * 2**20
 ACTIONS = {"ack": "acknowledged", "resolve": "resolved", "waive": "waived"}
 
 
@@ -113,28 +118,140 @@ def sync_cases(
 
 
 def act(
-    store: StateStore, case_id: str, action: str, reason: str | None, by: str | None = None
+    store: StateStore,
+    case_id: str,
+    action: str,
+    reason: str | None,
+    by: str | None = None,
+    *,
+    approval_above: Decimal | None = None,
 ) -> ExceptionCase:
     """ack, resolve or waive (a waiver needs a reason); audited with who (`by`, else the
-    shell's user) and when."""
+    shell's user), when, and the case before and after. A waiver of more money at risk than
+    `approval_above` becomes a request that someone else must approve (`decide_waiver`)."""
     if action not in ACTIONS:
         raise UsageError(f"action must be one of {', '.join(ACTIONS)}")
     if action == "waive" and not reason:
-        raise UsageError("waiving an exception needs --reason")
+        raise UsageError("waiving an exception needs a reason")
+    who = by or actor()
     with store.session() as s:
-        case = s.get(ExceptionCase, case_id)
-        if case is None:
-            raise UsageError(f"no exception {case_id!r} (see `tieout exceptions`)")
-        before = case.status
-        case.status, case.reason, case.updated_at = ACTIONS[action], reason, now()
-        _audit(
-            s,
-            by or actor(),
-            f"exception.{action}",
-            case_id,
-            {"from": before, "to": case.status, "reason": reason},
-        )
+        case = _case(s, case_id)
+        before = _workflow(case)
+        status = ACTIONS[action]
+        if (
+            action == "waive"
+            and approval_above is not None
+            and (case.amount_at_risk or Decimal(0)) > approval_above
+        ):
+            status, case.waiver_requested_by = "waiver_requested", who
+        case.status, case.reason, case.updated_at = status, reason, now()
+        _audit(s, who, f"exception.{action}", case_id, before, _workflow(case))
         return case
+
+
+def decide_waiver(
+    store: StateStore, case_id: str, *, approve: bool, by: str, note: str | None = None
+) -> ExceptionCase:
+    """Approve (-> waived) or reject (-> acknowledged) a waiver request; segregation of
+    duties: the person who asked for the waiver cannot decide it."""
+    with store.session() as s:
+        case = _case(s, case_id)
+        if case.status != "waiver_requested":
+            raise UsageError(f"{case_id} has no waiver waiting for approval (it is {case.status})")
+        if by == case.waiver_requested_by:
+            raise UsageError(f"{by} asked for this waiver, so someone else must decide it")
+        before = _workflow(case)
+        if approve:
+            case.status = "waived"
+        else:
+            case.status, case.reason = "acknowledged", note or "waiver rejected"
+        case.updated_at = now()
+        action = "exception.waiver_approved" if approve else "exception.waiver_rejected"
+        _audit(s, by, action, case_id, before, _workflow(case), note=note)
+        return case
+
+
+def assign(store: StateStore, case_id: str, to: str | None, by: str | None = None) -> ExceptionCase:
+    """Give the case to a person (None: back to the rule's owner); runs keep the assignee."""
+    with store.session() as s:
+        case = _case(s, case_id)
+        before = _workflow(case)
+        case.assigned_to, case.updated_at = (to or None), now()
+        _audit(s, by or actor(), "exception.assign", case_id, before, _workflow(case))
+        return case
+
+
+def comment(
+    store: StateStore,
+    case_id: str,
+    text: str,
+    by: str | None = None,
+    *,
+    attachment: tuple[str, bytes] | None = None,
+    folder: Path | None = None,
+) -> ExceptionNote:
+    """A note on the case; an attached document is kept under `folder` by its SHA-256 and the
+    audit entry records that hash, so the file shown later is provably the one attached."""
+    if not text.strip() and attachment is None:
+        raise UsageError("a comment needs text or a file")
+    file_name = digest = size = None
+    if attachment is not None:
+        if folder is None:
+            raise UsageError("no folder to keep attachments in")
+        file_name, content = Path(attachment[0]).name or "attachment", attachment[1]
+        if len(content) > MAX_ATTACHMENT:
+            raise UsageError(f"{file_name} is over {MAX_ATTACHMENT // 2**20} MiB")
+        digest, size = hashlib.sha256(content).hexdigest(), len(content)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / digest).write_bytes(content)
+    who = by or actor()
+    with store.session() as s:
+        _case(s, case_id)
+        note = ExceptionNote(
+            case_id=case_id,
+            at=now(),
+            author=who,
+            text=text.strip(),
+            file_name=file_name,
+            file_sha256=digest,
+            file_size=size,
+        )
+        s.add(note)
+        detail = {"text": note.text, "file": file_name, "sha256": digest}
+        s.add(
+            AuditEvent(
+                at=note.at,
+                actor=who,
+                action="exception.comment",
+                entity="exception",
+                entity_id=case_id,
+                detail={k: v for k, v in detail.items() if v},
+            )
+        )
+        return note
+
+
+def notes(store: StateStore, case_id: str) -> list[ExceptionNote]:
+    with store.session() as s:
+        return list(
+            s.scalars(
+                select(ExceptionNote)
+                .where(ExceptionNote.case_id == case_id)
+                .order_by(ExceptionNote.id)
+            )
+        )
+
+
+def _case(s: Session, case_id: str) -> ExceptionCase:
+    case = s.get(ExceptionCase, case_id)
+    if case is None:
+        raise UsageError(f"no exception {case_id!r} (see `tieout exceptions`)")
+    return case
+
+
+def _workflow(case: ExceptionCase) -> dict[str, Any]:
+    """The fields people change, as the audit log's before and after."""
+    return {"status": case.status, "reason": case.reason, "assigned_to": case.assigned_to}
 
 
 def cases(
@@ -149,11 +266,27 @@ def cases(
         if status:
             query = query.where(ExceptionCase.status == status)
         if owner:
-            query = query.where(ExceptionCase.owner == owner)
+            query = query.where(
+                func.coalesce(ExceptionCase.assigned_to, ExceptionCase.owner) == owner
+            )
         return list(s.scalars(query))
 
 
-def _audit(s: Any, who: str, action: str, case_id: str, detail: dict[str, Any]) -> None:
+def _audit(
+    s: Session,
+    who: str,
+    action: str,
+    case_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    **extra: Any,
+) -> None:
+    changed = {k for k in after if before.get(k) != after[k]}
+    detail = {
+        "before": {k: before.get(k) for k in sorted(changed)},
+        "after": {k: after[k] for k in sorted(changed)},
+        **{k: v for k, v in extra.items() if v},
+    }
     s.add(
         AuditEvent(
             at=now(), actor=who, action=action, entity="exception", entity_id=case_id, detail=detail

@@ -114,6 +114,29 @@ class ExceptionCase(Base):
     first_seen: Mapped[dt.date] = mapped_column(Date)
     last_seen: Mapped[dt.date] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    assigned_to: Mapped[str | None] = mapped_column(String(200), nullable=True)  # over owner
+    waiver_requested_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    @property
+    def assignee(self) -> str | None:
+        """Who works it: the person it was assigned to, else the rule's owner."""
+        return self.assigned_to or self.owner
+
+
+class ExceptionNote(Base):
+    """A comment on an exception, optionally with a supporting document (stored by its
+    SHA-256 under .tieout/attachments, so the note proves which file was attached)."""
+
+    __tablename__ = "exception_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    file_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PeriodClose(Base):

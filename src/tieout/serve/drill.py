@@ -1,0 +1,296 @@
+"""Drill-down from a headline to the source record: a metric split by job or customer, one
+job's quote -> work orders and changes -> time -> invoice and credit lines side by side, and
+any canonical record with the export file and row it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from tieout.engine import Warehouse
+from tieout.metrics import Catalogue, Period, compute
+from tieout.model import SOURCE_TABLES, TABLE_MAP
+from tieout.state.models import ExceptionCase
+from tieout.state.store import StateStore
+
+SPLITS = {"job": "/jobs/{}", "customer": "/accounts/{}"}  # the splits a bar can drill into
+
+
+def metric_split(
+    wh: Warehouse,
+    catalogue: Catalogue,
+    name: str,
+    split: str,
+    period: Period,
+    currency: str,
+    as_of: dt.date,
+) -> dict[str, Any]:
+    """A metric for a period split by job or customer, the weakest first (a margin leak
+    shows at the top), each row with the page it drills into."""
+    result = compute(
+        wh, catalogue, name, by=[split], period=period, compare=None, currency=currency, as_of=as_of
+    )
+    key = "account_key" if split == "customer" else split
+    rows = [
+        {
+            "key": r.get(key),
+            "label": r.get("customer") or r.get(key) or "(none)",
+            "value": r["value"],
+            "href": SPLITS[split].format(r[key]) if r.get(key) else None,
+        }
+        for r in result.rows
+        if r.get("value") is not None
+    ]
+    rows.sort(key=lambda r: (r["value"], str(r["key"])))
+    if split == "job":
+        names = _job_names(wh, [str(r["key"]) for r in rows if r["key"]])
+        for r in rows:
+            r["label"] = names.get(r["key"], r["label"])
+    return {
+        "metric": result.metric.name,
+        "title": result.metric.title,
+        "unit": result.metric.unit,
+        "split": split,
+        "period": period.label,
+        "total": result.total,
+        "rows": rows,
+    }
+
+
+def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
+    """A job as people know it: its quote number (else its first work order) and customer."""
+    rows = wh.query(
+        """
+        SELECT j.job_key,
+               coalesce(any_value(q.quote_number), min(w.work_order_number)) || coalesce(
+                   ' · ' || any_value(h.name), '') AS label
+        FROM job j
+        LEFT JOIN quote q ON q.id = j.quote_id
+        LEFT JOIN work_order w ON w.id = j.work_order_id
+        LEFT JOIN customer_key k ON k.source_system = w.source_system
+             AND k.native_id = coalesce(w.account_native_id, w.customer_name)
+        LEFT JOIN account_health h ON h.account_key = k.golden_key
+        WHERE list_contains(?, j.job_key)
+        GROUP BY j.job_key
+        """,
+        [keys],
+    )
+    return {str(k): str(label) for k, label in rows if label}
+
+
+def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any] | None:
+    """One job side by side: what was quoted, ordered and changed, the time booked to it, what
+    was billed and credited, each invoice line's link method and confidence, the difference
+    at each step, and the exceptions raised on its records."""
+    links = wh.query_dicts("SELECT * FROM job WHERE job_key = ? ORDER BY work_order_id", [job_key])
+    if not links:
+        return None
+    quote_id = links[0]["quote_id"]
+    wo_ids = sorted({r["work_order_id"] for r in links if r["work_order_id"]})
+    quote = wh.query_dicts("SELECT * FROM quote WHERE id = ?", [quote_id]) if quote_id else []
+    quote_lines = wh.query_dicts(
+        """
+        SELECT ql.* FROM quote_line ql
+        JOIN quote q ON q.native_id = ql.quote_native_id AND q.source_system = ql.source_system
+        WHERE q.id = ? ORDER BY ql.line_number, ql.id
+        """,
+        [quote_id],
+    )
+    work_orders = wh.query_dicts(
+        """
+        SELECT w.*, coalesce(t.hours, 0) AS hours_booked, coalesce(t.cost_amount, 0) AS time_cost,
+               coalesce(t.entries, 0) AS time_entries
+        FROM work_order w LEFT JOIN work_order_time t ON t.work_order_id = w.id
+        WHERE list_contains(?, w.id) ORDER BY w.work_order_number
+        """,
+        [wo_ids],
+    )
+    changes = wh.query_dicts(
+        """
+        SELECT c.*, w.work_order_number FROM work_order_change c
+        JOIN work_order w ON w.native_id = c.work_order_native_id
+             AND w.source_system = c.source_system
+        WHERE list_contains(?, w.id) ORDER BY c.changed_at
+        """,
+        [wo_ids],
+    )
+    time = wh.query_dicts(
+        """
+        SELECT t.person_name, min(t.entry_date) AS first_day, max(t.entry_date) AS last_day,
+               count(*) AS entries, sum(t.hours) AS hours, sum(t.cost_amount) AS cost,
+               any_value(jt.method) AS linked_by
+        FROM job_time jt JOIN time_entry t ON t.id = jt.time_entry_id
+        WHERE list_contains(?, jt.work_order_id)
+        GROUP BY t.person_name ORDER BY hours DESC, t.person_name
+        """,
+        [wo_ids],
+    )
+    billing = wh.query_dicts(
+        """
+        SELECT l.id, l.invoice_number, l.doc_type, l.line_number, l.item_code, l.description,
+               l.quantity, l.unit_price, l.line_amount, l.currency, i.invoice_date, i.status,
+               j.method, j.confidence, w.work_order_number, iq.quote_line_id
+        FROM job j
+        JOIN invoice_line l ON l.id = j.invoice_line_id
+        JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
+        LEFT JOIN work_order w ON w.id = j.work_order_id
+        LEFT JOIN invoice_quote_line iq ON iq.invoice_line_id = l.id
+        WHERE j.job_key = ? ORDER BY i.invoice_date, l.invoice_number, l.line_number
+        """,
+        [job_key],
+    )
+    customer = wh.query_dicts(
+        """
+        WITH named AS (
+            SELECT source_system, coalesce(account_native_id, customer_name) AS native_id, 1 AS o
+            FROM work_order WHERE list_contains(?, id)
+            UNION ALL
+            SELECT source_system, account_native_id, 2 FROM quote WHERE id = ?
+        )
+        SELECT k.golden_key AS account_key, h.name
+        FROM named n
+        JOIN customer_key k ON k.source_system = n.source_system AND k.native_id = n.native_id
+        LEFT JOIN account_health h ON h.account_key = k.golden_key
+        ORDER BY n.o LIMIT 1
+        """,
+        [wo_ids, quote_id],
+    )
+    return {
+        "job_key": job_key,
+        "customer": customer[0] if customer else None,
+        "quote": quote[0] if quote else None,
+        "quote_lines": quote_lines,
+        "work_orders": work_orders,
+        "changes": changes,
+        "time": time,
+        "billing": billing,
+        "steps": _steps(quote[0] if quote else None, work_orders, changes, time, billing),
+        "exceptions": _exceptions(store, [quote[0] if quote else None, *work_orders, *billing]),
+    }
+
+
+def _steps(
+    quote: dict[str, Any] | None,
+    work_orders: list[dict[str, Any]],
+    changes: list[dict[str, Any]],
+    time: list[dict[str, Any]],
+    billing: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Quoted -> ordered (plus priced changes) -> billed less credited, and time at cost, in
+    the documents' own currency, each with its difference from the step before."""
+
+    def total(values: list[Any]) -> Decimal:
+        return sum((Decimal(v) for v in values if v is not None), Decimal(0))
+
+    quoted = quote.get("total_price") or quote.get("subtotal") if quote else None
+    live = [w for w in work_orders if w["status"] != "canceled"]
+    ordered = total([w["planned_value"] for w in live])
+    changed = total([c["value_delta"] for c in changes if c.get("priced")])
+    billed = total([b["line_amount"] for b in billing if b["doc_type"] != "credit_note"])
+    credited = total([b["line_amount"] for b in billing if b["doc_type"] == "credit_note"])
+    net = billed - abs(credited)
+    steps = [
+        {"step": "Quoted", "amount": quoted, "difference": None},
+        {"step": "Ordered (work orders)", "amount": ordered, "difference": _less(ordered, quoted)},
+        {"step": "Priced changes", "amount": changed, "difference": None},
+        {"step": "Billed", "amount": billed, "difference": _less(billed, ordered + changed)},
+        {"step": "Credited", "amount": -abs(credited), "difference": None},
+        {
+            "step": "Billed less credited",
+            "amount": net,
+            "difference": _less(net, ordered + changed),
+        },
+        {"step": "Time at cost", "amount": total([t["cost"] for t in time]), "difference": None},
+    ]
+    return steps
+
+
+def _less(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a - b
+
+
+def _exceptions(store: StateStore, records: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """Exceptions whose source records include any of these (matched on the native id the
+    rule wrote into its source references)."""
+    natives = sorted({r["native_id"] for r in records if r and r.get("native_id")})
+    if not natives:
+        return []
+    with store.session() as s:
+        found = s.scalars(
+            select(ExceptionCase).where(
+                or_(*(ExceptionCase.source_refs.contains(f'"{n}"') for n in natives))
+            )
+        )
+        return [
+            {
+                "id": c.id,
+                "rule": c.rule,
+                "status": c.status,
+                "owner": c.assignee,
+                "amount_at_risk": c.amount_at_risk,
+                "detail": c.detail,
+            }
+            for c in found
+        ]
+
+
+def table_of(record_id: str) -> str | None:
+    """Canonical ids are `<table>_<hash>`: the longest table name that prefixes the id."""
+    names = [t for t in TABLE_MAP if record_id.startswith(f"{t}_")]
+    return max(names, key=len) if names else None
+
+
+def source_record(wh: Warehouse, record_id: str) -> dict[str, Any] | None:
+    """A canonical record as it was accepted, with the export file and row it came from and
+    the job it belongs to."""
+    table = table_of(record_id)
+    if table is None:
+        return None
+    rows = wh.query_dicts(f'SELECT * FROM "{table}" WHERE id = ?', [record_id])
+    if not rows:
+        return None
+    job = wh.query(
+        """
+        SELECT job_key FROM job WHERE ? IN (quote_id, work_order_id, invoice_line_id)
+        UNION SELECT j.job_key FROM job_time t JOIN job j ON j.work_order_id = t.work_order_id
+              WHERE t.time_entry_id = ?
+        LIMIT 1
+        """,
+        [record_id, record_id],
+    )
+    return {"table": table, "row": rows[0], "job_key": job[0][0] if job else None}
+
+
+def records_for_refs(
+    wh: Warehouse, objects: dict[tuple[str, str], str], refs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The canonical records an exception's source references name (system, object, native
+    id), each with its id for the record page; a reference no table holds is kept as is."""
+    found: list[dict[str, Any]] = []
+    for ref in refs:
+        table = objects.get((str(ref.get("system")), str(ref.get("object"))))
+        ids = (
+            wh.query(
+                f'SELECT id FROM "{table}" WHERE source_system = ? AND source_object = ? '
+                "AND native_id = ? LIMIT 1",
+                [ref.get("system"), ref.get("object"), ref.get("native_id")],
+            )
+            if table
+            else []
+        )
+        found.append({**ref, "record_id": ids[0][0] if ids else None})
+    return found
+
+
+def object_tables(wh: Warehouse) -> dict[tuple[str, str], str]:
+    """Which canonical table holds each (source system, source object)."""
+    found: dict[tuple[str, str], str] = {}
+    for table in SOURCE_TABLES:
+        for system, obj in wh.query(
+            f'SELECT DISTINCT source_system, source_object FROM "{table.name}"'
+        ):
+            found.setdefault((system, obj), table.name)
+    return found

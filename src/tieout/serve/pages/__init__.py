@@ -1,0 +1,11 @@
+"""Server-rendered pages, one module per area; each figure links to the rows behind it."""
+
+from fastapi import APIRouter
+
+from tieout.serve.pages import accounts, auth, definitions, exceptions, jobs, overview
+
+router = APIRouter()
+for module in (auth, overview, exceptions, accounts, jobs, definitions):
+    router.include_router(module.router)
+
+__all__ = ["router"]

@@ -1,0 +1,35 @@
+"""Accounts by health, worst first, and one account's page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from tieout.serve import data
+from tieout.serve.render import own_accounts, reading, render
+from tieout.serve.security import require
+
+router = APIRouter()
+PAGE_ROWS = 200  # worst first; the API pages through the rest
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    with reading(request) as wh:
+        rows = data.accounts(wh, health, own_accounts(request, who), limit=PAGE_ROWS)
+    return render(request, "accounts.html", rows=rows, health=health, shown=PAGE_ROWS)
+
+
+@router.get("/accounts/{account_key}", response_class=HTMLResponse)
+def account_page(request: Request, account_key: str) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    own = own_accounts(request, who)
+    state = request.app.state
+    if own is not None and account_key not in own:
+        raise HTTPException(404, f"no account {account_key}")
+    with reading(request) as wh:
+        found = data.account_detail(wh, state.project, state.store, state.catalogue, account_key)
+    if found is None:
+        raise HTTPException(404, f"no account {account_key}")
+    return render(request, "account.html", a=found)

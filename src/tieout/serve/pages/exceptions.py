@@ -1,0 +1,125 @@
+"""The exception queue and one exception: filter, act alone or in bulk, comment and attach,
+approve waivers; each exception shows its rule, its source records and its history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from tieout import pipeline
+from tieout.serve import data, drill
+from tieout.serve.actions import act_on_case, in_scope
+from tieout.serve.render import own_accounts, reading, render
+from tieout.serve.security import check_csrf, require
+from tieout.state.exceptions import notes
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+def exceptions_page(
+    request: Request,
+    rule: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    severity: str | None = None,
+    account_key: str | None = None,
+    page: int = 1,
+    done: str | None = None,
+) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    filters = {
+        "rule": rule,
+        "status": status,
+        "owner": owner,
+        "severity": severity,
+        "account_key": account_key,
+    }
+    page = max(page, 1)
+    items, total = data.exceptions(
+        request.app.state.store,
+        filters,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+        own_accounts(request, who),
+    )
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(
+        request,
+        "exceptions.html",
+        items=items,
+        total=total,
+        page=page,
+        size=PAGE_SIZE,
+        filters=filters,
+        query=query,
+        done=done,
+    )
+
+
+@router.post("/exceptions/bulk")
+def bulk_form(
+    request: Request,
+    action: Annotated[str, Form()],
+    ids: Annotated[list[str], Form()],
+    reason: Annotated[str | None, Form()] = None,
+    to: Annotated[str | None, Form()] = None,
+    csrf: Annotated[str | None, Form()] = None,
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """One action on every ticked exception; each is checked and audited on its own."""
+    check_csrf(request, csrf)
+    for case_id in ids:
+        act_on_case(request, case_id, action, page=True, reason=reason or None, to=to)
+    done = urlencode({"done": f"{action}: {len(ids)} exception(s)"})
+    return RedirectResponse(f"/exceptions?{back}&{done}" if back else f"/exceptions?{done}", 303)
+
+
+@router.get("/exceptions/{case_id}", response_class=HTMLResponse)
+def exception_page(request: Request, case_id: str) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    state = request.app.state
+    with reading(request) as wh:
+        objects = state.reader.once("objects", wh, drill.object_tables)
+        found = data.exception_detail(wh, objects, state.project, state.store, case_id)
+    own = own_accounts(request, who)
+    if found is None or (own is not None and found["case"]["account_key"] not in own):
+        raise HTTPException(404, f"no exception {case_id}")
+    return render(request, "exception.html", e=found)
+
+
+@router.post("/exceptions/{case_id}")
+def exception_form(
+    request: Request,
+    case_id: str,
+    action: Annotated[str, Form()],
+    reason: Annotated[str | None, Form()] = None,
+    to: Annotated[str | None, Form()] = None,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_csrf(request, csrf)
+    attachment = None
+    if file is not None and file.filename:
+        attachment = (file.filename, file.file.read())
+    act_on_case(
+        request, case_id, action, page=True, reason=reason or None, to=to, attachment=attachment
+    )
+    return RedirectResponse(f"/exceptions/{case_id}", status_code=303)
+
+
+@router.get("/exceptions/{case_id}/files/{sha256}")
+def attachment(request: Request, case_id: str, sha256: str) -> Response:
+    """A document attached to the exception, by the hash its note recorded."""
+    who = require(request, "view", page=True)
+    in_scope(request, who, case_id)
+    state = request.app.state
+    note = next((n for n in notes(state.store, case_id) if n.file_sha256 == sha256), None)
+    path = pipeline.attachments(state.project) / sha256
+    if note is None or not path.is_file():
+        raise HTTPException(404, "no such attachment")
+    return FileResponse(path, filename=note.file_name or sha256)

@@ -1,0 +1,110 @@
+"""The overview: headline figures, each linking to what makes it up; the metric drill
+(a figure split by job or customer, as an interactive chart and a table); the board pack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tieout.errors import TieoutError
+from tieout.metrics import Period
+from tieout.reports.board import board_pack, to_html, to_pdf
+from tieout.serve import charts, data, drill
+from tieout.serve.render import own_accounts, reading, render, snapshot
+from tieout.serve.security import require
+
+router = APIRouter()
+PAGE_ROWS = 200  # worst first; the API pages through the rest
+CHART_BARS = 25
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> HTMLResponse:
+    who = require(request, "view", page=True)
+    state = request.app.state
+    info = snapshot(request)
+    figures: dict[str, Any] = {}
+    red: list[dict[str, Any]] = []
+    if info["as_of"]:
+        with reading(request) as wh:
+            figures = state.reader.once(
+                "headlines",
+                wh,
+                lambda w: data.headlines(w, state.project, state.catalogue, info["as_of"]),
+            )
+            red = data.accounts(wh, "red", own_accounts(request, who), limit=PAGE_ROWS)
+    return render(
+        request,
+        "overview.html",
+        figures=figures,
+        totals=data.exception_totals(state.store),
+        red=red,
+        snapshot=info,
+    )
+
+
+@router.get("/metrics/{name}", response_class=HTMLResponse)
+def metric_page(
+    request: Request, name: str, by: str = "job", period: str | None = None
+) -> HTMLResponse:
+    require(request, "view", page=True)
+    found = metric_split(request, name, by, period)
+    worst = found["rows"][:CHART_BARS]
+    spec = charts.split_bars(
+        worst, f"{found['title']} by {by}, {found['period']}: the lowest {len(worst)}", ""
+    )
+    return render(request, "metric.html", m=found, spec=json.dumps(spec))
+
+
+def metric_split(request: Request, name: str, by: str, period: str | None) -> dict[str, Any]:
+    """A governed metric split by job or customer for a month (default: the as-of month)."""
+    state = request.app.state
+    if name not in state.catalogue.metrics:
+        raise HTTPException(404, f"no metric {name}")
+    if by not in drill.SPLITS:
+        raise HTTPException(400, f"by must be one of {', '.join(drill.SPLITS)}")
+    as_of = snapshot(request)["as_of"]
+    if as_of is None:
+        raise HTTPException(404, "no snapshot yet: run `tieout run`")
+    try:
+        chosen = Period.parse(period or f"{as_of:%Y-%m}")
+        with reading(request) as wh:
+            return drill.metric_split(
+                wh,
+                state.catalogue,
+                name,
+                by,
+                chosen,
+                state.project.config.reporting_currency,
+                as_of,
+            )
+    except TieoutError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.get("/vendor/vega.js")
+def vega_script() -> Response:
+    return Response(
+        charts.vega_bundle(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/board.pdf")
+def board_pdf(request: Request, period: str | None = None) -> Response:
+    """The board pack of a month (default: the as-of month), as the CLI writes it."""
+    require(request, "view", page=True)
+    state = request.app.state
+    with reading(request) as wh:
+        as_of = wh.scalar("SELECT max(as_of) FROM run_info")
+        month = Period.month(period or f"{as_of:%Y-%m}")
+        pack = board_pack(wh, state.project, state.store, state.catalogue, month, as_of)
+    return Response(
+        to_pdf(to_html(pack)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=board-{month.label}.pdf"},
+    )

@@ -1,0 +1,38 @@
+"""exception workflow: assignee, waiver requests awaiting a finance approver, notes with
+attached documents
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("exception_case") as batch:
+        batch.add_column(sa.Column("assigned_to", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("waiver_requested_by", sa.String(200), nullable=True))
+    op.create_table(
+        "exception_note",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(40), nullable=False, index=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("author", sa.String(200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("file_name", sa.String(255), nullable=True),
+        sa.Column("file_sha256", sa.String(64), nullable=True),
+        sa.Column("file_size", sa.Integer(), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("exception_note")
+    with op.batch_alter_table("exception_case") as batch:
+        batch.drop_column("waiver_requested_by")
+        batch.drop_column("assigned_to")
