@@ -7,6 +7,7 @@ Every JS and CSS file it needs ships in this package; nothing loads from the int
 from __future__ import annotations
 
 from importlib import resources
+from decimal import Decimal
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,11 +19,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from tieout import pipeline
 from tieout.config import LoadedProject
 from tieout.metrics import load_metrics
-from tieout.serve import api, pages
+from tieout.serve import api, api_workspace, pages
 from tieout.serve.security import LoginRequiredError, secret_key
 from tieout.serve.snapshot import SnapshotReader
 
 __all__ = ["create_app"]
+
+
+def quantity(value: object) -> str:
+    """A quantity or hours as people write it: 1.5, not 1.5000."""
+    if value is None:
+        return ""
+    return f"{Decimal(str(value)).normalize():,f}"
 
 
 def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
@@ -36,6 +44,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     app.state.snapshot_info = {}
     folder = Path(str(resources.files("tieout.serve")))
     app.state.templates = Jinja2Templates(directory=folder / "templates")
+    app.state.templates.env.filters["qty"] = quantity
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key(project.root),
@@ -46,6 +55,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=folder / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(api_workspace.router)
     app.include_router(pages.router)
 
     @app.exception_handler(LoginRequiredError)

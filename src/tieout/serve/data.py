@@ -267,9 +267,11 @@ def exception_detail(
             return None
         item = _case_row(case)
     rule = next((r for r in load_rules(project) if r.rule.id == item["rule"]), None)
+    name = wh.query("SELECT name FROM account_health WHERE account_key = ?", [item["account_key"]])
     refs = json.loads(item.pop("source_refs") or "[]")
     return {
         "case": item,
+        "account_name": name[0][0] if name else None,
         "rule": None
         if rule is None
         else {
