@@ -25,12 +25,22 @@ import httpx
 from bench_common import demo_project
 
 PASSWORD = "benchmark password"
-PAGES = ["/", "/exceptions", "/accounts?health=red", "/exceptions?page=5"]
+PAGES = [
+    "/",
+    "/exceptions",
+    "/accounts?health=red",
+    "/exceptions?page=5",
+    "/metrics/margin?by=job",
+    "{job}",
+    "/exceptions/{case}",
+]
 API = [
     "/api/v1/snapshot",
     "/api/v1/exceptions?limit=50",
     "/api/v1/exceptions?rule=unbilled_work&limit=50&offset=100",
     "/api/v1/accounts?health=red",
+    "/api/v1{job}",
+    "/api/v1/exceptions/{case}",
 ]
 
 
@@ -78,11 +88,12 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base)
+        ids = _drill_targets(base, token)
         samples: dict[str, list[float]] = {"page": [], "api": []}
         errors: list[str] = []
         stop = time.monotonic() + opts.seconds
         threads = [
-            threading.Thread(target=_client, args=(base, token, i, stop, samples, errors))
+            threading.Thread(target=_client, args=(base, token, ids, i, stop, samples, errors))
             for i in range(opts.clients)
         ]
         for t in threads:
@@ -105,9 +116,18 @@ def main() -> None:
         print("   ", e)
 
 
+def _drill_targets(base: str, token: str) -> dict[str, str]:
+    """A job (the lowest margin of the month) and an exception to open, as a person would."""
+    with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+        job = c.get("/api/v1/metrics/margin?by=job").json()["rows"][0]["href"]
+        case = c.get("/api/v1/exceptions?limit=1").json()["items"][0]["id"]
+    return {"job": job, "case": case}
+
+
 def _client(
     base: str,
     token: str,
+    ids: dict[str, str],
     n: int,
     stop: float,
     samples: dict[str, list[float]],
@@ -128,7 +148,7 @@ def _client(
         i = n
         while time.monotonic() < stop:
             for kind, client, paths in (("page", web, PAGES), ("api", api, API)):
-                path = paths[i % len(paths)]
+                path = paths[i % len(paths)].format(**ids)
                 started = time.perf_counter()
                 try:
                     r = client.get(path)

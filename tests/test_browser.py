@@ -1,7 +1,7 @@
 """The web app in a real headless Chromium (Debian's, driven by Playwright) against a live
 uvicorn server: log in, drill from the margin figure to a job and its invoice line, act on an
-exception and see it in the history, approve a plan as a second person, download the board
-pack. The figures are the hand-worked ones in web_project.py."""
+exception and see it in the history, approve a plan version as a second person (its author
+is refused), download the board pack. The figures are the hand-worked ones in web_project.py."""
 
 from __future__ import annotations
 
@@ -126,6 +126,24 @@ def test_acknowledge_and_waive_then_see_it_in_the_history(page: Page) -> None:
     expect(entry("exception.waive")).to_contain_text("status: waiver_requested")
     expect(entry("exception.waiver_approved")).to_contain_text("finance")
     expect(entry("exception.waiver_approved")).to_contain_text("status: waived")
+
+
+def test_a_plan_version_is_approved_by_a_second_person(page: Page) -> None:
+    log_in(page, "sales")  # imported the plan: may approve plans, but not this one
+    page.get_by_role("link", name="Plan", exact=True).click()
+    version = page.get_by_role("row").filter(has_text="Joint plan 2026")
+    expect(version).to_contain_text("draft")
+    version.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("alert")).to_contain_text("sales")
+    log_out(page)
+    log_in(page, "leadership")
+    page.get_by_role("link", name="Plan", exact=True).click()
+    page.get_by_role("row").filter(has_text="Joint plan 2026").get_by_role(
+        "button", name="Approve"
+    ).click()
+    approved = page.get_by_role("row").filter(has_text="Joint plan 2026")
+    expect(approved).to_contain_text("approved")
+    expect(approved).to_contain_text("leadership")
 
 
 def test_download_the_board_pack(page: Page, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """A small company for the web app's tests, every figure worked out by hand below, with
-one user per role (the user is named after the role) and a draft plan by marketing."""
+one user per role (the user is named after the role) and a draft plan imported by sales."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ FILES = {
 
 
 def build(root: Path) -> Path:
-    """Write the exports, run, add the users and import the plan as marketing."""
+    """Write the exports, run, add the users and import the plan as sales."""
     write_project(root, YML, FILES)
     code, out = invoke(CliRunner(), "run", "-p", str(root))
     assert code == 0, out
@@ -89,7 +89,7 @@ def build(root: Path) -> Path:
     for role in ROLES:
         add_user(store, role, role, PASSWORD, None)
     store.close()
-    result = CliRunner(env={"TIEOUT_USER": "marketing"}).invoke(
+    result = CliRunner(env={"TIEOUT_USER": "sales"}).invoke(
         app, ["plan", "import", str(root / "plans" / "joint.yml"), "-p", str(root)]
     )
     assert result.exit_code == 0, result.output

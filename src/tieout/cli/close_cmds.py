@@ -18,10 +18,12 @@ from tieout.config import LoadedProject
 from tieout.errors import UsageError
 from tieout.periods import Period
 from tieout.reconcile.close import (
+    CUSTOMER_COLUMNS,
+    JOB_COLUMNS,
     MEASURES,
     Close,
-    adjustments,
     close_from_snapshot,
+    close_report,
     frozen_figures,
 )
 from tieout.state.closes import get_close, prepare_close, sign_off
@@ -38,18 +40,6 @@ app = typer.Typer(
 PeriodOption = Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")]
 ByOption = Annotated[
     str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
-]
-CUSTOMER_COLUMNS = ["account_key", "customer", "jobs", *MEASURES]
-JOB_COLUMNS = [
-    "job_key",
-    "account_key",
-    "customer",
-    "finished_on",
-    "quote_number",
-    "work_orders",
-    "invoice_lines",
-    *MEASURES,
-    "explained_by",
 ]
 
 
@@ -71,7 +61,7 @@ def show(
             raise UsageError("--period is required, e.g. tieout close --period 2026-09")
         loaded = find_project(project)
         close, _, record = _live(loaded, Period.month(period))
-    report = _report(close, record)
+    report = close_report(close, record)
     if fmt is ReportFormat.json:
         write_json(report)
     elif fmt is ReportFormat.csv:
@@ -131,40 +121,6 @@ def _live(loaded: LoadedProject, period: Period) -> tuple[Close, str | None, Per
         return close, run_id, get_close(store, period.label)
     finally:
         store.close()
-
-
-def _report(close: Close, record: PeriodClose | None) -> dict[str, Any]:
-    """Frozen figures once signed off (with what moved since), else today's."""
-    live = frozen_figures(close)
-    signed = record is not None and record.status == "signed_off"
-    shown = record.figures if signed and record else live
-    return {
-        "period": close.period.label,
-        "currency": close.currency,
-        "status": record.status if record else "draft",
-        "prepared_by": record.prepared_by if record else None,
-        "prepared_at": record.prepared_at if record else None,
-        "signed_off_by": record.signed_off_by if record else None,
-        "signed_off_at": record.signed_off_at if record else None,
-        "as_of": record.as_of if signed and record else close.as_of,
-        "customers": shown["customers"],
-        "total": shown["total"],
-        "jobs": [
-            {
-                "job_key": j.job_key,
-                "account_key": j.account_key,
-                "customer": j.customer,
-                "finished_on": j.finished_on,
-                "quote_number": j.quote_number,
-                "work_orders": j.work_orders,
-                "invoice_lines": j.invoice_lines,
-                **j.figures.as_dict(),
-                "explained_by": j.explained_by,
-            }
-            for j in close.jobs
-        ],
-        "adjustments": adjustments(record.figures, close) if signed and record else [],
-    }
 
 
 def _csv(report: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -12,6 +13,9 @@ from tieout.cli.common import ProjectOption, find_project, reported_errors
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes (default: one per CPU core, up to 4)")
+    ] = min(os.cpu_count() or 1, 4),
     https_only: Annotated[
         bool, typer.Option(help="mark the session cookie Secure (behind HTTPS)")
     ] = False,
@@ -23,5 +27,19 @@ def serve(
     from tieout.serve import create_app
 
     with reported_errors():
-        app = create_app(find_project(project), https_only=https_only)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+        loaded = find_project(project)
+        # checks the project, and makes the session key every worker then reads, before forking
+        app = create_app(loaded, https_only=https_only)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    os.environ["TIEOUT_PROJECT"] = str(loaded.root)
+    os.environ["TIEOUT_HTTPS_ONLY"] = "1" if https_only else "0"
+    uvicorn.run(
+        "tieout.serve.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

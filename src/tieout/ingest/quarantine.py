@@ -108,9 +108,15 @@ COLUMNS = ("source", "source_file", "source_row", "column_name", "reason", "raw_
 
 
 def list_rows(
-    wh: Warehouse, *, source: str | None = None, file: str | None = None, limit: int | None = None
+    wh: Warehouse,
+    *,
+    source: str | None = None,
+    file: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, object]]:
-    """Quarantined rows in file order, optionally for one source or file."""
+    """Quarantined rows in file order, optionally for one source or file; `limit` and
+    `offset` page through them."""
     query = exp.select(*COLUMNS, "target_table", "load_id").from_("quarantine")
     if source:
         query = query.where(exp.column("source").eq(exp.Literal.string(source)))
@@ -119,6 +125,8 @@ def list_rows(
     query = query.order_by("source", "source_file", "source_row")
     if limit:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return wh.query_dicts(query)
 
 

@@ -155,6 +155,50 @@ def _variance(
     )
 
 
+def stored(
+    wh: Warehouse, plan: str, explained: dict[TargetKey, VarianceExplanation]
+) -> list[Variance]:
+    """The plan's variances as the last run measured them (`plan_variance`: the approved
+    version's targets whose period has started), with today's explanations, so one written
+    since the run counts at once."""
+    rows = wh.query_dicts(
+        "SELECT * FROM plan_variance WHERE plan = ? "
+        "ORDER BY period_start, metric, dimension NULLS FIRST, member NULLS FIRST",
+        [plan],
+    )
+    found = []
+    for r in rows:
+        period = f"{r['period_start']:%Y-%m}"
+        note = explained.get((period, r["metric"], r["dimension"], r["member"]))
+        found.append(
+            Variance(
+                plan=r["plan"],
+                version=r["version"],
+                period=period,
+                period_start=r["period_start"],
+                metric=r["metric"],
+                dimension=r["dimension"],
+                member=r["member"],
+                unit=r["unit"],
+                target=Decimal(r["target"]).quantize(CENT),
+                actual=_cents(r["actual"]),
+                variance=_cents(r["variance"]),
+                variance_pct=_cents(r["variance_pct"]),
+                threshold_pct=r["threshold_pct"],
+                review_date=r["review_date"],
+                started=True,
+                needs_explanation=r["needs_explanation"],
+                explanation=note.text if note else r["explanation"],
+                explained_by=note.by if note else None,
+            )
+        )
+    return found
+
+
+def _cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT)
+
+
 def variance_row(v: Variance, as_of: dt.date) -> dict[str, Any]:
     """One target as people read it, with its state: explained, within threshold, or by
     when it must be explained."""

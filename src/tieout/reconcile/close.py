@@ -28,6 +28,7 @@ from tieout.periods import Period
 from tieout.reconcile.rules import load_rules
 from tieout.state import StateStore
 from tieout.state.exceptions import OPEN_STATUSES, cases
+from tieout.state.models import PeriodClose
 
 ZERO = Decimal("0.00")
 MEASURES = (
@@ -44,6 +45,18 @@ MEASURES = (
     "billing_explained",
     "billing_unexplained",
 )
+CUSTOMER_COLUMNS = ["account_key", "customer", "jobs", *MEASURES]
+JOB_COLUMNS = [
+    "job_key",
+    "account_key",
+    "customer",
+    "finished_on",
+    "quote_number",
+    "work_orders",
+    "invoice_lines",
+    *MEASURES,
+    "explained_by",
+]
 
 
 @dataclass
@@ -223,6 +236,41 @@ def frozen_figures(close: Close) -> dict[str, Any]:
             for c in close.customers
         ],
         "total": {"jobs": len(close.jobs), **{k: str(v) for k, v in close.total.as_dict().items()}},
+    }
+
+
+def close_report(close: Close, record: PeriodClose | None) -> dict[str, Any]:
+    """The period as people read it, in the CLI and the web app alike: the frozen figures once
+    signed off (with what moved since), else today's."""
+    live = frozen_figures(close)
+    signed = record is not None and record.status == "signed_off"
+    shown = record.figures if signed and record else live
+    return {
+        "period": close.period.label,
+        "currency": close.currency,
+        "status": record.status if record else "draft",
+        "prepared_by": record.prepared_by if record else None,
+        "prepared_at": record.prepared_at if record else None,
+        "signed_off_by": record.signed_off_by if record else None,
+        "signed_off_at": record.signed_off_at if record else None,
+        "as_of": record.as_of if signed and record else close.as_of,
+        "customers": shown["customers"],
+        "total": shown["total"],
+        "jobs": [
+            {
+                "job_key": j.job_key,
+                "account_key": j.account_key,
+                "customer": j.customer,
+                "finished_on": j.finished_on,
+                "quote_number": j.quote_number,
+                "work_orders": j.work_orders,
+                "invoice_lines": j.invoice_lines,
+                **j.figures.as_dict(),
+                "explained_by": j.explained_by,
+            }
+            for j in close.jobs
+        ],
+        "adjustments": adjustments(record.figures, close) if signed and record else [],
     }
 
 

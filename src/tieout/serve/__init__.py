@@ -6,8 +6,8 @@ Every JS and CSS file it needs ships in this package; nothing loads from the int
 
 from __future__ import annotations
 
-from importlib import resources
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request

@@ -84,6 +84,27 @@ def _case_row(case: ExceptionCase) -> dict[str, Any]:
     }
 
 
+def plan_attainment(wh: Warehouse, catalogue: Catalogue, as_of: dt.date) -> dict[str, int]:
+    """How many of the approved plans' targets for the as-of month are on track: at or
+    better than target, or worse by no more than the plan's threshold."""
+    rows = wh.query_dicts(
+        "SELECT metric, target, actual, threshold_pct FROM plan_variance "
+        "WHERE period_start = ? AND target IS NOT NULL",
+        [as_of.replace(day=1)],
+    )
+    on_track = 0
+    for r in rows:
+        metric = catalogue.metrics.get(r["metric"])
+        if r["actual"] is None or metric is None:
+            continue
+        slack = abs(r["target"]) * Decimal(r["threshold_pct"] or 0) / 100
+        down = metric.good == "down"
+        on_track += (
+            (r["actual"] <= r["target"] + slack) if down else (r["actual"] >= r["target"] - slack)
+        )
+    return {"targets": len(rows), "on_track": on_track}
+
+
 def exception_totals(store: StateStore) -> dict[str, Any]:
     with store.session() as s:
         count, money = s.execute(

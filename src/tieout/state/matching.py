@@ -137,15 +137,18 @@ def reviews(
         return list(s.scalars(query))
 
 
-def decide(store: StateStore, rid: str, decision: str, note: str | None = None) -> MatchReview:
-    """Accept or reject a review item; recorded with who and when, and audited."""
+def decide(
+    store: StateStore, rid: str, decision: str, note: str | None = None, *, by: str | None = None
+) -> MatchReview:
+    """Accept or reject a review item; recorded with who (`by`, else $TIEOUT_USER or the
+    login) and when, and audited."""
     if decision not in ("accept", "reject"):
         raise UsageError(f"decision must be accept or reject, not {decision!r}")
     with store.session() as s:
         row = s.get(MatchReview, rid)
         if row is None:
             raise UsageError(f"no review item {rid!r} (see `tieout match review`)")
-        who, stamp = actor(), now()
+        who, stamp = by or actor(), now()
         s.add(
             MatchDecision(
                 id=f"D-{rid}-{stamp:%Y%m%d%H%M%S%f}",

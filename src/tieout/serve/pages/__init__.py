@@ -2,10 +2,32 @@
 
 from fastapi import APIRouter
 
-from tieout.serve.pages import accounts, auth, definitions, exceptions, jobs, overview
+from tieout.serve.pages import (
+    accounts,
+    auth,
+    close,
+    data,
+    definitions,
+    exceptions,
+    jobs,
+    overview,
+    plan,
+    scorecards,
+)
 
 router = APIRouter()
-for module in (auth, overview, exceptions, accounts, jobs, definitions):
+for module in (
+    auth,
+    overview,
+    exceptions,
+    accounts,
+    jobs,
+    definitions,
+    plan,
+    scorecards,
+    close,
+    data,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

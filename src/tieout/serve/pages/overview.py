@@ -27,6 +27,7 @@ def overview(request: Request) -> HTMLResponse:
     state = request.app.state
     info = snapshot(request)
     figures: dict[str, Any] = {}
+    plan: dict[str, int] = {}
     red: list[dict[str, Any]] = []
     if info["as_of"]:
         with reading(request) as wh:
@@ -36,12 +37,14 @@ def overview(request: Request) -> HTMLResponse:
                 lambda w: data.headlines(w, state.project, state.catalogue, info["as_of"]),
             )
             red = data.accounts(wh, "red", own_accounts(request, who), limit=PAGE_ROWS)
+            plan = data.plan_attainment(wh, state.catalogue, info["as_of"])
     return render(
         request,
         "overview.html",
         figures=figures,
         totals=data.exception_totals(state.store),
         red=red,
+        plan=plan,
         snapshot=info,
     )
 
