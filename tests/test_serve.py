@@ -396,6 +396,13 @@ def test_tables_download_as_xlsx_with_every_row(client: TestClient) -> None:
     assert rows[0][:3] == ("id", "rule", "severity")
     assert len(rows) - 1 == client.get("/api/v1/exceptions").json()["total"]
     assert client.get("/api/v1/exceptions.pdf").status_code == 400
+    accounts = client.get("/api/v1/accounts?format=csv").text.splitlines()
+    assert accounts[0].startswith("account_key,") and len(accounts) == 2  # Acme alone
+    margin = client.get("/api/v1/metrics/margin?by=job&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(margin.content)).active
+    assert sheet is not None
+    ((key, label, value),) = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert label.startswith("00000045") and value == -300  # an exact number, not text
 
 
 def test_plan_attainment_on_the_overview(project: Path, client: TestClient) -> None:

@@ -313,6 +313,8 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("method", doc="project_code, or project for the same customer and dates"),
             C("hours", HOURS, doc="the entry's, so rules and metrics need not join it back"),
             money("cost_amount"),
+            C("person_name", doc="the entry's, so a job page need not join it back"),
+            C("entry_date", DATE),
         ),
         doc="which work order a time entry was spent on",
         derived=True,

@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from tieout import pipeline
 from tieout.config import LoadedProject
 from tieout.metrics import load_metrics
+from tieout.reconcile import load_rules
 from tieout.serve import api, api_workspace, pages
 from tieout.serve.security import LoginRequiredError, secret_key
 from tieout.serve.snapshot import SnapshotReader
@@ -40,6 +41,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     app.state.project = project
     app.state.store = pipeline.state_store(project)
     app.state.catalogue = load_metrics(project)  # definitions load once; restart to change
+    app.state.rules = load_rules(project)
     app.state.reader = SnapshotReader(pipeline.snapshots(project))
     app.state.snapshot_info = {}
     folder = Path(str(resources.files("tieout.serve")))

@@ -17,6 +17,7 @@ from tieout.serve.security import require
 router = APIRouter(prefix="/api/v1")
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0)]
+Format = Annotated[str | None, Query(description="csv or xlsx: download the table")]
 
 
 @router.get("/snapshot")
@@ -87,7 +88,7 @@ def exception(request: Request, case_id: str) -> dict[str, Any]:
     state = request.app.state
     with reading(request) as wh:
         objects = state.reader.once("objects", wh, drill.object_tables)
-        found = data.exception_detail(wh, objects, state.project, state.store, case_id)
+        found = data.exception_detail(wh, objects, state.rules, state.store, case_id)
     if found is None:
         raise HTTPException(404, f"no exception {case_id}")
     return found
@@ -124,12 +125,22 @@ def act_on_exception(
     return act_on_case(request, case_id, action, page=False, reason=reason, to=to)
 
 
-@router.get("/accounts")
+@router.get("/accounts", response_model=None)
 def list_accounts(
-    request: Request, health: str | None = None, limit: Limit = 100, offset: Offset = 0
-) -> dict[str, Any]:
+    request: Request,
+    health: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+) -> dict[str, Any] | Response:
+    """Accounts by health, worst first; `format=csv|xlsx` downloads every one that matches."""
     who = require(request, "view", page=False)
     with reading(request) as wh:
+        if format:
+            rows = data.accounts(wh, health, own_accounts(request, who))
+            for r in rows:
+                r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
+            return download(rows, list(rows[0]) if rows else ["account_key"], "accounts", format)
         items = data.accounts(wh, health, own_accounts(request, who), limit, offset)
     return {"items": items, "limit": limit, "offset": offset}
 
@@ -150,13 +161,23 @@ def account(request: Request, account_key: str) -> dict[str, Any]:
     return found
 
 
-@router.get("/metrics/{name}")
+@router.get("/metrics/{name}", response_model=None)
 def metric(
-    request: Request, name: str, by: str = "job", period: str | None = None
-) -> dict[str, Any]:
-    """A governed metric for a month split by job or customer, lowest first."""
+    request: Request,
+    name: str,
+    by: str = "job",
+    period: str | None = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
+    format: Format = None,
+) -> dict[str, Any] | Response:
+    """A governed metric for a month split by job or customer, lowest first (`count` is
+    how many rows in all; `format=csv|xlsx` downloads every one)."""
     require(request, "view", page=False)
-    return metric_split(request, name, by, period)
+    if format:
+        found = metric_split(request, name, by, period, limit=None)
+        return download(found["rows"], ["key", "label", "value"], f"{name}-by-{by}", format)
+    return metric_split(request, name, by, period, limit, offset)
 
 
 @router.get("/jobs/{job_key}")
@@ -185,4 +206,4 @@ def record(request: Request, record_id: str) -> dict[str, Any]:
 def definitions(request: Request) -> dict[str, Any]:
     """Every metric and rule the numbers come from, with its version, owner and wording."""
     require(request, "view", page=False)
-    return data.definitions(request.app.state.project, request.app.state.catalogue)
+    return data.definitions(request.app.state.rules, request.app.state.catalogue)

@@ -14,7 +14,7 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics import Catalogue, Period, compute
-from tieout.reconcile import load_rules
+from tieout.reconcile.rules import ResolvedRule
 from tieout.serve.drill import records_for_refs
 from tieout.state.audit import history
 from tieout.state.exceptions import OPEN_STATUSES, notes
@@ -276,7 +276,7 @@ def account_detail(
 def exception_detail(
     wh: Warehouse,
     objects: dict[tuple[str, str], str],
-    project: LoadedProject,
+    rules: list[ResolvedRule],
     store: StateStore,
     case_id: str,
 ) -> dict[str, Any] | None:
@@ -287,7 +287,7 @@ def exception_detail(
         if case is None:
             return None
         item = _case_row(case)
-    rule = next((r for r in load_rules(project) if r.rule.id == item["rule"]), None)
+    rule = next((r for r in rules if r.rule.id == item["rule"]), None)
     name = wh.query("SELECT name FROM account_health WHERE account_key = ?", [item["account_key"]])
     refs = json.loads(item.pop("source_refs") or "[]")
     return {
@@ -342,7 +342,7 @@ def health_as_of(wh: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.today()
 
 
-def definitions(project: LoadedProject, catalogue: Catalogue) -> dict[str, Any]:
+def definitions(rules: list[ResolvedRule], catalogue: Catalogue) -> dict[str, Any]:
     """Every governed metric (version, owner, unit, splits, where it is defined) and every
     exception rule (owner, severity, parameters, where it is defined)."""
     metrics = [
@@ -361,7 +361,7 @@ def definitions(project: LoadedProject, catalogue: Catalogue) -> dict[str, Any]:
         }
         for m in sorted(catalogue.metrics.values(), key=lambda m: m.name)
     ]
-    rules = [
+    checks = [
         {
             "id": r.rule.id,
             "title": r.rule.title,
@@ -372,6 +372,6 @@ def definitions(project: LoadedProject, catalogue: Catalogue) -> dict[str, Any]:
             "defined_in": r.source,
             "sql": r.rule.sql,
         }
-        for r in sorted(load_rules(project), key=lambda r: r.rule.id)
+        for r in sorted(rules, key=lambda r: r.rule.id)
     ]
-    return {"metrics": metrics, "rules": rules}
+    return {"metrics": metrics, "rules": checks}

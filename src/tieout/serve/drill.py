@@ -27,9 +27,12 @@ def metric_split(
     period: Period,
     currency: str,
     as_of: dt.date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """A metric for a period split by job or customer, the weakest first (a margin leak
-    shows at the top), each row with the page it drills into."""
+    shows at the top), each row with the page it drills into; `limit` rows from `offset`."""
     result = compute(
         wh, catalogue, name, by=[split], period=period, compare=None, currency=currency, as_of=as_of
     )
@@ -45,9 +48,10 @@ def metric_split(
         if r.get("value") is not None
     ]
     rows.sort(key=lambda r: (r["value"], str(r["key"])))
+    page = rows[offset : None if limit is None else offset + limit]
     if split == "job":
-        names = _job_names(wh, [str(r["key"]) for r in rows if r["key"]])
-        for r in rows:
+        names = _job_names(wh, [str(r["key"]) for r in page if r["key"]])
+        for r in page:
             r["label"] = names.get(r["key"], r["label"])
     return {
         "metric": result.metric.name,
@@ -56,14 +60,16 @@ def metric_split(
         "split": split,
         "period": period.label,
         "total": result.total,
-        "rows": rows,
+        "count": len(rows),
+        "offset": offset,
+        "rows": page,
     }
 
 
 def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
     """A job as people know it: its quote number (else its first work order) and customer."""
     rows = wh.query(
-        """
+        f"""
         SELECT j.job_key,
                coalesce(any_value(q.quote_number), min(w.work_order_number)) || coalesce(
                    ' · ' || any_value(h.name), '') AS label
@@ -73,10 +79,10 @@ def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
         LEFT JOIN customer_key k ON k.source_system = w.source_system
              AND k.native_id = coalesce(w.account_native_id, w.customer_name)
         LEFT JOIN account_health h ON h.account_key = k.golden_key
-        WHERE list_contains(?, j.job_key)
+        WHERE j.job_key IN ({_marks(keys)})
         GROUP BY j.job_key
         """,
-        [keys],
+        keys,
     )
     return {str(k): str(label) for k, label in rows if label}
 
@@ -118,15 +124,14 @@ def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any]
         [wo_ids],
     )
     time = wh.query_dicts(
-        """
-        SELECT t.person_name, min(t.entry_date) AS first_day, max(t.entry_date) AS last_day,
-               count(*) AS entries, sum(t.hours) AS hours, sum(t.cost_amount) AS cost,
-               any_value(jt.method) AS linked_by
-        FROM job_time jt JOIN time_entry t ON t.id = jt.time_entry_id
-        WHERE list_contains(?, jt.work_order_id)
-        GROUP BY t.person_name ORDER BY hours DESC, t.person_name
+        f"""
+        SELECT person_name, min(entry_date) AS first_day, max(entry_date) AS last_day,
+               count(*) AS entries, sum(hours) AS hours, sum(cost_amount) AS cost,
+               any_value(method) AS linked_by
+        FROM job_time WHERE work_order_id IN ({_marks(wo_ids)})
+        GROUP BY person_name ORDER BY hours DESC, person_name
         """,
-        [wo_ids],
+        wo_ids,
     )
     billing = wh.query_dicts(
         """
@@ -206,6 +211,11 @@ def _steps(
         {"step": "Time at cost", "amount": total([t["cost"] for t in time]), "difference": None},
     ]
     return steps
+
+
+def _marks(values: list[Any]) -> str:
+    """Placeholders for an IN list: a constant IN list can use an index, list_contains not."""
+    return ", ".join("?" * len(values)) or "NULL"
 
 
 def _less(a: Decimal | None, b: Decimal | None) -> Decimal | None:

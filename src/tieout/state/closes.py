@@ -65,8 +65,19 @@ def sign_off(store: StateStore, period: str, *, by: str, live: dict[str, Any]) -
                 f"the figures of {period} changed since {close.prepared_by} prepared them "
                 f"(as of {close.as_of}): prepare it again, then sign off"
             )
+        before = close.status
         close.status, close.signed_off_by, close.signed_off_at = "signed_off", by, now()
-        _audit(s, by, "close.signoff", period, {"prepared_by": close.prepared_by})
+        _audit(
+            s,
+            by,
+            "close.signoff",
+            period,
+            {
+                "prepared_by": close.prepared_by,
+                "before": {"status": before},
+                "after": {"status": close.status},
+            },
+        )
         return close
 
 

@@ -162,7 +162,16 @@ def _close(
         r.status, r.decision, r.rationale = status, decision, rationale
         r.decided_by, r.decided_at = by, now()
         action = "decision.decide" if status == "decided" else "decision.withdraw"
-        _audit(s, by, action, r.id, {"decision": decision, "rationale": rationale})
+        _audit(
+            s,
+            by,
+            action,
+            r.id,
+            {
+                "before": {"status": "open"},
+                "after": {"status": status, "decision": decision, "rationale": rationale},
+            },
+        )
         return r
 
 

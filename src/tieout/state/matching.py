@@ -161,7 +161,7 @@ def decide(
                 note=note,
             )
         )
-        row.status = "accepted" if decision == "accept" else "rejected"
+        before, row.status = row.status, "accepted" if decision == "accept" else "rejected"
         s.add(
             AuditEvent(
                 at=stamp,
@@ -169,7 +169,13 @@ def decide(
                 action=f"match.{decision}",
                 entity="match_review",
                 entity_id=rid,
-                detail={"member": row.member_id, "anchor": row.anchor_id, "note": note},
+                detail={
+                    "member": row.member_id,
+                    "anchor": row.anchor_id,
+                    "note": note,
+                    "before": {"status": before},
+                    "after": {"status": row.status},
+                },
             )
         )
         return row

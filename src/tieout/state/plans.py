@@ -90,8 +90,20 @@ def approve(store: StateStore, plan: str, version: int | None, *, by: str) -> Pl
         )
         if newer is not None and newer > row.version:
             raise UsageError(f"{plan} version {newer} is approved already; {row.version} is older")
+        before = row.status
         row.status, row.approved_by, row.approved_at = "approved", by, now()
-        _audit(s, by, "plan.approve", row, {"author": row.author, "hash": row.content_hash})
+        _audit(
+            s,
+            by,
+            "plan.approve",
+            row,
+            {
+                "author": row.author,
+                "hash": row.content_hash,
+                "before": {"status": before},
+                "after": {"status": row.status, "approved_by": by},
+            },
+        )
         return row
 
 

@@ -76,8 +76,13 @@ def add_user(store: StateStore, name: str, role: str, password: str, email: str 
 def set_active(store: StateStore, name: str, active: bool) -> None:
     with store.session() as s:
         user = _user(s.get(User, name), name)
-        user.active = active
-    store.audit("user.enable" if active else "user.disable", "user", name, {})
+        before, user.active = user.active, active
+    store.audit(
+        "user.enable" if active else "user.disable",
+        "user",
+        name,
+        {"before": {"active": before}, "after": {"active": active}},
+    )
 
 
 def reset_password(store: StateStore, name: str, password: str) -> None:

@@ -169,15 +169,16 @@ ORDER BY 1, 3, 4;
 -- Time entries -> work order: the work order its project code names, else the one work
 -- order of the same customer whose subject is the time sheet's project, within its dates.
 DELETE FROM job_time;
-INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount)
+INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount, person_name,
+                      entry_date)
 WITH coded AS (
-    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount
+    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount, t.person_name, t.entry_date
     FROM time_entry t
     JOIN _match_job_wo w ON w.number = coalesce(list_extract(_match_wo_refs(t.project_code), 1),
                                                 list_extract(_match_bare_refs(t.project_code), 1))
 ),
 by_project AS (
-    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount,
+    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount, t.person_name, t.entry_date,
            count(*) OVER (PARTITION BY t.id) AS candidates
     FROM time_entry t
     JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
@@ -186,9 +187,11 @@ by_project AS (
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
     WHERE t.id NOT IN (SELECT time_entry_id FROM coded)
 )
-SELECT time_entry_id, wo_id, 'project_code', hours, cost_amount FROM coded
+SELECT time_entry_id, wo_id, 'project_code', hours, cost_amount, person_name, entry_date
+FROM coded
 UNION ALL
-SELECT time_entry_id, wo_id, 'project', hours, cost_amount FROM by_project WHERE candidates = 1
+SELECT time_entry_id, wo_id, 'project', hours, cost_amount, person_name, entry_date
+FROM by_project WHERE candidates = 1
 ORDER BY 1;
 
 DELETE FROM work_order_time;
@@ -252,3 +255,8 @@ SELECT DISTINCT wo_id, source_file, source_row FROM named
 UNION
 SELECT wo_id, source_file, source_row FROM sibling_lines
 ORDER BY 1, 2, 3;
+
+-- Point look-ups for the web app's job page: one job's links, one work order's time.
+-- DuckDB answers an equality or IN filter on an ART-indexed column without a full scan.
+CREATE INDEX IF NOT EXISTS job_by_key ON job (job_key);
+CREATE INDEX IF NOT EXISTS job_time_by_work_order ON job_time (work_order_id);

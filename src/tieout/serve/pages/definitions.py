@@ -16,4 +16,4 @@ router = APIRouter()
 def definitions_page(request: Request) -> HTMLResponse:
     require(request, "view", page=True)
     state = request.app.state
-    return render(request, "definitions.html", d=data.definitions(state.project, state.catalogue))
+    return render(request, "definitions.html", d=data.definitions(state.rules, state.catalogue))

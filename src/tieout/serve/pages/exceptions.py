@@ -85,7 +85,7 @@ def exception_page(request: Request, case_id: str) -> HTMLResponse:
     state = request.app.state
     with reading(request) as wh:
         objects = state.reader.once("objects", wh, drill.object_tables)
-        found = data.exception_detail(wh, objects, state.project, state.store, case_id)
+        found = data.exception_detail(wh, objects, state.rules, state.store, case_id)
     own = own_accounts(request, who)
     if found is None or (own is not None and found["case"]["account_key"] not in own):
         raise HTTPException(404, f"no exception {case_id}")

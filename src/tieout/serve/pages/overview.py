@@ -62,7 +62,14 @@ def metric_page(
     return render(request, "metric.html", m=found, spec=json.dumps(spec))
 
 
-def metric_split(request: Request, name: str, by: str, period: str | None) -> dict[str, Any]:
+def metric_split(
+    request: Request,
+    name: str,
+    by: str,
+    period: str | None,
+    limit: int | None = PAGE_ROWS,
+    offset: int = 0,
+) -> dict[str, Any]:
     """A governed metric split by job or customer for a month (default: the as-of month)."""
     state = request.app.state
     if name not in state.catalogue.metrics:
@@ -83,6 +90,8 @@ def metric_split(request: Request, name: str, by: str, period: str | None) -> di
                 chosen,
                 state.project.config.reporting_currency,
                 as_of,
+                limit=limit,
+                offset=offset,
             )
     except TieoutError as exc:
         raise HTTPException(400, str(exc)) from None

@@ -1,5 +1,5 @@
 """exception workflow: assignee, waiver requests awaiting a finance approver, notes with
-attached documents
+attached documents; the audit log indexed by record, for the history on each page
 
 Revision ID: 0010
 Revises: 0009
@@ -29,9 +29,11 @@ def upgrade() -> None:
         sa.Column("file_sha256", sa.String(64), nullable=True),
         sa.Column("file_size", sa.Integer(), nullable=True),
     )
+    op.create_index("ix_audit_entity", "audit_log", ["entity", "entity_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_entity", "audit_log")
     op.drop_table("exception_note")
     with op.batch_alter_table("exception_case") as batch:
         batch.drop_column("waiver_requested_by")
