@@ -116,18 +116,21 @@ def main() -> None:
         print("   ", e)
 
 
-def _drill_targets(base: str, token: str) -> dict[str, str]:
-    """A job (the lowest margin of the month) and an exception to open, as a person would."""
-    with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
-        job = c.get("/api/v1/metrics/margin?by=job").json()["rows"][0]["href"]
-        case = c.get("/api/v1/exceptions?limit=1").json()["items"][0]["id"]
-    return {"job": job, "case": case}
+def _drill_targets(base: str, token: str) -> dict[str, list[str]]:
+    """40 jobs (the month's lowest margins) and 40 exceptions to open, as people would: each
+    request picks another, so nothing is answered from a warm cache of one record."""
+    with httpx.Client(
+        base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"}
+    ) as c:
+        rows = c.get("/api/v1/metrics/margin?by=job&limit=40").json()["rows"]
+        items = c.get("/api/v1/exceptions?limit=40").json()["items"]
+    return {"job": [r["href"] for r in rows], "case": [e["id"] for e in items]}
 
 
 def _client(
     base: str,
     token: str,
-    ids: dict[str, str],
+    ids: dict[str, list[str]],
     n: int,
     stop: float,
     samples: dict[str, list[float]],
@@ -148,7 +151,8 @@ def _client(
         i = n
         while time.monotonic() < stop:
             for kind, client, paths in (("page", web, PAGES), ("api", api, API)):
-                path = paths[i % len(paths)].format(**ids)
+                pick = {k: v[(i * 7 + n) % len(v)] for k, v in ids.items()}
+                path = paths[i % len(paths)].format(**pick)
                 started = time.perf_counter()
                 try:
                     r = client.get(path)

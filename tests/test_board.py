@@ -1,5 +1,5 @@
-"""The board pack shows the same figures as the CLI (and so the app, which reads the same
-metric layer): a tiny book whose revenue is worked out by hand, in PDF, XLSX and HTML."""
+"""The board pack shows the same figures as the CLI and the app: a tiny book whose revenue
+is worked out by hand, in PDF, XLSX and HTML."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
+from tieout.serve import create_app
+from tieout.state.users import add_user
+from web_project import PASSWORD, log_in
 
 YML = """
 name: board
@@ -114,3 +120,28 @@ def test_board_pack_as_pdf_and_html(book: Path, tmp_path: Path) -> None:
     text = html.read_text(encoding="utf-8")
     assert "Board pack, 2026-10" in text and "450.00" in text and "200.00" in text
     assert "<svg" in text  # the margin bridge, drawn offline
+
+
+def test_board_pack_figures_equal_the_app(book: Path, tmp_path: Path) -> None:
+    """The app's overview cards and metric API show the board pack's October figures."""
+    dest = tmp_path / "board.xlsx"
+    code, out = invoke(
+        CliRunner(), "report", "board", "--period", "2026-10", "-f", "xlsx", "--out", str(dest),
+        "-p", str(book),
+    )  # fmt: skip
+    assert code == 0, out
+    sheet = openpyxl.load_workbook(dest)["Headlines"]
+    board = {r[0]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    store = pipeline.state_store(load_project(book))
+    add_user(store, "cfo", "leadership", PASSWORD, None)
+    store.close()
+    with TestClient(create_app(load_project(book))) as client:
+        log_in(client, "cfo")
+        overview = client.get("/").text
+        for title, metric in (("Revenue", "revenue"), ("Margin", "margin")):
+            figure = Decimal(str(board[title]))
+            card = overview.split(f'id="card-{metric}"')[1].split("</a>")[0]
+            assert f"GBP {figure:,.2f}" in card, title
+            api = client.get(f"/api/v1/metrics/{metric}?by=customer&period=2026-10").json()
+            assert Decimal(api["total"]) == figure, title
+    assert Decimal(str(board["Revenue"])) == Decimal("450.00")  # by hand, see FILES

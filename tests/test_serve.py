@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +25,7 @@ from tieout.serve.downloads import safe_cell
 from tieout.state.exceptions import act, cases, comment, decide_waiver
 from tieout.state.plans import approve
 from tieout.state.users import issue_token
-from web_project import PASSWORD, build
+from web_project import PASSWORD, build, csrf_of, log_in
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +39,6 @@ def client(project: Path) -> Iterator[TestClient]:
         yield c
 
 
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
-    assert found, "the page carries a CSRF token"
-    return found.group(1)
-
-
-def _login(client: TestClient, name: str) -> None:
-    r = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORD, "csrf": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-
-
 def _case_id(client: TestClient) -> str:
     return str(client.get("/api/v1/exceptions").json()["items"][0]["id"])
 
@@ -66,7 +50,7 @@ def test_anonymous_callers_are_sent_to_log_in(client: TestClient) -> None:
 
 
 def test_login_needs_csrf_and_starts_a_fresh_session(client: TestClient) -> None:
-    token = _csrf(client)
+    token = csrf_of(client)
     before = client.cookies.get("tieout_session")
     bad = client.post("/login", data={"name": "viewer", "password": PASSWORD, "csrf": "x"})
     assert bad.status_code == 403
@@ -87,7 +71,7 @@ def test_login_needs_csrf_and_starts_a_fresh_session(client: TestClient) -> None
 
 
 def test_a_form_post_without_csrf_is_refused(client: TestClient) -> None:
-    _login(client, "finance")
+    log_in(client, "finance")
     r = client.post(f"/exceptions/{_case_id(client)}", data={"action": "ack"})
     assert r.status_code == 403
 
@@ -150,7 +134,7 @@ def keys(project: Path) -> dict[str, str]:
     note = comment(store, case, "proof", by="admin", attachment=("p.txt", b"x"), folder=folder)
     store.close()
     with TestClient(create_app(load_project(project))) as c:
-        _login(c, "admin")
+        log_in(c, "admin")
         (account,) = c.get("/api/v1/accounts").json()["items"]
         (row,) = c.get("/api/v1/metrics/margin?by=job").json()["rows"]
         job = c.get("/api/v1" + row["href"]).json()
@@ -197,10 +181,10 @@ def test_role_x_endpoint_matrix(
 @pytest.mark.parametrize("role", ROLES)
 def test_role_x_page_forms(client: TestClient, keys: dict[str, str], role: str) -> None:
     """The same matrix through a logged-in browser session and a form with its CSRF token."""
-    _login(client, role)
+    log_in(client, role)
     r = client.post(
         f"/exceptions/{keys['id']}",
-        data={"action": "ack", "csrf": _csrf(client, "/exceptions")},
+        data={"action": "ack", "csrf": csrf_of(client, "/exceptions")},
         follow_redirects=False,
     )
     assert r.status_code == (303 if role in OPERATORS else 403), (role, r.text)
@@ -216,11 +200,11 @@ def _any_case(project: Path) -> str:
 
 
 def _logout(client: TestClient) -> None:
-    client.post("/logout", data={"csrf": _csrf(client, "/")})
+    client.post("/logout", data={"csrf": csrf_of(client, "/")})
 
 
 def test_a_large_waiver_waits_for_a_second_person_in_finance(client: TestClient) -> None:
-    _login(client, "leadership")
+    log_in(client, "leadership")
     case = _case_id(client)  # 300.00 at risk, over the 100 limit
     r = client.post(f"/api/v1/exceptions/{case}/waive", json={"reason": "goodwill"})
     assert r.status_code == 200, r.text
@@ -228,7 +212,7 @@ def test_a_large_waiver_waits_for_a_second_person_in_finance(client: TestClient)
     assert r.json()["waiver_requested_by"] == "leadership"
     assert client.post(f"/api/v1/exceptions/{case}/approve", json={}).status_code == 403
     _logout(client)
-    _login(client, "finance")
+    log_in(client, "finance")
     r = client.post(f"/api/v1/exceptions/{case}/approve", json={"reason": "agreed"})
     assert r.status_code == 200 and r.json()["status"] == "waived", r.text
     history = client.get(f"/api/v1/exceptions/{case}").json()["audit"]
@@ -264,7 +248,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
 
 
 def test_the_board_pack_button(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     assert "/board.pdf" in client.get("/").text
     r = client.get("/board.pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
@@ -272,7 +256,7 @@ def test_the_board_pack_button(client: TestClient) -> None:
 
 
 def test_an_account_page_drills_from_the_list(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     (account,) = client.get("/api/v1/accounts").json()["items"]
     listing = client.get("/accounts").text
     assert f'href="/accounts/{account["account_key"]}"' in listing
@@ -284,7 +268,7 @@ def test_an_account_page_drills_from_the_list(client: TestClient) -> None:
 
 
 def test_definitions_show_every_metric_and_rule_with_its_version(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     found = client.get("/api/v1/definitions").json()
     metrics = {m["name"]: m for m in found["metrics"]}
     rules = {r["id"]: r for r in found["rules"]}
@@ -296,7 +280,7 @@ def test_definitions_show_every_metric_and_rule_with_its_version(client: TestCli
 
 
 def test_drill_from_margin_to_the_job_and_its_invoice_line(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     overview = client.get("/").text
     assert 'href="/metrics/margin?by=job"' in overview
     assert "GBP -300.00" in overview  # January margin: 300.00 billed - 600.00 time at cost
@@ -326,7 +310,7 @@ def test_drill_from_margin_to_the_job_and_its_invoice_line(client: TestClient) -
 
 
 def test_an_exception_shows_its_rule_records_notes_and_history(client: TestClient) -> None:
-    _login(client, "service")
+    log_in(client, "service")
     case = _any_case_via(client)
     detail = client.get(f"/api/v1/exceptions/{case}").json()
     assert detail["rule"]["id"] == "unbilled_work" and "days" in detail["rule"]["params"]
@@ -336,7 +320,7 @@ def test_an_exception_shows_its_rule_records_notes_and_history(client: TestClien
     )  # Salesforce ids kept at 15 and record["record_id"]
     page = client.get(f"/exceptions/{case}").text
     assert f'href="/records/{record["record_id"]}"' in page
-    token = _csrf(client, f"/exceptions/{case}")
+    token = csrf_of(client, f"/exceptions/{case}")
     r = client.post(
         f"/exceptions/{case}",
         data={"action": "ack", "reason": "chasing the PM", "csrf": token},
@@ -371,11 +355,16 @@ def _any_case_via(client: TestClient) -> str:
 def test_bulk_assign_is_audited_per_exception_and_survives_a_run(
     project: Path, client: TestClient
 ) -> None:
-    _login(client, "ops")
+    log_in(client, "ops")
     case = _any_case_via(client)
     r = client.post(
         "/exceptions/bulk",
-        data={"action": "assign", "ids": [case], "to": "pat", "csrf": _csrf(client, "/exceptions")},
+        data={
+            "action": "assign",
+            "ids": [case],
+            "to": "pat",
+            "csrf": csrf_of(client, "/exceptions"),
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303 and "assign" in r.headers["location"]
@@ -387,7 +376,7 @@ def test_bulk_assign_is_audited_per_exception_and_survives_a_run(
 
 
 def test_tables_download_as_xlsx_with_every_row(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     r = client.get("/api/v1/exceptions.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
@@ -401,7 +390,7 @@ def test_tables_download_as_xlsx_with_every_row(client: TestClient) -> None:
     margin = client.get("/api/v1/metrics/margin?by=job&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(margin.content)).active
     assert sheet is not None
-    ((key, label, value),) = list(sheet.iter_rows(min_row=2, values_only=True))
+    ((_key, label, value),) = list(sheet.iter_rows(min_row=2, values_only=True))
     assert label.startswith("00000045") and value == -300  # an exact number, not text
 
 
@@ -412,6 +401,21 @@ def test_plan_attainment_on_the_overview(project: Path, client: TestClient) -> N
     approve(store, "joint-2026", None, by="leadership")
     store.close()
     assert invoke(CliRunner(), "run", "-p", str(project))[0] == 0
-    _login(client, "viewer")
+    log_in(client, "viewer")
     card = client.get("/").text.split('id="card-plan"')[1].split("</a>")[0]
     assert "0 of 1" in card
+
+
+def test_a_new_run_shows_without_a_restart(project: Path, client: TestClient) -> None:
+    log_in(client, "viewer")
+    before = client.get("/api/v1/snapshot").json()["run_id"]
+    client.get("/metrics/margin?by=job")  # the old snapshot is open and its answers memoised
+    assert invoke(CliRunner(), "run", "-p", str(project))[0] == 0
+    after = client.get("/api/v1/snapshot").json()["run_id"]
+    assert after != before
+    assert f"data from run {after}" in client.get("/").text
+    assert (
+        client.get("/api/v1/metrics/margin?by=job")
+        .json()["rows"][0]["label"]
+        .startswith("00000045")
+    )

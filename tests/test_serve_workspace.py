@@ -30,8 +30,8 @@ from tieout.state.matching import reviews
 from tieout.state.models import AuditEvent, MatchReview
 from tieout.state.plans import approve, import_version
 from tieout.state.users import add_user, issue_token
+from web_project import PASSWORD, csrf_of, log_in
 
-PASSWORD = "correct horse battery"
 YML = """
 name: workspace
 as_of: 2026-09-30
@@ -224,24 +224,9 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
-    assert found, "the page carries a CSRF token"
-    return found.group(1)
-
-
-def _login(client: TestClient, name: str) -> None:
-    r = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORD, "csrf": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-
-
 def _post(client: TestClient, path: str, data: dict[str, str], back: str) -> Any:
     """A form post with the page's CSRF token; returns the redirect it answers with."""
-    r = client.post(path, data={**data, "csrf": _csrf(client, back)}, follow_redirects=False)
+    r = client.post(path, data={**data, "csrf": csrf_of(client, back)}, follow_redirects=False)
     assert r.status_code == 303, (r.status_code, r.text)
     return r
 
@@ -269,7 +254,7 @@ def _audit(project: Path, action: str) -> list[tuple[str, str]]:
 def test_plan_against_actual_the_funnel_and_explaining_a_variance(
     project: Path, client: TestClient
 ) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     rows = client.get("/api/v1/plans/joint-2026/variance").json()["rows"]
     got = {
         (r["period"], r["member"]): (r["actual"], r["variance"], r["variance_pct"], r["state"])
@@ -316,8 +301,8 @@ def test_plan_against_actual_the_funnel_and_explaining_a_variance(
     assert f"<td>Autumn webinar</td>\n    {stages}" in page
     assert client.get("/api/v1/funnel?period=2025").json()["rows"] == []
 
-    client.post("/logout", data={"csrf": _csrf(client, "/plan")})
-    _login(client, "marketing")  # plan.edit: explains the overdue variance
+    client.post("/logout", data={"csrf": csrf_of(client, "/plan")})
+    log_in(client, "marketing")  # plan.edit: explains the overdue variance
     target = {"period": "2026-08", "metric": "revenue", "dimension": "", "member": ""}
     r = _post(client, "/plan/joint-2026/explain", {**target, "text": " "}, "/plan")
     assert "must say why" in client.get(r.headers["location"]).text
@@ -333,7 +318,7 @@ def test_plan_against_actual_the_funnel_and_explaining_a_variance(
 def test_a_plan_version_is_approved_by_someone_other_than_its_author(
     project: Path, client: TestClient, tokens: dict[str, str]
 ) -> None:
-    _login(client, "sales")  # sales imported version 2 and may approve plans
+    log_in(client, "sales")  # sales imported version 2 and may approve plans
     assert "/plan/joint-2026/versions/2/approve" in client.get("/plan").text
     r = _post(client, "/plan/joint-2026/versions/2/approve", {}, "/plan")
     assert "problem=" in r.headers["location"]
@@ -346,8 +331,8 @@ def test_a_plan_version_is_approved_by_someone_other_than_its_author(
     assert refused.status_code == 400 and "a different person" in refused.json()["detail"]
     assert ("sales", "joint-2026@2") not in _audit(project, "plan.approve")
 
-    client.post("/logout", data={"csrf": _csrf(client, "/plan")})
-    _login(client, "leadership")
+    client.post("/logout", data={"csrf": csrf_of(client, "/plan")})
+    log_in(client, "leadership")
     r = _post(client, "/plan/joint-2026/versions/2/approve", {}, "/plan")
     assert "done=" in r.headers["location"]
     assert "Version 2 has been approved since: the next run measures it" in client.get("/plan").text
@@ -357,7 +342,7 @@ def test_a_plan_version_is_approved_by_someone_other_than_its_author(
 
 
 def test_scorecards_with_as_of_month_values_and_the_lint(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     found = client.get("/api/v1/scorecards").json()
     assert (found["month"], found["compared_with"]) == ("2026-09", "2026-08")
     cards = {f["function"]: {m["metric"]: m for m in f["metrics"]} for f in found["functions"]}
@@ -383,7 +368,7 @@ def test_scorecards_with_as_of_month_values_and_the_lint(client: TestClient) -> 
 
 
 def test_the_close_page_ties_out_september(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     found = client.get("/api/v1/close").json()  # the as-of month by default
     assert (found["period"], found["prepared_by"]) == ("2026-09", "finance")
     by_name = {c["customer"]: c for c in found["customers"]}
@@ -425,21 +410,21 @@ def test_the_close_page_ties_out_september(client: TestClient) -> None:
     assert csv[-1].startswith(",TOTAL,2,2700.00,200.00,2900.00,1200.00,100.00,1700.00")
     assert client.get("/close?period=2026-13").status_code == 400
 
-    client.post("/logout", data={"csrf": _csrf(client, "/close")})
-    _login(client, "sales")  # owns no account in the CRM: no customer, the company total
+    client.post("/logout", data={"csrf": csrf_of(client, "/close")})
+    log_in(client, "sales")  # owns no account in the CRM: no customer, the company total
     mine = client.get("/api/v1/close").json()
     assert (mine["customers"], mine["jobs"], mine["total"]["jobs"]) == ([], [], 2)
 
 
 def test_the_preparer_cannot_sign_off(project: Path, client: TestClient) -> None:
-    _login(client, "finance")  # finance prepared 2026-09
+    log_in(client, "finance")  # finance prepared 2026-09
     r = _post(client, "/close/2026-09/signoff", {}, "/close")
     page = client.get(r.headers["location"]).text
     assert "prepared by finance: a different person must sign it off" in page
     assert client.get("/api/v1/close").json()["status"] == "prepared"
 
-    client.post("/logout", data={"csrf": _csrf(client, "/close")})
-    _login(client, "admin")
+    client.post("/logout", data={"csrf": csrf_of(client, "/close")})
+    log_in(client, "admin")
     r = _post(client, "/close/2026-09/signoff", {}, "/close")
     assert "done=" in r.headers["location"]
     assert "Signed off by admin" in client.get("/close?period=2026-09").text
@@ -447,7 +432,7 @@ def test_the_preparer_cannot_sign_off(project: Path, client: TestClient) -> None
 
 
 def test_the_data_page_conserves_rows_and_lists_the_quarantine(client: TestClient) -> None:
-    _login(client, "viewer")
+    log_in(client, "viewer")
     page = client.get("/data").text
     # 23 rows in ten files; Lead.csv 4 = 3 + 1 (L4's date), CampaignMember.csv 4 = 3 + 1
     # (L4's membership names a lead that was not accepted)
@@ -480,7 +465,7 @@ def test_conservation_flags_a_file_that_loses_rows() -> None:
 
 def test_accepting_a_proposed_match(project: Path, client: TestClient) -> None:
     review = _review_id(project, ERP_NORTHWIND)
-    _login(client, "ops")
+    log_in(client, "ops")
     page = client.get("/data").text
     assert f'action="/data/reviews/{review}"' in page and "Northwind Traders Limited" in page
     r = _post(
@@ -503,7 +488,7 @@ def test_forms_need_the_csrf_token_and_anonymous_callers_log_in(client: TestClie
     for path in ("/api/v1/plans", "/api/v1/scorecards", "/api/v1/close", "/api/v1/runs"):
         assert client.get(path).status_code == 401
     assert client.post("/api/v1/close/2026-09/signoff").status_code == 401
-    _login(client, "admin")
+    log_in(client, "admin")
     assert client.post("/close/2026-09/signoff", data={}).status_code == 403
 
 
@@ -571,7 +556,7 @@ def test_role_x_endpoint_matrix(
 @pytest.mark.parametrize("role", ROLES)
 def test_role_x_form_matrix(project: Path, client: TestClient, role: str) -> None:
     """The same permissions on the page forms (a session with its CSRF token)."""
-    _login(client, role)
+    log_in(client, role)
     review = _review_id(project, ERP_CONTOSO)
     month = f"2024-{ROLES.index(role) + 1:02d}"
     explanation = {"period": "2026-08", "metric": "revenue", "text": f"said by {role}"}
@@ -581,7 +566,7 @@ def test_role_x_form_matrix(project: Path, client: TestClient, role: str) -> Non
         (f"/close/{month}/signoff", {}, "close.signoff"),
         (f"/data/reviews/{review}", {"decision": "reject"}, "match.review"),
     ]
-    token = _csrf(client, "/plan")
+    token = csrf_of(client, "/plan")
     for path, data, action in forms:
         r = client.post(path, data={**data, "csrf": token}, follow_redirects=False)
         if role in ALLOWED[action]:

@@ -1,10 +1,13 @@
 """A small company for the web app's tests, every figure worked out by hand below, with
-one user per role (the user is named after the role) and a draft plan imported by sales."""
+one user per role (the user is named after the role) and a draft plan imported by sales;
+and logging a test client in through the form."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from support import invoke, write_project
@@ -94,3 +97,20 @@ def build(root: Path) -> Path:
     )
     assert result.exit_code == 0, result.output
     return root
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a page carries in its forms."""
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert found, "the page carries a CSRF token"
+    return found.group(1)
+
+
+def log_in(client: TestClient, name: str) -> None:
+    """Log in through the form, as a browser does (every test user's password is PASSWORD)."""
+    r = client.post(
+        "/login",
+        data={"name": name, "password": PASSWORD, "csrf": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
