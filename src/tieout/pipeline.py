@@ -14,11 +14,12 @@ from typing import TypeVar
 from tieout import __version__, accounts, ingest, match, metrics, operations, plan, reconcile
 from tieout.accounts import AccountsSummary
 from tieout.config import LoadedProject
-from tieout.engine import SnapshotStore
+from tieout.engine import SnapshotStore, Warehouse
 from tieout.errors import RunLockedError
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
+from tieout.model.lookups import LOOKUPS
 from tieout.operations import OperationsSummary
 from tieout.plan import PlanSummary
 from tieout.reconcile import ReconcileSummary
@@ -125,6 +126,7 @@ def run(
                 "accounts: health scores and decisions",
                 lambda: accounts.run(wh, project, store, as_of),
             )
+            timed("lookups", "indexing for look-ups", lambda: _index_lookups(wh))
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
             wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
             wh.close()
@@ -158,6 +160,11 @@ def run(
             stages,
             tuple(pruned),
         )
+
+
+def _index_lookups(wh: Warehouse) -> None:
+    for table, column in LOOKUPS:
+        wh.create_index(table, column)
 
 
 @contextmanager

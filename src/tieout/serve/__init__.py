@@ -44,6 +44,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     app.state.rules = load_rules(project)
     app.state.reader = SnapshotReader(pipeline.snapshots(project))
     app.state.snapshot_info = {}
+    app.state.totals = {}
     folder = Path(str(resources.files("tieout.serve")))
     app.state.templates = Jinja2Templates(directory=folder / "templates")
     app.state.templates.env.filters["qty"] = quantity

@@ -19,7 +19,7 @@ from tieout.serve.drill import records_for_refs
 from tieout.state.audit import history
 from tieout.state.exceptions import OPEN_STATUSES, notes
 from tieout.state.health import AccountHealthScore
-from tieout.state.models import DecisionRequest, ExceptionCase, Run
+from tieout.state.models import AuditEvent, DecisionRequest, ExceptionCase, Run
 from tieout.state.store import StateStore
 
 EXCEPTION_FILTERS = ("rule", "status", "owner", "severity", "account_key")
@@ -105,14 +105,21 @@ def plan_attainment(wh: Warehouse, catalogue: Catalogue, as_of: dt.date) -> dict
     return {"targets": len(rows), "on_track": on_track}
 
 
-def exception_totals(store: StateStore) -> dict[str, Any]:
+def exception_totals(store: StateStore, memo: dict[str, Any]) -> dict[str, Any]:
+    """Open exceptions and their money at risk. Every change to an exception is audited, so
+    the totals are recounted only when the audit log has grown since `memo` was filled."""
     with store.session() as s:
-        count, money = s.execute(
-            select(func.count(), func.sum(ExceptionCase.amount_at_risk)).where(
-                ExceptionCase.status.in_(OPEN_STATUSES)
+        head = s.scalar(select(func.max(AuditEvent.id)))
+        if memo.get("head") != head or "totals" not in memo:
+            count, money = s.execute(
+                select(func.count(), func.sum(ExceptionCase.amount_at_risk)).where(
+                    ExceptionCase.status.in_(OPEN_STATUSES)
+                )
+            ).one()
+            memo.update(
+                head=head, totals={"open": int(count), "amount_at_risk": money or Decimal(0)}
             )
-        ).one()
-    return {"open": int(count), "amount_at_risk": money or Decimal(0)}
+    return dict(memo["totals"])
 
 
 def exceptions(

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from tieout.engine import Warehouse
 from tieout.metrics import Catalogue, Period, compute
@@ -90,82 +90,118 @@ def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
 def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any] | None:
     """One job side by side: what was quoted, ordered and changed, the time booked to it, what
     was billed and credited, each invoice line's link method and confidence, the difference
-    at each step, and the exceptions raised on its records."""
+    at each step, and the exceptions raised on its records.
+
+    Each query filters one table by the ids the one before found (IN lists, no joins of
+    whole tables), so a job page stays quick on a warehouse of millions of rows."""
     links = wh.query_dicts("SELECT * FROM job WHERE job_key = ? ORDER BY work_order_id", [job_key])
     if not links:
         return None
     quote_id = links[0]["quote_id"]
     wo_ids = sorted({r["work_order_id"] for r in links if r["work_order_id"]})
     quote = wh.query_dicts("SELECT * FROM quote WHERE id = ?", [quote_id]) if quote_id else []
-    quote_lines = wh.query_dicts(
-        """
-        SELECT ql.* FROM quote_line ql
-        JOIN quote q ON q.native_id = ql.quote_native_id AND q.source_system = ql.source_system
-        WHERE q.id = ? ORDER BY ql.line_number, ql.id
-        """,
-        [quote_id],
+    quote_lines = (
+        wh.query_dicts(
+            "SELECT * FROM quote_line WHERE quote_native_id = ? AND source_system = ? "
+            "ORDER BY line_number, id",
+            [quote[0]["native_id"], quote[0]["source_system"]],
+        )
+        if quote
+        else []
     )
-    work_orders = wh.query_dicts(
+    work_orders = _in(wh, "SELECT * FROM work_order WHERE id IN ({})", wo_ids)
+    booked = {
+        r["work_order_id"]: r
+        for r in _in(wh, "SELECT * FROM work_order_time WHERE work_order_id IN ({})", wo_ids)
+    }
+    for w in work_orders:
+        t = booked.get(w["id"], {})
+        w["hours_booked"], w["time_cost"] = t.get("hours", 0), t.get("cost_amount", 0)
+    work_orders.sort(key=lambda w: str(w["work_order_number"]))
+    number = {(w["source_system"], w["native_id"]): w["work_order_number"] for w in work_orders}
+    changes = [
+        {**c, "work_order_number": number[c["source_system"], c["work_order_native_id"]]}
+        for c in _in(
+            wh,
+            "SELECT * FROM work_order_change WHERE work_order_native_id IN ({}) "
+            "ORDER BY changed_at",
+            sorted({native for _, native in number}),
+        )
+        if (c["source_system"], c["work_order_native_id"]) in number
+    ]
+    time = _in(
+        wh,
         """
-        SELECT w.*, coalesce(t.hours, 0) AS hours_booked, coalesce(t.cost_amount, 0) AS time_cost,
-               coalesce(t.entries, 0) AS time_entries
-        FROM work_order w LEFT JOIN work_order_time t ON t.work_order_id = w.id
-        WHERE list_contains(?, w.id) ORDER BY w.work_order_number
-        """,
-        [wo_ids],
-    )
-    changes = wh.query_dicts(
-        """
-        SELECT c.*, w.work_order_number FROM work_order_change c
-        JOIN work_order w ON w.native_id = c.work_order_native_id
-             AND w.source_system = c.source_system
-        WHERE list_contains(?, w.id) ORDER BY c.changed_at
-        """,
-        [wo_ids],
-    )
-    time = wh.query_dicts(
-        f"""
         SELECT person_name, min(entry_date) AS first_day, max(entry_date) AS last_day,
                count(*) AS entries, sum(hours) AS hours, sum(cost_amount) AS cost,
                any_value(method) AS linked_by
-        FROM job_time WHERE work_order_id IN ({_marks(wo_ids)})
+        FROM job_time WHERE work_order_id IN ({})
         GROUP BY person_name ORDER BY hours DESC, person_name
         """,
         wo_ids,
     )
-    billing = wh.query_dicts(
-        """
-        SELECT l.id, l.invoice_number, l.doc_type, l.line_number, l.item_code, l.description,
-               l.quantity, l.unit_price, l.line_amount, l.currency, i.invoice_date, i.status,
-               j.method, j.confidence, w.work_order_number, iq.quote_line_id
-        FROM job j
-        JOIN invoice_line l ON l.id = j.invoice_line_id
-        JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
-        LEFT JOIN work_order w ON w.id = j.work_order_id
-        LEFT JOIN invoice_quote_line iq ON iq.invoice_line_id = l.id
-        WHERE j.job_key = ? ORDER BY i.invoice_date, l.invoice_number, l.line_number
-        """,
-        [job_key],
-    )
-    customer = wh.query_dicts(
-        """
-        WITH named AS (
-            SELECT source_system, coalesce(account_native_id, customer_name) AS native_id, 1 AS o
-            FROM work_order WHERE list_contains(?, id)
-            UNION ALL
-            SELECT source_system, account_native_id, 2 FROM quote WHERE id = ?
+    return _with_billing(wh, store, job_key, links, quote, quote_lines, work_orders, changes, time)
+
+
+def _with_billing(
+    wh: Warehouse,
+    store: StateStore,
+    job_key: str,
+    links: list[dict[str, Any]],
+    quote: list[dict[str, Any]],
+    quote_lines: list[dict[str, Any]],
+    work_orders: list[dict[str, Any]],
+    changes: list[dict[str, Any]],
+    time: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The invoice and credit lines of the job, each with its invoice's date and status, the
+    link that tied it to the job and the quote line it bills; then the page's whole answer."""
+    link = {r["invoice_line_id"]: r for r in links if r["invoice_line_id"]}
+    lines = _in(wh, "SELECT * FROM invoice_line WHERE id IN ({})", sorted(link))
+    invoices = {
+        (i["source_system"], i["native_id"]): i
+        for i in _in(
+            wh,
+            "SELECT source_system, native_id, invoice_date, status FROM invoice "
+            "WHERE native_id IN ({})",
+            sorted({line["invoice_native_id"] for line in lines}),
         )
-        SELECT k.golden_key AS account_key, h.name
-        FROM named n
-        JOIN customer_key k ON k.source_system = n.source_system AND k.native_id = n.native_id
-        LEFT JOIN account_health h ON h.account_key = k.golden_key
-        ORDER BY n.o LIMIT 1
-        """,
-        [wo_ids, quote_id],
+    }
+    billed_quote_line = {
+        r["invoice_line_id"]: r["quote_line_id"]
+        for r in _in(
+            wh, "SELECT * FROM invoice_quote_line WHERE invoice_line_id IN ({})", sorted(link)
+        )
+    }
+    wo_number = {w["id"]: w["work_order_number"] for w in work_orders}
+    billing = []
+    for line in lines:
+        invoice = invoices.get((line["source_system"], line["invoice_native_id"]), {})
+        if invoice.get("status") in ("draft", "voided", "deleted"):
+            continue
+        how = link[line["id"]]
+        billing.append(
+            {
+                **line,
+                "invoice_date": invoice.get("invoice_date"),
+                "status": invoice.get("status"),
+                "method": how["method"],
+                "confidence": how["confidence"],
+                "work_order_number": wo_number.get(how["work_order_id"]),
+                "quote_line_id": billed_quote_line.get(line["id"]),
+            }
+        )
+    billing.sort(
+        key=lambda b: (str(b["invoice_date"]), str(b["invoice_number"]), b["line_number"] or 0)
     )
+    named = [
+        *((w["source_system"], w["account_native_id"] or w["customer_name"]) for w in work_orders),
+        *((q["source_system"], q["account_native_id"]) for q in quote),
+    ]
+    customer = _customer(wh, [n for n in named if n[1]])
     return {
         "job_key": job_key,
-        "customer": customer[0] if customer else None,
+        "customer": customer,
         "quote": quote[0] if quote else None,
         "quote_lines": quote_lines,
         "work_orders": work_orders,
@@ -173,7 +209,11 @@ def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any]
         "time": time,
         "billing": billing,
         "steps": _steps(quote[0] if quote else None, work_orders, changes, time, billing),
-        "exceptions": _exceptions(store, [quote[0] if quote else None, *work_orders, *billing]),
+        "exceptions": _exceptions(
+            store,
+            customer["account_key"] if customer else None,
+            [quote[0] if quote else None, *work_orders, *billing],
+        ),
     }
 
 
@@ -213,6 +253,26 @@ def _steps(
     return steps
 
 
+def _customer(wh: Warehouse, named: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """The golden customer of the first (system, native id) that has one, and its name."""
+    keys = _in(
+        wh,
+        "SELECT source_system, native_id, golden_key FROM customer_key WHERE native_id IN ({})",
+        sorted({n for _, n in named}),
+    )
+    golden = {(k["source_system"], k["native_id"]): k["golden_key"] for k in keys}
+    found = next((golden[n] for n in named if n in golden), None)
+    if found is None:
+        return None
+    name = wh.query("SELECT name FROM account_health WHERE account_key = ?", [found])
+    return {"account_key": found, "name": name[0][0] if name else None}
+
+
+def _in(wh: Warehouse, sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    """`sql` with its one `IN ({})` filled for `values`; no values, no rows (and no query)."""
+    return wh.query_dicts(sql.format(_marks(values)), values) if values else []
+
+
 def _marks(values: list[Any]) -> str:
     """Placeholders for an IN list: a constant IN list can use an index, list_contains not."""
     return ", ".join("?" * len(values)) or "NULL"
@@ -222,18 +282,16 @@ def _less(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None or b is None else a - b
 
 
-def _exceptions(store: StateStore, records: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
-    """Exceptions whose source records include any of these (matched on the native id the
-    rule wrote into its source references)."""
-    natives = sorted({r["native_id"] for r in records if r and r.get("native_id")})
-    if not natives:
+def _exceptions(
+    store: StateStore, account_key: str | None, records: list[dict[str, Any] | None]
+) -> list[dict[str, Any]]:
+    """The customer's exceptions whose source records include any of these (matched on the
+    native id the rule wrote into its source references)."""
+    natives = {f'"{r["native_id"]}"' for r in records if r and r.get("native_id")}
+    if not natives or account_key is None:
         return []
     with store.session() as s:
-        found = s.scalars(
-            select(ExceptionCase).where(
-                or_(*(ExceptionCase.source_refs.contains(f'"{n}"') for n in natives))
-            )
-        )
+        found = s.scalars(select(ExceptionCase).where(ExceptionCase.account_key == account_key))
         return [
             {
                 "id": c.id,
@@ -244,6 +302,7 @@ def _exceptions(store: StateStore, records: list[dict[str, Any] | None]) -> list
                 "detail": c.detail,
             }
             for c in found
+            if any(n in (c.source_refs or "") for n in natives)
         ]
 
 

@@ -9,6 +9,7 @@ picked up on the next page load without a restart.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -18,6 +19,7 @@ from tieout.engine.snapshots import SnapshotStore
 from tieout.errors import NoSnapshotError
 
 T = TypeVar("T")
+MEMO_SIZE = 256
 
 
 class SnapshotReader:
@@ -26,7 +28,7 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._run_id: str | None = None
         self._open: Warehouse | None = None
-        self._memo: dict[str, Any] = {}
+        self._memo: OrderedDict[str, Any] = OrderedDict()
 
     def current_id(self) -> str | None:
         return self.snapshots.current_id()
@@ -43,7 +45,7 @@ class SnapshotReader:
                 # started before the switch may still be reading through its cursor
                 self._open = Warehouse(self.snapshots.path_for(run_id), read_only=True)
                 self._run_id = run_id
-                self._memo = {}
+                self._memo = OrderedDict()
             shared = self._open
         cursor = shared.cursor()
         try:
@@ -53,8 +55,13 @@ class SnapshotReader:
 
     def once(self, key: str, wh: Warehouse, compute: Callable[[Warehouse], T]) -> T:
         """`compute(wh)` once per snapshot: a snapshot never changes, so neither does the
-        answer (two requests racing may both compute it; the answers are the same)."""
+        answer (two requests racing may both compute it; the answers are the same). The
+        least recently used answers go beyond MEMO_SIZE."""
         memo = self._memo
-        if key not in memo:
-            memo[key] = compute(wh)
-        return cast(T, memo[key])
+        if key in memo:
+            memo.move_to_end(key)
+            return cast(T, memo[key])
+        memo[key] = found = compute(wh)
+        while len(memo) > MEMO_SIZE:
+            memo.popitem(last=False)
+        return found

@@ -255,8 +255,3 @@ SELECT DISTINCT wo_id, source_file, source_row FROM named
 UNION
 SELECT wo_id, source_file, source_row FROM sibling_lines
 ORDER BY 1, 2, 3;
-
--- Point look-ups for the web app's job page: one job's links, one work order's time.
--- DuckDB answers an equality or IN filter on an ART-indexed column without a full scan.
-CREATE INDEX IF NOT EXISTS job_by_key ON job (job_key);
-CREATE INDEX IF NOT EXISTS job_time_by_work_order ON job_time (work_order_id);

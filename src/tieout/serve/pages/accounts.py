@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from tieout.serve import data
+from tieout.serve import charts, data
 from tieout.serve.render import own_accounts, reading, render
 from tieout.serve.security import require
 
@@ -32,4 +34,14 @@ def account_page(request: Request, account_key: str) -> HTMLResponse:
         found = data.account_detail(wh, state.project, state.store, state.catalogue, account_key)
     if found is None:
         raise HTTPException(404, f"no account {account_key}")
-    return render(request, "account.html", a=found)
+    months = [
+        {
+            "label": str(m["month"]),
+            "value": m["value"],
+            "href": f"/metrics/margin?by=job&period={m['month']}",
+        }
+        for m in found["margin"]
+        if m.get("value") is not None
+    ]
+    spec = charts.split_bars(months, "Margin by month (click a month for its jobs)", "")
+    return render(request, "account.html", a=found, spec=json.dumps(spec))

@@ -42,7 +42,7 @@ def overview(request: Request) -> HTMLResponse:
         request,
         "overview.html",
         figures=figures,
-        totals=data.exception_totals(state.store),
+        totals=data.exception_totals(state.store, state.totals),
         red=red,
         plan=plan,
         snapshot=info,
@@ -82,17 +82,22 @@ def metric_split(
     try:
         chosen = Period.parse(period or f"{as_of:%Y-%m}")
         with reading(request) as wh:
-            return drill.metric_split(
+            found: dict[str, Any] = state.reader.once(
+                f"split:{name}:{by}:{chosen.label}:{limit}:{offset}",
                 wh,
-                state.catalogue,
-                name,
-                by,
-                chosen,
-                state.project.config.reporting_currency,
-                as_of,
-                limit=limit,
-                offset=offset,
+                lambda w: drill.metric_split(
+                    w,
+                    state.catalogue,
+                    name,
+                    by,
+                    chosen,
+                    state.project.config.reporting_currency,
+                    as_of,
+                    limit=limit,
+                    offset=offset,
+                ),
             )
+            return found
     except TieoutError as exc:
         raise HTTPException(400, str(exc)) from None
 
