@@ -90,10 +90,13 @@ def main() -> None:
         _wait(base)
         ids = _drill_targets(base, token)
         samples: dict[str, list[float]] = {"page": [], "api": []}
+        by_path: dict[str, list[float]] = {}
         errors: list[str] = []
         stop = time.monotonic() + opts.seconds
         threads = [
-            threading.Thread(target=_client, args=(base, token, ids, i, stop, samples, errors))
+            threading.Thread(
+                target=_client, args=(base, token, ids, i, stop, samples, by_path, errors)
+            )
             for i in range(opts.clients)
         ]
         for t in threads:
@@ -106,11 +109,14 @@ def main() -> None:
     print(f"{opts.clients} clients, {opts.seconds:g} s, scale {opts.scale:g}")
     for kind, goal in (("page", 300), ("api", 100)):
         ms = sorted(x * 1000 for x in samples[kind])
-        p95 = ms[int(len(ms) * 0.95) - 1] if ms else float("nan")
+        p95 = _p95(ms)
         print(
             f"  {kind:5} {len(ms):6d} requests  p50 {statistics.median(ms):7.1f} ms  "
             f"p95 {p95:7.1f} ms  (goal {goal} ms)"
         )
+    print("  p95 by path (ms):")
+    for path, times in sorted(by_path.items(), key=lambda kv: -_p95(kv[1])):
+        print(f"    {_p95([t * 1000 for t in times]):7.1f}  {path}")
     print(f"  errors: {len(errors)}")
     for e in errors[:10]:
         print("   ", e)
@@ -134,6 +140,7 @@ def _client(
     n: int,
     stop: float,
     samples: dict[str, list[float]],
+    by_path: dict[str, list[float]],
     errors: list[str],
 ) -> None:
     with (
@@ -161,9 +168,15 @@ def _client(
                     ok, r = False, None
                     errors.append(f"{path}: {exc}")
                 samples[kind].append(time.perf_counter() - started)
+                by_path.setdefault(paths[i % len(paths)], []).append(samples[kind][-1])
                 if not ok and r is not None:
                     errors.append(f"{path}: HTTP {r.status_code}")
             i += 1
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(int(len(ordered) * 0.95) - 1, 0)] if ordered else float("nan")
 
 
 def _wait(base: str) -> None:

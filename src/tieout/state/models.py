@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -101,6 +101,7 @@ class ExceptionCase(Base):
     """
 
     __tablename__ = "exception_case"
+    __table_args__ = (Index("ix_exception_case_risk", text("amount_at_risk DESC"), "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     rule: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,6 @@
 """exception workflow: assignee, waiver requests awaiting a finance approver, notes with
-attached documents; the audit log indexed by record, for the history on each page
+attached documents; the audit log indexed by record (the history on each page) and
+exceptions by money at risk (the queue's order)
 
 Revision ID: 0010
 Revises: 0009
@@ -30,9 +31,13 @@ def upgrade() -> None:
         sa.Column("file_size", sa.Integer(), nullable=True),
     )
     op.create_index("ix_audit_entity", "audit_log", ["entity", "entity_id"])
+    op.create_index(
+        "ix_exception_case_risk", "exception_case", [sa.text("amount_at_risk DESC"), "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_exception_case_risk", "exception_case")
     op.drop_index("ix_audit_entity", "audit_log")
     op.drop_table("exception_note")
     with op.batch_alter_table("exception_case") as batch:
