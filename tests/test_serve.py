@@ -264,6 +264,9 @@ def test_an_account_page_drills_from_the_list(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Acme Ltd" in page.text and "Why this score" in page.text
     assert "Score history" in page.text and "Open exceptions" in page.text
+    assert "<title>Acme Ltd · tieout</title>" in page.text
+    assert page.text.count("History: what people did") == 1
+    assert 'data-spec="' in page.text and "/static/charts.js" in page.text
     assert client.get("/accounts/CUS-NOPE").status_code == 404
 
 
