@@ -12,5 +12,7 @@ LOOKUPS: Final = (
     ("work_order", "id"),
     ("quote", "id"),
     ("invoice_line", "id"),
+    ("invoice", "native_id"),
     ("invoice_quote_line", "invoice_line_id"),
+    ("customer_key", "native_id"),
 )

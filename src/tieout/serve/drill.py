@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from tieout.engine import Warehouse
 from tieout.metrics import Catalogue, Period, compute
@@ -287,23 +287,18 @@ def _exceptions(
 ) -> list[dict[str, Any]]:
     """The customer's exceptions whose source records include any of these (matched on the
     native id the rule wrote into its source references)."""
-    natives = {f'"{r["native_id"]}"' for r in records if r and r.get("native_id")}
+    natives = sorted({str(r["native_id"]) for r in records if r and r.get("native_id")})
     if not natives or account_key is None:
         return []
+    columns = ("id", "rule", "status", "owner", "assigned_to", "amount_at_risk", "detail")
     with store.session() as s:
-        found = s.scalars(select(ExceptionCase).where(ExceptionCase.account_key == account_key))
-        return [
-            {
-                "id": c.id,
-                "rule": c.rule,
-                "status": c.status,
-                "owner": c.assignee,
-                "amount_at_risk": c.amount_at_risk,
-                "detail": c.detail,
-            }
-            for c in found
-            if any(n in (c.source_refs or "") for n in natives)
-        ]
+        found = s.execute(
+            select(*(getattr(ExceptionCase, c) for c in columns)).where(
+                ExceptionCase.account_key == account_key,
+                or_(*(ExceptionCase.source_refs.contains(f'"{n}"') for n in natives)),
+            )
+        )
+        return [{**row._asdict(), "owner": row.assigned_to or row.owner} for row in found]
 
 
 def table_of(record_id: str) -> str | None:

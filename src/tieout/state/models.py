@@ -101,7 +101,10 @@ class ExceptionCase(Base):
     """
 
     __tablename__ = "exception_case"
-    __table_args__ = (Index("ix_exception_case_risk", text("amount_at_risk DESC"), "id"),)
+    __table_args__ = (
+        Index("ix_exception_case_risk", text("amount_at_risk DESC"), "id"),
+        Index("ix_exception_case_account", "account_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     rule: Mapped[str] = mapped_column(String(64))

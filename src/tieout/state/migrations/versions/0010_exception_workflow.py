@@ -1,6 +1,6 @@
 """exception workflow: assignee, waiver requests awaiting a finance approver, notes with
 attached documents; the audit log indexed by record (the history on each page) and
-exceptions by money at risk (the queue's order)
+exceptions by money at risk (the queue's order) and by account (an account's page)
 
 Revision ID: 0010
 Revises: 0009
@@ -34,9 +34,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_exception_case_risk", "exception_case", [sa.text("amount_at_risk DESC"), "id"]
     )
+    op.create_index("ix_exception_case_account", "exception_case", ["account_key"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_exception_case_account", "exception_case")
     op.drop_index("ix_exception_case_risk", "exception_case")
     op.drop_index("ix_audit_entity", "audit_log")
     op.drop_table("exception_note")
