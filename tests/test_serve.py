@@ -23,6 +23,7 @@ from tieout.errors import UsageError
 from tieout.serve import create_app
 from tieout.serve.downloads import safe_cell
 from tieout.state.exceptions import act, cases, comment, decide_waiver
+from tieout.state.models import Run
 from tieout.state.plans import approve
 from tieout.state.users import issue_token
 from web_project import PASSWORD, build, csrf_of, log_in
@@ -422,3 +423,25 @@ def test_a_new_run_shows_without_a_restart(project: Path, client: TestClient) ->
         .json()["rows"][0]["label"]
         .startswith("00000045")
     )
+
+
+def test_a_snapshot_switched_in_before_its_run_is_marked_done(
+    project: Path, client: TestClient
+) -> None:
+    """A run swaps CURRENT a moment before it records its finish: the page must still show,
+    and show the finish time once it is there (not a copy remembered from before)."""
+    store = pipeline.state_store(load_project(project))
+    run_id = pipeline.snapshots(load_project(project)).current_id()
+    with store.session() as s:
+        run = s.get(Run, run_id)
+        assert run is not None
+        finished, run.finished_at = run.finished_at, None
+    log_in(client, "viewer")
+    page = client.get("/")
+    header = page.text.split("<main>")[0]
+    assert page.status_code == 200
+    assert f"data from run {run_id}" in header and "finished" not in header
+    with store.session() as s:
+        s.get(Run, run_id).finished_at = finished  # type: ignore[union-attr]
+    store.close()
+    assert "finished" in client.get("/").text.split("<main>")[0]

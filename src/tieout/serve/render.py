@@ -27,10 +27,13 @@ def snapshot(request: Request) -> dict[str, Any]:
     state = request.app.state
     run_id = state.reader.current_id()
     cached: dict[str | None, dict[str, Any]] = state.snapshot_info
-    if run_id not in cached:
+    if run_id in cached:
+        return dict(cached[run_id])
+    info = data.snapshot_info(run_id, state.store)
+    if info["finished_at"] is not None:  # a run switches CURRENT a moment before it is marked done
         cached.clear()
-        cached[run_id] = data.snapshot_info(run_id, state.store)
-    return dict(cached[run_id])
+        cached[run_id] = info
+    return info
 
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
