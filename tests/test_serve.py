@@ -445,3 +445,15 @@ def test_a_snapshot_switched_in_before_its_run_is_marked_done(
         s.get(Run, run_id).finished_at = finished  # type: ignore[union-attr]
     store.close()
     assert "finished" in client.get("/").text.split("<main>")[0]
+
+
+def test_the_open_exceptions_figure_links_to_the_exceptions_it_counts(
+    client: TestClient,
+) -> None:
+    log_in(client, "viewer")
+    card = client.get("/").text.split('id="card-exceptions"')[1].split("</a>")[0]
+    count = int(card.split('class="value">')[1].split("<")[0])
+    assert 'href="/exceptions?status=active"' in client.get("/").text
+    listed = client.get("/api/v1/exceptions?status=active").json()
+    assert listed["total"] == count
+    assert all(e["status"] in ("open", "acknowledged", "waiver_requested") for e in listed["items"])

@@ -133,9 +133,13 @@ def exceptions(
     `accounts` limits them to those accounts (a sales rep sees their own)."""
     query = select(ExceptionCase)
     for key in EXCEPTION_FILTERS:
-        if value := filters.get(key):
-            column = WORKED_BY if key == "owner" else getattr(ExceptionCase, key)
-            query = query.where(column == value)
+        if not (value := filters.get(key)):
+            continue
+        if key == "status" and value == "active":  # what the open-exceptions figure counts
+            query = query.where(ExceptionCase.status.in_(OPEN_STATUSES))
+            continue
+        column = WORKED_BY if key == "owner" else getattr(ExceptionCase, key)
+        query = query.where(column == value)
     if accounts is not None:
         query = query.where(ExceptionCase.account_key.in_(sorted(accounts)))
     with store.session() as s:
