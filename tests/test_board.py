@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -71,24 +72,24 @@ def _cli_total(root: Path, metric: str) -> tuple[Decimal | None, Decimal | None]
     return value("total"), value("total_compared")
 
 
-def test_board_pack_figures_equal_the_cli(book: Path, tmp_path: Path) -> None:
-    dest = tmp_path / "board.xlsx"
+def _board(book: Path, fmt: str, dest: Path) -> None:
+    """`tieout report board --period 2026-10` in `fmt`, written to `dest`."""
     code, out = invoke(
-        CliRunner(),
-        "report",
-        "board",
-        "--period",
-        "2026-10",
-        "-f",
-        "xlsx",
-        "--out",
-        str(dest),
-        "-p",
-        str(book),
-    )
+        CliRunner(), "report", "board", "--period", "2026-10", "-f", fmt, "--out", str(dest),
+        "-p", str(book),
+    )  # fmt: skip
     assert code == 0, out
-    sheet = openpyxl.load_workbook(dest)["Headlines"]
-    rows = {r[0]: (r[2], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def _headlines(book: Path, folder: Path) -> list[tuple[Any, ...]]:
+    """The rows of the XLSX pack's Headlines sheet, below its header."""
+    _board(book, "xlsx", folder / "board.xlsx")
+    sheet = openpyxl.load_workbook(folder / "board.xlsx")["Headlines"]
+    return list(sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_board_pack_figures_equal_the_cli(book: Path, tmp_path: Path) -> None:
+    rows = {r[0]: (r[2], r[3]) for r in _headlines(book, tmp_path)}
     assert rows["Revenue"] == (Decimal("450.00"), Decimal("200.00"))  # by hand, see FILES
     for title, metric in (("Revenue", "revenue"), ("Margin", "margin"), ("Quoted", "quoted_value")):
         now, before = rows[title]
@@ -102,20 +103,7 @@ def test_board_pack_figures_equal_the_cli(book: Path, tmp_path: Path) -> None:
 def test_board_pack_as_pdf_and_html(book: Path, tmp_path: Path) -> None:
     pdf, html = tmp_path / "board.pdf", tmp_path / "board.html"
     for fmt, dest in (("pdf", pdf), ("html", html)):
-        code, out = invoke(
-            CliRunner(),
-            "report",
-            "board",
-            "--period",
-            "2026-10",
-            "-f",
-            fmt,
-            "--out",
-            str(dest),
-            "-p",
-            str(book),
-        )
-        assert code == 0, out
+        _board(book, fmt, dest)
     assert pdf.read_bytes().startswith(b"%PDF")
     text = html.read_text(encoding="utf-8")
     assert "Board pack, 2026-10" in text and "450.00" in text and "200.00" in text
@@ -124,14 +112,7 @@ def test_board_pack_as_pdf_and_html(book: Path, tmp_path: Path) -> None:
 
 def test_board_pack_figures_equal_the_app(book: Path, tmp_path: Path) -> None:
     """The app's overview cards and metric API show the board pack's October figures."""
-    dest = tmp_path / "board.xlsx"
-    code, out = invoke(
-        CliRunner(), "report", "board", "--period", "2026-10", "-f", "xlsx", "--out", str(dest),
-        "-p", str(book),
-    )  # fmt: skip
-    assert code == 0, out
-    sheet = openpyxl.load_workbook(dest)["Headlines"]
-    board = {r[0]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    board = {r[0]: r[2] for r in _headlines(book, tmp_path)}
     store = pipeline.state_store(load_project(book))
     add_user(store, "cfo", "leadership", PASSWORD, None)
     store.close()

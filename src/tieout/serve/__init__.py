@@ -11,13 +11,14 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from tieout import pipeline
 from tieout.config import LoadedProject
+from tieout.errors import UsageError
 from tieout.metrics import load_metrics
 from tieout.reconcile import load_rules
 from tieout.serve import api, api_workspace, pages
@@ -64,5 +65,10 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     @app.exception_handler(LoginRequiredError)
     def _to_login(request: Request, exc: LoginRequiredError) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(UsageError)
+    def _refused(request: Request, exc: UsageError) -> Response:
+        """What the state store refuses (an author approving, a waiver without a reason)."""
+        return JSONResponse({"detail": str(exc)}, status_code=400)
 
     return app

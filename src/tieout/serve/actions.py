@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from tieout import pipeline
-from tieout.errors import UsageError
 from tieout.serve.render import own_accounts
 from tieout.serve.security import Caller, allowed, require
 from tieout.state.exceptions import act, assign, comment, decide_waiver
@@ -43,40 +42,38 @@ def act_on_case(
     attachment: tuple[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """One action by the caller; a waiver over the limit by someone who may not approve
-    waivers becomes a request for someone else to approve."""
+    waivers becomes a request for someone else to approve. A refusal from the state store
+    (UsageError) answers 400 through the app's handler."""
     who = require(request, permission(action), page=page)
     state = request.app.state
     in_scope(request, who, case_id)
-    try:
-        if action in ("ack", "resolve", "waive"):
-            limit = Decimal(str(state.project.config.access.waive_approval_above))
-            may_approve = allowed(state.project, who, "exceptions.approve")
-            case = act(
-                state.store,
-                case_id,
-                action,
-                reason,
-                by=who.name,
-                approval_above=None if may_approve else limit,
-            )
-        elif action == "assign":
-            case = assign(state.store, case_id, to, by=who.name)
-        elif action in ("approve", "reject"):
-            case = decide_waiver(
-                state.store, case_id, approve=action == "approve", by=who.name, note=reason
-            )
-        else:
-            note = comment(
-                state.store,
-                case_id,
-                reason or "",
-                by=who.name,
-                attachment=attachment,
-                folder=pipeline.attachments(state.project),
-            )
-            return {"id": case_id, "note": note.id, "sha256": note.file_sha256}
-    except UsageError as exc:
-        raise HTTPException(400, str(exc)) from None
+    if action in ("ack", "resolve", "waive"):
+        limit = Decimal(str(state.project.config.access.waive_approval_above))
+        may_approve = allowed(state.project, who, "exceptions.approve")
+        case = act(
+            state.store,
+            case_id,
+            action,
+            reason,
+            by=who.name,
+            approval_above=None if may_approve else limit,
+        )
+    elif action == "assign":
+        case = assign(state.store, case_id, to, by=who.name)
+    elif action in ("approve", "reject"):
+        case = decide_waiver(
+            state.store, case_id, approve=action == "approve", by=who.name, note=reason
+        )
+    else:
+        note = comment(
+            state.store,
+            case_id,
+            reason or "",
+            by=who.name,
+            attachment=attachment,
+            folder=pipeline.attachments(state.project),
+        )
+        return {"id": case_id, "note": note.id, "sha256": note.file_sha256}
     return {
         "id": case.id,
         "status": case.status,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
-from tieout.serve import data, drill
-from tieout.serve.actions import act_on_case, in_scope
+from tieout.serve import data, reads
+from tieout.serve.actions import act_on_case
 from tieout.serve.downloads import download
-from tieout.serve.pages.overview import metric_split
+from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, reading, snapshot
 from tieout.serve.security import require
 
@@ -26,56 +26,28 @@ def snapshot_info(request: Request) -> dict[str, Any]:
     return snapshot(request)
 
 
-def _exception_filters(
-    rule: str | None,
-    status: str | None,
-    owner: str | None,
-    severity: str | None,
-    account_key: str | None,
-) -> dict[str, str | None]:
-    return {
-        "rule": rule,
-        "status": status,
-        "owner": owner,
-        "severity": severity,
-        "account_key": account_key,
-    }
-
-
 @router.get("/exceptions")
 def list_exceptions(
     request: Request,
-    rule: str | None = None,
-    status: str | None = None,
-    owner: str | None = None,
-    severity: str | None = None,
-    account_key: str | None = None,
+    filters: Annotated[ExceptionFilters, Depends()],
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     who = require(request, "view", page=False)
-    filters = _exception_filters(rule, status, owner, severity, account_key)
     items, total = data.exceptions(
-        request.app.state.store, filters, limit, offset, own_accounts(request, who)
+        request.app.state.store, filters.as_dict(), limit, offset, own_accounts(request, who)
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/exceptions.{fmt}")
 def exceptions_download(
-    request: Request,
-    fmt: str,
-    rule: str | None = None,
-    status: str | None = None,
-    owner: str | None = None,
-    severity: str | None = None,
-    account_key: str | None = None,
+    request: Request, fmt: str, filters: Annotated[ExceptionFilters, Depends()]
 ) -> Response:
     """Every exception the filters match (not one page), as CSV or XLSX."""
     who = require(request, "view", page=False)
-    filters = _exception_filters(rule, status, owner, severity, account_key)
     items, _ = data.exceptions(
-        request.app.state.store, filters, 1_000_000, 0, own_accounts(request, who)
+        request.app.state.store, filters.as_dict(), 1_000_000, 0, own_accounts(request, who)
     )
     return download(items, data.EXCEPTION_COLUMNS, "exceptions", fmt)
 
@@ -83,15 +55,7 @@ def exceptions_download(
 @router.get("/exceptions/{case_id}")
 def exception(request: Request, case_id: str) -> dict[str, Any]:
     """One exception: its rule, source records, notes and audit history."""
-    who = require(request, "view", page=False)
-    in_scope(request, who, case_id)
-    state = request.app.state
-    with reading(request) as wh:
-        objects = state.reader.once("objects", wh, drill.object_tables)
-        found = data.exception_detail(wh, objects, state.rules, state.store, case_id)
-    if found is None:
-        raise HTTPException(404, f"no exception {case_id}")
-    return found
+    return reads.exception_for(request, case_id, page=False)
 
 
 @router.post("/exceptions/bulk")
@@ -147,18 +111,7 @@ def list_accounts(
 
 @router.get("/accounts/{account_key}")
 def account(request: Request, account_key: str) -> dict[str, Any]:
-    who = require(request, "view", page=False)
-    own = own_accounts(request, who)
-    state = request.app.state
-    found = None
-    if own is None or account_key in own:
-        with reading(request) as wh:
-            found = data.account_detail(
-                wh, state.project, state.store, state.catalogue, account_key
-            )
-    if found is None:
-        raise HTTPException(404, f"no account {account_key}")
-    return found
+    return reads.account_for(request, account_key, page=False)
 
 
 @router.get("/metrics/{name}", response_model=None)
@@ -173,33 +126,20 @@ def metric(
 ) -> dict[str, Any] | Response:
     """A governed metric for a month split by job or customer, lowest first (`count` is
     how many rows in all; `format=csv|xlsx` downloads every one)."""
-    require(request, "view", page=False)
     if format:
-        found = metric_split(request, name, by, period, limit=None)
+        found = reads.metric_split(request, name, by, period, page=False, limit=None)
         return download(found["rows"], ["key", "label", "value"], f"{name}-by-{by}", format)
-    return metric_split(request, name, by, period, limit, offset)
+    return reads.metric_split(request, name, by, period, page=False, limit=limit, offset=offset)
 
 
 @router.get("/jobs/{job_key}")
 def job(request: Request, job_key: str) -> dict[str, Any]:
-    who = require(request, "view", page=False)
-    with reading(request) as wh:
-        found = drill.job_detail(wh, request.app.state.store, job_key)
-    own = own_accounts(request, who)
-    customer = (found or {}).get("customer") or {}
-    if found is None or (own is not None and customer.get("account_key") not in own):
-        raise HTTPException(404, f"no job {job_key}")
-    return found
+    return reads.job_for(request, job_key, page=False)
 
 
 @router.get("/records/{record_id}")
 def record(request: Request, record_id: str) -> dict[str, Any]:
-    require(request, "view", page=False)
-    with reading(request) as wh:
-        found = drill.source_record(wh, record_id)
-    if found is None:
-        raise HTTPException(404, f"no record {record_id}")
-    return found
+    return reads.record_for(request, record_id, page=False)
 
 
 @router.get("/definitions")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from tieout.errors import TieoutError, UsageError
+from tieout.errors import TieoutError
 from tieout.reconcile.close import CUSTOMER_COLUMNS, JOB_COLUMNS
 from tieout.serve.downloads import download
 from tieout.serve.pages import close, data, plan, scorecards
@@ -75,10 +75,7 @@ def plan_variance(request: Request, name: str) -> dict[str, Any]:
 @router.post("/plans/{name}/versions/{version}/approve")
 def approve_plan(request: Request, name: str, version: int) -> dict[str, Any]:
     """Approve a draft version: not by its author (400 with the reason)."""
-    try:
-        return plan.approve_version(request, name, version, page=False)
-    except UsageError as exc:
-        raise HTTPException(400, str(exc)) from None
+    return plan.approve_version(request, name, version, page=False)
 
 
 @router.post("/plans/{name}/explain")
@@ -92,12 +89,9 @@ def explain_variance(
     member: Annotated[str | None, Body()] = None,
 ) -> dict[str, Any]:
     """Explain a variance of the approved plan; the next run clears its exception."""
-    try:
-        return plan.explain_variance(
-            request, name, (period, metric, dimension, member), text, page=False
-        )
-    except UsageError as exc:
-        raise HTTPException(400, str(exc)) from None
+    return plan.explain_variance(
+        request, name, (period, metric, dimension, member), text, page=False
+    )
 
 
 @router.get("/funnel")
@@ -200,7 +194,4 @@ def decide_review(
     note: Annotated[str | None, Body(embed=True)] = None,
 ) -> dict[str, Any]:
     """accept or reject a proposed link; the next run applies it."""
-    try:
-        return data.decide_review(request, review_id, decision, note, page=False)
-    except UsageError as exc:
-        raise HTTPException(400, str(exc)) from None
+    return data.decide_review(request, review_id, decision, note, page=False)

@@ -196,16 +196,38 @@ def owned_accounts(wh: Warehouse, user: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def margin_by_month(
+    wh: Warehouse, project: LoadedProject, catalogue: Catalogue
+) -> dict[str, list[dict[str, Any]]]:
+    """Every customer's governed margin by month over the last 12 months, by account: one
+    query for all of them, which the caller keeps for the snapshot."""
+    as_of = health_as_of(wh)
+    start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+    margin = compute(
+        wh,
+        catalogue,
+        "margin",
+        by=["customer", "month"],
+        period=Period(start, as_of, "last 12 months"),
+        compare=None,
+        currency=project.config.reporting_currency,
+        as_of=as_of,
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in margin.rows:
+        found.setdefault(str(r.get("account_key")), []).append(r)
+    return found
+
+
 def account_detail(
     wh: Warehouse,
-    project: LoadedProject,
     store: StateStore,
-    catalogue: Catalogue,
+    margins: dict[str, list[dict[str, Any]]],
     account_key: str,
 ) -> dict[str, Any] | None:
     """Everything one customer page shows: health and its history, renewal and pipeline,
-    tickets and SLA, onboarding, margin by month, open exceptions, decisions and what people
-    did about them."""
+    tickets and SLA, onboarding, margin by month (from `margins`, see margin_by_month), open
+    exceptions, decisions and what people did about them."""
     found = wh.query_dicts("SELECT * FROM account_health WHERE account_key = ?", [account_key])
     if not found:
         return None
@@ -232,17 +254,6 @@ def account_detail(
         WHERE x.golden_key = ? ORDER BY m.due_date
         """,
         [account_key],
-    )
-    start = (as_of.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
-    margin = compute(
-        wh,
-        catalogue,
-        "margin",
-        by=["customer", "month"],
-        period=Period(start, as_of, "last 12 months"),
-        compare=None,
-        currency=project.config.reporting_currency,
-        as_of=as_of,
     )
     with store.session() as s:
         history = [
@@ -275,7 +286,7 @@ def account_detail(
         "history": history,
         "tickets": tickets,
         "milestones": milestones,
-        "margin": [r for r in margin.rows if r.get("account_key") == account_key],
+        "margin": margins.get(account_key, []),
         "exceptions": [e for e in cases if e["status"] in OPEN_STATUSES],
         "decisions": decisions,
         "audit": sorted(

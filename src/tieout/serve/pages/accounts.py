@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tieout.serve import charts, data
+from tieout.serve import charts, data, reads
 from tieout.serve.render import own_accounts, reading, render
 from tieout.serve.security import require
 
@@ -25,15 +25,7 @@ def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
 
 @router.get("/accounts/{account_key}", response_class=HTMLResponse)
 def account_page(request: Request, account_key: str) -> HTMLResponse:
-    who = require(request, "view", page=True)
-    own = own_accounts(request, who)
-    state = request.app.state
-    if own is not None and account_key not in own:
-        raise HTTPException(404, f"no account {account_key}")
-    with reading(request) as wh:
-        found = data.account_detail(wh, state.project, state.store, state.catalogue, account_key)
-    if found is None:
-        raise HTTPException(404, f"no account {account_key}")
+    found = reads.account_for(request, account_key, page=True)
     months = [
         {
             "label": str(m["month"]),

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from tieout import pipeline
-from tieout.serve import data, drill
+from tieout.serve import data, reads
 from tieout.serve.actions import act_on_case, in_scope
-from tieout.serve.render import own_accounts, reading, render
+from tieout.serve.reads import ExceptionFilters
+from tieout.serve.render import own_accounts, render
 from tieout.serve.security import check_csrf, require
 from tieout.state.exceptions import notes
 
@@ -23,22 +24,12 @@ PAGE_SIZE = 50
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions_page(
     request: Request,
-    rule: str | None = None,
-    status: str | None = None,
-    owner: str | None = None,
-    severity: str | None = None,
-    account_key: str | None = None,
+    chosen: Annotated[ExceptionFilters, Depends()],
     page: int = 1,
     done: str | None = None,
 ) -> HTMLResponse:
     who = require(request, "view", page=True)
-    filters = {
-        "rule": rule,
-        "status": status,
-        "owner": owner,
-        "severity": severity,
-        "account_key": account_key,
-    }
+    filters = chosen.as_dict()
     page = max(page, 1)
     items, total = data.exceptions(
         request.app.state.store,
@@ -81,15 +72,7 @@ def bulk_form(
 
 @router.get("/exceptions/{case_id}", response_class=HTMLResponse)
 def exception_page(request: Request, case_id: str) -> HTMLResponse:
-    who = require(request, "view", page=True)
-    state = request.app.state
-    with reading(request) as wh:
-        objects = state.reader.once("objects", wh, drill.object_tables)
-        found = data.exception_detail(wh, objects, state.rules, state.store, case_id)
-    own = own_accounts(request, who)
-    if found is None or (own is not None and found["case"]["account_key"] not in own):
-        raise HTTPException(404, f"no exception {case_id}")
-    return render(request, "exception.html", e=found)
+    return render(request, "exception.html", e=reads.exception_for(request, case_id, page=True))
 
 
 @router.post("/exceptions/{case_id}")

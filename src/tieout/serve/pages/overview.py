@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tieout.errors import TieoutError
 from tieout.metrics import Period
 from tieout.reports.board import board_pack, to_html, to_pdf
-from tieout.serve import charts, data, drill
+from tieout.serve import charts, data, reads
 from tieout.serve.render import own_accounts, reading, render, snapshot
 from tieout.serve.security import require
 
@@ -53,53 +52,12 @@ def overview(request: Request) -> HTMLResponse:
 def metric_page(
     request: Request, name: str, by: str = "job", period: str | None = None
 ) -> HTMLResponse:
-    require(request, "view", page=True)
-    found = metric_split(request, name, by, period)
+    found = reads.metric_split(request, name, by, period, page=True)
     worst = found["rows"][:CHART_BARS]
     spec = charts.split_bars(
         worst, f"{found['title']} by {by}, {found['period']}: the lowest {len(worst)}", ""
     )
     return render(request, "metric.html", m=found, spec=json.dumps(spec))
-
-
-def metric_split(
-    request: Request,
-    name: str,
-    by: str,
-    period: str | None,
-    limit: int | None = PAGE_ROWS,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """A governed metric split by job or customer for a month (default: the as-of month)."""
-    state = request.app.state
-    if name not in state.catalogue.metrics:
-        raise HTTPException(404, f"no metric {name}")
-    if by not in drill.SPLITS:
-        raise HTTPException(400, f"by must be one of {', '.join(drill.SPLITS)}")
-    as_of = snapshot(request)["as_of"]
-    if as_of is None:
-        raise HTTPException(404, "no snapshot yet: run `tieout run`")
-    try:
-        chosen = Period.parse(period or f"{as_of:%Y-%m}")
-        with reading(request) as wh:
-            found: dict[str, Any] = state.reader.once(
-                f"split:{name}:{by}:{chosen.label}:{limit}:{offset}",
-                wh,
-                lambda w: drill.metric_split(
-                    w,
-                    state.catalogue,
-                    name,
-                    by,
-                    chosen,
-                    state.project.config.reporting_currency,
-                    as_of,
-                    limit=limit,
-                    offset=offset,
-                ),
-            )
-            return found
-    except TieoutError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 @router.get("/vendor/vega.js")
