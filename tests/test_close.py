@@ -25,33 +25,33 @@ sources:
 """
 ACCOUNTS = (
     "Id,Name,Website\n"
-    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk\n"
-    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de\n"
+    "001Dn000004AAAaIAO,Northwind Traders Ltd,www.northwind.co.uk\n"
+    "001Dn000004AAAbIAO,Contoso GmbH,contoso.de\n"
 )
 QUOTES = (
     "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
-    "0Q0Dn000001QQQaIAK,00000201,Website - Northwind,001Dn000004AAAaIAK,Accepted,"
+    "0Q0Dn000001QQQaKAO,00000201,Website - Northwind,001Dn000004AAAaIAO,Accepted,"
     "2026-08-01T09:00:00Z,1000.00,GBP\n"
-    "0Q0Dn000001QQQbIAK,00000202,Audit - Contoso,001Dn000004AAAbIAK,Accepted,"
+    "0Q0Dn000001QQQbKAO,00000202,Audit - Contoso,001Dn000004AAAbIAO,Accepted,"
     "2026-08-01T09:00:00Z,2000.00,EUR\n"
 )
 WORK_ORDERS = (
     "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
     "Quote__c,Completed_Date__c\n"
     # quoted 1,000 + a priced change of 200; billed 1,200, then 100 credited
-    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,2026-08-20T09:00:00Z,"
-    "1200.00,GBP,0Q0Dn000001QQQaIAK,2026-09-10T17:00:00Z\n"
+    "0WODn000001WWWaOAO,00000101,001Dn000004AAAaIAO,Completed,Website,2026-08-20T09:00:00Z,"
+    "1200.00,GBP,0Q0Dn000001QQQaKAO,2026-09-10T17:00:00Z\n"
     # 2,000 EUR delivered, never invoiced: unbilled work
-    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,2026-09-01T09:00:00Z,"
-    "2000.00,EUR,0Q0Dn000001QQQbIAK,2026-09-20T17:00:00Z\n"
+    "0WODn000001WWWbOAO,00000102,001Dn000004AAAbIAO,Completed,Audit,2026-09-01T09:00:00Z,"
+    "2000.00,EUR,0Q0Dn000001QQQbKAO,2026-09-20T17:00:00Z\n"
     # finished in August: not part of the September close
-    "0WODn000001WWWcIAK,00000103,001Dn000004AAAaIAK,Completed,Training,2026-08-01T09:00:00Z,"
+    "0WODn000001WWWcOAO,00000103,001Dn000004AAAaIAO,Completed,Training,2026-08-01T09:00:00Z,"
     "300.00,GBP,,2026-08-15T17:00:00Z\n"
 )
 CHANGES = (
     "native_id,work_order_native_id,changed_at,description,hours_delta,value_delta,priced,"
     "currency\n"
-    "CHG-1,0WODn000001WWWa,2026-08-25,Extra page,2,200,true,GBP\n"
+    "CHG-1,0WODn000001WWWaOAO,2026-08-25,Extra page,2,200,true,GBP\n"
 )
 XERO = (
     "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,Description,"

@@ -23,15 +23,15 @@ SF_ACCOUNT = (
 )
 SF_OPPORTUNITY = (
     "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon\n"
-    "006Dn000001AAAaIAK,001Dn000004XyZaIAK,Website rebuild,Closed Won,12000.00,GBP,"
+    "006Dn000001AAAaIAO,001Dn000004XyZaIAK,Website rebuild,Closed Won,12000.00,GBP,"
     "2026-03-31,true,true\n"
-    "006Dn000001AAAbIAK,001Dn000009ZZZzIAK,Ghost deal,Prospecting,500,GBP,2026-04-30,false,false\n"
+    "006Dn000001AAAbIAO,001Dn000009ZZZzIAO,Ghost deal,Prospecting,500,GBP,2026-04-30,false,false\n"
 )
 SF_QUOTE = (
     "Id,QuoteNumber,OpportunityId,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
-    "0Q0Dn000000QQQaKAO,00000101,006Dn000001AAAaIAK,001Dn000004XyZaIAK,Accepted,"
+    "0Q0Dn000000QQQaKAO,00000101,006Dn000001AAAaIAO,001Dn000004XyZaIAK,Accepted,"
     "2026-02-10T09:30:00.000Z,12000.00,GBP\n"
-    "0Q0Dn000000QQQbKAO,00000102,006Dn000001AAAbIAK,,Draft,2026-02-11T09:30:00.000Z,500,GBP\n"
+    "0Q0Dn000000QQQbKAO,00000102,006Dn000001AAAbIAO,,Draft,2026-02-11T09:30:00.000Z,500,GBP\n"
 )
 XERO = (
     "*ContactName,EmailAddress,*InvoiceNumber,Reference,*InvoiceDate,*DueDate,Total,"
@@ -156,7 +156,7 @@ def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
             "SELECT native_id, tier, website FROM account WHERE source_system = 'salesforce' "
             "ORDER BY native_id"
         )
-        assert [a["native_id"] for a in accounts] == ["001Dn000004XyZa", "001Dn000004XyZb"]
+        assert [a["native_id"] for a in accounts] == ["001Dn000004XyZaIAK", "001Dn000004XyZbIAK"]
         assert accounts[0]["tier"] == "strategic"
         assert wh.count("opportunity") == 1
         assert wh.count("quote") == 1
@@ -167,8 +167,8 @@ def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
             )
         ]
         assert len(reasons) == 2
-        assert "001Dn000009ZZZz" in reasons[0] and "did not export" in reasons[0]
-        assert "006Dn000001AAAb" in reasons[1]
+        assert "001Dn000009ZZZzIAO" in reasons[0] and "did not export" in reasons[0]
+        assert "006Dn000001AAAbIAO" in reasons[1]
 
         # Harvest: BOM, currency from "British Pound - GBP", identical rows kept apart
         entries = wh.query_dicts(

@@ -14,9 +14,9 @@ from tieout.config import load_project
 
 ACCOUNTS = (
     "Id,Name,Website,VAT_Number__c\n"
-    "001Dn000004AAAaIAK,Acme Holdings Ltd,www.acmeholdings.co.uk,GB 123 4567 89\n"
-    "001Dn000004AAAbIAK,Acme Facilities Ltd,www.acmefacilities.co.uk,GB 987 6543 21\n"
-    "001Dn000004AAAcIAK,Borealis Consulting GmbH,borealis.de,DE811111111\n"
+    "001Dn000004AAAaIAO,Acme Holdings Ltd,www.acmeholdings.co.uk,GB 123 4567 89\n"
+    "001Dn000004AAAbIAO,Acme Facilities Ltd,www.acmefacilities.co.uk,GB 987 6543 21\n"
+    "001Dn000004AAAcIAO,Borealis Consulting GmbH,borealis.de,DE811111111\n"
 )
 ERP = (
     "native_id,name,tax_number\n"
@@ -28,7 +28,7 @@ ERP = (
 LEADS = (
     "Id,FirstName,LastName,Company,Email,Status,IsConverted,ConvertedAccountId\n"
     "00QDn000001LLLaMAO,Ann,Lee,Borealis Beratung,ann@borealis.de,Converted,true,"
-    "001Dn000004AAAcIAK\n"
+    "001Dn000004AAAcIAO\n"
     "00QDn000001LLLbMAO,Bo,Kim,Quux Prospects Ltd,bo@quux.example,Open,false,\n"
 )
 YML = """
@@ -57,18 +57,18 @@ def test_routes_and_conflicts(tmp_path: Path, cli: CliRunner) -> None:
     key = {r[0]: r[1] for r in rows}
     method = {r[0]: r[2] for r in rows}
     holdings, facilities, borealis = (
-        key["salesforce|001Dn000004AAAa"],
-        key["salesforce|001Dn000004AAAb"],
-        key["salesforce|001Dn000004AAAc"],
+        key["salesforce|001Dn000004AAAaIAO"],
+        key["salesforce|001Dn000004AAAbIAO"],
+        key["salesforce|001Dn000004AAAcIAO"],
     )
     assert len({holdings, facilities, borealis}) == 3
     assert (key["erp|E1"], method["erp|E1"]) == (holdings, "tax_number")
     assert key["erp|E3"] == borealis
-    assert (key["salesforce|00QDn000001LLLa"], method["salesforce|00QDn000001LLLa"]) == (
+    assert (key["salesforce|00QDn000001LLLaMAO"], method["salesforce|00QDn000001LLLaMAO"]) == (
         borealis,
         "converted_lead",
     )
-    assert key["salesforce|00QDn000001LLLb"] not in {holdings, facilities, borealis}
+    assert key["salesforce|00QDn000001LLLbMAO"] not in {holdings, facilities, borealis}
     assert key["erp|E4"] not in {holdings, facilities, borealis}
     # E2: exact name says Holdings, the VAT number says Facilities -> neither, review
     assert key["erp|E2"] not in {holdings, facilities}

@@ -28,26 +28,26 @@ sources:
 """
 ACCOUNTS = (
     "Id,Name,Website,BillingState,OwnerId\n"
-    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk,London,005Dn000001UUUaIAK\n"
-    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de,Bayern,005Dn000001UUUbIAK\n"
+    "001Dn000004AAAaIAO,Northwind Traders Ltd,www.northwind.co.uk,London,005Dn000001UUUaIAO\n"
+    "001Dn000004AAAbIAO,Contoso GmbH,contoso.de,Bayern,005Dn000001UUUbIAO\n"
 )
 USERS = "Id,FirstName,LastName\n005Dn000001UUUaIAK,Ann,Lee\n005Dn000001UUUbIAK,Bo,Kim\n"
 QUOTES = (
     "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
-    "0Q0Dn000001QQQaIAK,00000201,Website - Northwind,001Dn000004AAAaIAK,Accepted,"
+    "0Q0Dn000001QQQaKAO,00000201,Website - Northwind,001Dn000004AAAaIAO,Accepted,"
     "2026-08-01T09:00:00Z,1000.00,GBP\n"
-    "0Q0Dn000001QQQbIAK,00000202,Audit - Contoso,001Dn000004AAAbIAK,Accepted,"
+    "0Q0Dn000001QQQbKAO,00000202,Audit - Contoso,001Dn000004AAAbIAO,Accepted,"
     "2026-09-01T09:00:00Z,2000.00,EUR\n"
-    "0Q0Dn000001QQQcIAK,00000203,Extra - Contoso,001Dn000004AAAbIAK,Rejected,"
+    "0Q0Dn000001QQQcKAO,00000203,Extra - Contoso,001Dn000004AAAbIAO,Rejected,"
     "2026-09-02T09:00:00Z,5000.00,EUR\n"
 )
 WORK_ORDERS = (
     "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
     "Quote__c,Completed_Date__c\n"
-    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,2026-08-20T09:00:00Z,"
-    "1200.00,GBP,0Q0Dn000001QQQaIAK,2026-09-10T17:00:00Z\n"
-    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,2026-09-01T09:00:00Z,"
-    "2000.00,EUR,0Q0Dn000001QQQbIAK,2026-09-20T17:00:00Z\n"
+    "0WODn000001WWWaOAO,00000101,001Dn000004AAAaIAO,Completed,Website,2026-08-20T09:00:00Z,"
+    "1200.00,GBP,0Q0Dn000001QQQaKAO,2026-09-10T17:00:00Z\n"
+    "0WODn000001WWWbOAO,00000102,001Dn000004AAAbIAO,Completed,Audit,2026-09-01T09:00:00Z,"
+    "2000.00,EUR,0Q0Dn000001QQQbKAO,2026-09-20T17:00:00Z\n"
 )
 XERO_HEADER = (
     "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,"
@@ -77,13 +77,13 @@ TIME = (
 OPPORTUNITIES = (
     "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate\n"
     # open at the end of August only (won in September)
-    "006Dn000001OOOaIAK,001Dn000004AAAaIAK,Website,Closed Won,5000.00,GBP,2026-09-15,true,"
+    "006Dn000001OOOaIAO,001Dn000004AAAaIAO,Website,Closed Won,5000.00,GBP,2026-09-15,true,"
     "true,2026-08-10T09:00:00Z\n"
     # open since September: 1,000 EUR at 0.80 (the rate of 31 August) = 800
-    "006Dn000001OOObIAK,001Dn000004AAAbIAK,Audit,Proposal,1000.00,EUR,2026-12-15,false,"
+    "006Dn000001OOObIAO,001Dn000004AAAbIAO,Audit,Proposal,1000.00,EUR,2026-12-15,false,"
     "false,2026-09-05T09:00:00Z\n"
     # open at the end of July only (lost in August)
-    "006Dn000001OOOcIAK,001Dn000004AAAaIAK,Training,Closed Lost,2000.00,GBP,2026-08-20,true,"
+    "006Dn000001OOOcIAO,001Dn000004AAAaIAO,Training,Closed Lost,2000.00,GBP,2026-08-20,true,"
     "false,2026-07-01T09:00:00Z\n"
 )
 FX = (
@@ -368,7 +368,7 @@ OPPS_HEADER = (
 
 def _opp(letter: str, amount: str, close: str, closed: str = "false", won: str = "false") -> str:
     return (
-        f"006Dn000001PPP{letter}IAK,001Dn000004AAAaIAK,Deal {letter},Proposal,{amount},GBP,"
+        f"006Dn000001PPP{letter}IAK,001Dn000004AAAaIAO,Deal {letter},Proposal,{amount},GBP,"
         f"{close},{closed},{won},2026-08-01T09:00:00Z"
     )
 
@@ -468,7 +468,7 @@ def test_revenue_by_contract(tmp_path: Path, cli: CliRunner) -> None:
     root = _project(tmp_path)
     (root / "Contract.csv").write_text(
         "Id,AccountId,ContractNumber,Status,StartDate,EndDate\n"
-        "800Dn000001CCCaIAK,001Dn000004AAAaIAK,00000101,Activated,2026-01-01,2026-12-31\n",
+        "800Dn000001CCCaIAO,001Dn000004AAAaIAO,00000101,Activated,2026-01-01,2026-12-31\n",
         "utf-8",
     )
     yml = root / "tieout.yml"
@@ -490,7 +490,7 @@ def test_a_job_belongs_to_the_rep_who_sold_it(tmp_path: Path, cli: CliRunner) ->
     root = _project(tmp_path)
     # Contoso's accepted quote was sold by Ann Lee, though Bo Kim owns the account
     header, *rows = QUOTES.strip().split("\n")
-    owners = ["", "005Dn000001UUUaIAK", ""]  # quotes 201, 202 (Contoso's), 203
+    owners = ["", "005Dn000001UUUaIAO", ""]  # quotes 201, 202 (Contoso's), 203
     lines = [header + ",OwnerId", *(f"{r},{o}" for r, o in zip(rows, owners, strict=True))]
     (root / "Quote.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out = invoke(cli, "run", "-p", str(root), "-f", "json")

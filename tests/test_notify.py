@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from support import invoke, write_project
 
-ACME = "001Dn000004AAAa"
+ACME = "001Dn000004AAAaIAO"
 
 
 def _free_port() -> int:
@@ -68,7 +68,7 @@ sources:
         root,
         yml,
         {
-            "Account.csv": f"Id,Name\n{ACME}AAA,Acme Ltd\n",
+            "Account.csv": f"Id,Name\n{ACME},Acme Ltd\n",
             "onboarding.csv": "native_id,account_native_id,name,due_date,completed_at,status\n"
             + rows,
         },

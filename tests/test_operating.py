@@ -21,7 +21,7 @@ from tieout.accounts.health import REASONS, score
 from tieout.config.operating import CalendarConfig, HealthConfig, HealthScorecard, HealthSignal
 from tieout.operations.calendars import intervals
 
-ACME = "001Dn000004AAAa"
+ACME = "001Dn000004AAAaIAO"
 YML = """
 name: operating
 as_of: 2026-03-31
@@ -46,12 +46,12 @@ sources:
      system: salesforce}
 """
 FILES = {
-    "Account.csv": f"Id,Name,Tier__c\n{ACME}AAA,Acme Strategic Ltd,Strategic\n",
+    "Account.csv": f"Id,Name,Tier__c\n{ACME},Acme Strategic Ltd,Strategic\n",
     "User.csv": (
         "Id,FirstName,LastName,Department,IsActive\n"
-        "005Dn0000001AAAAAA,Fay,Full,Delivery,true\n"
-        "005Dn0000001BBBAAA,Pat,Part,Delivery,true\n"
-        "005Dn0000001CCCAAA,Olu,Off,Delivery,true\n"
+        "005Dn0000001AAAIA2,Fay,Full,Delivery,true\n"
+        "005Dn0000001BBBIA2,Pat,Part,Delivery,true\n"
+        "005Dn0000001CCCIA2,Olu,Off,Delivery,true\n"
     ),
     "ticket.csv": (
         "native_id,ticket_number,account_native_id,category,topic,priority,status,opened_at,"
@@ -88,35 +88,35 @@ FILES = {
     "WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,StartDate,EndDate,Duration,DurationType,"
         "TotalPrice,CurrencyIsoCode,OwnerId\n"
-        f"0WODn00000AAAAAAAA,00000001,{ACME}AAA,New,2026-04-06T09:00:00Z,"
-        "2026-04-10T17:00:00Z,80,Hours,8000.00,GBP,005Dn0000001AAAAAA\n"
-        f"0WODn00000BBBAAAAA,00000002,{ACME}AAA,New,2026-04-13T09:00:00Z,"
-        "2026-04-13T17:00:00Z,10,Hours,1000.00,GBP,005Dn0000001BBBAAA\n"
+        f"0WODn00000AAAAAOA5,00000001,{ACME},New,2026-04-06T09:00:00Z,"
+        "2026-04-10T17:00:00Z,80,Hours,8000.00,GBP,005Dn0000001AAAIA2\n"
+        f"0WODn00000BBBAAOA5,00000002,{ACME},New,2026-04-13T09:00:00Z,"
+        "2026-04-13T17:00:00Z,10,Hours,1000.00,GBP,005Dn0000001BBBIA2\n"
     ),
     "time_off.csv": (
         "native_id,person_native_id,start_date,end_date,hours,kind\n"
-        "OFF1,005Dn0000001CCC,2026-04-09,2026-04-10,,holiday\n"
+        "OFF1,005Dn0000001CCCIA2,2026-04-09,2026-04-10,,holiday\n"
     ),
     # campaign C1 spent 400: L1 MQL, SAL, SQL, won 1000; L2 MQL, SAL; L3 from a purchased
     # list (not an MQL under this project's definition even with a date); L4 nothing.
     # -> leads 4, MQLs 2, SALs 2, SQLs 1, won 1; cost per MQL 200, won per spend 2.5
     "Campaign.csv": (
         "Id,Name,Status,StartDate,ActualCost,CurrencyIsoCode\n"
-        "701Dn0000001AAAAAA,Spring webinar,Completed,2026-01-05,400.00,GBP\n"
+        "701Dn0000001AAAIA2,Spring webinar,Completed,2026-01-05,400.00,GBP\n"
     ),
     "CampaignMember.csv": "Id,CampaignId,LeadId,CreatedDate\n"
     + "".join(
-        f"00vDn000000{i}AAAAAA,701Dn0000001AAAAAA,00QDn000000{i}AAAAAA,2026-01-0{i}T10:00:00Z\n"
+        f"00vDn000000{i}AAAAAA,701Dn0000001AAAIA2,00QDn000000{i}AAAAAA,2026-01-0{i}T10:00:00Z\n"
         for i in range(1, 5)
     ),
     "Lead.csv": (
         "Id,LastName,Company,LeadSource,CreatedDate,MQL_Date__c,SAL_Date__c,SQL_Date__c,"
         "ConvertedOpportunityId\n"
-        "00QDn0000001AAAAAA,One,A,Web,2026-01-01T10:00:00Z,2026-01-10,2026-01-12,2026-01-15,"
-        "006Dn0000001AAAAAA\n"
-        "00QDn0000002AAAAAA,Two,B,Web,2026-01-02T10:00:00Z,2026-01-10,2026-01-12,,\n"
-        "00QDn0000003AAAAAA,Three,C,Purchased List,2026-01-03T10:00:00Z,2026-01-10,,,\n"
-        "00QDn0000004AAAAAA,Four,D,Web,2026-01-04T10:00:00Z,,,,\n"
+        "00QDn0000001AAAMA2,One,A,Web,2026-01-01T10:00:00Z,2026-01-10,2026-01-12,2026-01-15,"
+        "006Dn0000001AAAIA2\n"
+        "00QDn0000002AAAMA2,Two,B,Web,2026-01-02T10:00:00Z,2026-01-10,2026-01-12,,\n"
+        "00QDn0000003AAAMA2,Three,C,Purchased List,2026-01-03T10:00:00Z,2026-01-10,,,\n"
+        "00QDn0000004AAAMA2,Four,D,Web,2026-01-04T10:00:00Z,,,,\n"
     ),
     # due 20 March and not done: late (and overdue) on 31 March, on plan on 5 March
     "onboarding.csv": (
@@ -127,7 +127,7 @@ FILES = {
     ),
     "Opportunity.csv": (
         "Id,Name,AccountId,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate\n"
-        f"006Dn0000001AAAAAA,Deal,{ACME}AAA,Closed Won,1000.00,GBP,2026-02-01,true,true,"
+        f"006Dn0000001AAAIA2,Deal,{ACME},Closed Won,1000.00,GBP,2026-02-01,true,true,"
         "2026-01-16T10:00:00Z\n"
     ),
 }
@@ -195,7 +195,7 @@ def test_capacity_on_a_hand_built_calendar(company: tuple[CliRunner, Path]) -> N
         False,
     )
     found = _json(company, "exceptions", "--rule", "capacity_risk")
-    assert [e["source_refs"][0]["native_id"] for e in found] == ["0WODn00000AAAAA"]  # type: ignore[index]
+    assert [e["source_refs"][0]["native_id"] for e in found] == ["0WODn00000AAAAAOA5"]  # type: ignore[index]
     assert Decimal(str(found[0]["amount_at_risk"])) == Decimal("8000.00")
 
 

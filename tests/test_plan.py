@@ -28,8 +28,8 @@ sources:
 """
 ACCOUNTS = (
     "Id,Name,Website,BillingState\n"
-    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk,London\n"
-    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de,Bayern\n"
+    "001Dn000004AAAaIAO,Northwind Traders Ltd,www.northwind.co.uk,London\n"
+    "001Dn000004AAAbIAO,Contoso GmbH,contoso.de,Bayern\n"
 )
 XERO = (
     "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,Description,"
@@ -49,11 +49,11 @@ XERO = (
 )
 CAMPAIGNS = (
     "Id,Name,Status,StartDate,ActualCost,CurrencyIsoCode\n"
-    "701Dn000000CCCaIAK,Summer Webinar,Completed,2026-07-14,1500.00,GBP\n"  # committed
-    "701Dn000000CCCbIAK,Trade Show,Completed,2026-08-03,4000.00,GBP\n"  # no commitment
-    "701Dn000000CCCcIAK,Newsletter,Planned,2026-08-10,0.00,GBP\n"  # nothing spent
-    "701Dn000000CCCdIAK,Old Campaign,Completed,2026-03-01,900.00,GBP\n"  # before the plan
-    "701Dn000000CCCeIAK,Year End,Planned,2026-12-31,100.00,GBP\n"  # last day of the plan
+    "701Dn000000CCCaIAO,Summer Webinar,Completed,2026-07-14,1500.00,GBP\n"  # committed
+    "701Dn000000CCCbIAO,Trade Show,Completed,2026-08-03,4000.00,GBP\n"  # no commitment
+    "701Dn000000CCCcIAO,Newsletter,Planned,2026-08-10,0.00,GBP\n"  # nothing spent
+    "701Dn000000CCCdIAO,Old Campaign,Completed,2026-03-01,900.00,GBP\n"  # before the plan
+    "701Dn000000CCCeIAO,Year End,Planned,2026-12-31,100.00,GBP\n"  # last day of the plan
 )
 PLAN = """plan: joint-2026
 title: Joint plan 2026
@@ -73,7 +73,7 @@ targets:
 commitments:
   - {campaign: Summer Webinar, metric: sql_rate, value: 25.0, committed_by: Ann Lee}
 """
-TRADE_SHOW = {"system": "salesforce", "object": "Campaign", "native_id": "701Dn000000CCCb"}
+TRADE_SHOW = {"system": "salesforce", "object": "Campaign", "native_id": "701Dn000000CCCbIAO"}
 
 
 def _project(root: Path) -> Path:
@@ -271,7 +271,7 @@ def test_spend_without_commitment(
     # Trade Show (4,000, no commitment) and Year End (100, on the plan's last day); not the
     # committed Summer Webinar, the Newsletter that spent nothing, nor the March campaign
     got = sorted((e["source_refs"][0]["native_id"], e["amount_at_risk"]) for e in found)
-    assert got == [("701Dn000000CCCb", "4000.00"), ("701Dn000000CCCe", "100.00")]
+    assert got == [("701Dn000000CCCbIAO", "4000.00"), ("701Dn000000CCCeIAO", "100.00")]
     assert {e["owner"] for e in found} == {"marketing"}
 
 

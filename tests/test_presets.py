@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from typer.testing import CliRunner
 from support import invoke, write_project
 from tieout.config import load_project
 from tieout.ingest import builtin_presets, resolve_sources
-from tieout.ingest.fieldsql import typed_select
+from tieout.ingest.fieldsql import Typing, typed_select
+from tieout.ingest.formats import Bounds
 from tieout.ingest.land import LandedFile
 
 # Headers as each system's export writes them (from the vendors' export documentation),
@@ -76,7 +78,8 @@ def test_typing_sql_renders_for_other_engines(tmp_path: Path, dialect: str) -> N
     for src in resolve_sources(load_project(tmp_path)):
         headers = [c for f in src.fields.values() for c in f.columns[:1]]
         landed = LandedFile("f.csv", "0" * 64, headers, ",", "utf-8", 0, 0, "f.parquet", None)
-        sql = typed_select(src, landed, exp.to_table("landed")).sql(dialect)
+        typing = Typing({}, Bounds(dt.date(1990, 1, 1), dt.date(2046, 12, 31)))
+        sql = typed_select(src, landed, exp.to_table("landed"), typing).sql(dialect)
         assert sql.startswith("SELECT")
         assert "TRY_STRPTIME" not in sql.upper()
         assert "REGEXP_MATCHES" not in sql.upper()

@@ -16,20 +16,20 @@ from tieout.reconcile.rules import Rule, check_rule
 
 ACCOUNTS = (
     "Id,Name,Website\n"
-    "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk\n"
-    "001Dn000004AAAbIAK,Contoso GmbH,contoso.de\n"
+    "001Dn000004AAAaIAO,Northwind Traders Ltd,www.northwind.co.uk\n"
+    "001Dn000004AAAbIAO,Contoso GmbH,contoso.de\n"
 )
 WORK_ORDERS = (
     "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
     "Completed_Date__c\n"
     # billed by INV-1 (its reference names it)
-    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,2026-01-05T09:00:00Z,"
+    "0WODn000001WWWaOAO,00000101,001Dn000004AAAaIAO,Completed,Website,2026-01-05T09:00:00Z,"
     "1000.00,GBP,2026-02-01T17:00:00Z\n"
     # completed months ago, never invoiced: unbilled work (EUR)
-    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,2026-03-01T09:00:00Z,"
+    "0WODn000001WWWbOAO,00000102,001Dn000004AAAbIAO,Completed,Audit,2026-03-01T09:00:00Z,"
     "2000.00,EUR,2026-04-01T17:00:00Z\n"
     # completed 5 days before the as-of date: inside the 14-day grace
-    "0WODn000001WWWcIAK,00000103,001Dn000004AAAaIAK,Completed,Training,2026-10-20T09:00:00Z,"
+    "0WODn000001WWWcOAO,00000103,001Dn000004AAAaIAO,Completed,Training,2026-10-20T09:00:00Z,"
     "300.00,GBP,2026-10-26T17:00:00Z\n"
 )
 XERO_HEADER = (
@@ -85,12 +85,12 @@ def test_rules_find_what_a_person_would(tmp_path: Path, cli: CliRunner) -> None:
         for e in _exceptions(cli, root)
     }
     assert set(found) == {
-        ("unbilled_work", ("0WODn000001WWWb",)),
+        ("unbilled_work", ("0WODn000001WWWbOAO",)),
         ("duplicate_invoice", ("INV-2", "INV-3")),
         ("invoice_without_work", ("INV-2",)),
         ("invoice_without_work", ("INV-3",)),
     }
-    unbilled = found[("unbilled_work", ("0WODn000001WWWb",))]
+    unbilled = found[("unbilled_work", ("0WODn000001WWWbOAO",))]
     assert Decimal(str(unbilled["amount_at_risk"])) == Decimal("1700.00")  # 2000 EUR x 0.85
     assert unbilled["owner"] == "finance"
     assert Decimal(str(found[("duplicate_invoice", ("INV-2", "INV-3"))]["amount_at_risk"])) == (
@@ -158,7 +158,7 @@ def test_rule_parameters_and_errors(tmp_path: Path, cli: CliRunner) -> None:
     refs = {
         e["source_refs"][0]["native_id"] for e in _exceptions(cli, root, "--rule", "unbilled_work")
     }
-    assert refs == {"0WODn000001WWWb", "0WODn000001WWWc"}  # 5 days old now counts
+    assert refs == {"0WODn000001WWWbOAO", "0WODn000001WWWcOAO"}  # 5 days old now counts
 
 
 @pytest.mark.parametrize(
@@ -189,17 +189,17 @@ sources:
 DELIVERY_WOS = (
     "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,Duration,DurationType,TotalPrice,"
     "CurrencyIsoCode\n"
-    "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,In Progress,Website,"
+    "0WODn000001WWWaOAO,00000101,001Dn000004AAAaIAO,In Progress,Website,"
     "2026-09-01T09:00:00Z,100,Hours,10000.00,GBP\n"
-    "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,In Progress,Audit,"
+    "0WODn000001WWWbOAO,00000102,001Dn000004AAAbIAO,In Progress,Audit,"
     "2026-09-01T09:00:00Z,20,Hours,3000.00,GBP\n"
 )
 CHANGES = (
     "native_id,work_order_native_id,changed_at,description,hours_delta,value_delta,priced,"
     "currency\n"
-    "CHG-1,0WODn000001WWWa,2026-09-10,Extra page,10,0,false,GBP\n"  # fires: 10h x 100/h
-    "CHG-2,0WODn000001WWWa,2026-09-11,Extra form,5,500,true,GBP\n"  # priced: near miss
-    "CHG-3,0WODn000001WWWb,2026-09-12,Less testing,-2,0,false,GBP\n"  # removes hours
+    "CHG-1,0WODn000001WWWaOAO,2026-09-10,Extra page,10,0,false,GBP\n"  # fires: 10h x 100/h
+    "CHG-2,0WODn000001WWWaOAO,2026-09-11,Extra form,5,500,true,GBP\n"  # priced: near miss
+    "CHG-3,0WODn000001WWWbOAO,2026-09-12,Less testing,-2,0,false,GBP\n"  # removes hours
 )
 TIME_HEADER = (
     "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,Currency\n"
@@ -234,8 +234,8 @@ def test_delivery_rules(tmp_path: Path, cli: CliRunner) -> None:
         if e["rule"] in ("unpriced_change", "scope_drift")
     }
     assert found == {
-        ("unpriced_change", ("CHG-1", "0WODn000001WWWa")): Decimal("1000.00"),
-        ("scope_drift", ("0WODn000001WWWa",)): Decimal("2000.00"),  # 20 h x 100/h
+        ("unpriced_change", ("CHG-1", "0WODn000001WWWaOAO")): Decimal("1000.00"),
+        ("scope_drift", ("0WODn000001WWWaOAO",)): Decimal("2000.00"),  # 20 h x 100/h
     }
 
 
@@ -278,7 +278,7 @@ def test_margin_below_floor(tmp_path: Path, cli: CliRunner) -> None:
         tuple(r["native_id"] for r in e["source_refs"]): Decimal(str(e["amount_at_risk"]))
         for e in _exceptions(cli, root, "--rule", "margin_below_floor")
     }
-    assert found == {("0WODn000001WWWa",): Decimal("50.00")}  # 900 - 85 % x 1000
+    assert found == {("0WODn000001WWWaOAO",): Decimal("50.00")}  # 900 - 85 % x 1000
 
 
 def test_ownership_and_escalation(tmp_path: Path, cli: CliRunner) -> None:

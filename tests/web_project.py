@@ -17,8 +17,8 @@ from tieout.config import load_project
 from tieout.config.access import ROLES
 from tieout.state.users import add_user
 
-ACME = "001Dn000004AAAaAAA"
-QUOTE = "0Q0Dn0000001AAAAAA"
+ACME = "001Dn000004AAAaIAO"
+QUOTE = "0Q0Dn0000001AAAKA2"
 PASSWORD = "correct horse battery"
 YML = """
 name: serve
@@ -41,7 +41,7 @@ sources:
 # as-of date, past unbilled_work's 14, so one unbilled_work exception with 300.00 at risk.
 # The CRM user "sales" owns Acme, so the sales role sees Acme.
 FILES = {
-    "Account.csv": f"Id,Name,OwnerId\n{ACME},Acme Ltd,005Dn000001AAAaAAA\n",
+    "Account.csv": f"Id,Name,OwnerId\n{ACME},Acme Ltd,005Dn000001AAAaIAO\n",
     "User.csv": "Id,FirstName,LastName\n005Dn000001AAAaAAA,,sales\n",
     "Quote.csv": (
         "Id,QuoteNumber,AccountId,Status,CreatedDate,TotalPrice,CurrencyIsoCode\n"
@@ -50,14 +50,14 @@ FILES = {
     "QuoteLineItem.csv": (
         "Id,QuoteId,LineNumber,ProductCode,Description,Quantity,UnitPrice,TotalPrice,"
         "CurrencyIsoCode\n"
-        f"0QLDn0000001AAAAAA,{QUOTE},1,DEV,Development,5,100.00,500.00,GBP\n"
+        f"0QLDn0000001AAAOA2,{QUOTE},1,DEV,Development,5,100.00,500.00,GBP\n"
     ),
     "WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Subject,Status,StartDate,TotalPrice,CurrencyIsoCode,"
         "Completed_Date__c,Quote__c\n"
-        f"0WODn00000AAAAAAAA,00000001,{ACME},Acme rollout,Completed,2026-01-05T09:00:00Z,"
+        f"0WODn00000AAAAAOA5,00000001,{ACME},Acme rollout,Completed,2026-01-05T09:00:00Z,"
         f"500.00,GBP,2026-01-20T17:00:00Z,{QUOTE}\n"
-        f"0WODn00000BBBBBBBB,00000002,{ACME},Acme training,Completed,2026-01-06T09:00:00Z,"
+        f"0WODn00000BBBBBOA5,00000002,{ACME},Acme training,Completed,2026-01-06T09:00:00Z,"
         "300.00,GBP,2026-01-10T17:00:00Z,\n"
     ),
     "invoices.csv": (

@@ -4,6 +4,8 @@ TieoutError                  exit 1 unless a subclass says otherwise
 ├── ConfigError              exit 2: tieout.yml, a preset or a rule is invalid (file, line, key)
 ├── UsageError               exit 2: a command was called wrongly
 ├── SourceFileError          exit 1: an export cannot be read at all (file and what is missing)
+│   └── QuarantineLimitError exit 1: a file set aside more rows than ingest.max_quarantine_pct
+├── RunFailedError           exit 1: a stage of a run failed (which stage, and why)
 ├── NoSnapshotError          exit 1: nothing has been built yet
 └── RunLockedError           exit 1: another run holds the project lock
 """
@@ -40,6 +42,16 @@ class UsageError(TieoutError):
 
 
 class SourceFileError(TieoutError):
+    pass
+
+
+class QuarantineLimitError(SourceFileError):
+    def __init__(self, message: str, files: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.files = files  # what each file gave, so the failed run still records it
+
+
+class RunFailedError(TieoutError):
     pass
 
 

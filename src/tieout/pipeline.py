@@ -15,7 +15,7 @@ from tieout import __version__, accounts, ingest, match, metrics, operations, pl
 from tieout.accounts import AccountsSummary
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore, Warehouse
-from tieout.errors import RunLockedError
+from tieout.errors import RunFailedError, RunLockedError, TieoutError
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
@@ -83,20 +83,24 @@ def run(
         store.start_run(run_id, as_of)
         started = time.perf_counter()
         stages: dict[str, float] = {}
+        stage = ["start"]  # the stage running now, named when one fails
         wh = snaps.begin(run_id)
         try:
 
-            def timed(name: str, label: str, stage: Callable[[], T]) -> T:
+            def timed(name: str, label: str, work: Callable[[], T]) -> T:
+                stage[0] = name
                 if progress and label:
                     progress(label, 0, 1)
                 t0 = time.perf_counter()
-                out = stage()
+                out = work()
                 stages[name] = round(time.perf_counter() - t0, 3)
                 return out
 
             cache = work / "landing"
             summary = timed(
-                "ingest", "", lambda: ingest.run(wh, project, cache_dir=cache, progress=progress)
+                "ingest",
+                "",
+                lambda: ingest.run(wh, project, cache_dir=cache, as_of=as_of, progress=progress),
             )
             matched = timed(
                 "match",
@@ -134,8 +138,17 @@ def run(
         except BaseException as exc:
             wh.close()
             snaps.abort(run_id)
-            store.finish_run(run_id, status="failed", stage_seconds=stages, error=str(exc))
-            raise
+            failure = _as_failure(exc, stage)
+            store.finish_run(
+                run_id,
+                status="failed",
+                stage_seconds=stages,
+                error=str(failure),
+                files=getattr(exc, "files", None),
+            )
+            if failure is exc:
+                raise
+            raise failure from exc
         pruned = snaps.prune(project.config.warehouse.retention)
         seconds = round(time.perf_counter() - started, 3)
         store.finish_run(
@@ -144,6 +157,7 @@ def run(
             rows=(summary.rows_read, summary.rows_accepted, summary.rows_quarantined),
             table_rows=summary.table_rows,
             stage_seconds=stages,
+            files=[ingest.file_record(f) for f in summary.files],
         )
         store.close()
         return RunSummary(
@@ -160,6 +174,14 @@ def run(
             stages,
             tuple(pruned),
         )
+
+
+def _as_failure(exc: BaseException, stage: list[str]) -> BaseException:
+    """A failure people can act on: tieout's own errors as they are, anything else named
+    by the stage it stopped (never a traceback); an interrupt stays an interrupt."""
+    if isinstance(exc, TieoutError) or not isinstance(exc, Exception):
+        return exc
+    return RunFailedError(f"the {stage[0]} stage failed: {type(exc).__name__}: {exc}")
 
 
 def _index_lookups(wh: Warehouse) -> None:

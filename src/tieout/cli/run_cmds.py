@@ -16,7 +16,7 @@ from tieout.cli.common import (
     reported_errors,
 )
 from tieout.cli.output import Format, console, emit, err_console
-from tieout.ingest import quarantine
+from tieout.ingest import IngestSummary, file_record, quarantine
 from tieout.match import MatchSummary
 from tieout.notify import post_run_summary
 
@@ -70,19 +70,10 @@ def run_summary(summary: pipeline.RunSummary) -> dict[str, object]:
 def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
     ingest = summary.ingest
     if fmt is not Format.table:
-        rows = [
-            {
-                "file": f.file,
-                "source": f.source,
-                "table": f.table,
-                "read": f.rows_read,
-                "accepted": f.rows_accepted,
-                "quarantined": f.rows_quarantined,
-                "cached": f.cached,
-            }
-            for f in ingest.files
-        ]
+        rows = [{**file_record(f), "cached": f.cached} for f in ingest.files]
         columns = ["file", "source", "table", "read", "accepted", "quarantined", "cached"]
+        if fmt is Format.json:
+            columns += ["superseded", "fields_nulled", "encoding", "dates"]
         emit(rows, columns, fmt)
         return
     table_rows = [
@@ -107,6 +98,7 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
     title = f"Run {summary.run_id}, as of {summary.as_of}, {summary.seconds:.1f}s"
     numbers = ["read", "accepted", "quarantined"]
     emit(table_rows, ["file", *numbers, "cached"], fmt, title=title, numeric=numbers, wrap=["file"])
+    show_dates(ingest)
     show_match(summary.match)
     found = ", ".join(f"{rule} {n}" for rule, n in summary.reconcile.by_rule.items())
     cases = summary.reconcile.cases
@@ -131,12 +123,29 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
     )
     for warning in [
         *ingest.warnings,
+        *summary.operations.warnings,
         *summary.metrics.skipped.values(),
         *summary.accounts.warnings,
     ]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if ingest.rows_quarantined:
         console.print("Rows in quarantine: see [bold]tieout quarantine[/]")
+
+
+def show_dates(ingest: IngestSummary) -> None:
+    """Which reading the date columns got: one line per layout, the files that use it."""
+    by_layout: dict[str, list[str]] = {}
+    for f in ingest.files:
+        for r in f.dates:
+            if r.values:
+                by_layout.setdefault(r.shown, []).append(f"{f.file} {r.header}")
+    if not by_layout:
+        return
+    parts = []
+    for layout, columns in sorted(by_layout.items(), key=lambda kv: -len(kv[1])):
+        shown = "; ".join(columns[:2]) + (f"; +{len(columns) - 2} more" if len(columns) > 2 else "")
+        parts.append(f"{layout} in {len(columns)} column(s) ({shown})")
+    console.print("Dates read as: " + ". ".join(parts) + " (tieout runs -f json).", highlight=False)
 
 
 def show_match(matched: MatchSummary) -> None:
@@ -175,6 +184,7 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
                 "error": r.error,
                 "table_rows": r.table_rows,
                 "stage_seconds": r.stage_seconds,
+                "files": r.files or [],
             }
             for r in store.runs()
         ]
@@ -183,7 +193,7 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
     if fmt is not Format.table:
         columns.insert(1, "current")
     if fmt is Format.json:
-        columns += ["error", "table_rows", "stage_seconds"]
+        columns += ["error", "table_rows", "stage_seconds", "files"]
     elif fmt is Format.csv or any(r["error"] for r in rows):
         columns.append("error")
     emit(
@@ -193,6 +203,26 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
         title="Runs (* = current snapshot)",
         numeric=["seconds", "read", "accepted", "quarantined"],
     )
+
+
+def _field_warnings(project: ProjectOption, limit: int | None, fmt: Format) -> None:
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = quarantine.list_warnings(wh, limit=limit)
+    if fmt is not Format.table:
+        emit(rows, list(quarantine.WARNING_COLUMNS), fmt)
+        return
+    compact = [
+        {
+            "where": f"{r['source_file']}:{r['source_row']}",
+            "column": r["column_name"],
+            "value set empty because": r["reason"],
+        }
+        for r in rows
+    ]
+    title = f"Field warnings: {len(rows)} accepted rows with a value set empty"
+    emit(compact, ["where", "column", "value set empty because"], fmt, title=title, wrap=["where"])
 
 
 def _clip(text: str, width: int) -> str:
@@ -207,9 +237,18 @@ def quarantine_cmd(
         str | None, typer.Option(help="only this file (as shown by tieout run)")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="at most this many rows")] = None,
+    warnings: Annotated[
+        bool,
+        typer.Option(
+            "--warnings", help="instead: accepted rows whose unreadable optional value was emptied"
+        ),
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Rows that were read but not accepted, with file, row, column, reason and raw text."""
+    if warnings:
+        _field_warnings(project, limit, fmt)
+        return
     with reported_errors():
         loaded = find_project(project)
         with pipeline.snapshots(loaded).open_current() as wh:

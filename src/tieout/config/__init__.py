@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tieout.config.fields import FieldSpec, FieldType, TableSpec
+from tieout.config.fields import DateOrder, FieldSpec, FieldType, TableSpec
 from tieout.config.project import Project, SourceConfig
 from tieout.config.yamlfile import LocatedYaml, load_yaml, parse_yaml
 from tieout.errors import ConfigError
@@ -20,6 +20,7 @@ M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
     "PROJECT_FILE",
+    "DateOrder",
     "FieldSpec",
     "FieldType",
     "LoadedProject",

@@ -23,6 +23,8 @@ FieldType = Literal[
     "salesforce_id",
 ]
 
+DateOrder = Literal["DMY", "MDY", "YMD"]
+
 
 class FieldSpec(BaseModel):
     """One field read from a source column, validated and typed."""
@@ -41,6 +43,12 @@ class FieldSpec(BaseModel):
     )
     values: dict[str, str] = Field(
         default_factory=dict, description="enum: source value (any case) -> canonical value"
+    )
+    keywords: dict[str, str] = Field(
+        default_factory=dict,
+        description="enum: for a value not in `values`, the first keyword (a regular "
+        "expression, any case) found in it decides, e.g. {progress: open} reads an "
+        "instance's own 'Work In Progress' state",
     )
     default: str | None = Field(None, description="value used when the cell is empty")
     extract: str | None = Field(
@@ -68,6 +76,11 @@ class TableSpec(BaseModel):
     number_rows_by: list[str] = Field(
         default_factory=list,
         description="number rows within these fields as _seq, in file order",
+    )
+    latest_by: str | None = Field(
+        None,
+        description="an export with one row per update (an event log): keep the latest row "
+        "per id by this field; earlier rows count as superseded, not quarantined",
     )
     columns: dict[str, str] = Field(
         default_factory=dict, description="canonical column -> SQL expression over fields"

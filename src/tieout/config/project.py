@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from tieout.config.access import AccessConfig
-from tieout.config.fields import FieldSpec
+from tieout.config.fields import DateOrder, FieldSpec
 from tieout.config.notify import NotifyConfig
 from tieout.config.operating import (
     CalendarConfig,
@@ -57,8 +57,43 @@ class SourceConfig(BaseModel):
     sheet: str | None = Field(None, description="XLSX sheet name; first sheet when omitted")
     date_formats: list[str] = Field(default_factory=list)
     timestamp_formats: list[str] = Field(default_factory=list)
+    date_order: DateOrder | None = Field(
+        None,
+        description="DMY, MDY or YMD: how to read a date column whose every value fits more "
+        "than one order (all days 12 or less); the project's ingest.date_order when omitted",
+    )
+    base_currency: CurrencyCode | None = Field(
+        None,
+        description="the currency a blank currency cell means (e.g. a Xero organisation's "
+        "base currency); the reporting currency when omitted",
+    )
     timezone: str | None = Field(
         None, description="IANA zone of timestamps without an offset, e.g. Europe/London"
+    )
+
+
+class IngestConfig(BaseModel):
+    """How exports are read: ambiguous dates, implausible dates, how much may be set aside."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_order: DateOrder | None = Field(
+        None,
+        description="DMY (UK, EU), MDY (US) or YMD: decides a date column whose every value "
+        "fits more than one order, when the exporting system documents no default",
+    )
+    earliest_date: dt.date = Field(
+        dt.date(1990, 1, 1), description="dates before this are implausible and quarantined"
+    )
+    latest_years_ahead: int = Field(
+        20, ge=0, description="dates more than this many years after the as-of date are implausible"
+    )
+    max_quarantine_pct: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="a file with a larger share of its rows quarantined fails the run (exit 1) "
+        "and the previous snapshot stays current",
     )
 
 
@@ -188,6 +223,7 @@ class Project(BaseModel):
         None, description="fixed as-of date for every window; today when omitted"
     )
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)

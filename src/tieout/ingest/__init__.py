@@ -6,6 +6,7 @@ quarantined with its reason; per file, rows read = rows accepted + rows quaranti
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +15,24 @@ from sqlglot import exp
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
-from tieout.errors import TieoutError
-from tieout.ingest import quarantine
+from tieout.errors import QuarantineLimitError, SourceFileError, TieoutError
+from tieout.ingest import archive, formats, quarantine
 from tieout.ingest.canonical import PrimaryLoad, load_source
 from tieout.ingest.fieldsql import bind_fields
 from tieout.ingest.land import LandedFile, land
 from tieout.ingest.presets import ResolvedSource, builtin_presets, resolve_sources
 from tieout.ingest.references import check_references
+from tieout.ingest.totals import derive_totals
 from tieout.model import TABLES
 
-__all__ = ["FileSummary", "IngestSummary", "builtin_presets", "resolve_sources", "run"]
+__all__ = [
+    "FileSummary",
+    "IngestSummary",
+    "builtin_presets",
+    "file_record",
+    "resolve_sources",
+    "run",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,9 +45,16 @@ class FileSummary:
     load_id: str
     encoding: str
     rows_read: int
-    rows_accepted: int
+    rows_accepted: int  # superseded rows of an update log included
     rows_quarantined: int
     cached: bool
+    rows_superseded: int = 0
+    fields_nulled: int = 0  # accepted rows with an unreadable optional value set null
+    dates: tuple[formats.Reading, ...] = ()
+
+    @property
+    def quarantined_pct(self) -> float:
+        return 100.0 * self.rows_quarantined / self.rows_read if self.rows_read else 0.0
 
 
 @dataclass(frozen=True)
@@ -65,9 +81,15 @@ def run(
     project: LoadedProject,
     *,
     cache_dir: Path,
+    as_of: dt.date,
     progress: Progress | None = None,
 ) -> IngestSummary:
+    """Load every source; fails (keeping the previous snapshot) when a file cannot be read
+    or sets aside more of its rows than `ingest.max_quarantine_pct`."""
     sources = resolve_sources(project)
+    settings = project.config.ingest
+    ahead = dt.timedelta(days=round(365.25 * settings.latest_years_ahead))
+    bounds = formats.Bounds(settings.earliest_date, as_of + ahead)
     warnings: list[str] = []
     plan: list[tuple[ResolvedSource, list[LandedFile]]] = []
     matched = [(src, _files(project.root, src)) for src in sources]
@@ -102,10 +124,18 @@ def run(
         if progress:
             progress(f"loading {src.name}", i, len(plan))
         if landed:
-            loads.append(load_source(wh, src, landed))
+            loads.append(_load(wh, src, landed, bounds))
     check_references(wh, loads)
+    warnings += derive_totals(wh)
     files = _file_summaries(wh, loads)
     _write_load_log(wh, files)
+    warnings += _date_warnings(files) + _nulled_warning(files) + _encoding_warnings(plan)
+    over = [f for f in files if f.quarantined_pct > settings.max_quarantine_pct]
+    if over:
+        raise QuarantineLimitError(
+            too_much_quarantined(wh, over, settings.max_quarantine_pct),
+            [file_record(f) for f in files],
+        )
     return IngestSummary(
         files=tuple(files),
         table_rows={t.name: wh.count(t.name) for t in TABLES},
@@ -113,15 +143,105 @@ def run(
     )
 
 
-def _files(root: Path, src: ResolvedSource) -> list[Path]:
-    pattern = Path(src.path)
-    if pattern.is_absolute():
-        return sorted(
-            p
-            for p in Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor)))
-            if p.is_file()
+def _load(
+    wh: Warehouse, src: ResolvedSource, landed: list[LandedFile], bounds: formats.Bounds
+) -> PrimaryLoad:
+    """Load one source; an engine failure names the source and its files, never a traceback."""
+    try:
+        return load_source(wh, src, landed, bounds)
+    except TieoutError:
+        raise
+    except Exception as exc:  # the engine's own error types stay inside engine/
+        names = ", ".join(f.path for f in landed)
+        raise SourceFileError(f"{names}: source {src.name} could not be loaded ({exc})") from None
+
+
+def file_record(f: FileSummary) -> dict[str, object]:
+    """A file's load as the run history keeps it (`tieout runs -f json`)."""
+    return {
+        "file": f.file,
+        "source": f.source,
+        "table": f.table,
+        "encoding": f.encoding,
+        "read": f.rows_read,
+        "accepted": f.rows_accepted,
+        "quarantined": f.rows_quarantined,
+        "superseded": f.rows_superseded,
+        "fields_nulled": f.fields_nulled,
+        "dates": [
+            {
+                "column": r.header,
+                "reading": r.shown,
+                "layouts": list(r.formats),
+                "values": r.values,
+                "read": r.read,
+                "plausible": r.plausible,
+                "decided_by": r.decided_by,
+                "alternatives": list(r.alternatives),
+            }
+            for r in f.dates
+        ],
+    }
+
+
+def _date_warnings(files: list[FileSummary]) -> list[str]:
+    return [
+        f"{f.file}: {r.header} read as {r.shown}: {r.decided_by}"
+        for f in files
+        for r in f.dates
+        if r.ambiguous
+    ]
+
+
+def _encoding_warnings(plan: list[tuple[ResolvedSource, list[LandedFile]]]) -> list[str]:
+    return [
+        f"{f.path}: mixed encodings, each line read in its own ("
+        + ", ".join(f"{n:,} line(s) {enc}" for enc, n in sorted(f.encodings.items()))
+        + ")"
+        for _, landed in plan
+        for f in landed
+        if f.mixed_encoding
+    ]
+
+
+def _nulled_warning(files: list[FileSummary]) -> list[str]:
+    nulled = [f for f in files if f.fields_nulled]
+    if not nulled:
+        return []
+    rows = sum(f.fields_nulled for f in nulled)
+    return [
+        f"{rows:,} row(s) in {len(nulled)} file(s) kept with an unreadable optional value "
+        "set empty (tieout quarantine --warnings)"
+    ]
+
+
+def too_much_quarantined(wh: Warehouse, files: list[FileSummary], limit: float) -> str:
+    """Which files set aside too much, and their commonest reasons, to act on at once."""
+    lines = [f"more than {limit:g}% of a file's rows quarantined (ingest.max_quarantine_pct):"]
+    for f in files:
+        lines.append(
+            f"  {f.file}: {f.rows_quarantined:,} of {f.rows_read:,} rows "
+            f"({f.quarantined_pct:.1f}%) quarantined"
         )
-    return sorted(p for p in root.glob(src.path) if p.is_file())
+        for reason, n, row in quarantine.top_reasons(wh, f.file):
+            lines.append(f"    {n:,} x {reason} (first at row {row})")
+    lines.append(
+        "The previous snapshot stays current. Fix the file or the mapping, or raise "
+        "ingest.max_quarantine_pct in tieout.yml to accept it."
+    )
+    return "\n".join(lines)
+
+
+def _files(root: Path, src: ResolvedSource) -> list[Path]:
+    """Files the source's path matches; a zip stands for the exports inside it, and
+    `delivery.zip!Account*.csv` picks members (see `archive`)."""
+    outer, member_glob = archive.split_pattern(src.path)
+    pattern = Path(outer)
+    if pattern.is_absolute():
+        found = Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor)))
+    else:
+        found = root.glob(outer)
+    return sorted(m for p in found if p.is_file() for m in archive.expand(p, member_glob))
 
 
 def _display(root: Path, path: Path) -> str:
@@ -143,6 +263,9 @@ def _file_summaries(wh: Warehouse, loads: list[PrimaryLoad]) -> list[FileSummary
                 source_file=f.path,
             )
             quarantined = _count(wh, "quarantine", source=load.source, source_file=f.path)
+            superseded = _count(wh, "superseded_row", source=load.source, source_file=f.path)
+            nulled = _count(wh, "field_warning", source=load.source, source_file=f.path)
+            accepted += superseded
             if accepted + quarantined != f.rows_read:
                 raise TieoutError(
                     f"internal error: {f.path} read {f.rows_read} rows but accepted {accepted} "
@@ -159,6 +282,9 @@ def _file_summaries(wh: Warehouse, loads: list[PrimaryLoad]) -> list[FileSummary
                     accepted,
                     quarantined,
                     f.cached,
+                    superseded,
+                    nulled,
+                    tuple(load.readings.get(f.path, {}).values()),
                 )
             )
     return out
@@ -175,11 +301,33 @@ def _write_load_log(wh: Warehouse, files: list[FileSummary]) -> None:
     wh.execute(
         "CREATE TABLE load_file (source VARCHAR, source_file VARCHAR, target_table VARCHAR, "
         "load_id VARCHAR, encoding VARCHAR, rows_read INTEGER, rows_accepted INTEGER, "
-        "rows_quarantined INTEGER, cached BOOLEAN)"
+        "rows_quarantined INTEGER, cached BOOLEAN, rows_superseded INTEGER, "
+        "fields_nulled INTEGER)"
+    )
+    wh.execute(
+        "CREATE TABLE load_format (source_file VARCHAR, field VARCHAR, header VARCHAR, "
+        "reading VARCHAR, layouts VARCHAR, n_values INTEGER, n_read INTEGER, "
+        "n_plausible INTEGER, decided_by VARCHAR, alternatives VARCHAR)"
     )
     for f in files:
+        for r in f.dates:
+            wh.execute(
+                "INSERT INTO load_format VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    f.file,
+                    r.field,
+                    r.header,
+                    r.shown,
+                    " | ".join(r.formats),
+                    r.values,
+                    r.read,
+                    r.plausible,
+                    r.decided_by,
+                    ", ".join(r.alternatives),
+                ],
+            )
         wh.execute(
-            "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 f.source,
                 f.file,
@@ -190,5 +338,7 @@ def _write_load_log(wh: Warehouse, files: list[FileSummary]) -> None:
                 f.rows_accepted,
                 f.rows_quarantined,
                 f.cached,
+                f.rows_superseded,
+                f.fields_nulled,
             ],
         )

@@ -13,8 +13,15 @@ from functools import reduce
 from sqlglot import exp
 
 from tieout.engine import Warehouse, ddl_type, render
-from tieout.ingest import quarantine
-from tieout.ingest.fieldsql import concat_ws, typed_select
+from tieout.ingest import formats, numbers, quarantine
+from tieout.ingest.fieldsql import (
+    Typing,
+    concat_ws,
+    date_columns,
+    number_columns,
+    system_id,
+    typed_select,
+)
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
 from tieout.model import LINEAGE_NAMES, table
@@ -33,32 +40,33 @@ class PrimaryLoad:
     system: str
     object: str
     files: tuple[LandedFile, ...]
+    readings: dict[str, dict[str, formats.Reading]]  # file -> field -> how its dates read
 
 
-def load_source(wh: Warehouse, src: ResolvedSource, files: list[LandedFile]) -> PrimaryLoad:
+def load_source(
+    wh: Warehouse, src: ResolvedSource, files: list[LandedFile], bounds: formats.Bounds
+) -> PrimaryLoad:
     primary = src.primary
-    selects = [typed_select(src, f, wh.parquet_source(f.data)) for f in files]
+    readings: dict[str, dict[str, formats.Reading]] = {}
+    selects = []
+    for f in files:
+        parquet = wh.parquet_source(f.data)
+        readings[f.path] = formats.decide(
+            wh, parquet, date_columns(src, f), bounds, src.date_orders
+        )
+        commas = numbers.decimal_comma_columns(wh, parquet, number_columns(src, f))
+        typing = Typing(readings[f.path], bounds, commas)
+        selects.append(typed_select(src, f, parquet, typing))
     union = reduce(lambda a, b: exp.union(a, b, distinct=False), selects)  # type: ignore[arg-type, return-value]
     wh.create_temp_table(TYPED, union)
     for f in files:
         quarantine.add_parse_rejects(wh, source=src.name, table=primary.name, landed=f)
-        quarantine.add_rows(
-            wh,
-            source=src.name,
-            table=primary.name,
-            landed=f,
-            rows=exp.select(
-                "_row", exp.alias_("_error_column", "column_name"), exp.alias_("_error", "reason")
-            )
-            .from_(TYPED)
-            .where(exp.and_(is_file(f), exp.column("_error").is_(exp.null()).not_())),
-        )
     _load_primary(wh, src, primary, files)
     for derived in src.tables.values():
         if derived.group_by:
             _load_derived(wh, src, derived)
     wh.drop_table(TYPED)
-    return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files))
+    return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files), readings)
 
 
 def _file_order() -> exp.Order:
@@ -112,22 +120,27 @@ def _quoted(expr: exp.Expr) -> exp.Expr:
     return expr.copy().transform(quote)
 
 
-def _projection(spec: ResolvedTable) -> list[exp.Expr]:
+def _projection(spec: ResolvedTable, system: str) -> list[exp.Expr]:
+    """Canonical columns from fields; ids and references in their system's one form, so a
+    15-character Salesforce reference names the record exported with 18 characters."""
     tbl = table(spec.name)
+    native_id = exp.cast(_quoted(spec.native_id), "VARCHAR")
     out: list[exp.Expr] = [
         exp.column("_file"),
         exp.column("_row"),
         exp.column("_load"),
-        exp.alias_(exp.cast(_quoted(spec.native_id), "VARCHAR"), "native_id"),
+        exp.alias_(system_id(system, native_id), "native_id"),
     ]
     for col in tbl.business_columns:
         expr = spec.columns.get(col.name)
-        value = (
+        value: exp.Expr = (
             exp.cast(_quoted(expr), ddl_type(col.type))
             if expr is not None
             else exp.cast(exp.null(), ddl_type(col.type))
         )
-        out.append(exp.alias_(value, col.name, quoted=True))
+        if col.references and expr is not None:
+            value = system_id(system, value)
+        out.append(exp.alias_(value, col.name, quoted=True, copy=False))
     return out
 
 
@@ -171,44 +184,116 @@ def _load_primary(
     # rows are numbered before bad ones are set aside, so fixing a quarantined line later
     # does not renumber (and re-identify) the lines after it
     numbered = _with_seq(exp.select("*").from_(TYPED), spec)
-    mapped = (
-        exp.select(*_projection(spec))
-        .from_(numbered.subquery("s"))
-        .where(exp.column("_error").is_(exp.null()))
+    problem = (
+        exp.Case()
+        .when(exp.column("_error").is_(exp.null()).not_(), exp.column("_error"))
+        .else_(_with_warning(_problems(spec)))
     )
-    order = _file_order()
-    clean = exp.column("_problem").is_(exp.null())
-    rank = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[exp.column("_clean"), exp.column("native_id")],
-        order=order,
+    mapped = exp.select(*_projection(spec, src.system), *_CARRIED, *_latest(spec)).from_(
+        numbered.subquery("s")
     )
+    order = _latest_first() if spec.latest_by else _file_order()
+    partition = [exp.column("_clean"), exp.column("native_id")]
+    rank = exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
     first_file, first_row = (
-        exp.Window(
-            this=exp.FirstValue(this=exp.column(col)),
-            partition_by=[exp.column("_clean"), exp.column("native_id")],
-            order=order,
-        )
+        exp.Window(this=exp.FirstValue(this=exp.column(col)), partition_by=partition, order=order)
         for col in ("_file", "_row")
     )
-    existing = _already_loaded(spec, src.system)
     staged = exp.select(
         "*",
         exp.alias_(rank, "_rank"),
         exp.alias_(first_file, "_first_file"),
         exp.alias_(first_row, "_first_row"),
-        exp.alias_(existing, "_exists"),
+        exp.alias_(_already_loaded(spec, src.system), "_exists"),
     ).from_(
-        exp.select("*", exp.alias_(clean, "_clean"))
+        exp.select("*", exp.alias_(exp.column("_problem").is_(exp.null()), "_clean"))
         .from_(
-            exp.select("*", exp.alias_(_problems(spec), "_problem"))
+            exp.select("*", exp.alias_(problem, "_problem"))
             .from_(mapped.subquery("m0"))
-            .subquery("m")
+            .subquery("m1")
         )
         .subquery("m")
     )
     wh.create_temp_table(ROWS, staged)
-    reason = (
+    later = exp.column("_rank") > 1
+    superseded = exp.and_(later, exp.true() if spec.latest_by else exp.false())
+    rejected = exp.or_(
+        exp.column("_clean").not_(), exp.column("_exists"), exp.and_(later, superseded.not_())
+    )
+    kept = exp.and_(exp.not_(rejected), exp.not_(superseded))
+    for f in files:
+        quarantine.add_rows(
+            wh,
+            source=src.name,
+            table=spec.name,
+            landed=f,
+            system=src.system,
+            rows=exp.select(
+                "_row",
+                exp.alias_(
+                    exp.Case().when(
+                        exp.column("_error").is_(exp.null()).not_(), exp.column("_error_column")
+                    ),
+                    "column_name",
+                ),
+                exp.alias_(_rejection(), "reason"),
+                "native_id",
+            )
+            .from_(ROWS)
+            .where(exp.and_(is_file(f), rejected)),
+        )
+    _record(wh, "superseded_row", src, spec, superseded, _SUPERSEDED)
+    _record(wh, "field_warning", src, spec, _warned(kept), _WARNED)
+    _insert(wh, spec, src.system, exp.select("*").from_(ROWS).where(kept))
+    # derived tables (an invoice from its lines, status history from an update log) read
+    # every good row, superseded ones included
+    wh.create_temp_table(
+        ACCEPTED, exp.select("_file", "_row").from_(ROWS).where(exp.not_(rejected))
+    )
+    wh.drop_table(ROWS)
+
+
+# typing's verdict on each row, carried next to the canonical columns
+_CARRIED = ("_error", "_error_column", "_warning", "_warning_column")
+_SUPERSEDED = ("_file", "_row", "native_id", "_first_file", "_first_row")
+_WARNED = ("_file", "_row", "_warning_column", "_warning")
+
+
+def _latest(spec: ResolvedTable) -> list[exp.Expr]:
+    if not spec.latest_by:
+        return []
+    return [exp.alias_(exp.column(spec.latest_by, quoted=True), "_latest")]
+
+
+def _latest_first() -> exp.Order:
+    """An update log: the latest update of a record first, ties to the later line."""
+    return exp.Order(
+        expressions=[
+            exp.Ordered(this=exp.column("_latest"), desc=True, nulls_first=False),
+            exp.Ordered(this=exp.column("_file"), desc=True),
+            exp.Ordered(this=exp.column("_row"), desc=True),
+        ]
+    )
+
+
+def _with_warning(problem: exp.Expr) -> exp.Expr:
+    """A row refused for an empty required column says which unreadable value emptied it."""
+    return (
+        exp.Case()
+        .when(
+            exp.and_(problem.is_(exp.null()).not_(), exp.column("_warning").is_(exp.null()).not_()),
+            concat_ws("; ", problem, exp.column("_warning")),
+        )
+        .else_(problem)
+    )
+
+
+def _warned(kept: exp.Expr) -> exp.Expr:
+    return exp.and_(kept, exp.column("_warning").is_(exp.null()).not_())
+
+
+def _rejection() -> exp.Expr:
+    return (
         exp.Case()
         .when(exp.column("_problem").is_(exp.null()).not_(), exp.column("_problem"))
         .when(
@@ -220,8 +305,7 @@ def _load_primary(
                 exp.Literal.string("': already loaded by another source"),
             ),
         )
-        .when(
-            exp.column("_rank") > 1,
+        .else_(
             exp.func(
                 "concat",
                 exp.Literal.string("duplicate id '"),
@@ -231,27 +315,26 @@ def _load_primary(
                 exp.Literal.string(" row "),
                 exp.cast(exp.column("_first_row"), "VARCHAR"),
                 exp.Literal.string(")"),
-            ),
+            )
         )
     )
-    rejected = exp.or_(exp.column("_clean").not_(), exp.column("_exists"), exp.column("_rank") > 1)
-    for f in files:
-        quarantine.add_rows(
-            wh,
-            source=src.name,
-            table=spec.name,
-            landed=f,
-            rows=exp.select(
-                "_row", exp.alias_(exp.null(), "column_name"), exp.alias_(reason, "reason")
-            )
-            .from_(ROWS)
-            .where(exp.and_(is_file(f), rejected)),
-        )
-    keep = exp.select("*").from_(ROWS).where(exp.not_(rejected))
-    _insert(wh, spec, src.system, keep)
-    accepted = exp.select("_file", "_row").from_(ROWS).where(exp.not_(rejected))
-    wh.create_temp_table(ACCEPTED, accepted)
-    wh.drop_table(ROWS)
+
+
+def _record(
+    wh: Warehouse,
+    table_name: str,
+    src: ResolvedSource,
+    spec: ResolvedTable,
+    where: exp.Expr,
+    columns: tuple[str, ...],
+) -> None:
+    """Append the staged rows picked by `where` to a per-row log (warnings, superseded)."""
+    select = (
+        exp.select(exp.Literal.string(src.name), exp.Literal.string(spec.name), *columns)
+        .from_(ROWS)
+        .where(where)
+    )
+    wh.execute(exp.insert(select, table_name))
 
 
 def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> None:
@@ -275,7 +358,7 @@ def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> No
     )
     ranked = exp.select("*", exp.alias_(first, "_first")).from_(_with_seq(base, spec).subquery("s"))
     firsts = exp.select("*").from_(ranked.subquery("r")).where(exp.column("_first").eq(1))
-    mapped = exp.select(*_projection(spec)).from_(firsts.subquery("f"))
+    mapped = exp.select(*_projection(spec, src.system)).from_(firsts.subquery("f"))
     existing = _already_loaded(spec, src.system)
     keep = (
         exp.select("*")

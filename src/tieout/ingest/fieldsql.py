@@ -14,24 +14,21 @@ from sqlglot import exp
 
 from tieout.config import FieldSpec
 from tieout.errors import SourceFileError
+from tieout.ingest import formats, numbers
 from tieout.ingest.currencies import ISO_4217
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import ResolvedSource
 
-ISO_DATES = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
-ISO_TIMESTAMPS = (
-    "%Y-%m-%dT%H:%M:%S.%gZ",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S.%g%z",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
+ISO_LAYOUTS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")
 _NUMBER = r"^[-+]?[£$€]?\(?[-+]?[£$€]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?\)?$"
 _PERCENT = r"^[-+]?([0-9]+)?(\.[0-9]+)?\s*%?$"
 _SFID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
+_SF_EMPTY = r"^0{15}(AAA)?$"  # what Data Export writes for an empty lookup
+_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+# each of five characters is 1 when upper case; the first counts 1, the fifth 16
+_SF_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_SF_BITS = "1" * 26 + "0" * 36
+_SF_LOOKUP = "".join("|" + format(n, "05b")[::-1] for n in range(32))
 _TRUE = ("true", "t", "yes", "y", "1", "x")
 _FALSE = ("false", "f", "no", "n", "0")
 _SQL_TYPES = {
@@ -49,6 +46,8 @@ _DECIMALS = {
     "rate": "DECIMAL(18,8)",
 }
 _SQL_TYPES.update(_DECIMALS)
+# optional or not, a row whose amount or kind cannot be read is not kept without it
+_STRICT = frozenset({*_DECIMALS, "enum"})
 
 
 def concat_ws(separator: str, *parts: exp.Expr) -> exp.Expr:
@@ -90,39 +89,89 @@ def bind_fields(src: ResolvedSource, landed: LandedFile) -> list[BoundField]:
     return bound
 
 
-def typed_select(src: ResolvedSource, landed: LandedFile, parquet: exp.Table) -> exp.Select:
-    """One row per landed record: _file, _load, _row, typed fields, _error, _error_column."""
+def preferred_layouts(src: ResolvedSource, spec: FieldSpec) -> tuple[str, ...]:
+    """The layouts a date field lists (field, then source or preset), tried first."""
+    listed = src.date_formats if spec.type == "date" else src.timestamp_formats
+    more = src.date_formats if spec.type == "timestamp" else ()
+    return tuple(dict.fromkeys([*spec.formats, *listed, *more, *ISO_LAYOUTS]))
+
+
+def number_columns(src: ResolvedSource, landed: LandedFile) -> list[tuple[str, int]]:
+    """The amount fields this file has, for `numbers.decimal_comma_columns`."""
+    return [
+        (f.name, f.index)
+        for f in bind_fields(src, landed)
+        if f.spec.type in _DECIMALS and f.index is not None
+    ]
+
+
+def date_columns(src: ResolvedSource, landed: LandedFile) -> list[formats.Column]:
+    """The date and date-time fields this file has, for `formats.decide`."""
+    return [
+        formats.Column(f.name, f.header or f.name, f.index, preferred_layouts(src, f.spec))
+        for f in bind_fields(src, landed)
+        if f.spec.type in ("date", "timestamp") and f.index is not None
+    ]
+
+
+@dataclass(frozen=True)
+class Typing:
+    """What typing one file needs beyond its source: its date readings and bounds."""
+
+    readings: dict[str, formats.Reading]
+    bounds: formats.Bounds
+    decimal_comma: frozenset[str] = frozenset()  # number fields written like 7,5
+
+
+def typed_select(
+    src: ResolvedSource, landed: LandedFile, parquet: exp.Table, typing: Typing
+) -> exp.Select:
+    """One row per landed record: _file, _load, _row, typed fields, and two problems:
+    _error (a required field is empty or unreadable, or an amount or a classifying value
+    is unreadable: the row goes to quarantine, since without them it would misstate money
+    or be counted as the wrong kind of record) and _warning (another optional field is
+    unreadable: it is set null and the row is kept)."""
     fields = bind_fields(src, landed)
-    select = exp.select(
+    projection: list[exp.Expr] = [
         exp.alias_(exp.Literal.string(landed.path), "_file"),
         exp.alias_(exp.Literal.string(landed.load_id), "_load"),
         exp.column("_row"),
-    )
-    errors: list[exp.Expr] = []
-    error_columns: list[exp.Expr] = []
+    ]
+    problems: dict[bool, tuple[list[exp.Expr], list[exp.Expr]]] = {True: ([], []), False: ([], [])}
     for f in fields:
-        value, bad, reason = _field(f, src)
-        select = select.select(exp.alias_(value, f.name, quoted=True))
+        value, bad, reason = _field(f, src, typing)
+        projection.append(exp.alias_(value, f.name, quoted=True, copy=False))
         if bad is None:
             continue
-        label = f.header or f.name
-        errors.append(exp.Case().when(bad, reason))
-        error_columns.append(exp.Case().when(bad, exp.Literal.string(label)))
-    error = (
-        exp.func("nullif", concat_ws("; ", *errors), exp.Literal.string(""))
-        if errors
-        else exp.null()
-    )
-    select = select.select(
-        exp.alias_(error, "_error"),
-        exp.alias_(
-            exp.func("coalesce", *error_columns) if error_columns else exp.null(), "_error_column"
+        reasons, labels = problems[f.spec.required or f.spec.type in _STRICT]
+        reasons.append(exp.Case().when(bad, reason))
+        labels.append(exp.Case().when(bad, exp.Literal.string(f.header or f.name)))
+    for required, name in ((True, "_error"), (False, "_warning")):
+        reasons, labels = problems[required]
+        text = (
+            exp.func("nullif", concat_ws("; ", *reasons), exp.Literal.string(""))
+            if reasons
+            else exp.null()
+        )
+        column = exp.func("coalesce", *labels) if labels else exp.null()
+        projection += [exp.alias_(text, name), exp.alias_(column, f"{name}_column")]
+    # each cell trimmed once, below: the typing above names it instead of repeating it
+    cells = exp.select(
+        "_row",
+        *(
+            exp.alias_(
+                exp.func("nullif", exp.func("trim", exp.column(f"c{i}")), exp.Literal.string("")),
+                f"t{i}",
+            )
+            for i in sorted({f.index for f in fields if f.index is not None})
         ),
-    )
-    return select.from_(parquet)
+    ).from_(parquet)
+    return exp.select(*projection, copy=False).from_(cells.subquery("cells"), copy=False)
 
 
-def _field(f: BoundField, src: ResolvedSource) -> tuple[exp.Expr, exp.Expr | None, exp.Expr]:
+def _field(
+    f: BoundField, src: ResolvedSource, typing: Typing
+) -> tuple[exp.Expr, exp.Expr | None, exp.Expr]:
     """(typed value, condition that the text is bad, reason text)."""
     spec = f.spec
     if f.index is None:
@@ -130,9 +179,9 @@ def _field(f: BoundField, src: ResolvedSource) -> tuple[exp.Expr, exp.Expr | Non
             return exp.cast(exp.null(), _SQL_TYPES.get(spec.type, "VARCHAR")), None, exp.null()
         raw: exp.Expr = exp.null()
     else:
-        raw = exp.func(
-            "nullif", exp.func("trim", exp.column(f"c{f.index}")), exp.Literal.string("")
-        )
+        raw = exp.column(f"t{f.index}")
+    if spec.type == "salesforce_id":
+        raw = exp.Case().when(_matches(raw, _SF_EMPTY), exp.null()).else_(raw)
     text = raw
     if spec.extract:
         extracted = exp.RegexpExtract(
@@ -141,17 +190,22 @@ def _field(f: BoundField, src: ResolvedSource) -> tuple[exp.Expr, exp.Expr | Non
         text = exp.func("nullif", exp.func("trim", extracted), exp.Literal.string(""))
     if spec.default is not None:
         text = exp.func("coalesce", text, exp.Literal.string(spec.default))
-    value, expectation = _typed(text, spec, src)
     label = f.header or f.name
+    if spec.type in ("date", "timestamp"):
+        value, reason_bad = _dated(text, raw, label, f, src, typing)
+    else:
+        if f.name in typing.decimal_comma:
+            text = numbers.with_decimal_point(text)
+        value, expectation = _typed(text, spec, src)
+        reason_bad = exp.func(
+            "concat",
+            exp.Literal.string(f"{label}: {expectation}, got '"),
+            raw,
+            exp.Literal.string("'"),
+        )
     present = exp.Not(this=exp.Is(this=raw, expression=exp.null()))
     missing = exp.Is(this=text, expression=exp.null())
     invalid = exp.and_(present, exp.Is(this=value, expression=exp.null()))
-    reason_bad = exp.func(
-        "concat",
-        exp.Literal.string(f"{label}: {expectation}, got '"),
-        raw,
-        exp.Literal.string("'"),
-    )
     if spec.required:
         bad = exp.or_(missing, invalid)
         reason = (
@@ -170,25 +224,7 @@ def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Ex
     if kind == "text":
         return text, "a value"
     if kind == "salesforce_id":
-        return (
-            exp.Case().when(
-                _matches(text, _SFID),
-                exp.Substring(
-                    this=text, start=exp.Literal.number(1), length=exp.Literal.number(15)
-                ),
-            ),
-            "a 15 or 18 character Salesforce id",
-        )
-    if kind == "date":
-        formats = _unique([*spec.formats, *src.date_formats, *ISO_DATES])
-        return _first_parse(text, formats, date=True, tz=None), f"a date ({_show(formats)})"
-    if kind == "timestamp":
-        formats = _unique(
-            [*spec.formats, *src.timestamp_formats, *ISO_TIMESTAMPS, *src.date_formats]
-        )
-        return _first_parse(
-            text, formats, date=False, tz=src.timezone
-        ), f"a date-time ({_show(formats)})"
+        return _salesforce_id(text), "a 15 or 18 character Salesforce id"
     if kind in ("money", "price", "quantity", "hours", "rate"):
         return _decimal(text, _DECIMALS[kind], _NUMBER), "a number like 1,234.50"
     if kind == "percent":
@@ -224,9 +260,60 @@ def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Ex
                 exp.EQ(this=low, expression=exp.Literal.string(source_value.lower())),
                 exp.Literal.string(canonical),
             )
+        for keyword, canonical in spec.keywords.items():
+            case = case.when(_matches(low, keyword.lower()), exp.Literal.string(canonical))
         shown = ", ".join(sorted(spec.values)[:8]) + (", ..." if len(spec.values) > 8 else "")
         return case, f"one of {shown}"
     raise AssertionError(kind)
+
+
+def _salesforce_id(text: exp.Expr) -> exp.Expr:
+    return exp.Case().when(_matches(text, _SFID), salesforce_18(text))
+
+
+def system_id(system: str, text: exp.Expr) -> exp.Expr:
+    """An id (or a reference to one) in the one form its system's records are kept in."""
+    return salesforce_18(text) if system == "salesforce" else text
+
+
+def salesforce_18(text: exp.Expr) -> exp.Expr:
+    """The 18-character id as exports write it: the 15-character body and its suffix.
+
+    The suffix is recomputed from the body (for a real 18-character id that changes
+    nothing), so a 15-character reference and an id whose suffix a tool mangled both
+    name the record they belong to.
+
+    The suffix encodes which of the 15 characters are upper case, five at a time, so
+    the 15- and 18-character forms of one record become one id that case-insensitive
+    tools (Excel look-ups, most BI tools) also keep apart.
+    """
+
+    suffix: list[exp.Expr] = []
+    for chunk in range(3):
+        five = exp.Substring(
+            this=text, start=exp.Literal.number(chunk * 5 + 1), length=exp.Literal.number(5)
+        )
+        bits = exp.func(
+            "translate", five, exp.Literal.string(_SF_CHARS), exp.Literal.string(_SF_BITS)
+        )
+        at = exp.func(
+            "instr",
+            exp.Literal.string(_SF_LOOKUP),
+            exp.func("concat", exp.Literal.string("|"), bits),
+        )
+        index = exp.IntDiv(
+            this=exp.Paren(this=exp.Sub(this=at, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(6),
+        )
+        suffix.append(
+            exp.Substring(
+                this=exp.Literal.string(_SF_SUFFIX),
+                start=exp.Add(this=index, expression=exp.Literal.number(1)),
+                length=exp.Literal.number(1),
+            )
+        )
+    body = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(15))
+    return exp.Case().when(_matches(text, _SFID), exp.func("concat", body, *suffix)).else_(text)
 
 
 def _matches(text: exp.Expr, pattern: str) -> exp.Expr:
@@ -244,29 +331,46 @@ def _decimal(text: exp.Expr, type_: str, pattern: str) -> exp.Expr:
     return exp.Case().when(exp.and_(_matches(text, pattern), has_digit), signed)
 
 
-def _first_parse(text: exp.Expr, formats: list[str], *, date: bool, tz: str | None) -> exp.Expr:
-    parsed: list[exp.Expr] = []
-    for fmt in formats:
-        fmt_lit = exp.Literal.string(fmt)
-        if date:
-            parsed.append(exp.StrToDate(this=text, format=fmt_lit, safe=True))
-            continue
-        one: exp.Expr = exp.StrToTime(this=text, format=fmt_lit, safe=True)
-        if tz and "%z" not in fmt and not fmt.endswith("Z"):
-            one = exp.ConvertTimezone(
-                source_tz=exp.Literal.string(tz), target_tz=exp.Literal.string("UTC"), timestamp=one
+def _dated(
+    text: exp.Expr,
+    raw: exp.Expr,
+    label: str,
+    f: BoundField,
+    src: ResolvedSource,
+    typing: Typing,
+) -> tuple[exp.Expr, exp.Expr]:
+    """A date read with its column's one layout, kept only when plausible."""
+    reading = typing.readings.get(f.name)
+    layouts = reading.formats if reading else preferred_layouts(src, f.spec)
+    tz = src.timezone if f.spec.type == "timestamp" else None
+    parsed = formats.parse(text, layouts, tz)
+    lo, hi = typing.bounds.earliest.isoformat(), typing.bounds.latest.isoformat()
+    plausible = exp.Between(
+        this=parsed,
+        low=exp.cast(exp.Literal.string(lo), "TIMESTAMP"),
+        high=exp.cast(exp.Literal.string(hi), "TIMESTAMP"),
+    )
+    kept = exp.Case().when(plausible, parsed)
+    value = exp.cast(kept, "DATE") if f.spec.type == "date" else kept
+    reason = (
+        exp.Case()
+        .when(
+            parsed.is_(exp.null()),
+            exp.func(
+                "concat",
+                exp.Literal.string(f"{label}: expected {formats.human(layouts[0])} "),
+                exp.Literal.string("(the format of this column), got '"),
+                raw,
+                exp.Literal.string("'"),
+            ),
+        )
+        .else_(
+            exp.func(
+                "concat",
+                exp.Literal.string(f"{label}: '"),
+                raw,
+                exp.Literal.string(f"' is not a plausible date (outside {lo} to {hi})"),
             )
-        parsed.append(one)
-    return exp.func("coalesce", *parsed) if len(parsed) > 1 else parsed[0]
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _show(formats: list[str]) -> str:
-    human = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "hh", "%M": "mm", "%S": "ss", "%b": "Mon"}
-    first = formats[0]
-    for code, word in human.items():
-        first = first.replace(code, word)
-    return first + (" or ISO" if len(formats) > 1 else "")
+        )
+    )
+    return value, reason

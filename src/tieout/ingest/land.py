@@ -5,19 +5,19 @@ cached as Parquet under the file's content hash: an unchanged file is never re-r
 Typing and validation run on the landed text every run, so changing a mapping does not
 need a re-read either. Every record in the file ends up either in `data.parquet` or in
 `rejects.parquet` (a record that could not be split into the header's columns).
+A zip member lands like a file of its own (see `archive`); text is decoded line by line
+(see `decode`), and how many lines each encoding read is kept with the landed file.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,13 @@ import pyarrow.parquet as pq
 
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
+from tieout.ingest import archive, decode
+from tieout.ingest.csvsplit import parse_forgiving
 
-LANDING_VERSION = "4"
-CHUNK_ROWS = 50_000
+LANDING_VERSION = "5"  # 5: per-line encodings, zip members
 DELIMITERS = (",", ";", "\t", "|")
 _READ_BYTES = 1 << 20
+_TITLE_ROWS = 20  # report title rows searched for the header
 
 csv.field_size_limit(sys.maxsize)
 
@@ -47,10 +49,16 @@ class LandedFile:
     data: str  # landed parquet (absolute path)
     rejects: str | None
     cached: bool = False
+    encodings: dict[str, int] = field(default_factory=dict)  # non-ASCII lines per encoding
 
     @property
     def load_id(self) -> str:
         return self.sha256[:16]
+
+    @property
+    def mixed_encoding(self) -> bool:
+        """Lines needed different encodings: the file was appended to by different tools."""
+        return len(self.encodings) > 1
 
 
 def land(
@@ -63,7 +71,18 @@ def land(
     encoding: str | None = None,
     sheet: str | None = None,
 ) -> LandedFile:
-    sha = file_sha256(path, cache_dir)
+    """Land one file, or one zip member (`a.zip!m.csv`; a zip holding one export may be
+    named alone)."""
+    zipped, member = archive.split(path)
+    if member is None and archive.is_archive(path):
+        names = archive.members(path)
+        if len(names) > 1:
+            raise SourceFileError(
+                f"{display}: the zip holds {len(names)} exports; name one as "
+                f"{display}{archive.SEP}<member> (members: {', '.join(names[:8])})"
+            )
+        member, display = names[0], f"{display}{archive.SEP}{names[0]}"
+    sha = file_sha256(path if member is None else archive.member_path(zipped, member), cache_dir)
     settings = f"{LANDING_VERSION}|{delimiter}|{encoding}|{sheet}"
     key = hashlib.sha256(f"{sha}|{settings}".encode()).hexdigest()[:24]
     folder = cache_dir / key
@@ -73,6 +92,9 @@ def land(
         return LandedFile(**{**meta, "path": display, "cached": True})
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
+    if member is not None:
+        path = tmp / ("member" + Path(member).suffix.lower())
+        archive.extract(zipped, member, path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         landed = _land_xlsx(path, display, sha, tmp, sheet)
@@ -80,6 +102,8 @@ def land(
         landed = _land_parquet(path, display, sha, tmp, wh)
     else:
         landed = _land_csv(path, display, sha, tmp, wh, delimiter, encoding)
+    if member is not None:
+        path.unlink()
     final = {**asdict(landed)}
     final["data"] = str(folder / "data.parquet")
     final["rejects"] = str(folder / "rejects.parquet") if landed.rejects else None
@@ -91,26 +115,34 @@ def land(
 
 
 def file_sha256(path: Path, cache_dir: Path) -> str:
-    """Content hash, memoised on (size, mtime) so an untouched file is not even read."""
-    stat = path.stat()
+    """Content hash, memoised on (size, mtime) so an untouched file is not even read.
+
+    A zip member's hash is of the member's bytes, memoised on the zip's size and mtime."""
+    zipped, member = archive.split(path)
+    stat = zipped.stat()
+    key = str(zipped.resolve()) + (f"{archive.SEP}{member}" if member else "")
     memo_file = cache_dir / "hashes.json"
     memo: dict[str, Any] = {}
     if memo_file.exists():
         memo = json.loads(memo_file.read_text(encoding="utf-8"))
-    entry = memo.get(str(path.resolve()))
+    entry = memo.get(key)
     if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
         return str(entry["sha256"])
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(_READ_BYTES), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
-    memo[str(path.resolve())] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
+    sha = _sha256(zipped) if member is None else archive.sha256(zipped, member)
+    memo[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
     cache_dir.mkdir(parents=True, exist_ok=True)
     staged = memo_file.with_suffix(".tmp")
     staged.write_text(json.dumps(memo, sort_keys=True), encoding="utf-8")
     staged.replace(memo_file)
     return sha
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_READ_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # CSV -------------------------------------------------------------------------------
@@ -125,14 +157,23 @@ def _land_csv(
     delimiter: str | None,
     encoding: str | None,
 ) -> LandedFile:
-    enc, needs_transcode = (encoding, True) if encoding else detect_encoding(path)
-    source = path
-    if needs_transcode:
-        source = out / "utf8.csv"
-        _transcode(path, source, enc)
-    head = _first_record_text(source)
-    if head is None:
+    """Clean UTF-8 goes straight to DuckDB's strict reader; anything else is first
+    rewritten as UTF-8 (line by line, unless the source names its encoding)."""
+    source = out / "utf8.csv"
+    if encoding:
+        decode.transcode(path, source, encoding)
+        enc, lines = encoding, {}
+    else:
+        scanned = decode.scan(path)
+        if scanned.needs_transcode:
+            scanned = decode.transcode_lines(path, source)
+        else:
+            source = path
+        enc, lines = scanned.name, scanned.lines
+    found = _header_text(source)
+    if found is None:
         raise SourceFileError(f"{display}: the file is empty (no header row)")
+    titles, head = found
     delim = delimiter or sniff_delimiter(head)
     headers = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     headers = [h.lstrip("\ufeff") for h in headers]
@@ -140,65 +181,54 @@ def _land_csv(
         raise SourceFileError(f"{display}: the first row is empty; expected a header row")
     data = out / "data.parquet"
     rejects_file = out / "rejects.parquet"
-    parsed = wh.csv_to_parquet_strict(
-        source, data, rejects_file, delimiter=delim, columns=len(headers)
-    )
+    parsed = None
+    if not titles:  # DuckDB's reader numbers rows from a header on the first line
+        parsed = wh.csv_to_parquet_strict(
+            source, data, rejects_file, delimiter=delim, columns=len(headers)
+        )
     if parsed is None:
-        parsed = _parse_forgiving(source, delim, len(headers), data, rejects_file)
+        parsed = parse_forgiving(source, delim, len(headers), data, rejects_file, titles)
     written, rejected = parsed
     rejects = str(rejects_file) if rejected else None
-    if needs_transcode:
+    if source != path:
         source.unlink()
     return LandedFile(
-        display, sha, headers, delim, enc, written + rejected, rejected, str(data), rejects
+        display,
+        sha,
+        headers,
+        delim,
+        enc,
+        written + rejected,
+        rejected,
+        str(data),
+        rejects,
+        encodings=lines,
     )
 
 
-def detect_encoding(path: Path) -> tuple[str, bool]:
-    """UTF-8 (with or without BOM) if it decodes, else cp1252, else latin-1.
-
-    Returns the encoding and whether the file must be transcoded before DuckDB reads it
-    (anything not plain UTF-8, and any file with NUL bytes, which no CSV reader keeps).
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    has_nul = False
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(_READ_BYTES), b""):
-                has_nul = has_nul or b"\x00" in chunk
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        try:
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(_READ_BYTES), b""):
-                    chunk.decode("cp1252")
-        except UnicodeDecodeError:
-            return "latin-1", True
-        return "cp1252", True
-    return "utf-8", has_nul
-
-
-def _transcode(src: Path, dest: Path, encoding: str) -> None:
-    """Re-encode as UTF-8; NUL becomes U+FFFD so the row stays visible, not silently cut."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)(
-        errors="replace"
-    )
-    with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
-        if fin.read(3) != codecs.BOM_UTF8:  # a BOM is not part of any encoding's text
-            fin.seek(0)
-        for chunk in iter(lambda: fin.read(_READ_BYTES), b""):
-            fout.write(decoder.decode(chunk).replace("\x00", "\ufffd"))
-        fout.write(decoder.decode(b"", final=True))
-
-
-def _first_record_text(path: Path) -> str | None:
+def _header_text(path: Path) -> tuple[int, str] | None:
     with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
         text = fh.read(_READ_BYTES)
-    if not text.strip():
-        return None
-    line_end = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
-    return text[:line_end]
+    return header_line(text) if text.strip() else None
+
+
+def header_line(text: str) -> tuple[int, str]:
+    """(records before the header, the header line).
+
+    Reports (QuickBooks "Sales by Customer Detail", "Invoice List") open with title rows
+    of one cell (report name, company, period) and a blank row before the header, so the
+    header is the first line that splits into two cells or more; a file whose first line
+    does is read from its first line, as before.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:_TITLE_ROWS]
+    for index, line in enumerate(lines):
+        if max(_cells(line, d) for d in DELIMITERS) >= 2:
+            return index, line
+    return 0, lines[0]
+
+
+def _cells(line: str, delimiter: str) -> int:
+    return len(next(csv.reader(io.StringIO(line), delimiter=delimiter), []))
 
 
 def sniff_delimiter(header: str) -> str:
@@ -206,78 +236,6 @@ def sniff_delimiter(header: str) -> str:
     counts = {d: len(next(csv.reader(io.StringIO(header), delimiter=d), [])) for d in DELIMITERS}
     best = max(counts.values())
     return next(d for d in DELIMITERS if counts[d] == best)
-
-
-def _parse_forgiving(
-    path: Path, delim: str, ncols: int, data: Path, rejects: Path
-) -> tuple[int, int]:
-    """Python's csv module: slower than DuckDB, but it keeps every record and its number."""
-    names = ["_row", *(f"c{i}" for i in range(ncols))]
-    schema = pa.schema([("_row", pa.int32()), *((n, pa.string()) for n in names[1:])])
-    reject_schema = pa.schema([("_row", pa.int32()), ("reason", pa.string()), ("raw", pa.string())])
-    written = rejected = 0
-    bad: list[tuple[int, str, str]] = []
-    with (
-        path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh,
-        pq.ParquetWriter(data, schema) as writer,
-    ):
-        records = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
-        next(records, None)
-        for chunk in _chunks(_numbered(records), CHUNK_ROWS):
-            good = [r for r in chunk if len(r[1]) == ncols]
-            for row, rec in chunk:
-                if len(rec) != ncols:
-                    bad.append(
-                        (row, f"expected {ncols} fields, found {len(rec)}", _join(rec, delim))
-                    )
-            columns: list[list[Any]] = [[r[0] for r in good]]
-            columns += [[r[1][i] or None for r in good] for i in range(ncols)]
-            writer.write_table(
-                pa.Table.from_arrays(
-                    [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
-                    schema=schema,
-                )
-            )
-            written += len(good)
-    rejected = len(bad)
-    if bad:
-        rows, reasons, raws = zip(*bad, strict=True)
-        pq.write_table(
-            pa.Table.from_arrays(
-                [pa.array(rows, pa.int32()), pa.array(reasons), pa.array(raws)],
-                schema=reject_schema,
-            ),
-            rejects,
-        )
-    return written, rejected
-
-
-def _numbered(records: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    row = 1
-    for rec in records:
-        if not rec:
-            continue  # a blank line is not a record
-        row += 1
-        yield row, rec
-
-
-def _chunks(
-    items: Iterator[tuple[int, list[str]]], size: int
-) -> Iterator[list[tuple[int, list[str]]]]:
-    chunk: list[tuple[int, list[str]]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _join(rec: list[str], delim: str) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delim, lineterminator="").writerow(rec)
-    return buf.getvalue()
 
 
 # XLSX and Parquet ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
 from tieout.config import (
+    DateOrder,
     FieldSpec,
     LoadedProject,
     SourceConfig,
@@ -53,6 +54,14 @@ class Preset(BaseModel):
     system: str
     object: str
     docs: str | None = None
+    identify: list[str] = Field(
+        default_factory=list,
+        description="headers that together say a file is this export (any one alternative "
+        "spelling per entry, separated by '|'); recognition needs all of them",
+    )
+    date_order: DateOrder | None = Field(
+        None, description="the system's documented default when a date column is ambiguous"
+    )
     date_formats: list[str] = Field(default_factory=list)
     timestamp_formats: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec]
@@ -115,6 +124,7 @@ class ResolvedTable:
     native_id: exp.Expr
     group_by: tuple[str, ...]
     number_rows_by: tuple[str, ...]
+    latest_by: str | None
     columns: dict[str, exp.Expr]
 
 
@@ -131,6 +141,8 @@ class ResolvedSource:
     tables: dict[str, ResolvedTable]
     date_formats: tuple[str, ...]
     timestamp_formats: tuple[str, ...]
+    date_orders: tuple[tuple[DateOrder, str], ...]  # (order, where it was set), first decides
+    base_currency: str  # what a blank currency cell means
     timezone: str | None
     delimiter: str | None
     encoding: str | None
@@ -156,13 +168,18 @@ def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
         preset = presets[src.preset]
     else:
         preset = _preset_from_mapping(project, src, where)
+    base_currency = src.base_currency or project.config.reporting_currency
     fields = dict(preset.fields)
     for name, spec in src.fields.items():
         if isinstance(spec, str):
             base = fields.get(name, FieldSpec())
             fields[name] = base.model_copy(update={"column": spec})
+        elif name in fields and spec.type == "enum" == fields[name].type:
+            fields[name] = _merge_enum(fields[name], spec)
         else:
             fields[name] = spec
+    placeholders = {"base_currency": base_currency}
+    fields = {name: _with_placeholders(spec, placeholders) for name, spec in fields.items()}
     tables: dict[str, ResolvedTable] = {}
     for tname, tspec in preset.tables.items():
         overrides = src.columns.get(tname, {})
@@ -188,11 +205,42 @@ def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
         tables=tables,
         date_formats=tuple(src.date_formats or preset.date_formats),
         timestamp_formats=tuple(src.timestamp_formats or preset.timestamp_formats),
+        date_orders=tuple(
+            (order, where)
+            for order, where in (
+                (src.date_order, "source"),
+                (preset.date_order, "the system's default"),
+                (project.config.ingest.date_order, "project"),
+            )
+            if order
+        ),
+        base_currency=base_currency,
         timezone=src.timezone,
         delimiter=src.delimiter,
         encoding=src.encoding,
         sheet=src.sheet,
     )
+
+
+def _merge_enum(base: FieldSpec, spec: FieldSpec) -> FieldSpec:
+    """A source's enum over a preset's enum adds its values (an instance's own states,
+    e.g. "Work In Progress") to the preset's instead of replacing the field: what the
+    source sets wins, what it leaves out (the column, the other values) stays."""
+    update = {key: getattr(spec, key) for key in spec.model_fields_set}
+    update["values"] = {**base.values, **spec.values}
+    return base.model_copy(update=update)
+
+
+def _with_placeholders(spec: FieldSpec, placeholders: dict[str, str]) -> FieldSpec:
+    """A field's `default:` may name a setting of its source in braces, filled in here:
+    `default: "{base_currency}"` says a blank cell is the source's base currency (Xero
+    leaves Currency blank for the organisation's own)."""
+    if spec.default is None or "{" not in spec.default:
+        return spec
+    default = spec.default
+    for key, value in placeholders.items():
+        default = default.replace("{" + key + "}", value)
+    return spec.model_copy(update={"default": default})
 
 
 def _preset_from_mapping(
@@ -253,15 +301,18 @@ def _resolve_table(
     for col in tbl.business_columns:
         if col.required and col.name not in parsed:
             raise project.error(f"required column {tname}.{col.name} is not mapped", *where)
-    for key in (*spec.group_by, *spec.number_rows_by):
+    for key in (*spec.group_by, *spec.number_rows_by, *filter(None, [spec.latest_by])):
         if key not in fields:
-            raise project.error(f"unknown field {key!r} in group_by/number_rows_by", *where)
+            raise project.error(
+                f"unknown field {key!r} in group_by/number_rows_by/latest_by", *where
+            )
     return ResolvedTable(
         name=tname,
         object=spec.object or default_object,
         native_id=parse_expression(project, spec.native_id, known, (*where, "native_id")),
         group_by=tuple(spec.group_by),
         number_rows_by=tuple(spec.number_rows_by),
+        latest_by=spec.latest_by,
         columns=parsed,
     )
 

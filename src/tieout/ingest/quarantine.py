@@ -17,13 +17,41 @@ CREATE TABLE quarantine (
     source_row INTEGER NOT NULL,
     column_name VARCHAR,
     reason VARCHAR NOT NULL,
-    raw_text VARCHAR
+    raw_text VARCHAR,
+    source_system VARCHAR,
+    native_id VARCHAR
+)
+"""
+
+# Rows kept, with an optional field set null because its text could not be read.
+FIELD_WARNING_DDL = """
+CREATE TABLE field_warning (
+    source VARCHAR NOT NULL,
+    target_table VARCHAR,
+    source_file VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+)
+"""
+
+# Rows of an update log that a later update of the same record replaced.
+SUPERSEDED_DDL = """
+CREATE TABLE superseded_row (
+    source VARCHAR NOT NULL,
+    target_table VARCHAR,
+    source_file VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL,
+    native_id VARCHAR,
+    kept_file VARCHAR,
+    kept_row INTEGER
 )
 """
 
 
 def create_table(wh: Warehouse) -> None:
-    wh.execute(QUARANTINE_DDL)
+    for ddl in (QUARANTINE_DDL, FIELD_WARNING_DDL, SUPERSEDED_DDL):
+        wh.execute(ddl)
 
 
 def raw_text(landed: LandedFile, ncols: int) -> exp.Expr:
@@ -62,8 +90,10 @@ def add_rows(
     table: str | None,
     landed: LandedFile,
     rows: exp.Select,
+    system: str | None = None,
 ) -> int:
-    """Quarantine the landed records picked by `rows` (columns: _row, column_name, reason)."""
+    """Quarantine the landed records picked by `rows` (columns: _row, column_name, reason,
+    and native_id when the row's id could be read)."""
     before = wh.count("quarantine")
     picked = rows.subquery("q")
     select = (
@@ -76,6 +106,8 @@ def add_rows(
             exp.column("column_name", "q"),
             exp.column("reason", "q"),
             raw_text(landed, len(landed.headers)),
+            exp.Literal.string(system) if system else exp.null(),
+            exp.column("native_id", "q") if _has_native_id(rows) else exp.null(),
         )
         .from_(picked)
         .join(
@@ -85,6 +117,10 @@ def add_rows(
     )
     wh.execute(exp.insert(select, "quarantine"))
     return wh.count("quarantine") - before
+
+
+def _has_native_id(rows: exp.Select) -> bool:
+    return "native_id" in rows.named_selects
 
 
 def add_parse_rejects(wh: Warehouse, *, source: str, table: str, landed: LandedFile) -> None:
@@ -100,6 +136,8 @@ def add_parse_rejects(wh: Warehouse, *, source: str, table: str, landed: LandedF
         exp.null(),
         "reason",
         "raw",
+        exp.null(),
+        exp.null(),
     ).from_(wh.parquet_source(landed.rejects))
     wh.execute(exp.insert(select, "quarantine"))
 
@@ -130,6 +168,44 @@ def list_rows(
     return wh.query_dicts(query)
 
 
+WARNING_COLUMNS = ("source", "source_file", "source_row", "column_name", "reason")
+
+
+def list_warnings(wh: Warehouse, *, limit: int | None = None) -> list[dict[str, object]]:
+    """Accepted rows with an unreadable optional value that was set empty, in file order."""
+    query = (
+        exp.select(*WARNING_COLUMNS)
+        .from_("field_warning")
+        .order_by("source", "source_file", "source_row")
+    )
+    if limit:
+        query = query.limit(limit)
+    return wh.query_dicts(query)
+
+
 def load_log(wh: Warehouse) -> list[dict[str, object]]:
     """Per file: rows read, accepted and quarantined in the snapshot."""
     return wh.query_dicts(exp.select("*").from_("load_file").order_by("source", "source_file"))
+
+
+def top_reasons(wh: Warehouse, file: str, limit: int = 3) -> list[tuple[str, int, int]]:
+    """A file's commonest reasons (the quoted values left out), with a count and first row."""
+    pattern = exp.RegexpReplace(
+        this=exp.column("reason"),
+        expression=exp.Literal.string("'[^']*'"),
+        replacement=exp.Literal.string("'...'"),
+        modifiers=exp.Literal.string("g"),
+    )
+    query = (
+        exp.select(
+            exp.alias_(pattern, "pattern"),
+            exp.alias_(exp.Count(this=exp.Star()), "n"),
+            exp.alias_(exp.Min(this=exp.column("source_row")), "first_row"),
+        )
+        .from_("quarantine")
+        .where(exp.column("source_file").eq(exp.Literal.string(file)))
+        .group_by("pattern")
+        .order_by(exp.Ordered(this=exp.column("n"), desc=True), "pattern")
+        .limit(limit)
+    )
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in wh.query(query)]

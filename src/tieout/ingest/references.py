@@ -41,6 +41,36 @@ def _system_exported(wh: Warehouse, table_name: str, system: str) -> bool:
     return bool(wh.query(query))
 
 
+def _with_parent_quarantine(missing: exp.Select, system: str, target: str) -> exp.Select:
+    """Each dangling reference with the quarantined row it names, when there is one."""
+    parent = (
+        exp.select(
+            exp.alias_(exp.column("native_id"), "parent_id"),
+            exp.alias_(exp.Min(this=exp.column("source_file")), "parent_file"),
+            exp.alias_(exp.Min(this=exp.column("source_row")), "parent_row"),
+            exp.alias_(exp.Min(this=exp.column("reason")), "parent_reason"),
+        )
+        .from_("quarantine")
+        .where(
+            exp.and_(
+                exp.column("source_system").eq(exp.Literal.string(system)),
+                exp.column("target_table").eq(exp.Literal.string(target)),
+                exp.column("native_id").is_(exp.null()).not_(),
+            )
+        )
+        .group_by("native_id")
+    )
+    return (
+        exp.select("d.*", "p.parent_file", "p.parent_row", "p.parent_reason")
+        .from_(missing.subquery("d"))
+        .join(
+            parent.subquery("p"),
+            on=exp.column("parent_id", "p").eq(exp.column("value", "d")),
+            join_type="left",
+        )
+    )
+
+
 def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: str) -> None:
     same_source = exp.and_(
         exp.column("source_system", "t").eq(exp.Literal.string(load.system)),
@@ -71,14 +101,35 @@ def _quarantine_dangling(wh: Warehouse, load: PrimaryLoad, column: str, target: 
             )
         )
     )
-    wh.create_temp_table(DANGLING, missing)
+    wh.create_temp_table(DANGLING, _with_parent_quarantine(missing, load.system, target))
     if not wh.count(DANGLING):
         return
-    reason = exp.func(
-        "concat",
-        exp.Literal.string(f"{column} '"),
-        exp.column("value"),
-        exp.Literal.string(f"' names a {target} that {load.system} did not export"),
+    article = "an" if target[0] in "aeiou" else "a"
+    reason = (
+        exp.Case()
+        .when(
+            exp.column("parent_file").is_(exp.null()).not_(),
+            exp.func(
+                "concat",
+                exp.Literal.string(f"{column} '"),
+                exp.column("value"),
+                exp.Literal.string(f"' names {article} {target} that was quarantined ("),
+                exp.column("parent_file"),
+                exp.Literal.string(" row "),
+                exp.cast(exp.column("parent_row"), "VARCHAR"),
+                exp.Literal.string(": "),
+                exp.column("parent_reason"),
+                exp.Literal.string(")"),
+            ),
+        )
+        .else_(
+            exp.func(
+                "concat",
+                exp.Literal.string(f"{column} '"),
+                exp.column("value"),
+                exp.Literal.string(f"' names {article} {target} that {load.system} did not export"),
+            )
+        )
     )
     for f in load.files:
         quarantine.add_rows(

@@ -62,6 +62,21 @@ COMMERCIAL_TABLES: Final[tuple[Table, ...]] = (
         ),
         doc="an employee",
     ),
+    Table(
+        "contact",
+        "parties",
+        (
+            C("account_native_id", references="account"),
+            C("first_name"),
+            C("last_name"),
+            C("name", required=True),
+            C("email"),
+            C("phone"),
+            C("title"),
+            C("created_at", TIMESTAMP),
+        ),
+        doc="a customer's person (not staff): their e-mail domain is evidence of the customer",
+    ),
     # catalogue
     Table(
         "product",

@@ -150,6 +150,24 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("opened_at", TIMESTAMP, required=True),
             C("resolved_at", TIMESTAMP),
             C("closed_at", TIMESTAMP),
+            C(
+                "updated_at",
+                TIMESTAMP,
+                doc="the last update: where a closed ticket's clock stops when the source "
+                "exports no resolved or closed time",
+            ),
+            C(
+                "business_minutes",
+                INTEGER,
+                doc="opened to resolved in business minutes of the source's own schedule, "
+                "as exported (ServiceNow business_duration)",
+            ),
+            C(
+                "calendar_minutes",
+                INTEGER,
+                doc="opened to resolved in calendar minutes, as exported (ServiceNow "
+                "calendar_duration)",
+            ),
             C("escalated", BOOLEAN),
             C("escalation"),
             C("reopen_count", INTEGER),

@@ -16,7 +16,7 @@ from tieout.engine import Warehouse
 from tieout.operations.calendars import intervals
 from tieout.operations.capacity import build_capacity
 from tieout.operations.funnel import build_funnel
-from tieout.operations.sla import build_ticket_sla
+from tieout.operations.sla import build_ticket_sla, unclocked_tickets
 
 __all__ = ["OperationsSummary", "end_of_day", "run"]
 
@@ -26,6 +26,17 @@ class OperationsSummary:
     tickets: int
     over_committed_weeks: int
     leads: int
+    unclocked_tickets: int = 0  # closed with no end time: left out of SLA figures
+
+    @property
+    def warnings(self) -> list[str]:
+        if not self.unclocked_tickets:
+            return []
+        return [
+            f"{self.unclocked_tickets:,} resolved or closed ticket(s) have no resolved, closed "
+            "or last-updated time and no exported duration: left out of SLA figures, not "
+            "counted as breached (export resolved_at or sys_updated_on to clock them)"
+        ]
 
 
 def end_of_day(as_of: dt.date) -> dt.datetime:
@@ -45,7 +56,7 @@ def run(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> OperationsSumm
     tickets = build_ticket_sla(wh, cfg.service, end_of_day(as_of))
     over = build_capacity(wh, cfg.capacity, cfg.calendars[cfg.capacity.calendar], as_of)
     leads = build_funnel(wh, cfg.funnel, cfg.reporting_currency)
-    return OperationsSummary(tickets, over, leads)
+    return OperationsSummary(tickets, over, leads, unclocked_tickets(wh))
 
 
 def build_calendars(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> None:

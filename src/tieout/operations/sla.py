@@ -43,3 +43,9 @@ def build_ticket_sla(wh: Warehouse, service: ServiceConfig, now: dt.datetime) ->
     wh.drop_table("_sla_policy")
     wh.drop_table("_sla_pause")
     return wh.count("ticket_sla")
+
+
+def unclocked_tickets(wh: Warehouse) -> int:
+    """Resolved or closed tickets with no end time: sla.sql leaves them off the clock
+    (never breached) instead of running them to the as-of date; the run warns of them."""
+    return int(wh.scalar("SELECT count(*) FROM ticket_sla WHERE clock_source = 'no end time'"))

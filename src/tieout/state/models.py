@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,6 +31,8 @@ class Run(Base):
     table_rows: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     stage_seconds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # per file: rows read, accepted, quarantined, and the reading each date column got
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class AuditEvent(Base):

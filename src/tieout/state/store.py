@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -69,6 +70,7 @@ class StateStore:
         table_rows: dict[str, int] | None = None,
         stage_seconds: dict[str, float] | None = None,
         error: str | None = None,
+        files: list[dict[str, Any]] | None = None,
     ) -> None:
         with self.session() as s:
             run = s.get(Run, run_id)
@@ -80,6 +82,7 @@ class StateStore:
             run.table_rows = table_rows or {}
             run.stage_seconds = stage_seconds or {}
             run.error = error
+            run.files = files or []
             _audit(s, f"run.{status}", "run", run_id, {"error": error} if error else {})
 
     def audit(self, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:

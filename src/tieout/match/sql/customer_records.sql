@@ -1,10 +1,25 @@
 -- Every record that names a customer, cleaned for comparison. Anchors are the accounts of
 -- the master system (the CRM): each real customer has at most one there.
 CREATE OR REPLACE TEMP TABLE _match_customer AS
-WITH named AS (
-    SELECT source_system, source_object, native_id, name, website, email, postcode, city,
-           tax_number, CAST(NULL AS VARCHAR) AS converted_to
-    FROM account WHERE name IS NOT NULL
+WITH contact_domains AS (
+    -- a customer's contacts write from its domain: their most common one stands in for an
+    -- account with no website or e-mail of its own (free-mail domains are no evidence)
+    SELECT source_system, account_native_id, domain
+    FROM (
+        SELECT source_system, account_native_id, _match_domain(email) AS domain, count(*) AS n
+        FROM contact WHERE account_native_id IS NOT NULL GROUP BY ALL
+    )
+    WHERE domain IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY source_system, account_native_id ORDER BY n DESC, domain) = 1
+),
+named AS (
+    SELECT a.source_system, a.source_object, a.native_id, a.name, a.website,
+           coalesce(a.email, c.domain) AS email, a.postcode, a.city, a.tax_number,
+           CAST(NULL AS VARCHAR) AS converted_to
+    FROM account a
+    LEFT JOIN contact_domains c
+      ON c.source_system = a.source_system AND c.account_native_id = a.native_id
+    WHERE a.name IS NOT NULL
     UNION ALL
     -- a lead names a company too: a converted one says which account it became
     SELECT source_system, source_object, native_id, company, website, email, postcode, city,

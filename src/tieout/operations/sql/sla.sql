@@ -6,6 +6,12 @@
 -- or stopped (resolved, closed, canceled; a reopen starts a running segment again). With an
 -- event history the segments come from it; without one the ticket runs from opened to
 -- resolved and the source's exported paused minutes are taken off.
+-- A resolved or closed ticket stops at its resolved time, else at opened plus the calendar
+-- duration the source exported (ServiceNow sets it at resolution), else its closed time,
+-- else its last update. With none of these its exported business duration is its clock
+-- (clock_source 'durations'); with no duration either it is left out of the SLA figures
+-- (clock_source 'no end time': no minutes, never breached) rather than run to the as-of
+-- date, and counted in a warning.
 -- A ticket's customer is its account (or named customer) in xref, else the one customer whose
 -- website or e-mail domain is the requester's (a Zendesk ticket with no organisation).
 
@@ -30,9 +36,14 @@ SELECT t.id AS ticket_id, t.source_system, t.native_id,
        coalesce(k.golden_key, d.golden_key) AS account_key, m.tier,
        t.category, nullif(lower(trim(t.topic)), '') AS topic, coalesce(t.priority, 4) AS priority,
        t.opened_at, t.status, t.first_response_at,
-       least(coalesce(t.resolved_at, CASE WHEN t.status IN ('resolved', 'closed') THEN t.closed_at END),
+       least(coalesce(t.resolved_at,
+                      CASE WHEN t.status IN ('resolved', 'closed') THEN
+                           coalesce(t.opened_at + to_minutes(CAST(t.calendar_minutes AS BIGINT)),
+                                    t.closed_at, t.updated_at) END),
              getvariable('sla_now')) AS resolved_at,
-       t.closed_at, t.paused_minutes, t.reopen_count, t.escalated, t.satisfied
+       t.status IN ('resolved', 'closed') AND t.resolved_at IS NULL AND t.calendar_minutes IS NULL
+           AND t.closed_at IS NULL AND t.updated_at IS NULL AS no_end,
+       t.business_minutes, t.closed_at, t.updated_at, t.paused_minutes, t.reopen_count, t.escalated, t.satisfied
 FROM ticket t
 LEFT JOIN customer_key k ON k.source_system = t.source_system
      AND k.native_id = coalesce(t.account_native_id, t.customer_name)
@@ -67,10 +78,11 @@ WITH from_events AS (
 ),
 from_timestamps AS (
     SELECT ticket_id, 'open' AS status, opened_at AS s,
-           coalesce(resolved_at, CASE WHEN status = 'canceled' THEN closed_at END,
+           coalesce(resolved_at, CASE WHEN status = 'canceled' THEN coalesce(closed_at, updated_at) END,
                     getvariable('sla_now')) AS e
     FROM _sla_ticket t
     WHERE NOT EXISTS (SELECT 1 FROM _sla_event e WHERE e.ticket_id = t.ticket_id)
+      AND NOT t.no_end
 ),
 raw AS (SELECT * FROM from_events UNION ALL SELECT * FROM from_timestamps)
 SELECT r.ticket_id,
@@ -137,7 +149,9 @@ WITH measured AS (
     SELECT t.*, mk.first_response_at AS responded_at, mk.last_state, mk.reopens AS event_reopens,
            coalesce(mk.stopped_at, t.resolved_at) AS done_at,
            CASE WHEN EXISTS (SELECT 1 FROM _sla_event e WHERE e.ticket_id = t.ticket_id) THEN 'events'
-                WHEN t.paused_minutes IS NOT NULL THEN 'durations' ELSE 'timestamps' END AS clock_source,
+                WHEN t.no_end AND t.business_minutes IS NULL THEN 'no end time'
+                WHEN t.paused_minutes IS NOT NULL OR t.no_end THEN 'durations'
+                ELSE 'timestamps' END AS clock_source,
            c.running_s, c.paused_s, c.response_s,
            p.response_s AS response_target_s, p.resolution_s AS resolution_target_s
     FROM _sla_ticket t
@@ -155,8 +169,11 @@ clocked AS (
            coalesce(last_state <> 'stopped' AND coalesce(status, '') NOT IN ('resolved', 'closed', 'canceled'),
                     coalesce(status, '') NOT IN ('resolved', 'closed', 'canceled')) AS is_open,
            CASE WHEN clock_source = 'events' THEN coalesce(running_s, 0)
+                WHEN clock_source = 'no end time' THEN NULL
+                WHEN no_end THEN business_minutes * 60
                 ELSE greatest(coalesce(running_s, 0) - coalesce(paused_minutes, 0) * 60, 0) END AS resolution_s,
            CASE WHEN clock_source = 'events' THEN coalesce(paused_s, 0)
+                WHEN no_end THEN NULL
                 ELSE coalesce(paused_minutes, 0) * 60 END AS pause_s
     FROM measured
 )

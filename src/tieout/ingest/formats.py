@@ -1,0 +1,377 @@
+"""Date formats are a property of a file's column, decided from all of its values.
+
+Reading value by value with the first format that fits gives one file two readings
+(`03-12-2025` as 3 December beside `03-13-2025` as 13 March). Instead, every date column
+of every file gets one *reading*: a date layout (day, month and year in one order, with
+one separator) plus the time layouts seen with it. Candidate layouts are scored on the
+whole column: how many values they read, and how many of those are plausible (a `%Y`
+reading of `8/14/18` is the year 18, which loses to `%y`). When readings in different
+orders tie, because every day is 12 or less, the source's `date_order` setting, the
+system's documented default or the project's setting decides; failing all three the
+first listed format wins and the decision says it was assumed, so a person can see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import product
+
+import pyarrow as pa
+from sqlglot import exp
+
+from tieout.config import DateOrder
+from tieout.engine import Warehouse, render
+
+__all__ = ["Bounds", "Column", "DateOrder", "Reading", "decide", "human", "order_of", "parse"]
+
+# Date layouts, each with the order of its numeric day and month (None when a month name
+# or the year first leaves no doubt). Order of this list is the tie-break of last resort.
+_DATE_LAYOUTS: tuple[tuple[str, DateOrder | None], ...] = (
+    ("%Y-%m-%d", "YMD"),
+    ("%Y/%m/%d", "YMD"),
+    ("%Y.%m.%d", "YMD"),
+    ("%d/%m/%Y", "DMY"),
+    ("%m/%d/%Y", "MDY"),
+    ("%d-%m-%Y", "DMY"),
+    ("%m-%d-%Y", "MDY"),
+    ("%d.%m.%Y", "DMY"),
+    ("%d/%m/%y", "DMY"),
+    ("%m/%d/%y", "MDY"),
+    ("%d-%m-%y", "DMY"),
+    ("%m-%d-%y", "MDY"),
+    ("%d.%m.%y", "DMY"),
+    ("%d %b %Y", None),
+    ("%d-%b-%Y", None),
+    ("%d/%b/%Y", None),
+    ("%d-%b-%y", None),
+    ("%d/%b/%y", None),
+    ("%d %b %y", None),
+    ("%d %B %Y", None),
+    ("%b %d, %Y", None),
+    ("%B %d, %Y", None),
+    ("%b %d %Y", None),
+)
+_TIMES = (
+    " %H:%M:%S",
+    " %H:%M",
+    " %H:%M:%S.%f",
+    " %I:%M:%S %p",
+    " %I:%M %p",
+    " %I:%M:%S%p",
+    " %I:%M%p",
+    "T%H:%M:%S",
+    "T%H:%M:%S.%f",
+    "T%H:%M",
+)
+_ZONES = ("", "Z", "%z", " %z", " %Z")
+_ORDER_OF = dict(_DATE_LAYOUTS)
+_SAMPLES_PER_SHAPE = 24
+_MAX_SHAPES = 40
+
+HUMAN = {
+    "%Y": "YYYY",
+    "%y": "YY",
+    "%m": "MM",
+    "%d": "DD",
+    "%H": "hh",
+    "%I": "hh",
+    "%M": "mm",
+    "%S": "ss",
+    "%f": "fff",
+    "%b": "Mon",
+    "%B": "Month",
+    "%p": "AM/PM",
+    "%z": "+hh:mm",
+    "%Z": "zone",
+}
+
+
+def human(fmt: str) -> str:
+    """`%d/%m/%Y %H:%M` as people write it: DD/MM/YYYY hh:mm."""
+    for code, word in HUMAN.items():
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
+def catalogue() -> list[str]:
+    """Every layout tieout recognises in a date or date-time column (a date column may
+    carry a time, as Excel writes midnight, and a date-time column may be dates only)."""
+    dates = [d for d, _ in _DATE_LAYOUTS]
+    return dates + [d + t + z for d, t, z in product(dates, _TIMES, _ZONES)]
+
+
+def date_part(fmt: str) -> str:
+    """The date layout a format starts with (the part whose order can be in doubt)."""
+    for layout, _ in sorted(_DATE_LAYOUTS, key=lambda d: -len(d[0])):
+        if fmt.startswith(layout) and (len(fmt) == len(layout) or fmt[len(layout)] in " T"):
+            return layout
+    return fmt
+
+
+def order_of(fmt: str) -> DateOrder | None:
+    return _ORDER_OF.get(date_part(fmt))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one date column of one file is read, and why."""
+
+    field: str
+    header: str
+    formats: tuple[str, ...]  # strptime layouts, all with the same date part, in priority order
+    values: int  # non-empty values in the column
+    read: int  # values the formats parse
+    plausible: int  # of those, dates between the floor and the ceiling
+    decided_by: str  # "the values", "date_order DMY (source)", "assumed: ..." ...
+    alternatives: tuple[str, ...] = ()  # other readings that fit the values as well
+
+    @property
+    def shown(self) -> str:
+        return human(self.formats[0]) if self.formats else "-"
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.decided_by.startswith("assumed")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A date or date-time field bound to a column of the landed file."""
+
+    field: str
+    header: str
+    index: int
+    preferred: tuple[str, ...]  # formats the field, source or preset lists, in order
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Dates outside [earliest, latest] are implausible: typos, 2-digit years read as %Y."""
+
+    earliest: dt.date
+    latest: dt.date
+
+
+def decide(
+    wh: Warehouse,
+    parquet: exp.Table,
+    columns: Sequence[Column],
+    bounds: Bounds,
+    orders: Sequence[tuple[DateOrder, str]],
+) -> dict[str, Reading]:
+    """One reading per column, from every value in it.
+
+    `orders` are the date orders that settle a tie, most authoritative first, each with
+    where it was set ("source", "preset", "project").
+    """
+    out: dict[str, Reading] = {}
+    for col in columns:
+        samples, total = _samples(wh, parquet, col.index)
+        if not total:
+            out[col.field] = Reading(col.field, col.header, col.preferred[:1], 0, 0, 0, "empty")
+            continue
+        layouts = _candidates(wh, col, samples)
+        groups = _group_by_date_part(layouts, col.preferred)
+        scores = _score(wh, parquet, col.index, groups, bounds)
+        out[col.field] = _choose(col, groups, scores, total, orders)
+    return out
+
+
+def _text(index: int) -> exp.Expr:
+    return exp.func("nullif", exp.func("trim", exp.column(f"c{index}")), exp.Literal.string(""))
+
+
+def _samples(wh: Warehouse, parquet: exp.Table, index: int) -> tuple[list[str], int]:
+    """A few values of every shape the column has (digits as 9, letters as a)."""
+    value = _text(index)
+    digits = exp.RegexpReplace(
+        this=value,
+        expression=exp.Literal.string("[0-9]"),
+        replacement=exp.Literal.string("9"),
+        modifiers=exp.Literal.string("g"),
+    )
+    shape = exp.RegexpReplace(
+        this=digits,
+        expression=exp.Literal.string("[A-Za-z]+"),
+        replacement=exp.Literal.string("a"),
+        modifiers=exp.Literal.string("g"),
+    )
+    per_shape = (
+        exp.select(
+            exp.alias_(shape, "shape"),
+            exp.alias_(value, "v"),
+        )
+        .from_(parquet)
+        .where(value.is_(exp.null()).not_())
+    )
+    rows = wh.query(
+        f"SELECT shape, count(*) AS n, min(v) AS lo, max(v) AS hi, "
+        f"list(v ORDER BY hash(v))[1:{_SAMPLES_PER_SHAPE}] AS some "
+        f"FROM ({render(per_shape)}) GROUP BY shape ORDER BY n DESC LIMIT {_MAX_SHAPES}"
+    )
+    total = sum(int(r[1]) for r in rows)
+    samples: list[str] = []
+    for _, _, lo, hi, some in rows:
+        samples += [lo, hi, *some]
+    return list(dict.fromkeys(samples)), total
+
+
+_SHAPES = {
+    "%Y": r"\d{4}",
+    "%y": r"\d{2}",
+    "%m": r"\d{1,2}",
+    "%d": r"\d{1,2}",
+    "%H": r"\d{1,2}",
+    "%I": r"\d{1,2}",
+    "%M": r"\d{1,2}",
+    "%S": r"\d{1,2}",
+    "%f": r"\d{1,9}",
+    "%b": r"[A-Za-z]{3,4}\.?",
+    "%B": r"[A-Za-z]+",
+    "%p": r"[AaPp]\.?[Mm]\.?",
+    "%z": r"[+-]\d{2}:?\d{2}",
+    "%Z": r"[A-Za-z_/+-]+",
+}
+
+
+@cache
+def _shape(layout: str) -> re.Pattern[str]:
+    """A quick regular expression for what a layout can read, to spare the engine."""
+    parts = re.split(r"(%[A-Za-z])", layout)
+    return re.compile(
+        "".join(_SHAPES.get(p, ".+") if p.startswith("%") else re.escape(p) for p in parts)
+    )
+
+
+def _candidates(wh: Warehouse, col: Column, samples: list[str]) -> list[str]:
+    """Layouts that read at least one sample; the listed ones are always tried."""
+    layouts = [
+        f
+        for f in dict.fromkeys([*col.preferred, *catalogue()])
+        if any(_shape(f).fullmatch(v) for v in samples)
+    ]
+    if not layouts:
+        return list(col.preferred)
+    wh.register_arrow("_ingest_samples", pa.table({"v": pa.array(samples, pa.string())}))
+    try:
+        counts = wh.query(
+            exp.select(
+                *(
+                    exp.Count(
+                        this=exp.StrToTime(
+                            this=exp.column("v"), format=exp.Literal.string(f), safe=True
+                        )
+                    )
+                    for f in layouts
+                )
+            ).from_("_ingest_samples")
+        )[0]
+    finally:
+        wh.unregister("_ingest_samples")
+    hit = {f for f, n in zip(layouts, counts, strict=True) if n}
+    return [f for f in layouts if f in hit or f in col.preferred]
+
+
+def _group_by_date_part(layouts: Iterable[str], preferred: Sequence[str]) -> dict[str, list[str]]:
+    """Layouts that share a date part read one column together (with or without a time)."""
+    groups: dict[str, list[str]] = {}
+    for fmt in layouts:
+        groups.setdefault(date_part(fmt), []).append(fmt)
+    ranked = sorted(
+        groups,
+        key=lambda part: min(
+            (i for i, f in enumerate(preferred) if date_part(f) == part), default=len(preferred)
+        ),
+    )
+    return {part: groups[part] for part in ranked}
+
+
+def parse(text: exp.Expr, formats: Sequence[str], timezone: str | None = None) -> exp.Expr:
+    """The value read by the first of `formats` that fits, as a UTC timestamp without zone.
+
+    A layout with an offset or zone converts to UTC; one without is in `timezone` when the
+    source names one, else taken as written."""
+    parsed: list[exp.Expr] = []
+    for fmt in formats:
+        one: exp.Expr = exp.StrToTime(this=text, format=exp.Literal.string(fmt), safe=True)
+        if "%z" in fmt or "%Z" in fmt:
+            one = exp.AtTimeZone(this=one, zone=exp.Literal.string("UTC"))
+        elif timezone and not fmt.endswith("Z"):
+            one = exp.ConvertTimezone(
+                source_tz=exp.Literal.string(timezone),
+                target_tz=exp.Literal.string("UTC"),
+                timestamp=one,
+            )
+        parsed.append(exp.cast(one, "TIMESTAMP"))
+    return exp.func("coalesce", *parsed) if len(parsed) > 1 else parsed[0]
+
+
+def _score(
+    wh: Warehouse,
+    parquet: exp.Table,
+    index: int,
+    groups: dict[str, list[str]],
+    bounds: Bounds,
+) -> dict[str, tuple[int, int]]:
+    """(values read, plausible values read) per date part, over the whole column."""
+    if not groups:
+        return {}
+    text = _text(index)
+    select = exp.select().from_(parquet)
+    for i, formats in enumerate(groups.values()):
+        value = parse(text, formats)
+        plausible = exp.Between(
+            this=value,
+            low=exp.cast(exp.Literal.string(bounds.earliest.isoformat()), "TIMESTAMP"),
+            high=exp.cast(exp.Literal.string(bounds.latest.isoformat()), "TIMESTAMP"),
+        )
+        select = select.select(
+            exp.alias_(exp.Count(this=value), f"r{i}"),
+            exp.alias_(exp.func("count_if", plausible), f"p{i}"),
+        )
+    row = wh.query(select)[0]
+    return {part: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, part in enumerate(groups)}
+
+
+def _choose(
+    col: Column,
+    groups: dict[str, list[str]],
+    scores: dict[str, tuple[int, int]],
+    total: int,
+    orders: Sequence[tuple[DateOrder, str]],
+) -> Reading:
+    if not scores or max(s[1] for s in scores.values()) == 0:
+        best_read = max(scores.values(), default=(0, 0))[0]
+        fallback = col.preferred[:1] or (catalogue()[0],)
+        return Reading(
+            col.field, col.header, tuple(fallback), total, best_read, 0, "no layout fits"
+        )
+    top = max(scores.values(), key=lambda s: (s[1], s[0]))
+    tied = [part for part, s in scores.items() if s == top]
+    chosen, decided_by = tied[0], "the values"
+    tied_orders = {order_of(p) for p in tied}
+    if len(tied_orders) > 1:
+        for order, where in orders:
+            fits = [p for p in tied if order_of(p) == order]
+            if fits:
+                chosen, decided_by = fits[0], f"date_order {order} ({where})"
+                break
+        else:
+            decided_by = (
+                f"assumed {order_of(tied[0])}: every value fits "
+                + " and ".join(sorted(str(o) for o in tied_orders if o))
+                + "; set date_order to decide"
+            )
+    others = tuple(human(p) for p in tied if p != chosen)
+    formats = _by_preference(groups[chosen], col.preferred)
+    read, plausible = scores[chosen]
+    return Reading(col.field, col.header, formats, total, read, plausible, decided_by, others)
+
+
+def _by_preference(formats: list[str], preferred: Sequence[str]) -> tuple[str, ...]:
+    rank = {f: i for i, f in enumerate(preferred)}
+    return tuple(sorted(formats, key=lambda f: (rank.get(f, len(rank)), -len(f))))
