@@ -40,9 +40,14 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
     held = {(r["source_file"], r["source_row"]): r["reason"] for r in json.loads(out)}
     planted = {(m["file"], m["row"]) for m in truth["malformed"]}
     assert planted, "the demo plants malformed rows"
-    assert planted <= set(held), f"missed: {sorted(planted - set(held))[:5]}"
+    # a bad optional field (an impossible close date) is set null and listed; the row stays
+    code, out = invoke(cli, "quarantine", "-p", str(root), "--warnings", "--format", "json")
+    assert code == 0, out
+    nulled = {(r["source_file"], r["source_row"]) for r in json.loads(out)}
+    missed = planted - set(held) - nulled
+    assert not missed, f"missed: {sorted(missed)[:5]}"
     for key in set(held) - planted:  # the rest are children of quarantined parents
-        assert "did not export" in held[key], (key, held[key])
+        assert "was quarantined" in held[key] or "did not export" in held[key], (key, held[key])
 
     with pipeline.snapshots(load_project(root)).open_current() as wh:
         per_file = wh.query_dicts("SELECT * FROM load_file")

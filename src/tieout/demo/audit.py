@@ -118,8 +118,8 @@ class Finding:
 
 
 def _sf(obj: str, ids: list[str], i: int) -> Ref:
-    """Salesforce refs use the 15-character id, as tieout keys them."""
-    return Ref("salesforce", obj, ids[i][:15])
+    """Salesforce refs use the 18-character id, as exported and as tieout keys them."""
+    return Ref("salesforce", obj, ids[i])
 
 
 def _currency(cur: int) -> str:

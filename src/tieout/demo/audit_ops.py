@@ -14,7 +14,7 @@ from tieout.demo.audit import Finding, Ref, _currency
 from tieout.demo.calendar import clock
 from tieout.demo.capacity import Capacity
 from tieout.demo.company import D1, Company
-from tieout.demo.fmt import i64, short_ids
+from tieout.demo.fmt import i64, id_list
 from tieout.demo.keys import Keys
 from tieout.demo.marketing import Campaigns
 from tieout.demo.onboarding import COMPLETED, Onboarding
@@ -80,7 +80,7 @@ def capacity_risk(company: Company, dl: dv.Delivery, cap: Capacity, keys: Keys) 
     due = np.flatnonzero(np.isin(dl.wo_status, PLANNED) & (dl.wo_start > D1))
     asked = {(str(team[dl.wo_owner[w]]), _monday(int(dl.wo_start[w]))) for w in due.tolist()}
     weeks = team_weeks(company, dl, cap, asked)
-    wo_ids = short_ids(keys.work_order)
+    wo_ids = id_list(keys.work_order)
     out = []
     for w in due[np.lexsort((due, dl.wo_start[due]))].tolist():
         demand, avail = weeks[(str(team[dl.wo_owner[w]]), _monday(int(dl.wo_start[w])))]
@@ -97,7 +97,7 @@ def capacity_risk(company: Company, dl: dv.Delivery, cap: Capacity, keys: Keys) 
 
 
 def unexplained_variance(plan: Plan, keys: Keys) -> list[Finding]:
-    ids = short_ids(keys.campaign)
+    ids = id_list(keys.campaign)
     out = []
     for c, m, actual, target in zip(
         plan.campaign, plan.month, plan.actual, plan.target, strict=True
@@ -110,7 +110,7 @@ def unexplained_variance(plan: Plan, keys: Keys) -> list[Finding]:
 
 
 def spend_without_commitment(plan: Plan, campaigns: Campaigns, keys: Keys) -> list[Finding]:
-    ids = short_ids(keys.campaign)
+    ids = id_list(keys.campaign)
     first, last = plan_span(plan.month)
     start = campaigns.start
     hit = (plan.spend > 0) & (start >= first) & (start <= last)

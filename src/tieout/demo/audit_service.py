@@ -19,7 +19,7 @@ from tieout.demo import timeline as tl
 from tieout.demo.audit import Finding, Ref, _currency
 from tieout.demo.calendar import clock
 from tieout.demo.company import D1, Company
-from tieout.demo.fmt import BoolArray, IntArray, i64, short_ids
+from tieout.demo.fmt import BoolArray, IntArray, i64, id_list
 from tieout.demo.keys import Keys
 from tieout.demo.sales import Sales
 
@@ -58,7 +58,7 @@ def _systems(
     zd_end = np.where(zd.resolved >= 0, zd.resolved, st.CLOCK_END)
     zd_ran = clock().between(zd.opened, zd_end) - 60 * zd_paused
     cs_end = np.where(cs.closed >= 0, cs.closed, st.CLOCK_END)
-    case_ids = short_ids(keys.case)
+    case_ids = id_list(keys.case)
     return [
         _System(
             "servicenow",
@@ -122,7 +122,7 @@ def _aged_renewals(
         old = old[np.lexsort((s.number[old], s.cust[old]))]
         for i in old.tolist():
             aged.setdefault(int(s.cust[i]), []).append(s.refs[i])
-    contract = short_ids(keys.contract)
+    contract = id_list(keys.contract)
     renew = sales.k_end  # EndDate + 1 day
     live = (sales.k_start <= D1) & (sales.k_end > D1) & (renew <= D1 + 90)
     out = []

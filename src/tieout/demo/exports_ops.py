@@ -96,8 +96,7 @@ def minutes_or_blank(values: IntArray) -> pa.Array:
 
 
 def onboarding_milestones(company: Company, sales: Sales, ob: Onboarding, keys: Keys) -> Export:
-    """tieout's canonical onboarding_milestone layout; Salesforce ids in their 15-character
-    form, as tieout keys them."""
+    """tieout's canonical onboarding_milestone layout; Salesforce ids as exported."""
     cust = sales.k_cust[ob.contract]
     table = arrow_table(
         {
@@ -134,4 +133,4 @@ def time_off(company: Company, cap: Capacity, keys: Keys) -> Export:
 
 
 def short(ids: pa.Array, idx: IntArray) -> pa.Array:
-    return pc.utf8_slice_codeunits(ids.take(pa.array(i64(idx))), 0, 15)
+    return ids.take(pa.array(i64(idx)))

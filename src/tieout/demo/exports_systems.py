@@ -8,7 +8,6 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tieout.demo import billing as bl
 from tieout.demo import company as co
@@ -283,10 +282,7 @@ def canonical(rng: np.random.Generator, dl: dv.Delivery, keys: Keys) -> list[Exp
     changes = arrow_table(
         {
             "native_id": keys.change,
-            # the 15-character form: what tieout keys Salesforce records by
-            "work_order_native_id": pc.utf8_slice_codeunits(
-                keys.work_order.take(pa.array(dl.ch_wo)), 0, 15
-            ),
+            "work_order_native_id": keys.work_order.take(pa.array(dl.ch_wo)),
             "changed_at": datetimes(dl.ch_at),
             "description": pick(dv.CHANGE_TEXT, dl.ch_text),
             "hours_delta": quarters(dl.ch_q),

@@ -187,7 +187,7 @@ def hex_ids(rng: np.random.Generator, n: int, width: int = 32) -> pa.Array:
     return fixed_text(_HEX[rng.integers(0, 16, size=(n, width))])
 
 
-def short_ids(ids: pa.Array) -> list[str]:
-    """The 15-character form of Salesforce ids, as tieout keys them."""
-    result: list[str] = pc.utf8_slice_codeunits(ids, 0, 15).to_pylist()
+def id_list(ids: pa.Array) -> list[str]:
+    """Salesforce ids as exported (18 characters), which is how tieout keys them."""
+    result: list[str] = ids.to_pylist()
     return result

@@ -33,7 +33,7 @@ from tieout.demo.exports import CP1252_YEAR, Export, Guard
 from tieout.demo.exports_ops import metric_instance, onboarding_milestones, time_off
 from tieout.demo.exports_salesforce import salesforce
 from tieout.demo.exports_systems import canonical, harvest, servicenow, xero, xero_header, zendesk
-from tieout.demo.fmt import BoolArray, short_ids
+from tieout.demo.fmt import BoolArray, id_list
 from tieout.demo.keys import Keys, build_keys
 from tieout.demo.marketing import Leads, build_campaigns, build_leads
 from tieout.demo.mess import plant
@@ -144,8 +144,8 @@ def _protected(
 ) -> tuple[BoolArray, BoolArray]:
     """Invoices and work orders that malformed rows must not touch: everything behind an
     expected exception, and every document that only makes sense whole (credits, copies)."""
-    quote = {q: i for i, q in enumerate(short_ids(keys.quote)[: sales.n_jobs])}
-    wo = {w: i for i, w in enumerate(short_ids(keys.work_order))}
+    quote = {q: i for i, q in enumerate(id_list(keys.quote)[: sales.n_jobs])}
+    wo = {w: i for i, w in enumerate(id_list(keys.work_order))}
     doc = {d: i for i, d in enumerate(books.inv_number.to_pylist())}
     jobs = np.zeros(sales.n_jobs, dtype=np.bool_)
     docs = np.isin(
@@ -171,7 +171,7 @@ def _guard(findings: list[Finding], service: Service, leads: Leads, keys: Keys) 
     counts towards a plan month: malformed rows must not touch them."""
     incident = {int(n): i for i, n in enumerate(service.servicenow.number.tolist())}
     ticket = {int(n): i for i, n in enumerate(service.zendesk.number.tolist())}
-    case = {c: i for i, c in enumerate(short_ids(keys.case))}
+    case = {c: i for i, c in enumerate(id_list(keys.case))}
     g = Guard(
         case=np.zeros(len(case), dtype=np.bool_),
         lead=(leads.mql >= 0) & (month_of(np.maximum(leads.mql, 0)) // 12 == YEAR),
@@ -192,7 +192,7 @@ def _guard(findings: list[Finding], service: Service, leads: Leads, keys: Keys) 
 
 
 def _customers(company: Company, keys: Keys, seen: dict[str, set[str]]) -> list[dict[str, Any]]:
-    account = short_ids(keys.account)
+    account = id_list(keys.account)
     out = []
     for c in company.customers:
         members = [{"system": "salesforce", "object": "Account", "native_id": account[c.index]}]
@@ -208,8 +208,8 @@ def _jobs(sales: Sales, dl: Delivery, books: Billing, keys: Keys) -> list[dict[s
     """Each job: its accepted quote, all its work orders, and every invoice or credit-note
     line raised against them (voided and duplicate documents included), in file order."""
     n = sales.n_jobs
-    quote = short_ids(keys.quote)
-    wo_ids = short_ids(keys.work_order)
+    quote = id_list(keys.quote)
+    wo_ids = id_list(keys.work_order)
     line_keys = keys.invoice_line.to_pylist()
     doc_wo = books.inv_wo[books.il_inv]
     lines = np.flatnonzero(doc_wo >= 0)
