@@ -27,15 +27,10 @@ HOLDOUT = {
 
 GAPS = {
     "hubspot/contacts": "HubSpot contacts load as contacts; the corpus reads them as leads",
-    "quickbooks/invoice_list": "report total and footer rows are quarantined, not skipped",
-    "quickbooks/sales_by_customer_detail": "the customer is only on group rows: not placed",
-    "salesforce/report": "report exports (field labels, footer block) have no preset",
     "servicenow/event_log": "an update log is read as tickets (latest row), not events",
     "servicenow/field_names": "the customer is in a custom u_ field: needs a mapping",
-    "zendesk/csv": "a ticket without organisation takes the requester's domain as customer",
 }
 MISREADS = {
-    "zendesk/csv": GAPS["zendesk/csv"],
     "servicenow/field_names": GAPS["servicenow/field_names"],
 }
 

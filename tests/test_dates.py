@@ -81,6 +81,26 @@ def test_an_ambiguous_column_with_no_setting_is_flagged_as_assumed(
     assert reading.alternatives
 
 
+def test_a_column_the_values_cannot_settle_follows_the_files_other_dates(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    # ServiceNow's event log: opened_at has 25-03-2016, so the file is day first; every
+    # closed_at has a day <= 12, and the preset's month-first default must not decide it
+    path = tmp_path / "landed.parquet"
+    opened = ["25-03-2016 09:00", "04-03-2016 10:00"]
+    closed = ["01-04-2016 11:00", "05-03-2016 12:00"]
+    pq.write_table(pa.table({"_row": [2, 3], "c0": opened, "c1": closed}), path)
+    source = wh.parquet_source(path)
+    columns = [
+        formats.Column("opened", "opened_at", 0, ()),
+        formats.Column("closed", "closed_at", 1, ()),
+    ]
+    readings = formats.decide(wh, source, columns, BOUNDS, (("MDY", "the system's default"),))
+    assert readings["opened"].decided_by == "the values"
+    assert readings["closed"].decided_by == "date_order DMY (the file's opened_at column)"
+    assert readings["closed"].shown == "DD-MM-YYYY hh:mm"
+
+
 def test_two_digit_years_are_not_read_as_the_first_century(wh: Warehouse, tmp_path: Path) -> None:
     # Harvest's older exports: m/d/yy
     reading, got = _read(wh, tmp_path, ["8/14/18", "12/1/19", None, "1/31/20"])

@@ -229,7 +229,7 @@ def test_unrelated_exports_are_not_placed(name: str) -> None:
 
 def test_unplaced_file_names_its_nearest_preset_and_what_it_lacks() -> None:
     r = _decide(UNRELATED["OpportunityHistory.csv"])
-    assert (r.nearest, r.missing) == ("salesforce.opportunity", ("Name",))
+    assert (r.nearest, r.missing) == ("salesforce.opportunity", ("Name|Opportunity Name",))
     assert "has no Name" in r.reason
     nothing = _decide(UNRELATED["ledger.csv"])
     assert (nothing.nearest, nothing.missing) == (None, ())

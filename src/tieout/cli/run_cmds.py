@@ -73,7 +73,7 @@ def show_run(summary: pipeline.RunSummary, fmt: Format) -> None:
         rows = [{**file_record(f), "cached": f.cached} for f in ingest.files]
         columns = ["file", "source", "table", "read", "accepted", "quarantined", "cached"]
         if fmt is Format.json:
-            columns += ["superseded", "fields_nulled", "encoding", "dates"]
+            columns += ["superseded", "fields_nulled", "report_rows", "encoding", "dates"]
         emit(rows, columns, fmt)
         return
     table_rows = [

@@ -51,6 +51,7 @@ class FileSummary:
     rows_superseded: int = 0
     fields_nulled: int = 0  # accepted rows with an unreadable optional value set null
     dates: tuple[formats.Reading, ...] = ()
+    report_rows: dict[str, int] = field(default_factory=dict)  # layout rows, not records
 
     @property
     def quarantined_pct(self) -> float:
@@ -111,6 +112,7 @@ def run(
                 delimiter=src.delimiter,
                 encoding=src.encoding,
                 sheet=src.sheet,
+                layout=src.report,
             )
             bind_fields(src, one)  # a file that cannot be mapped stops the run here
             landed.append(one)
@@ -130,6 +132,7 @@ def run(
     files = _file_summaries(wh, loads)
     _write_load_log(wh, files)
     warnings += _date_warnings(files) + _nulled_warning(files) + _encoding_warnings(plan)
+    warnings += _report_row_notes(files)
     over = [f for f in files if f.quarantined_pct > settings.max_quarantine_pct]
     if over:
         raise QuarantineLimitError(
@@ -168,6 +171,7 @@ def file_record(f: FileSummary) -> dict[str, object]:
         "quarantined": f.rows_quarantined,
         "superseded": f.rows_superseded,
         "fields_nulled": f.fields_nulled,
+        "report_rows": f.report_rows,
         "dates": [
             {
                 "column": r.header,
@@ -190,6 +194,15 @@ def _date_warnings(files: list[FileSummary]) -> list[str]:
         for f in files
         for r in f.dates
         if r.ambiguous
+    ]
+
+
+def _report_row_notes(files: list[FileSummary]) -> list[str]:
+    return [
+        f"{f.file}: not records, the report's own rows: "
+        + ", ".join(f"{n:,} {kind}" for kind, n in f.report_rows.items())
+        for f in files
+        if f.report_rows
     ]
 
 
@@ -285,6 +298,7 @@ def _file_summaries(wh: Warehouse, loads: list[PrimaryLoad]) -> list[FileSummary
                     superseded,
                     nulled,
                     tuple(load.readings.get(f.path, {}).values()),
+                    f.skipped,
                 )
             )
     return out

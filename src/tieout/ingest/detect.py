@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tieout.errors import SourceFileError
 from tieout.ingest import archive, decode
+from tieout.ingest.csvsplit import grouped_headers
 from tieout.ingest.fieldsql import normalise_header
 from tieout.ingest.land import header_line, sniff_delimiter
 from tieout.ingest.presets import Preset, builtin_presets
@@ -119,6 +120,7 @@ def decide(
 
 
 def weigh(preset: Preset, headers: list[str]) -> Evidence:
+    headers = grouped_headers(headers, preset.report)
     by_name = {normalise_header(h): h for h in headers if normalise_header(h)}
     identified: list[str] = []
     lacking: list[str] = []

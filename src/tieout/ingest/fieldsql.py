@@ -138,23 +138,14 @@ def typed_select(
         exp.column("_row"),
     ]
     problems: dict[bool, tuple[list[exp.Expr], list[exp.Expr]]] = {True: ([], []), False: ([], [])}
-    amounts = [_cell(f) for f in fields if f.spec.type in _DECIMALS and f.index is not None]
     for f in fields:
         value, bad, reason = _field(f, src, typing)
         projection.append(exp.alias_(value, f.name, quoted=True, copy=False))
         if bad is None:
             continue
-        label = exp.Literal.string(f.header or f.name)
-        if f.spec.type == "currency" and amounts and not f.spec.required:
-            # the unit of an amount on the row: unreadable, the amount would be misstated
-            priced = exp.or_(*(exp.not_(exp.Is(this=a, expression=exp.null())) for a in amounts))
-            for strict, scope in ((True, priced), (False, exp.not_(priced))):
-                problems[strict][0].append(exp.Case().when(exp.and_(bad, scope), reason))
-                problems[strict][1].append(exp.Case().when(exp.and_(bad, scope), label))
-            continue
         reasons, labels = problems[f.spec.required or f.spec.type in _STRICT]
         reasons.append(exp.Case().when(bad, reason))
-        labels.append(exp.Case().when(bad, label))
+        labels.append(exp.Case().when(bad, exp.Literal.string(f.header or f.name)))
     for required, name in ((True, "_error"), (False, "_warning")):
         reasons, labels = problems[required]
         text = (
@@ -178,11 +169,6 @@ def typed_select(
     return exp.select(*projection, copy=False).from_(cells.subquery("cells"), copy=False)
 
 
-def _cell(f: BoundField) -> exp.Expr:
-    """The field's trimmed text, as the `cells` subquery names it."""
-    return exp.column(f"t{f.index}")
-
-
 def _field(
     f: BoundField, src: ResolvedSource, typing: Typing
 ) -> tuple[exp.Expr, exp.Expr | None, exp.Expr]:
@@ -193,7 +179,7 @@ def _field(
             return exp.cast(exp.null(), _SQL_TYPES.get(spec.type, "VARCHAR")), None, exp.null()
         raw: exp.Expr = exp.null()
     else:
-        raw = _cell(f)
+        raw = exp.column(f"t{f.index}")
     if spec.type == "salesforce_id":
         raw = exp.Case().when(_matches(raw, _SF_EMPTY), exp.null()).else_(raw)
     text = raw

@@ -165,20 +165,38 @@ def decide(
 ) -> dict[str, Reading]:
     """One reading per column, from every value in it.
 
-    `orders` are the date orders that settle a tie, most authoritative first, each with
-    where it was set ("source", "preset", "project").
+    A tie between day-first and month-first is settled first by the file's other date
+    columns (one system wrote them all: a column whose values prove its order proves the
+    file's), then by `orders`, the configured date orders, most authoritative first, each
+    with where it was set ("source", "preset", "project").
     """
+    scored: list[tuple[Column, int, dict[str, list[str]], dict[str, tuple[int, int]]]] = []
     out: dict[str, Reading] = {}
     for col in columns:
         samples, total = _samples(wh, parquet, col.index)
         if not total:
             out[col.field] = Reading(col.field, col.header, col.preferred[:1], 0, 0, 0, "empty")
             continue
-        layouts = _candidates(wh, col, samples)
-        groups = _group_by_date_part(layouts, col.preferred)
-        scores = _score(wh, parquet, col.index, groups, bounds)
-        out[col.field] = _choose(col, groups, scores, total, orders)
+        groups = _group_by_date_part(_candidates(wh, col, samples), col.preferred)
+        scored.append((col, total, groups, _score(wh, parquet, col.index, groups, bounds)))
+    proven = {col.header: _proven_order(scores) for col, _, _, scores in scored}
+    day_month = {h: o for h, o in proven.items() if o in ("DMY", "MDY")}
+    file_orders: list[tuple[DateOrder, str]] = []
+    if len(set(day_month.values())) == 1:
+        header, order = min(day_month.items())
+        file_orders.append((order, f"the file's {header} column"))
+    for col, total, groups, scores in scored:
+        out[col.field] = _choose(col, groups, scores, total, [*file_orders, *orders])
     return out
+
+
+def _proven_order(scores: dict[str, tuple[int, int]]) -> DateOrder | None:
+    """The order the values alone prove: the best readings are all of one order."""
+    if not scores or max(s[1] for s in scores.values()) == 0:
+        return None
+    top = max(scores.values(), key=lambda s: (s[1], s[0]))
+    orders = {order_of(part) for part, s in scores.items() if s == top}
+    return next(iter(orders)) if len(orders) == 1 else None
 
 
 def _text(index: int) -> exp.Expr:

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ import pyarrow.parquet as pq
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 from tieout.ingest import archive, decode
-from tieout.ingest.csvsplit import parse_forgiving
+from tieout.ingest.csvsplit import ReportLayout, Split, grouped_headers, parse_forgiving
 
-LANDING_VERSION = "5"  # 5: per-line encodings, zip members
+LANDING_VERSION = "6"  # 6: report layout rows skipped and counted
 DELIMITERS = (",", ";", "\t", "|")
 _READ_BYTES = 1 << 20
 _TITLE_ROWS = 20  # report title rows searched for the header
@@ -50,6 +51,7 @@ class LandedFile:
     rejects: str | None
     cached: bool = False
     encodings: dict[str, int] = field(default_factory=dict)  # non-ASCII lines per encoding
+    skipped: dict[str, int] = field(default_factory=dict)  # report layout rows, by kind
 
     @property
     def load_id(self) -> str:
@@ -70,6 +72,7 @@ def land(
     delimiter: str | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    layout: ReportLayout | None = None,
 ) -> LandedFile:
     """Land one file, or one zip member (`a.zip!m.csv`; a zip holding one export may be
     named alone)."""
@@ -83,7 +86,7 @@ def land(
             )
         member, display = names[0], f"{display}{archive.SEP}{names[0]}"
     sha = file_sha256(path if member is None else archive.member_path(zipped, member), cache_dir)
-    settings = f"{LANDING_VERSION}|{delimiter}|{encoding}|{sheet}"
+    settings = f"{LANDING_VERSION}|{delimiter}|{encoding}|{sheet}|{layout}"
     key = hashlib.sha256(f"{sha}|{settings}".encode()).hexdigest()[:24]
     folder = cache_dir / key
     meta_file = folder / "meta.json"
@@ -101,7 +104,7 @@ def land(
     elif suffix == ".parquet":
         landed = _land_parquet(path, display, sha, tmp, wh)
     else:
-        landed = _land_csv(path, display, sha, tmp, wh, delimiter, encoding)
+        landed = _land_csv(path, display, sha, tmp, wh, delimiter, encoding, layout)
     if member is not None:
         path.unlink()
     final = {**asdict(landed)}
@@ -156,9 +159,11 @@ def _land_csv(
     wh: Warehouse,
     delimiter: str | None,
     encoding: str | None,
+    layout: ReportLayout | None,
 ) -> LandedFile:
     """Clean UTF-8 goes straight to DuckDB's strict reader; anything else is first
-    rewritten as UTF-8 (line by line, unless the source names its encoding)."""
+    rewritten as UTF-8 (line by line, unless the source names its encoding). Reports
+    (title rows, a layout, a footer the strict reader refuses) are split record by record."""
     source = out / "utf8.csv"
     if encoding:
         decode.transcode(path, source, encoding)
@@ -176,20 +181,22 @@ def _land_csv(
     titles, head = found
     delim = delimiter or sniff_delimiter(head)
     headers = next(csv.reader(io.StringIO(head), delimiter=delim), [])
-    headers = [h.lstrip("\ufeff") for h in headers]
+    headers = grouped_headers([h.lstrip("\ufeff") for h in headers], layout)
     if not any(h.strip() for h in headers):
         raise SourceFileError(f"{display}: the first row is empty; expected a header row")
     data = out / "data.parquet"
     rejects_file = out / "rejects.parquet"
-    parsed = None
-    if not titles:  # DuckDB's reader numbers rows from a header on the first line
-        parsed = wh.csv_to_parquet_strict(
+    split = None
+    if not titles and layout is None:  # DuckDB's reader numbers rows from a header on line 1
+        strict = wh.csv_to_parquet_strict(
             source, data, rejects_file, delimiter=delim, columns=len(headers)
         )
-    if parsed is None:
-        parsed = parse_forgiving(source, delim, len(headers), data, rejects_file, titles)
-    written, rejected = parsed
-    rejects = str(rejects_file) if rejected else None
+        if strict is not None:
+            written, rejected, footer = strict
+            split = Split(written, rejected, Counter({"footer": footer} if footer else {}))
+    if split is None:
+        split = parse_forgiving(source, delim, headers, data, rejects_file, titles, layout)
+    rejects = str(rejects_file) if split.rejected else None
     if source != path:
         source.unlink()
     return LandedFile(
@@ -198,11 +205,12 @@ def _land_csv(
         headers,
         delim,
         enc,
-        written + rejected,
-        rejected,
+        split.written + split.rejected,
+        split.rejected,
         str(data),
         rejects,
         encodings=lines,
+        skipped=dict(sorted(split.skipped.items())),
     )
 
 

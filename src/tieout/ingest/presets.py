@@ -26,6 +26,7 @@ from tieout.config import (
     parse_yaml,
     validate_model,
 )
+from tieout.ingest.csvsplit import ReportLayout
 from tieout.model import LINEAGE_NAMES, TABLE_MAP, table
 
 SEQ = "_seq"
@@ -64,6 +65,7 @@ class Preset(BaseModel):
     )
     date_formats: list[str] = Field(default_factory=list)
     timestamp_formats: list[str] = Field(default_factory=list)
+    report: ReportLayout | None = None
     fields: dict[str, FieldSpec]
     tables: dict[str, TableSpec]
 
@@ -147,6 +149,7 @@ class ResolvedSource:
     delimiter: str | None
     encoding: str | None
     sheet: str | None
+    report: ReportLayout | None = None  # rows of a report export that are layout, not records
 
     @property
     def primary(self) -> ResolvedTable:
@@ -219,6 +222,7 @@ def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
         delimiter=src.delimiter,
         encoding=src.encoding,
         sheet=src.sheet,
+        report=preset.report,
     )
 
 
