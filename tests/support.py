@@ -19,7 +19,7 @@ def write_project(root: Path, yml: str, files: dict[str, str | bytes]) -> Path:
     bad rows in tiny files (the limit itself is tested in test_ingest_rules)."""
     root.mkdir(parents=True, exist_ok=True)
     if "\ningest:" not in f"\n{yml}":
-        yml = "ingest: {max_quarantine_pct: 100}\n" + yml.lstrip("\n")
+        yml = yml.rstrip("\n") + "\ningest: {max_quarantine_pct: 100}\n"  # keeps line numbers
     (root / "tieout.yml").write_text(yml, encoding="utf-8")
     for name, content in files.items():
         path = root / name

@@ -275,7 +275,7 @@ def test_customer_members_appear_in_their_files(
 ) -> None:
     out, counts, truth = demo
     seen: dict[str, set[str]] = {
-        "salesforce": {r["Id"][:15] for r in _records(out / "exports/salesforce/Account.csv")},
+        "salesforce": {r["Id"] for r in _records(out / "exports/salesforce/Account.csv")},
         "xero": set(),
         "harvest": set(),
     }
@@ -304,8 +304,8 @@ def test_jobs_and_anomalies_point_at_real_records(
     demo: tuple[Path, dict[str, int], dict[str, Any]],
 ) -> None:
     out, counts, truth = demo
-    quotes = {r["Id"][:15]: r for r in _records(out / "exports/salesforce/Quote.csv")}
-    work_orders = {r["Id"][:15] for r in _records(out / "exports/salesforce/WorkOrder.csv")}
+    quotes = {r["Id"]: r for r in _records(out / "exports/salesforce/Quote.csv")}
+    work_orders = {r["Id"] for r in _records(out / "exports/salesforce/WorkOrder.csv")}
     lines: set[str] = set()
     for name in sorted(k for k in counts if "/xero/" in k):
         seq: Counter[str] = Counter()
@@ -377,8 +377,8 @@ def _amount(text: str) -> float:
 
 def test_anomalies_hold_in_the_files(demo: tuple[Path, dict[str, int], dict[str, Any]]) -> None:
     out, counts, truth = demo
-    work_orders = {r["Id"][:15]: r for r in _records(out / "exports/salesforce/WorkOrder.csv")}
-    quote_lines = {r["Id"][:15]: r for r in _records(out / "exports/salesforce/QuoteLineItem.csv")}
+    work_orders = {r["Id"]: r for r in _records(out / "exports/salesforce/WorkOrder.csv")}
+    quote_lines = {r["Id"]: r for r in _records(out / "exports/salesforce/QuoteLineItem.csv")}
     lines: dict[str, dict[str, str]] = {}
     for name in sorted(k for k in counts if "/xero/" in k):
         seq: Counter[str] = Counter()

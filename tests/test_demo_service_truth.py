@@ -144,9 +144,9 @@ def _tickets(root: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
     case_priority = {"Critical": 1, "High": 2, "Medium": 3, "Low": 4}
     case_type = {"Problem": "incident", "Question": "request", "Feature Request": "request"}
     for r in _records(root, "exports/salesforce/Case.csv", truth):
-        key, tier = who[("salesforce", r["AccountId"][:15])]
+        key, tier = who[("salesforce", r["AccountId"])]
         out.append({
-            "ref": ("salesforce", "Case", r["Id"][:15]), "key": key, "tier": tier,
+            "ref": ("salesforce", "Case", r["Id"]), "key": key, "tier": tier,
             "priority": case_priority[r["Priority"]], "opened": _ts(r["CreatedDate"]),
             "resolved": _ts(r["ClosedDate"]) if r["ClosedDate"] else None,
             "open": r["Status"] != "Closed", "category": case_type[r["Type"]],
@@ -256,9 +256,9 @@ def test_aged_tickets_at_renewing_customers(demo: Demo) -> None:
         renewal = date.fromisoformat(c["EndDate"]) + timedelta(days=1)
         if c["Status"] == "Activated" and AS_OF < renewal <= AS_OF + timedelta(days=90):
             renewing += 1
-            key = who[("salesforce", c["AccountId"][:15])][0]
+            key = who[("salesforce", c["AccountId"])][0]
             if aged[key]:
-                expected.add((("salesforce", "Contract", c["Id"][:15]), *sorted(aged[key])))
+                expected.add((("salesforce", "Contract", c["Id"]), *sorted(aged[key])))
     got = {(refs[0], *sorted(refs[1:])) for refs in _truth(truth, "aged_case_renewal_risk")}
     assert got == expected
     assert 0 < len(expected) <= max(renewing - 1, 1)  # some renewals carry aged tickets
@@ -300,7 +300,7 @@ def test_capacity_risk(demo: Demo) -> None:
     clock = BusinessClock(config["calendars"]["uk"])
     hours = config["capacity"]["people"]
     assert hours == truth["capacity_people"] and hours
-    users = {u["Id"][:15]: u for u in _records(root, "exports/salesforce/User.csv", truth)}
+    users = {u["Id"]: u for u in _records(root, "exports/salesforce/User.csv", truth)}
     weekly = {
         i: float(hours.get(f"{u['FirstName']} {u['LastName']}", 37.5)) for i, u in users.items()
     }
@@ -317,7 +317,7 @@ def test_capacity_risk(demo: Demo) -> None:
         span = set(days(monday, monday + timedelta(6)))
         demand = 0.0
         for w in orders:
-            if users[w["OwnerId"][:15]]["Department"] != team:
+            if users[w["OwnerId"]]["Department"] != team:
                 continue
             if w["Status"] not in ("New", "Scheduled", "In Progress", "On Hold"):
                 continue
@@ -341,13 +341,13 @@ def test_capacity_risk(demo: Demo) -> None:
     for w in orders:
         start = _ts(w["StartDate"]).date()
         if w["Status"] in ("New", "Scheduled") and start > AS_OF:
-            team = users[w["OwnerId"][:15]]["Department"]
+            team = users[w["OwnerId"]]["Department"]
             demand, avail = week(team, start - timedelta(start.weekday()))
             assert abs(demand - avail) > 0.5  # no week sits on the line
             if demand > avail:
-                expected.add((("salesforce", "WorkOrder", w["Id"][:15]),))
+                expected.add((("salesforce", "WorkOrder", w["Id"]),))
     assert expected and expected == _truth(truth, "capacity_risk")
-    teams = {users[w["OwnerId"][:15]]["Department"] for w in orders}
+    teams = {users[w["OwnerId"]]["Department"] for w in orders}
     first = AS_OF - timedelta(AS_OF.weekday())
     horizon = [(t, first + timedelta(7 * k)) for t in sorted(teams) for k in range(13)]
     over = [tw for tw in horizon if week(*tw)[0] > week(*tw)[1]]
@@ -359,19 +359,19 @@ def test_joint_plan(demo: Demo) -> None:
     plan = yaml.safe_load((root / "plans" / "joint-plan.yml").read_text(encoding="utf-8"))
     assert (plan["plan"], plan["cadence"], plan["review_day"]) == ("joint-2026", "monthly", 10)
     assert plan["variance_threshold_pct"] == 20 and plan["targets"] and plan["commitments"]
-    campaigns = {c["Id"][:15]: c for c in _records(root, "exports/salesforce/Campaign.csv", truth)}
+    campaigns = {c["Id"]: c for c in _records(root, "exports/salesforce/Campaign.csv", truth)}
     by_name = {c["Name"]: i for i, c in campaigns.items()}
     first: dict[str, tuple[str, str]] = {}
     for m in _records(root, "exports/salesforce/CampaignMember.csv", truth):
         if m["LeadId"]:
-            lead, seen = m["LeadId"][:15], (m["CreatedDate"], m["CampaignId"])
+            lead, seen = m["LeadId"], (m["CreatedDate"], m["CampaignId"])
             if lead not in first or seen < first[lead]:
                 first[lead] = seen
     mqls: Counter[tuple[str, str]] = Counter()
     for lead in _records(root, "exports/salesforce/Lead.csv", truth):
-        cohort = first.get(lead["Id"][:15])
+        cohort = first.get(lead["Id"])
         if lead["MQL_Date__c"] and cohort:
-            mqls[(cohort[1][:15], lead["MQL_Date__c"][:7])] += 1
+            mqls[(cohort[1], lead["MQL_Date__c"][:7])] += 1
     variances = set()
     for t in plan["targets"]:
         assert (t["metric"], t["dimension"]) == ("mqls", "campaign")

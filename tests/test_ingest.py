@@ -183,8 +183,8 @@ def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
 
         # ServiceNow: "1 - Critical" is 1, 5 caps at 4, London summer time shifted to UTC
         tickets = wh.query_dicts(
-            "SELECT ticket_number, priority, status, opened_at, escalated, customer_name "
-            "FROM ticket ORDER BY ticket_number"
+            "SELECT ticket_number, priority, status, opened_at, escalated, customer_name, "
+            "requester_email FROM ticket ORDER BY ticket_number"
         )
         assert tickets[0] == {
             "ticket_number": "4412",
@@ -192,7 +192,9 @@ def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
             "status": "resolved",
             "opened_at": dt.datetime(2026, 5, 1, 8, 0),
             "escalated": None,
-            "customer_name": "contoso.com",
+            # no organisation: the customer is left to match (requester's domain)
+            "customer_name": None,
+            "requester_email": "sam@contoso.com",
         }
         assert tickets[1]["priority"] == 1
         assert tickets[1]["status"] == "resolved"

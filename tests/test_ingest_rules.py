@@ -43,11 +43,13 @@ QUOTE_LINES = (
     "0QLD000000LlLaAKAV,0Q0D000000QqQaAKAV,2,150.00,10,GBP\n"
     "0QLD000000LlLbAKAV,0Q0D000000QqQaAKAV,1.5,99.99,,GBP\n"
 )
-# '000' is not a currency: an optional value, so the campaign is kept without it.
+# '000' is not a currency: a campaign with no cost (or zero) is kept without it; one
+# whose cost is in that unreadable unit would misstate spend, so it is quarantined.
 CAMPAIGN = (
     "Id,Name,ActualCost,CurrencyIsoCode\n"
-    "701D000000CcCaAIAV,Spring webinar,500.00,000\n"
+    "701D000000CcCaAIAV,Spring webinar,0.00,000\n"
     "701D000000CcCbAIAV,Autumn event,800.00,GBP\n"
+    "701D000000CcCcAIAV,Winter fair,500.00,000\n"
 )
 
 PROJECT = """\
@@ -128,16 +130,20 @@ def test_a_bad_optional_value_is_emptied_and_the_row_kept(tmp_path: Path) -> Non
     assert wh.query("SELECT source_row, column_name, reason FROM field_warning") == [
         (2, "CurrencyIsoCode", "CurrencyIsoCode: an ISO 4217 currency code, got '000'")
     ]
+    assert wh.query(
+        "SELECT source_row, reason FROM quarantine WHERE source_file = 'sf/Campaign.csv'"
+    ) == [(4, "CurrencyIsoCode: an ISO 4217 currency code, got '000'")]
     campaign = next(f for f in summary.files if f.file == "sf/Campaign.csv")
-    assert (campaign.rows_read, campaign.rows_accepted, campaign.fields_nulled) == (2, 2, 1)
+    assert (campaign.rows_read, campaign.rows_accepted, campaign.fields_nulled) == (3, 2, 1)
 
 
 def test_a_file_with_too_much_quarantined_fails_and_names_it(tmp_path: Path) -> None:
     with pytest.raises(QuarantineLimitError) as failed:
         _ingest(tmp_path, limit=5)
     message = str(failed.value)
-    # Account.csv and Opportunity.csv each set aside 1 of 2 rows
+    # Account.csv and Opportunity.csv each set aside 1 of 2 rows, Campaign.csv 1 of 3
     assert "sf/Account.csv: 1 of 2 rows (50.0%) quarantined" in message
     assert "sf/Opportunity.csv: 1 of 2 rows (50.0%) quarantined" in message
-    assert "sf/Campaign.csv" not in message
+    assert "sf/Campaign.csv: 1 of 3 rows (33.3%) quarantined" in message
+    assert "sf/Quote.csv" not in message
     assert {f["file"] for f in failed.value.files} == set(FILES)

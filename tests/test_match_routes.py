@@ -26,10 +26,11 @@ ERP = (
     "E4,Zenith Widgets Ltd,\n"  # nobody
 )
 LEADS = (
-    "Id,FirstName,LastName,Company,Email,Status,IsConverted,ConvertedAccountId\n"
+    "Id,FirstName,LastName,Company,Email,Status,IsConverted,ConvertedAccountId,CreatedDate\n"
     "00QDn000001LLLaMAO,Ann,Lee,Borealis Beratung,ann@borealis.de,Converted,true,"
-    "001Dn000004AAAcIAO\n"
-    "00QDn000001LLLbMAO,Bo,Kim,Quux Prospects Ltd,bo@quux.example,Open,false,\n"
+    "001Dn000004AAAcIAO,2026-03-02T09:00:00.000Z\n"
+    "00QDn000001LLLbMAO,Bo,Kim,Quux Prospects Ltd,bo@quux.example,Open,false,,"
+    "2026-04-07T10:30:00.000Z\n"
 )
 YML = """
 name: routes

@@ -138,14 +138,23 @@ def typed_select(
         exp.column("_row"),
     ]
     problems: dict[bool, tuple[list[exp.Expr], list[exp.Expr]]] = {True: ([], []), False: ([], [])}
+    priced = _priced(fields)
     for f in fields:
         value, bad, reason = _field(f, src, typing)
         projection.append(exp.alias_(value, f.name, quoted=True, copy=False))
         if bad is None:
             continue
-        reasons, labels = problems[f.spec.required or f.spec.type in _STRICT]
-        reasons.append(exp.Case().when(bad, reason))
-        labels.append(exp.Case().when(bad, exp.Literal.string(f.header or f.name)))
+        label = exp.Literal.string(f.header or f.name)
+        strict = f.spec.required or f.spec.type in _STRICT
+        if f.spec.type == "currency" and not strict and priced is not None:
+            # the unit of a non-zero amount on the row: unreadable, the amount would be
+            # misstated; with no amount (or zero) the record stands without it
+            for required, scope in ((True, priced), (False, exp.not_(priced))):
+                problems[required][0].append(exp.Case().when(exp.and_(bad, scope), reason))
+                problems[required][1].append(exp.Case().when(exp.and_(bad, scope), label))
+            continue
+        problems[strict][0].append(exp.Case().when(bad, reason))
+        problems[strict][1].append(exp.Case().when(bad, label))
     for required, name in ((True, "_error"), (False, "_warning")):
         reasons, labels = problems[required]
         text = (
@@ -167,6 +176,17 @@ def typed_select(
         ),
     ).from_(parquet)
     return exp.select(*projection, copy=False).from_(cells.subquery("cells"), copy=False)
+
+
+def _priced(fields: list[BoundField]) -> exp.Expr | None:
+    """Whether the row carries a non-zero amount (any digit 1-9 in an amount cell), or
+    None when the file has no amount column."""
+    amounts = [f"t{f.index}" for f in fields if f.spec.type in _DECIMALS and f.index is not None]
+    if not amounts:
+        return None
+    return exp.or_(
+        *(exp.func("coalesce", _matches(exp.column(a), "[1-9]"), exp.false()) for a in amounts)
+    )
 
 
 def _field(
