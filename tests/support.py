@@ -29,3 +29,11 @@ def write_project(root: Path, yml: str, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+def add_source(root: Path, entry: str) -> None:
+    """Append one `- {...}` entry to the project's sources list (written last but for the
+    `ingest:` line write_project adds)."""
+    yml = root / "tieout.yml"
+    head, sep, tail = yml.read_text(encoding="utf-8").partition("\ningest:")
+    yml.write_text(f"{head.rstrip()}\n  - {entry}\n{sep.lstrip()}{tail}", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import invoke, write_project
+from support import add_source, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 
@@ -447,12 +447,7 @@ def test_forecast_cash_waits_for_each_customers_usual_delay(tmp_path: Path, cli:
         "PAY-1,INV-4,INV-4,2026-09-25,300.00,GBP\n",  # due 5 September: Northwind pays 20 days late
         "utf-8",
     )
-    yml = root / "tieout.yml"
-    yml.write_text(
-        yml.read_text("utf-8")
-        + "  - {name: pay, path: payments.csv, preset: canonical.payment, system: xero}\n",
-        "utf-8",
-    )
+    add_source(root, "{name: pay, path: payments.csv, preset: canonical.payment, system: xero}")
     assert invoke(cli, "run", "-p", str(root), "--as-of", "2026-09-30")[0] == 0
     code, out = invoke(cli, "report", "forecast", "--months", "2", "-p", str(root), "-f", "json")
     assert code == 0, out
@@ -471,12 +466,7 @@ def test_revenue_by_contract(tmp_path: Path, cli: CliRunner) -> None:
         "800Dn000001CCCaIAO,001Dn000004AAAaIAO,00000101,Activated,2026-01-01,2026-12-31\n",
         "utf-8",
     )
-    yml = root / "tieout.yml"
-    yml.write_text(
-        yml.read_text("utf-8")
-        + "  - {name: contracts, path: Contract.csv, preset: salesforce.contract}\n",
-        "utf-8",
-    )
+    add_source(root, "{name: contracts, path: Contract.csv, preset: salesforce.contract}")
     assert invoke(cli, "run", "-p", str(root))[0] == 0
     report = _show(root, "revenue", "--period", "2026", "--by", "contract")
     # INV-4 (300.00, August) bills no job: Northwind's contract 00000101 was running. The

@@ -41,6 +41,16 @@ class ReportLayout(BaseModel):
         description="a row with only its first cell set is a group header: its text is this "
         "column of the rows under it (the column has no header in the report)",
     )
+    footer: bool = Field(
+        True,
+        description="one-cell lines after the last record are the report's footer (copyright, "
+        "who ran it and when): counted, not read. Without a report layout they are short rows",
+    )
+
+    @property
+    def row_by_row(self) -> bool:
+        """Whether rows inside the body need reading one by one (totals, groups)."""
+        return self.totals is not None or self.groups is not None
 
     @field_validator("totals")
     @classmethod
@@ -88,7 +98,7 @@ def parse_forgiving(
         numbered = _numbered(records, titles + 1)
         if layout is not None:
             numbered = _report_rows(numbered, headers, layout, split.skipped)
-        if ncols > 1:
+        if ncols > 1 and layout is not None and layout.footer:
             numbered = _without_footer(numbered, split.skipped)
         for chunk in _chunks(numbered, CHUNK_ROWS):
             good = [r for r in chunk if len(r[1]) == ncols]

@@ -48,6 +48,8 @@ _DECIMALS = {
 _SQL_TYPES.update(_DECIMALS)
 # optional or not, a row whose amount or kind cannot be read is not kept without it
 _STRICT = frozenset({*_DECIMALS, "enum"})
+# amounts in a currency: meaningless without it
+_DENOMINATED = frozenset({"money", "price"})
 
 
 def concat_ws(separator: str, *parts: exp.Expr) -> exp.Expr:
@@ -138,23 +140,37 @@ def typed_select(
         exp.column("_row"),
     ]
     problems: dict[bool, tuple[list[exp.Expr], list[exp.Expr]]] = {True: ([], []), False: ([], [])}
-    priced = _priced(fields)
-    for f in fields:
-        value, bad, reason = _field(f, src, typing)
+    typed = [(f, *_field(f, src, typing)) for f in fields]
+    # an unreadable currency is emptied and the record kept; its amounts go with it, so
+    # no amount is ever stored without the unit it is in
+    no_unit = [
+        bad
+        for f, _, bad, _ in typed
+        if f.spec.type == "currency" and bad is not None and not f.spec.required
+    ]
+    emptied: tuple[list[exp.Expr], list[exp.Expr]] = ([], [])  # listed after their cause
+    for f, value, bad, reason in typed:
+        label = exp.Literal.string(f.header or f.name)
+        if no_unit and f.spec.type in _DENOMINATED:
+            unit_lost = exp.and_(
+                exp.or_(*no_unit), exp.not_(exp.Is(this=value.copy(), expression=exp.null()))
+            )
+            emptied[0].append(
+                exp.Case().when(
+                    unit_lost,
+                    exp.Literal.string(f"{f.header or f.name}: emptied with its currency"),
+                )
+            )
+            emptied[1].append(exp.Case().when(unit_lost.copy(), label))
+            value = exp.Case().when(exp.or_(*no_unit), exp.null()).else_(value)
         projection.append(exp.alias_(value, f.name, quoted=True, copy=False))
         if bad is None:
             continue
-        label = exp.Literal.string(f.header or f.name)
         strict = f.spec.required or f.spec.type in _STRICT
-        if f.spec.type == "currency" and not strict and priced is not None:
-            # the unit of a non-zero amount on the row: unreadable, the amount would be
-            # misstated; with no amount (or zero) the record stands without it
-            for required, scope in ((True, priced), (False, exp.not_(priced))):
-                problems[required][0].append(exp.Case().when(exp.and_(bad, scope), reason))
-                problems[required][1].append(exp.Case().when(exp.and_(bad, scope), label))
-            continue
         problems[strict][0].append(exp.Case().when(bad, reason))
         problems[strict][1].append(exp.Case().when(bad, label))
+    problems[False][0].extend(emptied[0])
+    problems[False][1].extend(emptied[1])
     for required, name in ((True, "_error"), (False, "_warning")):
         reasons, labels = problems[required]
         text = (
@@ -176,17 +192,6 @@ def typed_select(
         ),
     ).from_(parquet)
     return exp.select(*projection, copy=False).from_(cells.subquery("cells"), copy=False)
-
-
-def _priced(fields: list[BoundField]) -> exp.Expr | None:
-    """Whether the row carries a non-zero amount (any digit 1-9 in an amount cell), or
-    None when the file has no amount column."""
-    amounts = [f"t{f.index}" for f in fields if f.spec.type in _DECIMALS and f.index is not None]
-    if not amounts:
-        return None
-    return exp.or_(
-        *(exp.func("coalesce", _matches(exp.column(a), "[1-9]"), exp.false()) for a in amounts)
-    )
 
 
 def _field(

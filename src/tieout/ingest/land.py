@@ -187,9 +187,15 @@ def _land_csv(
     data = out / "data.parquet"
     rejects_file = out / "rejects.parquet"
     split = None
-    if not titles and layout is None:  # DuckDB's reader numbers rows from a header on line 1
+    # DuckDB's reader numbers rows from a header on line 1
+    if not titles and (layout is None or not layout.row_by_row):
         strict = wh.csv_to_parquet_strict(
-            source, data, rejects_file, delimiter=delim, columns=len(headers)
+            source,
+            data,
+            rejects_file,
+            delimiter=delim,
+            columns=len(headers),
+            footer=layout is not None and layout.footer,
         )
         if strict is not None:
             written, rejected, footer = strict
