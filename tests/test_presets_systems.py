@@ -18,6 +18,7 @@ import pytest
 from tieout import ingest
 from tieout.config import load_project
 from tieout.engine import Warehouse
+from tieout.ingest import IngestSummary
 from tieout.match.sqlfiles import run_sql
 
 FIXTURES = Path(__file__).parent / "presets_fixtures"
@@ -43,15 +44,20 @@ sources:
 
 
 @pytest.fixture(scope="module")
-def wh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+def landed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, IngestSummary]]:
     root = tmp_path_factory.mktemp("systems")
     shutil.copytree(FIXTURES, root / "exports")
     (root / "tieout.yml").write_text(PROJECT, encoding="utf-8")
     with Warehouse() as warehouse:
-        ingest.run(
+        summary = ingest.run(
             warehouse, load_project(root), cache_dir=root / "cache", as_of=dt.date(2025, 6, 30)
         )
-        yield warehouse
+        yield warehouse, summary
+
+
+@pytest.fixture(scope="module")
+def wh(landed: tuple[Warehouse, IngestSummary]) -> Warehouse:
+    return landed[0]
 
 
 def test_salesforce_contacts_are_a_customers_people(wh: Warehouse) -> None:
@@ -154,7 +160,9 @@ def test_hubspot_tickets(wh: Warehouse) -> None:
     ]
 
 
-def test_quickbooks_invoice_list_month_first_and_totals_skipped(wh: Warehouse) -> None:
+def test_quickbooks_invoice_list_month_first_and_totals_skipped(
+    wh: Warehouse, landed: tuple[Warehouse, IngestSummary]
+) -> None:
     assert wh.query(
         "SELECT native_id, doc_type, customer_name, invoice_date, due_date, status, currency, "
         "total, amount_paid, amount_due FROM invoice WHERE source_system = 'quickbooks' "
@@ -212,6 +220,10 @@ def test_quickbooks_invoice_list_month_first_and_totals_skipped(wh: Warehouse) -
         "exports/quickbooks/invoice_list.csv": (3, 3),
         "exports/quickbooks/sales_detail.csv": (2, 2),
     }
+    notes = [w for w in landed[1].warnings if "the report's own rows" in w]
+    assert notes[0] == (
+        "exports/quickbooks/invoice_list.csv: not records, the report's own rows: 2 total rows"
+    )
 
 
 def test_quickbooks_sales_detail_lines(wh: Warehouse) -> None:

@@ -200,7 +200,7 @@ def _date_warnings(files: list[FileSummary]) -> list[str]:
 def _report_row_notes(files: list[FileSummary]) -> list[str]:
     return [
         f"{f.file}: not records, the report's own rows: "
-        + ", ".join(f"{n:,} {kind}" for kind, n in f.report_rows.items())
+        + ", ".join(f"{n:,} {kind} row{'' if n == 1 else 's'}" for kind, n in f.report_rows.items())
         for f in files
         if f.report_rows
     ]
