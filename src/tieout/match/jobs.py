@@ -1,11 +1,28 @@
-"""Job links: which quote, work order and invoice lines are one piece of work."""
+"""Job links: which quote, work order and invoice lines are one piece of work.
+
+A work order's quote is the CRM lookup when one is filled; otherwise, and for every
+invoice line, the job model (job_model.py) scores each same-customer candidate on all the
+evidence the documents carry, and an assignment keeps the links jointly consistent: a line
+bills one work order, and of near-equal candidates it goes to one whose bills would not
+then exceed it.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+
+import pyarrow as pa
 
 from tieout.engine import Warehouse
+from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
 from tieout.match.sqlfiles import run_sql
+
+MATCH = 0.5  # a link at or above this probability is kept
+NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
+OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
+WINDOW_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -18,6 +35,12 @@ class JobResult:
 
 
 def link_jobs(wh: Warehouse) -> JobResult:
+    run_sql(wh, "job_docs.sql")
+    _documents(wh)
+    _link_quotes(wh, score(wh, "_job_s_wo", "_job_s_quote", window_days=WINDOW_DAYS))
+    _billed_documents(wh)
+    _explicit_lines(wh)
+    _link_lines(wh, score(wh, "_job_s_line", "_job_s_billed", window_days=WINDOW_DAYS))
     run_sql(wh, "jobs.sql")
     by_method = dict(
         wh.query("SELECT method, count(*) FROM _match_line_wo GROUP BY method ORDER BY method")
@@ -29,3 +52,159 @@ def link_jobs(wh: Warehouse) -> JobResult:
         invoice_lines_linked=wh.count("_match_line_wo"),
         linked_by={str(k): int(v) for k, v in by_method.items()},
     )
+
+
+def _documents(wh: Warehouse) -> None:
+    """Work orders and quotes as the model's documents (unique_id, stage, DOC_COLUMNS)."""
+    wh.create_temp_table(
+        "_job_s_wo",
+        f"SELECT wo_id AS unique_id, {STAGES['work_order']} AS stage, "
+        f"{DOC_COLUMNS.replace('doc_date', 'started_on AS doc_date')} "
+        "FROM _match_job_wo WHERE golden_key IS NOT NULL",
+    )
+    wh.create_temp_table(
+        "_job_s_quote",
+        f"SELECT quote_id AS unique_id, {STAGES['quote']} AS stage, {DOC_COLUMNS} "
+        "FROM _match_job_quote WHERE golden_key IS NOT NULL",
+    )
+
+
+def _link_quotes(wh: Warehouse, pairs: list[Pair]) -> None:
+    """Each work order's quote: the CRM lookup, else its most likely quote (a quote may
+    have several work orders: phases, re-opened work)."""
+    wh.create_temp_table(
+        "_match_wo_quote",
+        "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
+        "'{\"crm lookup\": {\"level\": \"the work order names the quote\", \"weight\": null}}' "
+        "AS evidence FROM _match_job_wo w JOIN _match_job_quote q "
+        "ON q.source_system = w.source_system AND q.native_id = w.quote_native_id",
+    )
+    looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
+    rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
+    best: dict[str, Pair] = {}
+    for p in pairs:
+        if p.left in looked_up or p.probability < MATCH:
+            continue
+        held = best.get(p.left)
+        if held is None or (-p.weight, rank.get(p.right, 1), p.right) < (
+            -held.weight,
+            rank.get(held.right, 1),
+            held.right,
+        ):
+            best[p.left] = p
+    _insert(wh, "_match_wo_quote", [best[k] for k in sorted(best)])
+
+
+def _billed_documents(wh: Warehouse) -> None:
+    """What a bill can be for: a work order with its quote's numbers, products and prices;
+    and the invoice lines as documents."""
+    wh.create_temp_table(
+        "_job_s_billed",
+        f"SELECT w.wo_id AS unique_id, {STAGES['work_order']} AS stage, w.golden_key, "
+        "w.started_on AS doc_date, "
+        "list_distinct(list_concat(w.own, coalesce(q.own, []))) AS own, "
+        "list_distinct(list_concat(w.mentions, coalesce(q.mentions, []))) AS mentions, "
+        "list_distinct(list_concat(w.products, coalesce(q.products, []))) AS products, "
+        "list_distinct(list_concat(w.prices, coalesce(q.prices, []))) AS prices, "
+        "coalesce(w.amount, q.amount) AS amount, "
+        "trim(concat_ws(' ', w.words, q.words)) AS words, w.title "
+        "FROM _match_job_wo w "
+        "LEFT JOIN _match_wo_quote wq ON wq.wo_id = w.wo_id "
+        "LEFT JOIN _match_job_quote q ON q.quote_id = wq.quote_id "
+        "WHERE w.golden_key IS NOT NULL",
+    )
+    wh.create_temp_table(
+        "_job_s_line",
+        f"SELECT line_id AS unique_id, {STAGES['line']} AS stage, "
+        f"{DOC_COLUMNS.replace('doc_date', 'invoice_date AS doc_date')} "
+        "FROM _match_job_line WHERE golden_key IS NOT NULL",
+    )
+
+
+def _explicit_lines(wh: Warehouse) -> None:
+    """Lines that name their work order ("WO-00123", "work order 123"): proven links, which
+    no disagreement elsewhere (a price, a date) overrules, since those are what the
+    billing rules look for. Of several work orders with that number, the customer's."""
+    wh.create_temp_table(
+        "_job_explicit",
+        "WITH named AS ("
+        "  SELECT l.line_id, w.wo_id, w.golden_key IS NOT DISTINCT FROM l.golden_key AS own,"
+        "         count(*) OVER (PARTITION BY l.line_id) AS n"
+        "  FROM (SELECT l.line_id, l.golden_key, unnest(_match_wo_refs(i.reference || ' ' || "
+        "        coalesce(il.description, ''))) AS number"
+        "        FROM _match_job_line l JOIN invoice_line il ON il.id = l.line_id"
+        "        JOIN invoice i ON i.native_id = il.invoice_native_id"
+        "             AND i.source_system = il.source_system) l"
+        "  JOIN _match_job_wo w ON w.number = l.number) "
+        "SELECT line_id, min(wo_id) AS wo_id FROM named WHERE own OR n = 1 "
+        "GROUP BY line_id HAVING count(DISTINCT wo_id) = 1",
+    )
+
+
+def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
+    """Each line to at most one work order, strongest links first. Of candidates within
+    NEAR bits of a line's best, the first whose bills would stay within OVERBILL of it
+    wins (one customer's concurrent jobs for the same product); with none, the best."""
+    amounts = {
+        str(k): (Decimal(str(a)) if a is not None else None)
+        for k, a in wh.query("SELECT unique_id, amount FROM _job_s_billed")
+    }
+    line_amount = {
+        str(k): (Decimal(str(a)) if a is not None else Decimal(0))
+        for k, a in wh.query("SELECT unique_id, amount FROM _job_s_line")
+    }
+    explicit = dict(wh.query("SELECT line_id, wo_id FROM _job_explicit"))
+    billed: dict[str, Decimal] = defaultdict(Decimal)
+    for line, wo in explicit.items():
+        billed[str(wo)] += line_amount.get(str(line), Decimal(0))
+    by_line: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        if p.probability >= MATCH and p.left not in explicit:
+            by_line[p.left].append(p)
+    for options in by_line.values():
+        options.sort(key=lambda p: (-p.weight, p.right))
+    chosen: list[Pair] = []
+    for line in sorted(by_line, key=lambda k: (-by_line[k][0].weight, k)):
+        options = by_line[line]
+        amount = line_amount.get(line, Decimal(0))
+        pick = options[0]
+        for p in options:
+            if p.weight < options[0].weight - NEAR:
+                break
+            cap = amounts.get(p.right)
+            if amount <= 0 or cap is None or billed[p.right] + amount <= cap * OVERBILL:
+                pick = p
+                break
+        billed[pick.right] += amount
+        chosen.append(pick)
+    wh.create_temp_table(
+        "_match_line_wo",
+        "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
+        "CAST(NULL AS VARCHAR) AS method, CAST(NULL AS DOUBLE) AS confidence, "
+        "CAST(NULL AS VARCHAR) AS evidence WHERE false",
+    )
+    wh.execute(
+        "INSERT INTO _match_line_wo SELECT line_id, wo_id, 'wo_reference', 1.0, "
+        "'{\"reference\": {\"level\": \"the line names the work order\", \"weight\": null}}' "
+        "FROM _job_explicit"
+    )
+    _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
+
+
+def _insert(wh: Warehouse, table: str, pairs: list[Pair]) -> None:
+    rows = pa.table(
+        {
+            "left": [p.left for p in pairs],
+            "right": [p.right for p in pairs],
+            "method": ["model"] * len(pairs),
+            "confidence": [round(p.probability, 4) for p in pairs],
+            "evidence": [p.evidence_json() for p in pairs],
+        },
+        schema=pa.schema(
+            [("left", pa.string()), ("right", pa.string()), ("method", pa.string()),
+             ("confidence", pa.float64()), ("evidence", pa.string())]
+        ),
+    )
+    wh.register_arrow("_job_pairs", rows)
+    wh.execute(f"INSERT INTO {table} SELECT * FROM _job_pairs")
+    wh.unregister("_job_pairs")

@@ -319,6 +319,7 @@ OPERATIONS_TABLES: Final[tuple[Table, ...]] = (
             C("invoice_line_id"),
             C("method"),
             C("confidence", PERCENT),
+            C("evidence"),  # JSON: each comparison's level and weight in bits, per link
         ),
         derived=True,
     ),

@@ -1,0 +1,266 @@
+"""The job model: Fellegi-Sunter weights for "these two documents are one job", learned
+from each company's own data with Splink (u from random pairs, m and the prior by
+expectation maximisation within each customer), so no threshold is tuned to one
+company's conventions. Documents are built by sql/job_docs.sql; every scored pair keeps
+its evidence (each comparison's level and weight) for the job page and `export jobs`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from splink import Linker, SettingsCreator
+from splink.internals.exceptions import EMTrainingException
+
+from tieout.engine import Warehouse
+
+VETO_FREE = ("price", "amount")  # comparisons on what the billing rules check
+DISAGREEMENT = 0.05  # the least m of their "nothing agrees" level
+
+# the columns every job document has (job_docs.sql), and its stage in the job's life
+DOC_COLUMNS = "golden_key, doc_date, own, mentions, products, prices, amount, words, title"
+STAGES = {"quote": 0, "work_order": 1, "line": 2}
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    sql: str
+    m: float  # starting values; EM and random sampling replace them
+    u: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    null: str  # no information on this pair: weight 0
+    levels: tuple[Level, ...]  # strongest first; anything else is the last, "else", level
+
+
+# days from the earlier document of the job to the later one (quote, work order, bill)
+_DAYS = (
+    'CASE WHEN "stage_l" > "stage_r" THEN date_diff(\'day\', "doc_date_r", "doc_date_l") '
+    "ELSE date_diff('day', \"doc_date_l\", \"doc_date_r\") END"
+)
+_WORDS_L = "list_distinct(list_filter(string_split(\"words_l\", ' '), lambda w: length(w) > 2))"
+_WORDS_R = "list_distinct(list_filter(string_split(\"words_r\", ' '), lambda w: length(w) > 2))"
+_SHARED_WORDS = (
+    f"len(list_intersect({_WORDS_L}, {_WORDS_R})) / "
+    f"greatest(least(len({_WORDS_L}), len({_WORDS_R})), 1)"
+)
+_NEAR_PRICE = (
+    'len(list_filter("prices_l", lambda x: len(list_filter("prices_r", '
+    "lambda y: abs(x - y) <= 0.1 * abs(y))) > 0)) > 0"
+)
+
+EVIDENCE = (
+    # candidates share a customer (the blocking rule); what that is worth against a random
+    # pair is learnt like the rest (u from random pairs), so it is not lost to blocking
+    Evidence(
+        "customer",
+        '"golden_key_l" IS NULL OR "golden_key_r" IS NULL',
+        (Level("the same customer", '"golden_key_l" = "golden_key_r"', 0.98, 0.02),),
+    ),
+    Evidence(
+        "reference",
+        'len("mentions_l") = 0 AND len("mentions_r") = 0',
+        (
+            Level(
+                "one names the other's number",
+                'list_has_any("mentions_l", "own_r") OR list_has_any("mentions_r", "own_l")',
+                0.6,
+                0.002,
+            ),
+            Level("both name the same number", 'list_has_any("mentions_l", "mentions_r")', 0.1, 0.01),
+        ),
+    ),
+    Evidence(
+        "products",
+        'len("products_l") = 0 OR len("products_r") = 0',
+        (
+            Level(
+                "the same products",
+                'list_has_all("products_r", "products_l") AND list_has_all("products_l", "products_r")',
+                0.5,
+                0.05,
+            ),
+            Level(
+                "products of one within the other's",
+                'list_has_all("products_r", "products_l") OR list_has_all("products_l", "products_r")',
+                0.3,
+                0.1,
+            ),
+            Level("some products shared", 'list_has_any("products_l", "products_r")', 0.1, 0.1),
+        ),
+    ),
+    Evidence(
+        "price",
+        'len("prices_l") = 0 OR len("prices_r") = 0',
+        (
+            Level("a unit price agrees", 'list_has_any("prices_l", "prices_r")', 0.6, 0.05),
+            Level("a unit price within 10%", _NEAR_PRICE, 0.2, 0.1),
+        ),
+    ),
+    Evidence(
+        "amount",
+        '"amount_l" IS NULL OR "amount_r" IS NULL OR "amount_r" = 0 OR "amount_l" = 0',
+        (
+            Level(
+                "the same amount",
+                'abs(abs("amount_l") - abs("amount_r")) <= 0.01 + 0.005 * abs("amount_r")',
+                0.5,
+                0.01,
+            ),
+            Level(
+                "a part of the earlier document's amount",
+                'CASE WHEN "stage_l" > "stage_r" THEN abs("amount_l") < abs("amount_r") '
+                'ELSE abs("amount_r") < abs("amount_l") END',
+                0.3,
+                0.4,
+            ),
+        ),
+    ),
+    Evidence(
+        "dates",
+        '"doc_date_l" IS NULL OR "doc_date_r" IS NULL',
+        (
+            Level("in order, within 45 days", f"{_DAYS} BETWEEN 0 AND 45", 0.6, 0.05),
+            Level("in order, within a year", f"{_DAYS} BETWEEN -30 AND 400", 0.35, 0.4),
+        ),
+    ),
+    Evidence(
+        "words",
+        'length("words_l") = 0 OR length("words_r") = 0',
+        (
+            Level("the same title", 'length("title_l") >= 4 AND "title_l" = "title_r"', 0.3, 0.005),
+            Level(
+                "one's title is in the other",
+                'length("title_l") >= 4 AND length("title_r") >= 4 AND '
+                '(contains("title_l", "title_r") OR contains("title_r", "title_l"))',
+                0.2,
+                0.01,
+            ),
+            Level("most words shared", f"{_SHARED_WORDS} >= 0.6", 0.3, 0.05),
+            Level("some words shared", f"{_SHARED_WORDS} >= 0.3", 0.2, 0.2),
+        ),
+    ),
+)
+
+
+def _comparison(e: Evidence) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": e.null, "label_for_charts": "no information", "is_null_level": True}
+    ]
+    levels += [
+        {"sql_condition": lv.sql, "label_for_charts": lv.label, "m_probability": lv.m,
+         "u_probability": lv.u}
+        for lv in e.levels
+    ]
+    rest_m = max(1e-3, 1 - sum(lv.m for lv in e.levels))
+    rest_u = max(1e-3, 1 - sum(lv.u for lv in e.levels))
+    levels.append(
+        {"sql_condition": "ELSE", "label_for_charts": "nothing agrees", "m_probability": rest_m,
+         "u_probability": rest_u}
+    )
+    return {"output_column_name": e.name, "comparison_levels": levels}
+
+
+def _allow_disagreement(model: dict[str, Any]) -> dict[str, Any]:
+    """A true link may disagree on price or amount: that is what the billing rules exist
+    to find. EM, seeing few such links, would make a disagreement all but veto a link and
+    hand the line to a look-alike job; its m is kept at DISAGREEMENT at least."""
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] not in VETO_FREE:
+            continue
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "nothing agrees":
+                level["m_probability"] = max(level.get("m_probability") or 0.0, DISAGREEMENT)
+    return model
+
+
+def _level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Each comparison's levels and their trained weights (bits), to name the level a
+    pair's per-comparison weight came from."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for comparison in model["comparisons"]:
+        levels = []
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                levels.append((level["label_for_charts"], 0.0))
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m and u:
+                levels.append((level["label_for_charts"], math.log2(m / u)))
+        out[comparison["output_column_name"]] = levels
+    return out
+
+
+@dataclass(frozen=True)
+class Pair:
+    left: str
+    right: str
+    probability: float
+    weight: float
+    evidence: dict[str, tuple[str, float]]  # comparison -> (level, weight in bits)
+
+    def evidence_json(self) -> str:
+        return json.dumps(
+            {k: {"level": lv, "weight": round(w, 2)} for k, (lv, w) in self.evidence.items()},
+            sort_keys=True,
+        )
+
+
+def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pair]:
+    """Every same-customer pair of `left` x `right` documents within `window_days`, scored."""
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    if not wh.count(left) or not wh.count(right):
+        return []
+    api = wh.splink_api()
+    frames = [
+        api.register(left, dataset_display_name="left", table_name=f"{left}_s"),
+        api.register(right, dataset_display_name="right", table_name=f"{right}_s"),
+    ]
+    blocking = (
+        "l.golden_key = r.golden_key AND "
+        f"abs(date_diff('day', l.doc_date, r.doc_date)) <= {int(window_days)}"
+    )
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[_comparison(e) for e in EVIDENCE],  # type: ignore[misc]
+        blocking_rules_to_generate_predictions=[blocking],
+        probability_two_random_records_match=1.0 / max(wh.count(right), 1),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+        additional_columns_to_retain=[],
+    )
+    linker = Linker(frames, settings, log_level=logging.ERROR)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1, num_chunks=1)
+    with suppress(EMTrainingException, ValueError):  # too few pairs to learn from: priors stand
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            blocking, fix_u_probabilities=True
+        )
+    model = _allow_disagreement(linker.misc.save_model_to_json())
+    linker = Linker(frames, model, log_level=logging.ERROR)
+    predictions = linker.inference.predict(threshold_match_probability=0.05)
+    weights = _level_weights(model)
+    columns = ", ".join(f"mw_{e.name}" for e in EVIDENCE)
+    rows = wh.query(
+        "SELECT CASE WHEN source_dataset_l = 'left' THEN unique_id_l ELSE unique_id_r END, "
+        "CASE WHEN source_dataset_l = 'left' THEN unique_id_r ELSE unique_id_l END, "
+        f"match_probability, match_weight, {columns} FROM {predictions.physical_name} "
+        "ORDER BY 1, 2"
+    )
+    pairs = []
+    for row in rows:
+        evidence = {}
+        for i, e in enumerate(EVIDENCE):
+            mw = float(row[4 + i])
+            level = min(weights[e.name], key=lambda lw: abs(lw[1] - mw))[0]
+            evidence[e.name] = (level, mw)
+        pairs.append(Pair(str(row[0]), str(row[1]), float(row[2]), float(row[3]), evidence))
+    return pairs

@@ -1,0 +1,116 @@
+-- Job documents: quotes, work orders and invoice lines in one shape, for the job model
+-- (jobs.py). Each carries its customer's golden key, a date, the numbers it is known by
+-- (`own`), its title, every number typed into its text (`mentions`, padding and prefixes gone:
+-- "Q-702001", "quote 0702001" and "00702001" are all 702001), its products (golden
+-- keys), amounts and unit prices, and its words. Needs the customer and product xref.
+
+CREATE OR REPLACE TEMP MACRO _job_numbers(text) AS list_distinct(list_transform(
+    regexp_extract_all(_match_unquartered(text), '[0-9]{3,12}'), lambda x: CAST(x AS BIGINT)));
+
+CREATE OR REPLACE TEMP MACRO _job_words(text) AS trim(regexp_replace(
+    lower(coalesce(text, '')), '[^a-z]+', ' ', 'g'));
+
+-- a document's title: its text up to the first " - " (what follows is a customer, a phase)
+CREATE OR REPLACE TEMP MACRO _job_title(text) AS
+    lower(trim(split_part(coalesce(text, ''), ' - ', 1)));
+
+CREATE OR REPLACE TEMP TABLE _job_product AS
+SELECT source_system, source_object, upper(native_id) AS native_id, golden_key
+FROM xref WHERE entity_type = 'product';
+
+-- product codes as people type them into a description ("Boiler installation (INST-BLR)")
+CREATE OR REPLACE TEMP TABLE _job_product_code AS
+SELECT DISTINCT upper(trim(p.code)) AS code, x.golden_key
+FROM product p
+JOIN xref x ON x.entity_type = 'product' AND x.source_system = p.source_system
+     AND x.source_object = p.source_object AND x.native_id = p.native_id
+WHERE length(trim(p.code)) >= 4;
+
+CREATE OR REPLACE TEMP TABLE _match_job_quote AS
+WITH lines AS (
+    SELECT ql.source_system, ql.quote_native_id,
+           list_distinct(list(coalesce(p.golden_key, pc.golden_key))
+                         FILTER (WHERE coalesce(p.golden_key, pc.golden_key) IS NOT NULL)) AS products,
+           list_distinct(list(ql.unit_price) FILTER (WHERE ql.unit_price IS NOT NULL)) AS prices,
+           sum(coalesce(ql.total_price, ql.subtotal)) AS amount
+    FROM quote_line ql
+    LEFT JOIN _job_product p ON p.source_system = ql.source_system
+         AND p.native_id = upper(ql.product_native_id) AND p.source_object <> 'item'
+    LEFT JOIN _job_product pc ON pc.source_object = 'item' AND pc.native_id = upper(ql.product_code)
+    GROUP BY ALL
+)
+SELECT q.id AS quote_id, q.native_id, q.source_system, x.golden_key,
+       TRY_CAST(nullif(regexp_replace(q.quote_number, '[^0-9]', '', 'g'), '') AS BIGINT) AS number,
+       CAST(q.quote_date AS DATE) AS doc_date,
+       _job_numbers(q.quote_number) AS own,
+       list_filter(_job_numbers(q.name), lambda n: NOT list_contains(_job_numbers(q.quote_number), n))
+           AS mentions,
+       coalesce(l.products, []) AS products,
+       coalesce(l.prices, []) AS prices,
+       coalesce(q.total_price, q.subtotal, l.amount) AS amount,
+       _job_words(q.name) AS words,
+       _job_title(q.name) AS title,
+       -- an accepted quote is the deal; a rejected or superseded one only looks like it
+       CASE WHEN lower(q.status) IN ('accepted', 'approved', 'won', 'signed', 'closed won') THEN 0
+            WHEN lower(q.status) IN ('rejected', 'denied', 'declined', 'lost', 'expired',
+                                     'superseded', 'cancelled', 'canceled', 'closed lost') THEN 2
+            ELSE 1 END AS status_rank
+FROM quote q
+LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = q.source_system
+                AND x.native_id = q.account_native_id
+LEFT JOIN lines l ON l.source_system = q.source_system AND l.quote_native_id = q.native_id;
+
+CREATE OR REPLACE TEMP TABLE _match_job_wo AS
+WITH lines AS (
+    SELECT wl.source_system, wl.work_order_native_id,
+           list_distinct(list(p.golden_key) FILTER (WHERE p.golden_key IS NOT NULL)) AS products,
+           list_distinct(list(wl.unit_price) FILTER (WHERE wl.unit_price IS NOT NULL)) AS prices,
+           sum(wl.total_price) AS amount
+    FROM work_order_line wl
+    LEFT JOIN _job_product p ON p.source_system = wl.source_system
+         AND p.native_id = upper(wl.product_native_id)
+    GROUP BY ALL
+)
+SELECT w.id AS wo_id, w.native_id, w.source_system, w.quote_native_id,
+       TRY_CAST(nullif(regexp_replace(w.work_order_number, '[^0-9]', '', 'g'), '') AS BIGINT) AS number,
+       lower(trim(coalesce(w.subject, ''))) AS subject,
+       CAST(coalesce(w.start_date, w.created_at) AS DATE) AS started_on,
+       CAST(coalesce(w.completed_at, w.end_date, w.start_date, w.created_at) AS DATE) AS finished_on,
+       x.golden_key,
+       _job_numbers(w.work_order_number) AS own,
+       list_filter(_job_numbers(concat_ws(' ', w.subject, w.description)),
+                   lambda n: NOT list_contains(_job_numbers(w.work_order_number), n)) AS mentions,
+       coalesce(l.products, []) AS products,
+       coalesce(l.prices, []) AS prices,
+       coalesce(l.amount, w.planned_value) AS amount,
+       _job_words(concat_ws(' ', w.subject, w.description)) AS words,
+       _job_title(w.subject) AS title
+FROM work_order w
+LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = w.source_system
+                AND x.native_id = w.account_native_id
+LEFT JOIN lines l ON l.source_system = w.source_system AND l.work_order_native_id = w.native_id;
+
+-- Invoice lines with the references typed into them and their customer's golden key.
+CREATE OR REPLACE TEMP TABLE _match_job_line AS
+SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice_date,
+       lower(coalesce(l.description, '')) AS descr,
+       _match_invoice_refs(coalesce(i.reference, '') || ' ' || coalesce(l.description, '')) AS invoice_refs,
+       x.golden_key,
+       _job_numbers(i.invoice_number) AS own,
+       list_filter(_job_numbers(concat_ws(' ', i.reference, l.description)),
+                   lambda n: NOT list_contains(_job_numbers(i.invoice_number), n)) AS mentions,
+       coalesce(CASE WHEN p.golden_key IS NOT NULL THEN [p.golden_key] END,
+                (SELECT list(DISTINCT c.golden_key) FROM _job_product_code c
+                 WHERE regexp_matches(upper(coalesce(l.description, '')),
+                                      '(^|[^A-Z0-9])' || c.code || '($|[^A-Z0-9])')),
+                []) AS products,
+       CASE WHEN l.unit_price IS NULL THEN [] ELSE [abs(l.unit_price)] END AS prices,
+       l.line_amount AS amount,
+       _job_words(l.description) AS words,
+       lower(trim(coalesce(l.description, ''))) AS title
+FROM invoice_line l
+JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
+LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
+                AND x.native_id = coalesce(i.account_native_id, i.customer_name)
+LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_object = 'item'
+     AND p.native_id = upper(l.item_code);
