@@ -73,8 +73,14 @@ def _customer_pairs(groups: dict[str, set[tuple[str, str]]]) -> set[frozenset[tu
 def score_seed(seed: int, src: Path, work: Path) -> None:
     out = work / f"blind{seed}"
     subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks/blind_company/generate.py"), "--seed", str(seed),
-         "--out", str(out)],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks/blind_company/generate.py"),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
         check=True,
         capture_output=True,
     )
@@ -88,8 +94,10 @@ def score_seed(seed: int, src: Path, work: Path) -> None:
     exceptions = json.loads(_tieout(src, "exceptions", "-p", str(out), "-f", "json") or "[]")
 
     print(f"seed {seed}")
-    print("  work order -> quote    ", _prf({tuple(p) for p in got["wq"]},
-                                              {tuple(p) for p in truth["work_order_quote"]}))
+    print(
+        "  work order -> quote    ",
+        _prf({tuple(p) for p in got["wq"]}, {tuple(p) for p in truth["work_order_quote"]}),
+    )
     want_lines = {(t["file"], t["row"], wo) for t, wo in truth["invoice_line_work_order"]}
     print("  invoice line -> WO     ", _prf({tuple(p) for p in got["lw"]}, want_lines))
     ours: dict[str, set[tuple[str, str]]] = {}
@@ -113,8 +121,10 @@ def score_seed(seed: int, src: Path, work: Path) -> None:
         caught = sum(1 for k in keys if any(refs & k for refs in raised))
         p = right / len(raised) if raised else 1.0
         r = caught / len(keys) if keys else 1.0
-        print(f"  {rule:<22} P {p:.3f} R {r:.3f} ({caught} of {len(keys)} planted, "
-              f"{len(raised)} raised)")
+        print(
+            f"  {rule:<22} P {p:.3f} R {r:.3f} ({caught} of {len(keys)} planted, "
+            f"{len(raised)} raised)"
+        )
 
 
 def main() -> int:

@@ -45,7 +45,7 @@ class Evidence:
 # days from the earlier document of the job to the later one (quote, work order, bill)
 _DAYS = (
     'CASE WHEN "stage_l" > "stage_r" THEN date_diff(\'day\', "doc_date_r", "doc_date_l") '
-    "ELSE date_diff('day', \"doc_date_l\", \"doc_date_r\") END"
+    'ELSE date_diff(\'day\', "doc_date_l", "doc_date_r") END'
 )
 _WORDS_L = "list_distinct(list_filter(string_split(\"words_l\", ' '), lambda w: length(w) > 2))"
 _WORDS_R = "list_distinct(list_filter(string_split(\"words_r\", ' '), lambda w: length(w) > 2))"
@@ -76,7 +76,9 @@ EVIDENCE = (
                 0.6,
                 0.002,
             ),
-            Level("both name the same number", 'list_has_any("mentions_l", "mentions_r")', 0.1, 0.01),
+            Level(
+                "both name the same number", 'list_has_any("mentions_l", "mentions_r")', 0.1, 0.01
+            ),
         ),
     ),
     Evidence(
@@ -157,15 +159,23 @@ def _comparison(e: Evidence) -> dict[str, Any]:
         {"sql_condition": e.null, "label_for_charts": "no information", "is_null_level": True}
     ]
     levels += [
-        {"sql_condition": lv.sql, "label_for_charts": lv.label, "m_probability": lv.m,
-         "u_probability": lv.u}
+        {
+            "sql_condition": lv.sql,
+            "label_for_charts": lv.label,
+            "m_probability": lv.m,
+            "u_probability": lv.u,
+        }
         for lv in e.levels
     ]
     rest_m = max(1e-3, 1 - sum(lv.m for lv in e.levels))
     rest_u = max(1e-3, 1 - sum(lv.u for lv in e.levels))
     levels.append(
-        {"sql_condition": "ELSE", "label_for_charts": "nothing agrees", "m_probability": rest_m,
-         "u_probability": rest_u}
+        {
+            "sql_condition": "ELSE",
+            "label_for_charts": "nothing agrees",
+            "m_probability": rest_m,
+            "u_probability": rest_u,
+        }
     )
     return {"output_column_name": e.name, "comparison_levels": levels}
 
@@ -177,9 +187,9 @@ def _allow_disagreement(model: dict[str, Any]) -> dict[str, Any]:
     for comparison in model["comparisons"]:
         if comparison["output_column_name"] not in VETO_FREE:
             continue
-        for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") == "nothing agrees":
-                level["m_probability"] = max(level.get("m_probability") or 0.0, DISAGREEMENT)
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level in levels[1:]:  # all but full agreement
+            level["m_probability"] = max(level.get("m_probability") or 0.0, DISAGREEMENT)
     return model
 
 

@@ -19,7 +19,7 @@ from tieout.engine import Warehouse
 from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
 from tieout.match.sqlfiles import run_sql
 
-MATCH = 0.5  # a link at or above this probability is kept
+MATCH = 0.8  # a link at or above this probability is kept
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
 WINDOW_DAYS = 730
@@ -75,7 +75,7 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair]) -> None:
     wh.create_temp_table(
         "_match_wo_quote",
         "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
-        "'{\"crm lookup\": {\"level\": \"the work order names the quote\", \"weight\": null}}' "
+        '\'{"crm lookup": {"level": "the work order names the quote", "weight": null}}\' '
         "AS evidence FROM _match_job_wo w JOIN _match_job_quote q "
         "ON q.source_system = w.source_system AND q.native_id = w.quote_native_id",
     )
@@ -177,6 +177,7 @@ def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
                 break
         billed[pick.right] += amount
         chosen.append(pick)
+    siblings = _with_siblings(wh, pairs, {**explicit, **{p.left: p.right for p in chosen}})
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -185,24 +186,51 @@ def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
     )
     wh.execute(
         "INSERT INTO _match_line_wo SELECT line_id, wo_id, 'wo_reference', 1.0, "
-        "'{\"reference\": {\"level\": \"the line names the work order\", \"weight\": null}}' "
+        '\'{"reference": {"level": "the line names the work order", "weight": null}}\' '
         "FROM _job_explicit"
     )
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
+    _insert(wh, "_match_line_wo", siblings, method="invoice")
 
 
-def _insert(wh: Warehouse, table: str, pairs: list[Pair]) -> None:
+def _with_siblings(wh: Warehouse, pairs: list[Pair], linked: dict[str, str]) -> list[Pair]:
+    """A line left over whose invoice's other lines all bill one work order, and which
+    that work order's own evidence does not rule out (it is a scored candidate), bills it
+    too: one invoice is one job's bill far more often than not, and the line that stands
+    out from its siblings (a price raised, an extra item) is what the rules look for."""
+    invoice_of = dict(
+        wh.query("SELECT line_id, source_system || '|' || invoice_number FROM _match_job_line")
+    )
+    jobs_of: dict[str, set[str]] = defaultdict(set)
+    for line, wo in linked.items():
+        jobs_of[invoice_of.get(line, "")].add(wo)
+    found = []
+    for p in pairs:
+        if p.left in linked:
+            continue
+        wos = jobs_of.get(invoice_of.get(p.left, ""), set())
+        if wos == {p.right}:
+            found.append(p)
+    return sorted(found, key=lambda p: p.left)
+
+
+def _insert(wh: Warehouse, table: str, pairs: list[Pair], method: str = "model") -> None:
     rows = pa.table(
         {
             "left": [p.left for p in pairs],
             "right": [p.right for p in pairs],
-            "method": ["model"] * len(pairs),
+            "method": [method] * len(pairs),
             "confidence": [round(p.probability, 4) for p in pairs],
             "evidence": [p.evidence_json() for p in pairs],
         },
         schema=pa.schema(
-            [("left", pa.string()), ("right", pa.string()), ("method", pa.string()),
-             ("confidence", pa.float64()), ("evidence", pa.string())]
+            [
+                ("left", pa.string()),
+                ("right", pa.string()),
+                ("method", pa.string()),
+                ("confidence", pa.float64()),
+                ("evidence", pa.string()),
+            ]
         ),
     )
     wh.register_arrow("_job_pairs", rows)

@@ -74,19 +74,26 @@ INSERT INTO work_order_time (work_order_id, hours, cost_amount, entries)
 SELECT work_order_id, sum(hours), sum(cost_amount), count(*)
 FROM job_time GROUP BY work_order_id ORDER BY 1;
 
--- Invoice line -> quote line: the line of its job's quote with the same product code, the
+-- Invoice line -> quote line: the line of its job's quote for the same product (golden
+-- product keys: an item code, a code typed into the description, the catalogue's id), the
 -- same currency first, then the nearest unit price (a product may be quoted twice).
 DELETE FROM invoice_quote_line;
 INSERT INTO invoice_quote_line (invoice_line_id, quote_line_id)
 WITH billed AS (
-    SELECT l.id, l.unit_price, l.currency, upper(l.item_code) AS product, j.quote_id
-    FROM job j JOIN invoice_line l ON l.id = j.invoice_line_id
-    WHERE j.quote_id IS NOT NULL AND l.item_code IS NOT NULL
+    SELECT l.id, l.unit_price, l.currency, j.quote_id, unnest(m.products) AS product
+    FROM job j
+    JOIN invoice_line l ON l.id = j.invoice_line_id
+    JOIN _match_job_line m ON m.line_id = l.id
+    WHERE j.quote_id IS NOT NULL
 ),
 quoted AS (
-    SELECT q.id AS quote_id, upper(ql.product_code) AS product, ql.id, ql.unit_price, ql.currency
+    SELECT q.id AS quote_id, coalesce(p.golden_key, pc.golden_key) AS product, ql.id,
+           ql.unit_price, ql.currency
     FROM quote q
     JOIN quote_line ql ON ql.quote_native_id = q.native_id AND ql.source_system = q.source_system
+    LEFT JOIN _job_product p ON p.source_system = ql.source_system
+         AND p.native_id = upper(ql.product_native_id) AND p.source_object <> 'item'
+    LEFT JOIN _job_product pc ON pc.source_object = 'item' AND pc.native_id = upper(ql.product_code)
 )
 SELECT b.id, q.id
 FROM billed b JOIN quoted q ON q.quote_id = b.quote_id AND q.product = b.product
