@@ -87,13 +87,15 @@ EVIDENCE = (
         (
             Level(
                 "the same products",
-                'list_has_all("products_r", "products_l") AND list_has_all("products_l", "products_r")',
+                'list_has_all("products_r", "products_l") AND '
+                'list_has_all("products_l", "products_r")',
                 0.5,
                 0.05,
             ),
             Level(
                 "products of one within the other's",
-                'list_has_all("products_r", "products_l") OR list_has_all("products_l", "products_r")',
+                'list_has_all("products_r", "products_l") OR '
+                'list_has_all("products_l", "products_r")',
                 0.3,
                 0.1,
             ),
@@ -241,8 +243,8 @@ def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pai
     )
     settings = SettingsCreator(
         link_type="link_only",
-        comparisons=[_comparison(e) for e in EVIDENCE],  # type: ignore[misc]
-        blocking_rules_to_generate_predictions=[blocking],
+        comparisons=[_comparison(e) for e in EVIDENCE],
+        blocking_rules_to_generate_predictions=[{"blocking_rule": blocking}],
         probability_two_random_records_match=1.0 / max(wh.count(right), 1),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
