@@ -16,7 +16,7 @@ from tieout.cli.common import (
     progress_bar,
     reported_errors,
 )
-from tieout.cli.output import Format, console, emit
+from tieout.cli.output import Format, ReportFormat, console, emit, write_xlsx
 from tieout.cli.run_cmds import show_run
 from tieout.errors import UsageError
 from tieout.match import report
@@ -194,3 +194,38 @@ def export_crosswalk(
         "confidence",
     ]
     emit(rows, columns, fmt, title="Crosswalk", wrap=["name", "native_id"])
+
+
+@export_app.command("jobs")
+def export_jobs(
+    project: ProjectOption = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="csv, json, xlsx or table")
+    ] = ReportFormat.csv,
+    out: Annotated[Path | None, typer.Option(help="xlsx file to write (default jobs.xlsx)")] = None,
+) -> None:
+    """Every job link (quote, work order, invoice or credit line) with its method,
+    probability and evidence: which comparisons agreed and the weight of each."""
+    with reported_errors():
+        loaded = find_project(project)
+        with pipeline.snapshots(loaded).open_current() as wh:
+            rows = report.job_links(wh)
+    columns = list(report.JOB_COLUMNS)
+    if fmt is ReportFormat.xlsx:
+        dest = out or Path("jobs.xlsx")
+        write_xlsx(dest, [("Jobs", columns, rows)], {"amount"})
+        console.print(f"wrote {dest}: {len(rows):,} links")
+        return
+    if fmt is ReportFormat.json:
+        for r in rows:
+            r["evidence"] = json.loads(r["evidence"] or "{}")
+    if fmt is ReportFormat.table:  # what fits a terminal; the rest in csv, json or xlsx
+        columns = [
+            "work_order_number",
+            "invoice_number",
+            "line_number",
+            "amount",
+            "method",
+            "probability_pct",
+        ]
+    emit(rows, columns, Format(fmt.value), title="Job links", numeric=["amount", "probability_pct"])

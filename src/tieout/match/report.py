@@ -35,6 +35,43 @@ def crosswalk(wh: Warehouse, entity: str | None = None) -> list[dict[str, Any]]:
     )
 
 
+JOB_COLUMNS = (
+    "job_key",
+    "quote",
+    "work_order",
+    "work_order_number",
+    "document",
+    "invoice_number",
+    "line_number",
+    "description",
+    "amount",
+    "currency",
+    "hours_booked",
+    "method",
+    "probability_pct",
+    "evidence",
+)
+
+
+def job_links(wh: Warehouse) -> list[dict[str, Any]]:
+    """Every job link: the quote, work order and invoice or credit line it ties, how and
+    how surely (probability_pct), with each comparison's level and weight (evidence, JSON),
+    and the hours booked to the work order. A work order nothing billed has one row."""
+    return wh.query_dicts(
+        "SELECT j.job_key, q.native_id AS quote, w.native_id AS work_order, "
+        "w.work_order_number, CASE WHEN l.id IS NULL THEN NULL "
+        "WHEN l.doc_type = 'credit_note' THEN 'credit note' ELSE 'invoice' END AS document, "
+        "l.invoice_number, l.line_number, l.description, l.line_amount AS amount, "
+        "coalesce(l.currency, w.currency) AS currency, t.hours AS hours_booked, j.method, "
+        "j.confidence AS probability_pct, j.evidence "
+        "FROM job j LEFT JOIN quote q ON q.id = j.quote_id "
+        "LEFT JOIN work_order w ON w.id = j.work_order_id "
+        "LEFT JOIN invoice_line l ON l.id = j.invoice_line_id "
+        "LEFT JOIN work_order_time t ON t.work_order_id = j.work_order_id "
+        "ORDER BY j.job_key, w.work_order_number, l.invoice_number, l.line_number"
+    )
+
+
 def record_names(wh: Warehouse, member_ids: list[str]) -> dict[str, str]:
     """Display names for `system|object|native_id` customer ids."""
     if not member_ids:

@@ -5,6 +5,7 @@ any canonical record with the export file and row it came from."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +86,14 @@ def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
         keys,
     )
     return {str(k): str(label) for k, label in rows if label}
+
+
+def link_evidence(evidence: str | None, part: str) -> list[dict[str, Any]]:
+    """One link's evidence (job.evidence, `part` "line" or "quote"), strongest first: each
+    comparison's level and its weight in bits (None: a proven link, not weighed)."""
+    found = json.loads(evidence or "{}").get(part) or {}
+    rows = [{"comparison": k, **v} for k, v in found.items()]
+    return sorted(rows, key=lambda r: (-abs(r["weight"] or 99), r["comparison"]))
 
 
 def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any] | None:
@@ -187,6 +196,7 @@ def _with_billing(
                 "status": invoice.get("status"),
                 "method": how["method"],
                 "confidence": how["confidence"],
+                "evidence": link_evidence(how.get("evidence"), "line"),
                 "work_order_number": wo_number.get(how["work_order_id"]),
                 "quote_line_id": billed_quote_line.get(line["id"]),
             }
