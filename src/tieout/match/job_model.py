@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,9 @@ from splink.internals.exceptions import EMTrainingException
 
 from tieout.engine import Warehouse
 
+# fewer documents than this say too little to learn from: the starting values (Level.m, .u)
+# stand, as a small company's first runs would otherwise learn noise
+MIN_DOCUMENTS = 50
 VETO_FREE = ("price", "amount")  # comparisons on what the billing rules check
 DISAGREEMENT = 0.05  # the least m of their "nothing agrees" level
 
@@ -141,16 +143,18 @@ EVIDENCE = (
         "words",
         'length("words_l") = 0 OR length("words_r") = 0',
         (
-            Level("the same title", 'length("title_l") >= 4 AND "title_l" = "title_r"', 0.3, 0.005),
+            Level(
+                "the same title", 'length("title_l") >= 4 AND "title_l" = "title_r"', 0.15, 0.005
+            ),
             Level(
                 "one's title is in the other",
                 'length("title_l") >= 4 AND length("title_r") >= 4 AND '
                 '(contains("title_l", "title_r") OR contains("title_r", "title_l"))',
-                0.2,
+                0.15,
                 0.01,
             ),
-            Level("most words shared", f"{_SHARED_WORDS} >= 0.6", 0.3, 0.05),
-            Level("some words shared", f"{_SHARED_WORDS} >= 0.3", 0.2, 0.2),
+            Level("most words shared", f"{_SHARED_WORDS} >= 0.6", 0.25, 0.05),
+            Level("some words shared", f"{_SHARED_WORDS} >= 0.3", 0.15, 0.2),
         ),
     ),
 )
@@ -251,12 +255,18 @@ def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pai
         additional_columns_to_retain=[],
     )
     linker = Linker(frames, settings, log_level=logging.ERROR)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1, num_chunks=1)
-    with suppress(EMTrainingException, ValueError):  # too few pairs to learn from: priors stand
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            blocking, fix_u_probabilities=True
-        )
-    model = _allow_disagreement(linker.misc.save_model_to_json())
+    model = linker.misc.save_model_to_json()
+    if min(wh.count(left), wh.count(right)) >= MIN_DOCUMENTS:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1, num_chunks=1)
+        model = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                blocking, fix_u_probabilities=True
+            )
+            model = linker.misc.save_model_to_json()
+        except (EMTrainingException, ValueError):
+            pass  # too few pairs to learn m from: the starting values stand
+    model = _allow_disagreement(model)
     linker = Linker(frames, model, log_level=logging.ERROR)
     predictions = linker.inference.predict(threshold_match_probability=0.05)
     weights = _level_weights(model)

@@ -18,13 +18,23 @@ CREATE OR REPLACE TEMP TABLE _job_product AS
 SELECT source_system, source_object, upper(native_id) AS native_id, golden_key
 FROM xref WHERE entity_type = 'product';
 
--- product codes as people type them into a description ("Boiler installation (INST-BLR)")
+-- product codes and names as people type them into a description ("INST-BLR Boiler
+-- installation", "Planned preventive maintenance visit - Leeds")
 CREATE OR REPLACE TEMP TABLE _job_product_code AS
-SELECT DISTINCT upper(trim(p.code)) AS code, x.golden_key
-FROM product p
-JOIN xref x ON x.entity_type = 'product' AND x.source_system = p.source_system
-     AND x.source_object = p.source_object AND x.native_id = p.native_id
-WHERE length(trim(p.code)) >= 4;
+SELECT DISTINCT upper(trim(token)) AS code, golden_key
+FROM (
+    SELECT p.code AS token, x.golden_key
+    FROM product p
+    JOIN xref x ON x.entity_type = 'product' AND x.source_system = p.source_system
+         AND x.source_object = p.source_object AND x.native_id = p.native_id
+    UNION ALL
+    SELECT p.name, x.golden_key
+    FROM product p
+    JOIN xref x ON x.entity_type = 'product' AND x.source_system = p.source_system
+         AND x.source_object = p.source_object AND x.native_id = p.native_id
+    WHERE length(trim(p.name)) >= 8
+)
+WHERE length(trim(token)) >= 4;
 
 CREATE OR REPLACE TEMP TABLE _match_job_quote AS
 WITH lines AS (

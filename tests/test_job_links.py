@@ -1,0 +1,185 @@
+"""Job links on a company whose habits are not the demo's, every link stated by hand:
+
+- work orders name their quote only in free text ("per quote 702001", "Q-702002",
+  "ref 0702003") while the quote numbers are zero padded ("00702001"); there is no lookup;
+- invoices carry the customer's PO number or nothing; product codes sit in the description;
+- a boiler job is billed as a deposit and a balance, and part of it credited;
+- one customer has two maintenance jobs with the same product, price and dates at two
+  sites (Leeds, Hull): the bill naming the site goes to that job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
+
+YML = """
+name: habits
+as_of: 2026-06-30
+reporting_currency: GBP
+sources:
+  - {name: crm, path: sf/Account.csv, preset: salesforce.account}
+  - {name: products, path: sf/Product2.csv, preset: salesforce.product2}
+  - {name: quotes, path: sf/Quote.csv, preset: salesforce.quote}
+  - {name: quote_lines, path: sf/QuoteLineItem.csv, preset: salesforce.quotelineitem}
+  - {name: wo, path: sf/WorkOrder.csv, preset: salesforce.workorder}
+  - {name: wo_lines, path: sf/WorkOrderLineItem.csv, preset: salesforce.workorderlineitem}
+  - {name: xero, path: xero/invoices.csv, preset: xero.invoices}
+  - {name: fx, path: fx.csv, preset: canonical.fx_rate}
+"""
+HARBOUR, BECKER = "001Dn000004HHHaIAO", "001Dn000004BBBaIAO"
+BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
+FILES = {
+    "sf/Account.csv": (
+        "Id,Name,BillingCity\n"
+        f"{HARBOUR},Harbourside Logistics Ltd,Leeds\n"
+        f"{BECKER},Becker Logistik GmbH,Bremen\n"
+    ),
+    "sf/Product2.csv": (
+        "Id,Name,ProductCode,IsActive\n"
+        f"{BOILER},Boiler installation,INST-BLR,true\n"
+        f"{PPM},Planned preventive maintenance visit,MNT-PPM,true\n"
+        f"{SURVEY},Site survey,CON-SURV,true\n"
+    ),
+    "sf/Quote.csv": (
+        "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,CurrencyIsoCode\n"
+        f"0Q0Dn000001QQQaKAO,00702001,Quote Harbourside Logistics Ltd - Boiler replacement,"
+        f"{HARBOUR},Accepted,2026-03-02T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQbKAO,00702002,Quote Harbourside Logistics Ltd - Planned maintenance,"
+        f"{HARBOUR},Accepted,2026-03-10T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQcKAO,00702003,Quote Harbourside Logistics Ltd - Planned maintenance Hull,"
+        f"{HARBOUR},Accepted,2026-03-11T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQdKAO,00702004,Quote Becker Logistik GmbH - Site survey,"
+        f"{BECKER},Accepted,2026-04-01T09:00:00.000Z,EUR\n"
+    ),
+    "sf/QuoteLineItem.csv": (
+        "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
+        f"0QLDn000001LLLaKAO,0Q0Dn000001QQQaKAO,{BOILER},1,4000.00,GBP\n"
+        f"0QLDn000001LLLbKAO,0Q0Dn000001QQQaKAO,{SURVEY},1,800.00,GBP\n"
+        f"0QLDn000001LLLcKAO,0Q0Dn000001QQQbKAO,{PPM},4,300.00,GBP\n"
+        f"0QLDn000001LLLdKAO,0Q0Dn000001QQQcKAO,{PPM},4,300.00,GBP\n"
+        f"0QLDn000001LLLeKAO,0Q0Dn000001QQQdKAO,{SURVEY},2,900.00,EUR\n"
+    ),
+    "sf/WorkOrder.csv": (
+        "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
+        f"0WODn000001WWWaOAO,00018001,{HARBOUR},Completed,Boiler works for Harbourside,"
+        "per quote 702001,2026-03-16T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWbOAO,00018002,{HARBOUR},Completed,PPM visits for Harbourside (Leeds),"
+        "Q-702002. Leeds depot,2026-03-20T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWcOAO,00018003,{HARBOUR},Completed,PPM visits for Harbourside (Hull),"
+        "ref 0702003. Hull depot,2026-03-21T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWdOAO,00018004,{BECKER},Completed,Survey for Becker,"
+        "as per our quotation 702004,2026-04-06T08:00:00.000Z,EUR\n"
+    ),
+    "sf/WorkOrderLineItem.csv": (
+        "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
+        f"1WLDn000001IIIaOAO,0WODn000001WWWaOAO,{BOILER},1,4000.00,GBP\n"
+        f"1WLDn000001IIIbOAO,0WODn000001WWWaOAO,{SURVEY},1,800.00,GBP\n"
+        f"1WLDn000001IIIcOAO,0WODn000001WWWbOAO,{PPM},4,300.00,GBP\n"
+        f"1WLDn000001IIIdOAO,0WODn000001WWWcOAO,{PPM},4,300.00,GBP\n"
+        f"1WLDn000001IIIeOAO,0WODn000001WWWdOAO,{SURVEY},2,900.00,EUR\n"
+    ),
+    "xero/invoices.csv": (
+        "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
+        "UnitAmount,LineAmount,Currency,Type,Status\n"
+        "Harbourside Logistics Ltd,INV-1,PO0053953,18/03/2026,17/04/2026,"
+        "Boiler installation (INST-BLR) - deposit 50%,0.5,4000.00,2000.00,GBP,Sales invoice,Paid\n"
+        "Harbourside Logistics Ltd,INV-2,PO0053953,12/04/2026,12/05/2026,"
+        "INST-BLR Boiler installation - balance 50%,0.5,4000.00,2000.00,GBP,Sales invoice,Paid\n"
+        "Harbourside Logistics Ltd,INV-2,PO0053953,12/04/2026,12/05/2026,"
+        "CON-SURV Site survey,1,800.00,800.00,GBP,Sales invoice,Paid\n"
+        "Harbourside Logistics Ltd,CN-1,Credit against INV-2,20/04/2026,20/05/2026,"
+        "Site survey - goodwill,1,100.00,100.00,GBP,Sales credit note,Paid\n"
+        "Harbourside Logistics Ltd,INV-3,,15/04/2026,15/05/2026,"
+        "Planned preventive maintenance visit - Leeds,2,300.00,600.00,GBP,Sales invoice,Paid\n"
+        "Harbourside Logistics Ltd,INV-4,4500123456,16/04/2026,16/05/2026,"
+        "Planned preventive maintenance visit - Hull,2,300.00,600.00,GBP,Sales invoice,Paid\n"
+        "Becker Logistik GmbH,INV-5,P/O 37394,20/04/2026,20/05/2026,"
+        "Site survey (CON-SURV),2,900.00,1800.00,EUR,Sales invoice,Paid\n"
+    ),
+    "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
+}
+# stated by hand from the habits above
+WORK_ORDER_QUOTE = {
+    "00018001": "00702001",
+    "00018002": "00702002",
+    "00018003": "00702003",
+    "00018004": "00702004",
+}
+LINE_WORK_ORDER = {
+    ("INV-1", 1): "00018001",  # the deposit, before the work started
+    ("INV-2", 1): "00018001",  # the balance
+    ("INV-2", 2): "00018001",  # the survey billed with it
+    ("CN-1", 1): "00018001",  # credits INV-2
+    ("INV-3", 1): "00018002",  # Leeds
+    ("INV-4", 1): "00018003",  # Hull
+    ("INV-5", 1): "00018004",
+}
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("habits"), YML, FILES)
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
+    assert code == 0, out
+    return root
+
+
+def _links(root: Path) -> list[dict[str, object]]:
+    code, out = invoke(CliRunner(), "export", "jobs", "-p", str(root), "-f", "json")
+    assert code == 0, out
+    links: list[dict[str, object]] = json.loads(out)
+    return links
+
+
+def test_work_orders_find_quotes_named_only_in_free_text(company: Path) -> None:
+    found = {str(r["work_order_number"]): r for r in _links(company)}
+    with pipeline.snapshots(load_project(company)).open_current() as wh:
+        numbers = dict(wh.query("SELECT native_id, quote_number FROM quote"))
+    assert {wo: numbers[r["quote"]] for wo, r in found.items()} == WORK_ORDER_QUOTE
+
+
+def test_bills_with_only_a_po_find_their_work_order(company: Path) -> None:
+    got = {
+        (r["invoice_number"], r["line_number"]): r["work_order_number"]
+        for r in _links(company)
+        if r["invoice_number"]
+    }
+    assert got == LINE_WORK_ORDER
+
+
+def test_each_link_explains_itself(company: Path) -> None:
+    by_line = {(r["invoice_number"], r["line_number"]): r for r in _links(company)}
+    leeds = by_line["INV-3", 1]
+    evidence = leeds["evidence"]
+    assert isinstance(evidence, dict)
+    # the work order's quote was found by the number its description names
+    assert evidence["quote"]["reference"]["level"] == "one names the other's number"
+    line = evidence["line"]
+    assert line["customer"]["level"] == "the same customer"
+    assert line["price"]["level"] == "a unit price agrees"
+    assert all(isinstance(v["weight"], float) for v in line.values())
+    assert by_line["CN-1", 1]["document"] == "credit note"
+
+
+def test_export_jobs_as_csv_and_xlsx(company: Path, tmp_path: Path) -> None:
+    code, out = invoke(CliRunner(), "export", "jobs", "-p", str(company))
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(LINE_WORK_ORDER)
+    assert json.loads(rows[0]["evidence"])
+    dest = tmp_path / "jobs.xlsx"
+    code, out = invoke(
+        CliRunner(), "export", "jobs", "-p", str(company), "-f", "xlsx", "--out", str(dest)
+    )
+    assert code == 0, out
+    assert dest.stat().st_size > 0
