@@ -21,8 +21,10 @@ from tieout.engine import Warehouse
 # fewer documents than this say too little to learn from: the starting values (Level.m, .u)
 # stand, as a small company's first runs would otherwise learn noise
 MIN_DOCUMENTS = 50
-VETO_FREE = ("price", "amount")  # comparisons on what the billing rules check
-DISAGREEMENT = 0.05  # the least m of their "nothing agrees" level
+VETO_FREE = ("price", "amount")
+JOB_EVIDENCE = ("reference", "products", "price", "words")  # comparisons on what the billing rules check
+DISAGREEMENT = 0.05  # the least m of their levels short of full agreement
+UNSEEN = 1e-4  # the least m or u of any level
 
 # the columns every job document has (job_docs.sql), and its stage in the job's life
 DOC_COLUMNS = "golden_key, doc_date, own, mentions, products, prices, amount, words, title"
@@ -196,6 +198,13 @@ def _allow_disagreement(model: dict[str, Any]) -> dict[str, Any]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         for level in levels[1:]:  # all but full agreement
             level["m_probability"] = max(level.get("m_probability") or 0.0, DISAGREEMENT)
+    prior = model.get("probability_two_random_records_match") or 0.5
+    model["probability_two_random_records_match"] = min(max(prior, 1e-9), 0.5)
+    for comparison in model["comparisons"]:  # a level never seen is rare, not impossible
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                level["m_probability"] = max(level.get("m_probability") or 0.0, UNSEEN)
+                level["u_probability"] = max(level.get("u_probability") or 0.0, UNSEEN)
     return model
 
 
@@ -224,6 +233,16 @@ class Pair:
     weight: float
     evidence: dict[str, tuple[str, float]]  # comparison -> (level, weight in bits)
 
+    @property
+    def names_the_job(self) -> bool:
+        """Whether something about the work itself agrees (a number, a product, a price,
+        the words), not only the customer, the dates and the size: those alone would tie a
+        customer's every bill to whichever of its jobs came nearest."""
+        return any(
+            self.evidence[name][0] not in ("no information", "nothing agrees")
+            for name in JOB_EVIDENCE
+        )
+
     def evidence_json(self) -> str:
         return json.dumps(
             {k: {"level": lv, "weight": round(w, 2)} for k, (lv, w) in self.evidence.items()},
@@ -249,7 +268,7 @@ def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pai
         link_type="link_only",
         comparisons=[_comparison(e) for e in EVIDENCE],
         blocking_rules_to_generate_predictions=[{"blocking_rule": blocking}],
-        probability_two_random_records_match=1.0 / max(wh.count(right), 1),
+        probability_two_random_records_match=min(0.5, 1.0 / max(wh.count(right), 1)),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
         additional_columns_to_retain=[],

@@ -83,7 +83,7 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair]) -> None:
     rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
     best: dict[str, Pair] = {}
     for p in pairs:
-        if p.left in looked_up or p.probability < MATCH:
+        if p.left in looked_up or p.probability < MATCH or not p.names_the_job:
             continue
         held = best.get(p.left)
         if held is None or (-p.weight, rank.get(p.right, 1), p.right) < (
@@ -159,7 +159,7 @@ def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
         billed[str(wo)] += line_amount.get(str(line), Decimal(0))
     by_line: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
-        if p.probability >= MATCH and p.left not in explicit:
+        if p.probability >= MATCH and p.names_the_job and p.left not in explicit:
             by_line[p.left].append(p)
     for options in by_line.values():
         options.sort(key=lambda p: (-p.weight, p.right))
@@ -206,7 +206,7 @@ def _with_siblings(wh: Warehouse, pairs: list[Pair], linked: dict[str, str]) -> 
         jobs_of[invoice_of.get(line, "")].add(wo)
     found = []
     for p in pairs:
-        if p.left in linked:
+        if p.left in linked or not p.names_the_job:
             continue
         wos = jobs_of.get(invoice_of.get(p.left, ""), set())
         if wos == {p.right}:
