@@ -21,8 +21,8 @@ from tieout.engine import Warehouse
 # fewer documents than this say too little to learn from: the starting values (Level.m, .u)
 # stand, as a small company's first runs would otherwise learn noise
 MIN_DOCUMENTS = 50
-VETO_FREE = ("price", "amount")
-JOB_EVIDENCE = ("reference", "products", "price", "words")  # comparisons on what the billing rules check
+VETO_FREE = ("price", "amount")  # comparisons on what the billing rules check
+JOB_EVIDENCE = ("reference", "products", "price", "words")  # about the work itself
 DISAGREEMENT = 0.05  # the least m of their levels short of full agreement
 UNSEEN = 1e-4  # the least m or u of any level
 
