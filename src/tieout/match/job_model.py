@@ -272,11 +272,13 @@ def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pai
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
         additional_columns_to_retain=[],
+        max_iterations=10,  # the weights settle in a few; each pass reads every pair
+        em_convergence=0.001,
     )
     linker = Linker(frames, settings, log_level=logging.ERROR)
     model = linker.misc.save_model_to_json()
     if min(wh.count(left), wh.count(right)) >= MIN_DOCUMENTS:
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1, num_chunks=1)
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e4, seed=1, num_chunks=1)
         model = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
