@@ -103,7 +103,6 @@ LEFT JOIN lines l ON l.source_system = w.source_system AND l.work_order_native_i
 -- Invoice lines with the references typed into them and their customer's golden key.
 CREATE OR REPLACE TEMP TABLE _match_job_line AS
 SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice_date,
-       lower(coalesce(l.description, '')) AS descr,
        _match_invoice_refs(coalesce(i.reference, '') || ' ' || coalesce(l.description, '')) AS invoice_refs,
        x.golden_key,
        _job_numbers(i.invoice_number) AS own,
