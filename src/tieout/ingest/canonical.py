@@ -12,19 +12,20 @@ from functools import reduce
 
 from sqlglot import exp
 
-from tieout.engine import Warehouse, ddl_type, render
+from tieout.engine import Warehouse, ddl_type
 from tieout.ingest import formats, numbers, quarantine
+from tieout.ingest.canonical_insert import insert_rows
 from tieout.ingest.fieldsql import (
     Typing,
     concat_ws,
     date_columns,
     number_columns,
-    system_id,
     typed_select,
 )
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
-from tieout.model import LINEAGE_NAMES, table
+from tieout.ingest.salesforce_ids import system_id
+from tieout.model import table
 
 TYPED = "_ingest_typed"
 ROWS = "_ingest_rows"
@@ -244,7 +245,7 @@ def _load_primary(
         )
     _record(wh, "superseded_row", src, spec, superseded, _SUPERSEDED)
     _record(wh, "field_warning", src, spec, _warned(kept), _WARNED)
-    _insert(wh, spec, src.system, exp.select("*").from_(ROWS).where(kept))
+    insert_rows(wh, spec, src.system, exp.select("*").from_(ROWS).where(kept))
     # derived tables (an invoice from its lines, status history from an update log) read
     # every good row, superseded ones included
     wh.create_temp_table(
@@ -365,39 +366,4 @@ def _load_derived(wh: Warehouse, src: ResolvedSource, spec: ResolvedTable) -> No
         .from_(mapped.subquery("m"))
         .where(exp.and_(exp.column("native_id").is_(exp.null()).not_(), existing.not_()))
     )
-    _insert(wh, spec, src.system, keep)
-
-
-def _insert(wh: Warehouse, spec: ResolvedTable, system: str, rows: exp.Select) -> None:
-    tbl = table(spec.name)
-    ident = exp.func(
-        "concat",
-        exp.Literal.string(f"{spec.name}_"),
-        exp.Substring(
-            this=exp.MD5(
-                this=concat_ws(
-                    "|",
-                    exp.Literal.string(system),
-                    exp.Literal.string(spec.object),
-                    exp.column("native_id"),
-                )
-            ),
-            start=exp.Literal.number(1),
-            length=exp.Literal.number(16),
-        ),
-    )
-    lineage = {
-        "source_system": exp.Literal.string(system),
-        "source_object": exp.Literal.string(spec.object),
-        "native_id": exp.column("native_id"),
-        "load_id": exp.column("_load"),
-        "source_file": exp.column("_file"),
-        "source_row": exp.column("_row"),
-    }
-    values: list[exp.Expr] = [ident]
-    for col in tbl.business_columns:
-        values.append(exp.column(col.name, quoted=True))
-    values += [lineage[n] for n in LINEAGE_NAMES]
-    select = exp.select(*values).from_(rows.subquery("k")).order_by("_file", "_row")
-    cols = ", ".join(f'"{c.name}"' for c in tbl.all_columns)
-    wh.execute(f'INSERT INTO "{spec.name}" ({cols}) {render(select)}')
+    insert_rows(wh, spec, src.system, keep)

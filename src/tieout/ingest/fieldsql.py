@@ -18,17 +18,11 @@ from tieout.ingest import formats, numbers
 from tieout.ingest.currencies import ISO_4217
 from tieout.ingest.land import LandedFile
 from tieout.ingest.presets import ResolvedSource
+from tieout.ingest.salesforce_ids import SF_EMPTY, matches, salesforce_id
 
 ISO_LAYOUTS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")
 _NUMBER = r"^[-+]?[£$€]?\(?[-+]?[£$€]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?\)?$"
 _PERCENT = r"^[-+]?([0-9]+)?(\.[0-9]+)?\s*%?$"
-_SFID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-_SF_EMPTY = r"^0{15}(AAA)?$"  # what Data Export writes for an empty lookup
-_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-# each of five characters is 1 when upper case; the first counts 1, the fifth 16
-_SF_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_SF_BITS = "1" * 26 + "0" * 36
-_SF_LOOKUP = "".join("|" + format(n, "05b")[::-1] for n in range(32))
 _TRUE = ("true", "t", "yes", "y", "1", "x")
 _FALSE = ("false", "f", "no", "n", "0")
 _SQL_TYPES = {
@@ -206,7 +200,7 @@ def _field(
     else:
         raw = exp.column(f"t{f.index}")
     if spec.type == "salesforce_id":
-        raw = exp.Case().when(_matches(raw, _SF_EMPTY), exp.null()).else_(raw)
+        raw = exp.Case().when(matches(raw, SF_EMPTY), exp.null()).else_(raw)
     text = raw
     if spec.extract:
         extracted = exp.RegexpExtract(
@@ -249,14 +243,14 @@ def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Ex
     if kind == "text":
         return text, "a value"
     if kind == "salesforce_id":
-        return _salesforce_id(text), "a 15 or 18 character Salesforce id"
+        return salesforce_id(text), "a 15 or 18 character Salesforce id"
     if kind in ("money", "price", "quantity", "hours", "rate"):
         return _decimal(text, _DECIMALS[kind], _NUMBER), "a number like 1,234.50"
     if kind == "percent":
         return _decimal(text, _DECIMALS[kind], _PERCENT), "a percentage like 12.5"
     if kind == "integer":
         return exp.Case().when(
-            _matches(text, r"^[-+]?[0-9]+$"),
+            matches(text, r"^[-+]?[0-9]+$"),
             exp.TryCast(this=text, to=exp.DataType.build("INTEGER")),
         ), "a whole number"
     if kind == "boolean":
@@ -286,63 +280,10 @@ def _typed(text: exp.Expr, spec: FieldSpec, src: ResolvedSource) -> tuple[exp.Ex
                 exp.Literal.string(canonical),
             )
         for keyword, canonical in spec.keywords.items():
-            case = case.when(_matches(low, keyword.lower()), exp.Literal.string(canonical))
+            case = case.when(matches(low, keyword.lower()), exp.Literal.string(canonical))
         shown = ", ".join(sorted(spec.values)[:8]) + (", ..." if len(spec.values) > 8 else "")
         return case, f"one of {shown}"
     raise AssertionError(kind)
-
-
-def _salesforce_id(text: exp.Expr) -> exp.Expr:
-    return exp.Case().when(_matches(text, _SFID), salesforce_18(text))
-
-
-def system_id(system: str, text: exp.Expr) -> exp.Expr:
-    """An id (or a reference to one) in the one form its system's records are kept in."""
-    return salesforce_18(text) if system == "salesforce" else text
-
-
-def salesforce_18(text: exp.Expr) -> exp.Expr:
-    """The 18-character id as exports write it: the 15-character body and its suffix.
-
-    The suffix is recomputed from the body (for a real 18-character id that changes
-    nothing), so a 15-character reference and an id whose suffix a tool mangled both
-    name the record they belong to.
-
-    The suffix encodes which of the 15 characters are upper case, five at a time, so
-    the 15- and 18-character forms of one record become one id that case-insensitive
-    tools (Excel look-ups, most BI tools) also keep apart.
-    """
-
-    suffix: list[exp.Expr] = []
-    for chunk in range(3):
-        five = exp.Substring(
-            this=text, start=exp.Literal.number(chunk * 5 + 1), length=exp.Literal.number(5)
-        )
-        bits = exp.func(
-            "translate", five, exp.Literal.string(_SF_CHARS), exp.Literal.string(_SF_BITS)
-        )
-        at = exp.func(
-            "instr",
-            exp.Literal.string(_SF_LOOKUP),
-            exp.func("concat", exp.Literal.string("|"), bits),
-        )
-        index = exp.IntDiv(
-            this=exp.Paren(this=exp.Sub(this=at, expression=exp.Literal.number(1))),
-            expression=exp.Literal.number(6),
-        )
-        suffix.append(
-            exp.Substring(
-                this=exp.Literal.string(_SF_SUFFIX),
-                start=exp.Add(this=index, expression=exp.Literal.number(1)),
-                length=exp.Literal.number(1),
-            )
-        )
-    body = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(15))
-    return exp.Case().when(_matches(text, _SFID), exp.func("concat", body, *suffix)).else_(text)
-
-
-def _matches(text: exp.Expr, pattern: str) -> exp.Expr:
-    return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
 
 
 def _decimal(text: exp.Expr, type_: str, pattern: str) -> exp.Expr:
@@ -352,8 +293,8 @@ def _decimal(text: exp.Expr, type_: str, pattern: str) -> exp.Expr:
     number = exp.TryCast(this=cleaned, to=exp.DataType.build(type_))
     negative = exp.Like(this=text, expression=exp.Literal.string("(%)"))
     signed = exp.Case().when(negative, exp.Neg(this=exp.Paren(this=number))).else_(number)
-    has_digit = _matches(text, "[0-9]")
-    return exp.Case().when(exp.and_(_matches(text, pattern), has_digit), signed)
+    has_digit = matches(text, "[0-9]")
+    return exp.Case().when(exp.and_(matches(text, pattern), has_digit), signed)
 
 
 def _dated(
