@@ -130,11 +130,7 @@ def _explicit_lines(wh: Warehouse) -> None:
         "WITH named AS ("
         "  SELECT l.line_id, w.wo_id, w.golden_key IS NOT DISTINCT FROM l.golden_key AS own,"
         "         count(*) OVER (PARTITION BY l.line_id) AS n"
-        "  FROM (SELECT l.line_id, l.golden_key, unnest(_match_wo_refs(i.reference || ' ' || "
-        "        coalesce(il.description, ''))) AS number"
-        "        FROM _match_job_line l JOIN invoice_line il ON il.id = l.line_id"
-        "        JOIN invoice i ON i.native_id = il.invoice_native_id"
-        "             AND i.source_system = il.source_system) l"
+        "  FROM (SELECT line_id, golden_key, unnest(wo_refs) AS number FROM _match_job_line) l"
         "  JOIN _match_job_wo w ON w.number = l.number) "
         "SELECT line_id, min(wo_id) AS wo_id FROM named WHERE own OR n = 1 "
         "GROUP BY line_id HAVING count(DISTINCT wo_id) = 1",

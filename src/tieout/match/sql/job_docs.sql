@@ -36,17 +36,24 @@ FROM (
 )
 WHERE length(trim(token)) >= 4;
 
+-- each quote line with its golden product (catalogue id, else product code), built once:
+-- the quote documents below and jobs.sql's invoice line -> quote line both read it
+CREATE OR REPLACE TEMP TABLE _job_quote_line AS
+SELECT ql.id, ql.source_system, ql.quote_native_id, ql.unit_price, ql.currency,
+       coalesce(ql.total_price, ql.subtotal) AS amount,
+       coalesce(p.golden_key, pc.golden_key) AS product
+FROM quote_line ql
+LEFT JOIN _job_product p ON p.source_system = ql.source_system
+     AND p.native_id = upper(ql.product_native_id) AND p.source_object <> 'item'
+LEFT JOIN _job_product pc ON pc.source_object = 'item' AND pc.native_id = upper(ql.product_code);
+
 CREATE OR REPLACE TEMP TABLE _match_job_quote AS
 WITH lines AS (
-    SELECT ql.source_system, ql.quote_native_id,
-           list_distinct(list(coalesce(p.golden_key, pc.golden_key))
-                         FILTER (WHERE coalesce(p.golden_key, pc.golden_key) IS NOT NULL)) AS products,
-           list_distinct(list(ql.unit_price) FILTER (WHERE ql.unit_price IS NOT NULL)) AS prices,
-           sum(coalesce(ql.total_price, ql.subtotal)) AS amount
-    FROM quote_line ql
-    LEFT JOIN _job_product p ON p.source_system = ql.source_system
-         AND p.native_id = upper(ql.product_native_id) AND p.source_object <> 'item'
-    LEFT JOIN _job_product pc ON pc.source_object = 'item' AND pc.native_id = upper(ql.product_code)
+    SELECT source_system, quote_native_id,
+           list_distinct(list(product) FILTER (WHERE product IS NOT NULL)) AS products,
+           list_distinct(list(unit_price) FILTER (WHERE unit_price IS NOT NULL)) AS prices,
+           sum(amount) AS amount
+    FROM _job_quote_line
     GROUP BY ALL
 )
 SELECT q.id AS quote_id, q.native_id, q.source_system, x.golden_key,
@@ -104,6 +111,7 @@ LEFT JOIN lines l ON l.source_system = w.source_system AND l.work_order_native_i
 CREATE OR REPLACE TEMP TABLE _match_job_line AS
 SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice_date,
        _match_invoice_refs(coalesce(i.reference, '') || ' ' || coalesce(l.description, '')) AS invoice_refs,
+       _match_wo_refs(concat_ws(' ', i.reference, l.description)) AS wo_refs,
        x.golden_key,
        _job_numbers(i.invoice_number) AS own,
        list_filter(_job_numbers(concat_ws(' ', i.reference, l.description)),

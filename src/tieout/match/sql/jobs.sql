@@ -87,13 +87,10 @@ WITH billed AS (
     WHERE j.quote_id IS NOT NULL
 ),
 quoted AS (
-    SELECT q.id AS quote_id, coalesce(p.golden_key, pc.golden_key) AS product, ql.id,
-           ql.unit_price, ql.currency
+    SELECT q.id AS quote_id, ql.product, ql.id, ql.unit_price, ql.currency
     FROM quote q
-    JOIN quote_line ql ON ql.quote_native_id = q.native_id AND ql.source_system = q.source_system
-    LEFT JOIN _job_product p ON p.source_system = ql.source_system
-         AND p.native_id = upper(ql.product_native_id) AND p.source_object <> 'item'
-    LEFT JOIN _job_product pc ON pc.source_object = 'item' AND pc.native_id = upper(ql.product_code)
+    JOIN _job_quote_line ql ON ql.quote_native_id = q.native_id
+         AND ql.source_system = q.source_system
 )
 SELECT b.id, q.id
 FROM billed b JOIN quoted q ON q.quote_id = b.quote_id AND q.product = b.product
