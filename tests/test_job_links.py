@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,60 @@ def test_export_jobs_as_csv_and_xlsx(company: Path, tmp_path: Path) -> None:
     )
     assert code == 0, out
     assert dest.stat().st_size > 0
+
+
+# A Becker bill naming nothing the survey job has (no number, product, price or words):
+# its customer and dates make it a candidate the model will not link alone.
+CONSULTANCY = (
+    "Becker Logistik GmbH,INV-6,,25/04/2026,25/05/2026,"
+    "Consultancy day,1,500.00,500.00,EUR,Sales invoice,Paid\n"
+)
+
+
+def _review(root: Path) -> list[dict[str, object]]:
+    code, out = invoke(CliRunner(), "match", "review", "-p", str(root), "-f", "json")
+    assert code == 0, out
+    items: list[dict[str, object]] = json.loads(out)
+    return [i for i in items if i["kind"] == "invoice line's work order"]
+
+
+def _billed_work_order(root: Path, invoice: str) -> tuple[object, object]:
+    """The work order a one-line invoice bills and how it was linked; an unlinked line is
+    not in the export."""
+    found = [
+        (r["work_order_number"], r["method"])
+        for r in _links(root)
+        if r["invoice_number"] == invoice
+    ]
+    return found[0] if found else (None, None)
+
+
+def test_an_uncertain_bill_is_reviewed_and_the_decision_holds(tmp_path: Path) -> None:
+    files = {**FILES, "xero/invoices.csv": FILES["xero/invoices.csv"] + CONSULTANCY}
+    root = write_project(tmp_path / "review", YML, files)
+    assert invoke(CliRunner(), "run", "-p", str(root))[0] == 0
+    assert _billed_work_order(root, "INV-6") == (None, None)
+    (item,) = _review(root)
+    assert str(item["record name"]).startswith("INV-6 Consultancy day")
+    assert str(item["proposed name"]).startswith("00018004")
+    assert "customer: the same customer" in str(item["reason"])
+
+    code, out = invoke(CliRunner(), "match", "accept", str(item["id"]), "-p", str(root))
+    assert code == 0, out
+    assert invoke(CliRunner(), "run", "-p", str(root))[0] == 0
+    assert _billed_work_order(root, "INV-6") == ("00018004", "line:decision; quote:model")
+    assert _review(root) == []
+
+    # a rebuild (the warehouse gone) keeps it: decisions live in the state store
+    shutil.rmtree(pipeline.snapshots(load_project(root)).directory)
+    assert invoke(CliRunner(), "run", "-p", str(root))[0] == 0
+    assert _billed_work_order(root, "INV-6") == ("00018004", "line:decision; quote:model")
+
+    code, out = invoke(CliRunner(), "match", "reject", str(item["id"]), "-p", str(root))
+    assert code == 0, out
+    assert invoke(CliRunner(), "run", "-p", str(root))[0] == 0
+    assert _billed_work_order(root, "INV-6") == (None, None)
+    assert _review(root) == []  # a rejected pair is not asked again
+    # the other bills' links are untouched by the decisions
+    got = {(r["invoice_number"], r["line_number"]): r["work_order_number"] for r in _links(root)}
+    assert {k: v for k, v in got.items() if k[0] != "INV-6"} == LINE_WORK_ORDER

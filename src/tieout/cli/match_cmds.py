@@ -41,6 +41,7 @@ def review(project: ProjectOption = None, fmt: FormatOption = Format.table) -> N
     rows = [
         {
             "id": i.id,
+            "kind": report.REVIEW_KINDS.get(i.entity_type, i.entity_type),
             "record": i.member_id,
             "record name": names.get(i.member_id, ""),
             "proposed": i.anchor_id,
@@ -50,9 +51,18 @@ def review(project: ProjectOption = None, fmt: FormatOption = Format.table) -> N
         }
         for i in items
     ]
-    columns = ["id", "record", "record name", "proposed", "proposed name", "probability", "reason"]
+    columns = [
+        "id",
+        "kind",
+        "record",
+        "record name",
+        "proposed",
+        "proposed name",
+        "probability",
+        "reason",
+    ]
     if fmt is Format.table:
-        columns = ["id", "record name", "proposed name", "probability", "reason"]
+        columns = ["id", "kind", "record name", "proposed name", "probability", "reason"]
     emit(
         rows,
         columns,

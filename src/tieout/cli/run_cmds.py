@@ -161,7 +161,8 @@ def show_match(matched: MatchSummary) -> None:
         f"(tieout match review); {matched.people.golden_records:,} people; "
         f"{matched.products.golden_records:,} products. Jobs: "
         f"{jobs.work_orders_with_quote:,} of {jobs.work_orders:,} work orders tied to a quote, "
-        f"{jobs.invoice_lines_linked:,} of {jobs.invoice_lines:,} invoice lines to a work order."
+        f"{jobs.invoice_lines_linked:,} of {jobs.invoice_lines:,} invoice lines to a work order, "
+        f"{jobs.in_review:,} links to review."
     )
 
 

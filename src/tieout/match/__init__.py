@@ -50,4 +50,4 @@ def run(
     people = build_golden(wh, store, PEOPLE)
     run_sql(wh, "products.sql", match_master=master)
     products = build_golden(wh, store, PRODUCTS)
-    return MatchSummary(customers, people, products, link_jobs(wh))
+    return MatchSummary(customers, people, products, link_jobs(wh, store))

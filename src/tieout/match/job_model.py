@@ -243,6 +243,14 @@ class Pair:
             for name in JOB_EVIDENCE
         )
 
+    def summary(self, top: int = 3) -> str:
+        """The strongest few comparisons as one line ("products: the same products +4.2")."""
+        found = sorted(
+            ((k, lv, w) for k, (lv, w) in self.evidence.items() if w),
+            key=lambda e: (-abs(e[2]), e[0]),
+        )
+        return "; ".join(f"{k}: {lv} {w:+.1f}" for k, lv, w in found[:top])
+
     def evidence_json(self) -> str:
         return json.dumps(
             {k: {"level": lv, "weight": round(w, 2)} for k, (lv, w) in self.evidence.items()},

@@ -4,7 +4,8 @@ A work order's quote is the CRM lookup when one is filled; otherwise, and for ev
 invoice line, the job model (job_model.py) scores each same-customer candidate on all the
 evidence the documents carry, and an assignment keeps the links jointly consistent: a line
 bills one work order, and of near-equal candidates it goes to one whose bills would not
-then exceed it.
+then exceed it. People's decisions win over both; a document left unlinked whose likeliest
+candidate scored between REVIEW and MATCH goes to the review queue (`tieout match review`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ import pyarrow as pa
 from tieout.engine import Warehouse
 from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
 from tieout.match.sqlfiles import run_sql
+from tieout.state import StateStore
+from tieout.state.matching import ReviewItem, decisions, sync_reviews
 
 MATCH = 0.8  # a link at or above this probability is kept
+REVIEW = 0.3  # an unlinked document's likeliest candidate at or above this is reviewed
+QUOTE_REVIEW = "job_quote"  # review entities: work order -> quote, invoice line -> work order
+BILL_REVIEW = "job_bill"
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
 WINDOW_DAYS = 730
@@ -32,15 +38,58 @@ class JobResult:
     invoice_lines: int
     invoice_lines_linked: int
     linked_by: dict[str, int]
+    in_review: int
 
 
-def link_jobs(wh: Warehouse) -> JobResult:
+@dataclass(frozen=True)
+class Decided:
+    """People's decisions on one kind of link: accepted (document -> its link) and
+    rejected pairs, which no later run makes."""
+
+    accepted: dict[str, str]
+    rejected: frozenset[tuple[str, str]]
+
+    @classmethod
+    def load(cls, store: StateStore, entity: str) -> Decided:
+        found = sorted(decisions(store, entity))
+        return cls(
+            accepted={m: a for m, a, d in found if d == "accept"},
+            rejected=frozenset((m, a) for m, a, d in found if d == "reject"),
+        )
+
+    def allows(self, left: str, right: str) -> bool:
+        return left not in self.accepted and (left, right) not in self.rejected
+
+    def insert(self, wh: Warehouse, table: str) -> None:
+        """Accepted links into `table`, replacing whatever else linked those documents."""
+        table_key = {"_match_wo_quote": "wo_id", "_match_line_wo": "line_id"}[table]
+        wh.execute(
+            f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], {table_key})",
+            [sorted(self.accepted)],
+        )
+        for left, right in sorted(self.accepted.items()):
+            wh.execute(
+                f"INSERT INTO {table} VALUES (?, ?, 'decision', 1.0, ?)",
+                [left, right, '{"decision": {"level": "accepted by a person", "weight": null}}'],
+            )
+
+
+def link_jobs(wh: Warehouse, store: StateStore) -> JobResult:
     run_sql(wh, "job_docs.sql")
     _documents(wh)
-    _link_quotes(wh, score(wh, "_job_s_wo", "_job_s_quote", window_days=WINDOW_DAYS))
+    quotes = Decided.load(store, QUOTE_REVIEW)
+    wo_pairs = score(wh, "_job_s_wo", "_job_s_quote", window_days=WINDOW_DAYS)
+    _link_quotes(wh, [p for p in wo_pairs if quotes.allows(p.left, p.right)], quotes)
     _billed_documents(wh)
     _explicit_lines(wh)
-    _link_lines(wh, score(wh, "_job_s_line", "_job_s_billed", window_days=WINDOW_DAYS))
+    bills = Decided.load(store, BILL_REVIEW)
+    line_pairs = score(wh, "_job_s_line", "_job_s_billed", window_days=WINDOW_DAYS)
+    _link_lines(wh, [p for p in line_pairs if bills.allows(p.left, p.right)], bills)
+    in_review = sync_reviews(
+        store, QUOTE_REVIEW, _review_items(wh, wo_pairs, quotes, "_match_wo_quote", "wo_id")
+    ) + sync_reviews(
+        store, BILL_REVIEW, _review_items(wh, line_pairs, bills, "_match_line_wo", "line_id")
+    )
     run_sql(wh, "jobs.sql")
     by_method = dict(
         wh.query("SELECT method, count(*) FROM _match_line_wo GROUP BY method ORDER BY method")
@@ -51,6 +100,7 @@ def link_jobs(wh: Warehouse) -> JobResult:
         invoice_lines=wh.count("_match_job_line"),
         invoice_lines_linked=wh.count("_match_line_wo"),
         linked_by={str(k): int(v) for k, v in by_method.items()},
+        in_review=in_review,
     )
 
 
@@ -69,9 +119,9 @@ def _documents(wh: Warehouse) -> None:
     )
 
 
-def _link_quotes(wh: Warehouse, pairs: list[Pair]) -> None:
-    """Each work order's quote: the CRM lookup, else its most likely quote (a quote may
-    have several work orders: phases, re-opened work)."""
+def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
+    """Each work order's quote: a person's decision, else the CRM lookup, else its most
+    likely quote (a quote may have several work orders: phases, re-opened work)."""
     wh.create_temp_table(
         "_match_wo_quote",
         "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
@@ -79,6 +129,11 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair]) -> None:
         "AS evidence FROM _match_job_wo w JOIN _match_job_quote q "
         "ON q.source_system = w.source_system AND q.native_id = w.quote_native_id",
     )
+    wh.execute(
+        "DELETE FROM _match_wo_quote WHERE list_contains(?::VARCHAR[], wo_id || '|' || quote_id)",
+        [sorted(f"{m}|{a}" for m, a in decided.rejected)],
+    )
+    decided.insert(wh, "_match_wo_quote")
     looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
     rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
     best: dict[str, Pair] = {}
@@ -137,8 +192,9 @@ def _explicit_lines(wh: Warehouse) -> None:
     )
 
 
-def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
-    """Each line to at most one work order, strongest links first. Of candidates within
+def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
+    """Each line to at most one work order: a person's decision, else the work order it
+    names, else by the model, strongest links first. Of candidates within
     NEAR bits of a line's best, the first whose bills would stay within OVERBILL of it
     wins (one customer's concurrent jobs for the same product); with none, the best."""
     amounts = {
@@ -149,7 +205,12 @@ def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
         str(k): (Decimal(str(a)) if a is not None else Decimal(0))
         for k, a in wh.query("SELECT unique_id, amount FROM _job_s_line")
     }
-    explicit = dict(wh.query("SELECT line_id, wo_id FROM _job_explicit"))
+    explicit = {
+        line: wo
+        for line, wo in wh.query("SELECT line_id, wo_id FROM _job_explicit")
+        if decided.allows(line, wo)
+    }
+    explicit.update(decided.accepted)
     billed: dict[str, Decimal] = defaultdict(Decimal)
     for line, wo in explicit.items():
         billed[str(wo)] += line_amount.get(str(line), Decimal(0))
@@ -183,10 +244,31 @@ def _link_lines(wh: Warehouse, pairs: list[Pair]) -> None:
     wh.execute(
         "INSERT INTO _match_line_wo SELECT line_id, wo_id, 'wo_reference', 1.0, "
         '\'{"reference": {"level": "the line names the work order", "weight": null}}\' '
-        "FROM _job_explicit"
+        "FROM _job_explicit WHERE list_contains(?::VARCHAR[], line_id)",
+        [sorted(k for k in explicit if k not in decided.accepted)],
     )
+    decided.insert(wh, "_match_line_wo")
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
     _insert(wh, "_match_line_wo", siblings, method="invoice")
+
+
+def _review_items(
+    wh: Warehouse, pairs: list[Pair], decided: Decided, table: str, key: str
+) -> list[ReviewItem]:
+    """Each unlinked document's likeliest candidate from REVIEW up, not rejected, with the
+    evidence that weighed most: the links the model would not make alone."""
+    linked = {str(r[0]) for r in wh.query(f"SELECT {key} FROM {table}")}
+    best: dict[str, Pair] = {}
+    for p in pairs:
+        if p.left in linked or p.probability < REVIEW or not decided.allows(p.left, p.right):
+            continue
+        held = best.get(p.left)
+        if held is None or (-p.weight, p.right) < (-held.weight, held.right):
+            best[p.left] = p
+    return [
+        ReviewItem(p.left, p.right, round(p.probability, 4), p.summary())
+        for p in (best[k] for k in sorted(best))
+    ]
 
 
 def _with_siblings(wh: Warehouse, pairs: list[Pair], linked: dict[str, str]) -> list[Pair]:

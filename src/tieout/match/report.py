@@ -72,14 +72,29 @@ def job_links(wh: Warehouse) -> list[dict[str, Any]]:
     )
 
 
+REVIEW_KINDS = {  # review entity -> what a person is asked to confirm
+    "customer": "same customer",
+    "job_quote": "work order's quote",
+    "job_bill": "invoice line's work order",
+}
+
+
 def record_names(wh: Warehouse, member_ids: list[str]) -> dict[str, str]:
-    """Display names for `system|object|native_id` customer ids."""
+    """Display names for review items: `system|object|native_id` customer records, and the
+    quotes, work orders and invoice lines of job links by their ids."""
     if not member_ids:
         return {}
     rows = wh.query(
+        "WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS id) "
         "SELECT source_system || '|' || source_object || '|' || native_id, name FROM account "
-        "WHERE source_system || '|' || source_object || '|' || native_id IN "
-        "(SELECT unnest(?::VARCHAR[]))",
+        "WHERE source_system || '|' || source_object || '|' || native_id IN (FROM wanted) "
+        "UNION ALL SELECT id, concat_ws(' ', quote_number, name) FROM quote "
+        "WHERE id IN (FROM wanted) "
+        "UNION ALL SELECT id, concat_ws(' ', work_order_number, subject) FROM work_order "
+        "WHERE id IN (FROM wanted) "
+        "UNION ALL SELECT id, concat_ws(' ', invoice_number, description, "
+        "'(' || CAST(line_amount AS VARCHAR) || ' ' || currency || ')') FROM invoice_line "
+        "WHERE id IN (FROM wanted)",
         [member_ids],
     )
     return {k: v for k, v in rows}

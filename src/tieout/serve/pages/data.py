@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from tieout.engine import Warehouse
 from tieout.errors import UsageError
 from tieout.ingest import quarantine
-from tieout.match.report import record_names
+from tieout.match.report import REVIEW_KINDS, record_names
 from tieout.serve.render import reading, render
 from tieout.serve.security import allowed, check_csrf, require
 from tieout.state.matching import decide, reviews
@@ -96,6 +96,7 @@ def review_queue(wh: Warehouse, store: StateStore) -> list[dict[str, Any]]:
     return [
         {
             **{c: getattr(i, c) for c in REVIEW_COLUMNS},
+            "kind": REVIEW_KINDS.get(i.entity_type, i.entity_type),
             "member_name": names.get(i.member_id),
             "anchor_name": names.get(i.anchor_id),
         }
