@@ -1,8 +1,9 @@
-"""The demo's service, onboarding, capacity and plan truth, re-derived from the export files.
+"""The demo's service, onboarding, capacity and plan truth, checked against the export files.
 
-Each rule added for issue 7 is recomputed here from the CSVs, the written tieout.yml and the
-plan file alone, with a business clock of its own (zoneinfo, day by day), and must give
-exactly the anomalies truth.json lists; the state histories must be whole and plausible.
+truth.json lists what the generator planted. Each rule added for issue 7 is recomputed here
+from the CSVs, the written tieout.yml and the plan file alone, with a business clock of its
+own (zoneinfo, day by day), and must give exactly those: every plant holds in the files, and
+nothing else meets the rule by chance. The state histories must be whole and plausible.
 """
 
 from __future__ import annotations

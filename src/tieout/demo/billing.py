@@ -19,9 +19,11 @@ from tieout.demo.catalogue import PRODUCTS
 from tieout.demo.company import D0, D1, Company
 from tieout.demo.delivery import Delivery
 from tieout.demo.fmt import IntArray, dates, i64, ints, join, padded, pick, where
+from tieout.demo.invoice_apart import APART, keep_apart, lonely
 from tieout.demo.invoice_docs import (
     ADHOC,
     ADHOC_COVERED,
+    CLEAN,
     CONTRACT,
     CREDIT,
     DUPLICATE,
@@ -57,6 +59,7 @@ class Billing:
     inv_wo: IntArray  # work order billed (credit notes: of the invoice credited), else -1
     inv_contract: IntArray  # -1 when not a contract invoice
     inv_credit_of: IntArray  # credit notes: the invoice credited, else -1
+    inv_copy_of: IntArray  # voids and duplicates: the invoice repeated, else -1
     inv_status: IntArray
     inv_total: IntArray  # minor units, positive for credit notes too
     inv_tax: IntArray
@@ -74,6 +77,8 @@ class Billing:
     il_amount: IntArray
     il_tax: IntArray
     il_desc: pa.Array
+    il_plant: IntArray  # CLEAN, or what was planted on the line: PRICE or DISCOUNT
+    il_delta: IntArray  # the planted change: unit price (whole units) or discount (bp)
     wo_last_invoice: IntArray  # day of the last live invoice per work order, -1 when none
 
 
@@ -82,16 +87,23 @@ def build_billing(
 ) -> Billing:
     n_jobs = sales.n_jobs
     docs = job_invoices(rng, dl)
-    avoid = sales.job_margin.copy()
+    # price cuts and credits lower what a job bills: never where the margin has no room
+    avoid = sales.job_margin | dl.job_drift | dl.job_tight
     avoid[dl.wo_job[dl.wo_unbilled]] = True
     plant_pricing(rng, docs, dl, avoid)
-    planted_job = np.zeros(n_jobs, dtype=np.bool_)
-    modified = (docs.l_unit != dl.wl_unit[docs.l_wl]) | (docs.l_disc != dl.wl_disc[docs.l_wl])
-    planted_job[dl.wo_job[docs.wo[docs.l_doc[modified]]]] = True
+    planted_job = avoid.copy()
+    planted_job[dl.wo_job[docs.wo[docs.l_doc[docs.l_plant != CLEAN]]]] = True
 
-    # pick sources for duplicates, voids and credits from disjoint sets of job invoices
     n = len(docs.kind)
-    pool = np.flatnonzero(~planted_job[dl.wo_job[docs.wo]] & (docs.day <= D1 - 7))
+    docs = docs.add(contract_invoices(rng, company, sales))
+    docs = docs.add(adhoc(rng, company, sales, n_jobs))
+    cur = company.cust_currency[docs.cust]
+    keep_apart(docs, cur)
+
+    # sources for duplicates, voids and credits: disjoint sets of clean job invoices, each
+    # with no invoice for the same total within a fortnight (so a copy pairs with it alone)
+    clean = ~planted_job[dl.wo_job[docs.wo[:n]]] & (docs.day[:n] <= D1 - 7)
+    pool = np.flatnonzero(clean & lonely(docs, cur, 2 * APART)[:n])
     pool = pool[rng.permutation(len(pool))]
     n_dup = round(0.015 * n_jobs)
     n_dup_credited = max(1, round(0.003 * n_jobs))
@@ -109,8 +121,6 @@ def build_billing(
     docs = docs.add(copy_docs(docs, dup, DUPLICATE, dup_day))
     start_dc = len(docs.kind)
     docs = docs.add(copy_docs(docs, dup_credited, DUPLICATE_CREDITED, dupc_day))
-    docs = docs.add(contract_invoices(rng, company, sales))
-    docs = docs.add(adhoc(rng, company, sales, n_jobs))
     dc = np.arange(start_dc, start_dc + len(dup_credited))
     dc_day = np.minimum(docs.day[dc] + rng.integers(2, 11, len(dc)), D1)
     docs = docs.add(credits(rng, docs, credit, dc, dc_day))
@@ -132,13 +142,15 @@ def _finish(
     new_pos = np.empty(n, dtype=np.int64)
     new_pos[order] = np.arange(n)
     d = {f.name: getattr(docs, f.name) for f in fields(docs)}
-    for key in ("kind", "cust", "day", "wo", "contract", "credit_of", "ref_form"):
+    for key in ("kind", "cust", "day", "wo", "contract", "credit_of", "copy_of", "ref_form"):
         d[key] = d[key][order]
     seq = seq[order]
-    d["credit_of"] = np.where(d["credit_of"] >= 0, new_pos[np.maximum(d["credit_of"], 0)], -1)
+    for key in ("credit_of", "copy_of"):
+        d[key] = np.where(d[key] >= 0, new_pos[np.maximum(d[key], 0)], -1)
     l_doc = new_pos[d["l_doc"]]
     l_order = np.argsort(l_doc, kind="stable")
-    for key in ("l_prod", "l_ql", "l_wl", "l_q4", "l_unit", "l_disc", "l_text"):
+    lines = ("l_prod", "l_ql", "l_wl", "l_q4", "l_unit", "l_disc", "l_text", "l_plant", "l_delta")
+    for key in lines:
         d[key] = d[key][l_order]
     l_doc = l_doc[l_order]
     kind, cust, day = d["kind"], d["cust"], d["day"]
@@ -181,6 +193,7 @@ def _finish(
         inv_wo=i64(d["wo"]),
         inv_contract=i64(d["contract"]),
         inv_credit_of=i64(d["credit_of"]),
+        inv_copy_of=i64(d["copy_of"]),
         inv_status=i64(status),
         inv_total=total,
         inv_tax=tax_total,
@@ -198,6 +211,8 @@ def _finish(
         il_amount=amount,
         il_tax=i64(tax),
         il_desc=desc,
+        il_plant=i64(d["l_plant"]),
+        il_delta=i64(d["l_delta"]),
         wo_last_invoice=i64(last),
     )
 

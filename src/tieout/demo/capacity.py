@@ -53,6 +53,7 @@ class Capacity:
     off_end: IntArray  # day, inclusive
     off_q: IntArray  # quarter hours in all
     off_kind: IntArray  # index into KINDS
+    at_risk: IntArray  # planted: work orders due to start in a week a course over-commits
 
 
 def departments(company: Company) -> list[str]:
@@ -174,7 +175,7 @@ def plan_capacity(rng: np.random.Generator, company: Company, dl: dv.Delivery) -
     _level(dl, team, load, avail)
     load = _load(dl, team, len(names), np.isin(dl.wo_status, DEMAND))  # exact, after moves
     on_team = np.where(active, team, -1)
-    extra = _course(rng, dl, on_team, daily, avail, load, (who, start, end))
+    *extra, at_risk = _course(rng, dl, on_team, daily, avail, load, (who, start, end))
     if len(extra[0]):
         who, start, end = np.r_[who, extra[0]], np.r_[start, extra[1]], np.r_[end, extra[2]]
         off_q = np.r_[off_q, extra[3]]
@@ -195,6 +196,7 @@ def plan_capacity(rng: np.random.Generator, company: Company, dl: dv.Delivery) -
         off_end=end[order],
         off_q=off_q[order],
         off_kind=kind[order],
+        at_risk=at_risk,
     )
 
 
@@ -241,13 +243,15 @@ def _load(dl: dv.Delivery, team: IntArray, n_team: int, which: BoolArray) -> Flo
 
 def _level(dl: dv.Delivery, team: IntArray, load: FloatArray, avail: FloatArray) -> None:
     """Each work order not started yet, in order of intended start, moves on a week at a time
-    until its practice has room for it in every week it runs."""
+    until its practice has room for it in every week it runs and in the week it starts (where
+    it would be at risk: only a planted course makes a week with new work over-committed)."""
     new = np.flatnonzero(dl.wo_status == dv.NEW)
     new = new[np.lexsort((new, dl.wo_start[new]))]
     for w in new.tolist():
         day, _, hours = demand_days(dl, np.array([w]))
-        weeks, inverse = np.unique(week_of(day) - WEEK0, return_inverse=True)
-        profile = np.bincount(inverse.ravel(), weights=hours)  # its hours in each week
+        week = np.r_[week_of(day), week_of(dl.wo_start[[w]])] - WEEK0
+        weeks, inverse = np.unique(week, return_inverse=True)
+        profile = np.bincount(inverse.ravel(), weights=np.r_[hours, 0.0])  # its hours each week
         t = team[dl.wo_owner[w]]
         best, best_ratio = 0, np.inf
         for shift in range(0, 40):
@@ -271,10 +275,11 @@ def _course(
     avail: FloatArray,
     load: FloatArray,
     leave: tuple[IntArray, IntArray, IntArray],
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """A week-long certification course for part of two practices, each in a busy week 2-7
-    weeks out (before Christmas) in which a handful of new work is due to start: enough
-    full-timers go (none already on leave that week) that the practice is over-committed."""
+    weeks out (before Christmas) in which a handful of new work is due to start: enough of
+    the practice goes (no one already on leave that week, at most four in five) that it is
+    over-committed; the work due to start that week is at risk (returned last)."""
     who, start, end = leave
     new = np.flatnonzero(dl.wo_status == dv.NEW)
     weeks = week_of(dl.wo_start[new]) - WEEK0
@@ -286,6 +291,7 @@ def _course(
     cal = clock()
     out: list[tuple[int, int, int, int]] = []
     used: set[int] = set()
+    at_risk: list[IntArray] = []
     for t, k in cand:
         if t in used:
             continue
@@ -293,17 +299,19 @@ def _course(
         friday = monday + 4
         days = int(cal.working_days(i64([monday]), i64([friday]))[0])
         busy = set(who[(start <= friday) & (end >= monday)].tolist())
-        full_timers = np.flatnonzero((on_team == t) & (daily == FULL_Q // 5)).tolist()
-        mates = [p for p in full_timers if p not in busy]
-        per = FULL_Q // 5 / 4 * days
-        m = int(np.ceil(max(avail[t, k] - 0.97 * load[t, k], 0) / max(per, 1))) + 1
-        if days == 0 or m > 0.6 * len(mates):
+        mates = i64([p for p in np.flatnonzero(on_team == t).tolist() if p not in busy])
+        order = rng.permutation(len(mates))
+        gone = np.cumsum(daily[mates[order]] / 4 * days)  # hours lost as each one goes
+        m = int(np.searchsorted(gone, avail[t, k] - 0.97 * load[t, k], side="right")) + 1
+        if days == 0 or m > 0.8 * len(mates):
             continue
-        chosen = np.sort(rng.choice(mates, size=m, replace=False))
-        out += [(int(p), monday, friday, FULL_Q // 5 * days) for p in chosen.tolist()]
-        avail[t, k] -= m * per
+        chosen = np.sort(mates[order[:m]])
+        out += [(int(p), monday, friday, int(daily[p]) * days) for p in chosen.tolist()]
+        avail[t, k] -= gone[m - 1]
         used.add(t)
+        at_risk.append(new[(teams == t) & (weeks == k)])
         if len(used) == 2:
             break
     arr = i64(out).reshape(-1, 4)
-    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+    risk = np.sort(np.concatenate(at_risk)) if at_risk else np.zeros(0, dtype=np.int64)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], i64(risk)

@@ -2,8 +2,9 @@
 (time entries cut in `timesheets`).
 
 A job's accepted quote lines are split over one to three phased work orders. Delivered
-hours follow planned hours closely, except where scope drift or an unpriced change was
-planted; time entries are then cut from those hours, all with numpy.
+hours stay within planned hours (an unpriced change is absorbed in the plan's slack), except
+on the finished jobs where scope drift was planted, which run a quarter or more over: no job
+sits near the drift threshold by chance. Time entries are then cut from those hours.
 """
 
 from __future__ import annotations
@@ -18,14 +19,19 @@ from tieout.demo.catalogue import PRODUCT_INDEX
 from tieout.demo.company import D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, i64, join, pick, where
 from tieout.demo.sales import LIST_PRICE, PRODUCT_TASK, Sales, planned_quarter_hours
+from tieout.demo.staffing import in_currency, staff
 from tieout.demo.timesheets import INTERNAL, NOTES, SUPPORT_TASK, job_time, support_time
-from tieout.demo.vec import choose, expand, line_amount, ranks, round_div, uniform_int
+from tieout.demo.vec import expand, line_amount, ranks, round_div, uniform_int
 
 WO_STATUSES: Final = (
     "New", "In Progress", "On Hold", "Completed", "Closed", "Canceled", "Scheduled"
 )  # fmt: skip
 NEW, IN_PROGRESS, ON_HOLD, COMPLETED, CLOSED, CANCELED, SCHEDULED = range(7)
 PRIORITIES: Final = ("Low", "Medium", "High", "Critical")
+# delivered hours over planned: ordinary work, planted scope drift, jobs sold too cheap
+EFFORT: Final = (0.86, 1.0)
+DRIFT_EFFORT: Final = (1.25, 1.45)
+CHEAP_EFFORT: Final = (0.95, 1.02)
 CHANGE_TEXT: Final = (
     # priced
     "Additional reporting requirements agreed with client",
@@ -62,6 +68,9 @@ class Delivery:
     wo_priority: IntArray
     wo_owner: IntArray
     wo_unbilled: BoolArray  # planted: completed, never invoiced
+    job_drift: BoolArray  # planted: hours run well over plan
+    job_excess_q: IntArray  # quarter hours delivered beyond plan where drift was planted
+    job_tight: BoolArray  # staffed by the cheapest person available: no planted price cuts
     wl_wo: IntArray
     wl_ord: IntArray
     wl_ql: IntArray  # quote line, -1 for a priced change
@@ -78,6 +87,7 @@ class Delivery:
     ch_value: IntArray  # minor units
     ch_priced: BoolArray
     ch_text: IntArray
+    ch_unpriced: BoolArray  # planted: scope grew and nobody priced it
     t_wo: IntArray  # -1 for contract support time
     t_cust: IntArray
     t_cur: IntArray
@@ -108,11 +118,14 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     job_cust = sales.opp_cust[:n_jobs]
     job_cur = sales.opp_cur[:n_jobs]
     n_lines = sales.opp_line_count[:n_jobs]
+    margin_job = sales.job_margin
     n_wo = np.minimum(n_lines, rng.choice([1, 2, 3], size=n_jobs, p=[0.82, 0.14, 0.04]))
+    n_wo = np.where(margin_job, 1, n_wo)  # a job sold too cheap is one work order, long done
     wo_job, wo_phase = expand(n_wo)
     wo_base = np.cumsum(n_wo) - n_wo
     n = len(wo_job)
     cust, cur = job_cust[wo_job], job_cur[wo_job]
+    cheap = margin_job[wo_job]
 
     # quote lines of job j are quote lines [start, start + count) of quote j
     jl_job, jl_ord = expand(n_lines)
@@ -121,23 +134,18 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     jl_q = planned_quarter_hours(sales.ol_prod[jl_ql], sales.ol_q4[jl_ql])
     quoted_q = np.bincount(jl_wo, weights=jl_q, minlength=n).astype(np.int64)
 
-    # planted and natural variation in delivered effort
-    drift_job = rng.random(n_jobs) < 0.04
-    factor = np.where(drift_job[wo_job], rng.uniform(1.18, 1.55, n), rng.uniform(0.86, 1.05, n))
-    margin_job = sales.job_margin
-    factor = np.where(margin_job[wo_job], rng.uniform(1.0, 1.06, n), factor)
+    # effort against plan: ordinary work within it, planted drift well over, cheap jobs on it
+    drift_job = (rng.random(n_jobs) < 0.04) & ~margin_job  # kept where the job is finished
+    usual = rng.uniform(*EFFORT, n)
+    over = np.where(drift_job[wo_job], rng.uniform(*DRIFT_EFFORT, n), usual)
+    factor = np.where(cheap, rng.uniform(*CHEAP_EFFORT, n), over)
 
-    # team and schedule: phases run one after another
+    # schedule: phases run one after another
     size = np.where(quoted_q < 160, 1, np.where(quoted_q < 600, 2, 3))
     size = np.minimum(3, size + (rng.random(n) < 0.2))
-    ps = company.ps_staff
-    cost = company.person_cost[ps]
-    team = ps[choose(rng, np.ones(len(ps)), n * 3).reshape(n, 3)]
-    expensive = ps[cost >= np.quantile(cost, 0.75)]
-    pricey = expensive[rng.integers(0, len(expensive), (n, 3))]
-    team = np.where(margin_job[wo_job][:, None], pricey, team)
     work_days = np.ceil(quoted_q / 4 * factor / (size * 1.6))  # people are on several jobs
     span = np.clip(np.round(work_days * 7 / 5) + rng.integers(0, 21, n), 3, 240).astype(np.int64)
+    span = np.where(cheap, np.minimum(span, 150), span)  # over well before the as-of date
     step = span + rng.integers(0, 11, n)
     before = np.cumsum(step) - step
     offset = before - before[wo_base[wo_job]]
@@ -151,15 +159,16 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     status = np.where((status == IN_PROGRESS) & (rng.random(n) < 0.07), ON_HOLD, status)
     closed = (status == COMPLETED) & (end < D1 - 45) & (rng.random(n) < 0.85)
     status = np.where(closed, CLOSED, status)
-    protected = margin_job[wo_job] | (wo_job < 20)
+    protected = cheap | (wo_job < 20)
     canceled = (rng.random(n) < 0.015) & ~protected & (status != NEW)
     status = np.where(canceled, CANCELED, status)
     done = (status == COMPLETED) | (status == CLOSED)
     completed = np.where(done, _seconds(rng, end, 9, 18), -1)
 
     # scope changes: priced (billed as change lines), unpriced (planted), descoped
-    changes = _changes(rng, n, wo_job, wo_phase, start, end, status, quoted_q, cur, protected)
-    ch_wo, ch_at, ch_q, ch_value, ch_priced, ch_text = changes
+    keep = (cheap, protected)
+    changes = _changes(rng, wo_job, wo_phase, (start, end), status, quoted_q, cur, keep)
+    ch_wo, ch_at, ch_q, ch_value, ch_priced, ch_text, ch_unpriced = changes
     priced_q = np.bincount(ch_wo, weights=np.where(ch_priced, ch_q, 0), minlength=n)
     all_q = np.bincount(ch_wo, weights=ch_q, minlength=n)
     planned_q = quoted_q + priced_q.astype(np.int64)
@@ -186,10 +195,19 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     rate = round_div(value * 4, np.maximum(planned_q, 1) * 100)
     per_wo = np.bincount(wl_wo, minlength=n)
     wl_ord = np.arange(len(wl_wo)) - (np.cumsum(per_wo) - per_wo)[wl_wo]
+    team, tight = staff(rng, company, value * 4 / np.maximum(planned_q, 1) / 100, cur, cheap)
 
-    # unbilled work (planted): completed a while ago and never invoiced
+    # drift is planted only on finished jobs whose people fit their rate; elsewhere effort
+    # stays within plan (an unpriced change is worked in the plan's slack, not over it)
+    unfinished = np.bincount(wo_job, weights=~(done | canceled), minlength=n_jobs) > 0
+    drift_job &= ~unfinished & (np.bincount(wo_job, weights=tight, minlength=n_jobs) == 0)
+    drift_job &= np.bincount(wo_job, weights=done, minlength=n_jobs) > 0
+    factor = np.where(cheap | drift_job[wo_job], factor, usual)
+    basis = np.where(drift_job[wo_job], planned_q, np.clip(quoted_q + all_q, 0, planned_q))
+
+    # unbilled work (planted): a job of one work order, completed a while ago, never invoiced
     unbilled = np.zeros(n, dtype=np.bool_)
-    eligible = np.flatnonzero(done & (end < D1 - 20) & ~protected)
+    eligible = np.flatnonzero(done & (end < D1 - 20) & ~protected & (n_wo[wo_job] == 1))
     k = min(len(eligible), round(0.025 * n_jobs))
     unbilled[rng.choice(eligible, size=k, replace=False)] = True
 
@@ -197,9 +215,10 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     elapsed = np.clip((D1 - start) / np.maximum(end - start, 1), 0, 1)
     elapsed = np.where(done, 1.0, np.where(status == IN_PROGRESS, elapsed, 0.0))
     elapsed = np.where(status == ON_HOLD, elapsed * 0.8, elapsed)
-    target_q = np.maximum(quoted_q + all_q, 0) * factor * elapsed
+    delivered_q = i64(np.round(basis * factor * elapsed))
     first_task = PRODUCT_TASK[sales.ol_prod[sales.opp_line_start[wo_job]]]
-    entries = job_time(rng, target_q, start, np.minimum(end, D1), team, size, first_task)
+    entries = job_time(rng, delivered_q, start, np.minimum(end, D1), team, size, first_task)
+    excess = np.bincount(wo_job, weights=delivered_q - planned_q, minlength=n_jobs)
     te_wo, te_day, te_person, te_q, te_task = entries
     support = support_time(rng, company, sales, max(1, round(0.1 * len(te_wo))))
     sp_cust, sp_day, sp_person, sp_q, sp_kind = support
@@ -211,8 +230,7 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
     job_billable = (te_task != INTERNAL) & (rng.random(len(te_wo)) > 0.015)
     billable = np.r_[job_billable, np.zeros(len(sp_cust), np.bool_)]
     t_person = np.r_[te_person, sp_person]
-    fx = np.array([1.0, 1.16, 1.27])
-    t_cost = i64(np.round(company.person_cost[t_person] * fx[t_cur]))
+    t_cost = in_currency(company.person_cost[t_person], t_cur)
     t_bill = np.where(billable, np.r_[rate[te_wo], np.zeros(len(sp_cust), np.int64)], 0)
     m = len(t_wo)
     notes = np.where(rng.random(m) < 0.35, -1, rng.integers(0, len(NOTES), m))
@@ -236,8 +254,11 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
         wo_code_form=i64(rng.choice(3, size=n, p=[0.5, 0.3, 0.2])),
         wo_quote_link=rng.random(n) < 0.7,
         wo_priority=i64(rng.choice(4, size=n, p=[0.2, 0.55, 0.2, 0.05])),
-        wo_owner=i64(team[:, 0]),
+        wo_owner=team[:, 0],
         wo_unbilled=unbilled,
+        job_drift=drift_job,
+        job_excess_q=i64(np.where(drift_job, excess, 0)),
+        job_tight=np.bincount(wo_job, weights=tight, minlength=n_jobs) > 0,
         wl_wo=i64(wl_wo),
         wl_ord=i64(wl_ord),
         wl_ql=i64(wl_ql),
@@ -254,6 +275,7 @@ def build_delivery(rng: np.random.Generator, company: Company, sales: Sales) -> 
         ch_value=ch_value,
         ch_priced=ch_priced,
         ch_text=ch_text,
+        ch_unpriced=ch_unpriced,
         t_wo=i64(t_wo),
         t_cust=i64(t_cust),
         t_cur=i64(t_cur),
@@ -278,18 +300,20 @@ def _wo_titles(sales: Sales, wo_job: IntArray, phase: IntArray, n_wo: IntArray) 
 
 def _changes(
     rng: np.random.Generator,
-    n: int,
     wo_job: IntArray,
     phase: IntArray,
-    start: IntArray,
-    end: IntArray,
+    dates: tuple[IntArray, IntArray],
     status: IntArray,
     quoted_q: IntArray,
     cur: IntArray,
-    protected: BoolArray,
-) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray, IntArray]:
-    """Scope amendments. Priced ones are billed; unpriced growth is the planted leak."""
-    live = (status != NEW) & (status != CANCELED) & (start <= D1 - 5)
+    keep: tuple[BoolArray, BoolArray],
+) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray, IntArray, BoolArray]:
+    """Scope amendments. Priced ones are billed; unpriced growth is the planted leak. Work
+    sold too cheap stays as sold (`keep[0]`); protected work gets no planted change."""
+    start, end = dates
+    cheap, protected = keep
+    n = len(wo_job)
+    live = (status != NEW) & (status != CANCELED) & (start <= D1 - 5) & ~cheap
     hours = quoted_q / 4
     priced = np.flatnonzero(live & (rng.random(n) < 0.06))
     descoped = np.flatnonzero(live & (rng.random(n) < 0.01))
@@ -320,4 +344,5 @@ def _changes(
         i64(value[order]),
         (kind == 0)[order],
         i64(text[order]),
+        (kind == 1)[order],
     )

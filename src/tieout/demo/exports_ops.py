@@ -11,7 +11,6 @@ import pyarrow.compute as pc
 
 from tieout.demo import service as sv
 from tieout.demo import timeline as tl
-from tieout.demo.audit_ops import milestone_ids
 from tieout.demo.capacity import KINDS as CAPACITY_KINDS
 from tieout.demo.capacity import Capacity
 from tieout.demo.company import Company
@@ -33,7 +32,7 @@ from tieout.demo.fmt import (
     strings,
 )
 from tieout.demo.keys import Keys
-from tieout.demo.onboarding import BLOCKERS, MILESTONES, Onboarding
+from tieout.demo.onboarding import BLOCKERS, MILESTONES, Onboarding, milestone_ids
 from tieout.demo.onboarding import STATUSES as ONBOARDING_STATUSES
 from tieout.demo.sales import Sales
 

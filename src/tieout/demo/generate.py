@@ -4,8 +4,10 @@
 Xero, Harvest, ServiceNow and Zendesk over the two years to AS_OF, with the mess real
 exports have, its joint sales and marketing plan (plans/joint-plan.yml), and `truth.json`:
 which records are the same customer, which quote, work orders and invoice lines form each
-job, every exception a correct reconciliation must raise, every malformed row, and the
-part-timers the project file lists. Same (scale, seed) gives byte-identical files.
+job, every anomaly planted (recorded where it was planted, never by evaluating a rule; the
+rest of the books are clean by construction, so these are exactly the exceptions a correct
+reconciliation raises), every malformed row, and the part-timers the project file lists.
+Same (scale, seed) gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -22,12 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tieout.demo import invoice_docs as idoc
-from tieout.demo.audit import DEFINITIONS, Finding, find_anomalies
-from tieout.demo.audit_ops import ops_findings
-from tieout.demo.audit_service import service_findings
 from tieout.demo.billing import Billing, build_billing
 from tieout.demo.capacity import plan_capacity
 from tieout.demo.company import AS_OF, Company, build_company
+from tieout.demo.definitions import DEFINITIONS
 from tieout.demo.delivery import Delivery, build_delivery
 from tieout.demo.exports import CP1252_YEAR, Export, Guard
 from tieout.demo.exports_ops import metric_instance, onboarding_milestones, time_off
@@ -42,6 +42,9 @@ from tieout.demo.plan import YEAR, build_plan, month_of, write_plan
 from tieout.demo.sales import Sales, build_sales
 from tieout.demo.service import Service, build_service
 from tieout.demo.service_time import plan_service
+from tieout.demo.truth import Finding, billing_truth
+from tieout.demo.truth_ops import ops_truth
+from tieout.demo.truth_service import service_truth
 from tieout.demo.writer import write_csv
 
 __all__ = ["AS_OF", "generate"]
@@ -75,10 +78,10 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 7) -> dict[str, i
     cap = plan_capacity(_rng(seed, "capacity"), company, dl)
     onboarding = build_onboarding(_rng(seed, "onboarding"), company, sales)
     plan = build_plan(_rng(seed, "plan"), company, campaigns, leads, keys.campaign, scale)
-    findings = find_anomalies(sales, dl, books, keys)
+    findings = billing_truth(sales, dl, books, keys)
     protected_doc, protected_wo = _protected(findings, sales, dl, books, keys)
-    findings += service_findings(company, sales, service, times, keys)
-    findings += ops_findings(company, dl, cap, onboarding, plan, campaigns, keys)
+    findings += service_truth(company, sales, service, times, keys)
+    findings += ops_truth(dl, cap, onboarding, plan, keys)
     guard = _guard(findings, service, leads, keys)
     write_plan(out_dir, plan, campaigns)
 
@@ -142,8 +145,8 @@ def _distinct(column: pa.ChunkedArray) -> Iterable[str]:
 def _protected(
     findings: list[Finding], sales: Sales, dl: Delivery, books: Billing, keys: Keys
 ) -> tuple[BoolArray, BoolArray]:
-    """Invoices and work orders that malformed rows must not touch: everything behind an
-    expected exception, and every document that only makes sense whole (credits, copies)."""
+    """Invoices and work orders that malformed rows must not touch: everything behind a
+    planted anomaly, and every document that only makes sense whole (credits, copies)."""
     quote = {q: i for i, q in enumerate(id_list(keys.quote)[: sales.n_jobs])}
     wo = {w: i for i, w in enumerate(id_list(keys.work_order))}
     doc = {d: i for i, d in enumerate(books.inv_number.to_pylist())}

@@ -17,6 +17,8 @@ from tieout.demo.sales import LIST_PRICE, Sales, covered
 from tieout.demo.vec import expand, uniform_int
 
 JOB, VOIDED, DUPLICATE, DUPLICATE_CREDITED, CONTRACT, ADHOC, ADHOC_COVERED, CREDIT = range(8)
+# what was planted on a line: nothing, a unit price off the quote, a deeper discount
+CLEAN, PRICE, DISCOUNT = range(3)
 # Reference habits for job invoices, with their share.
 REF_FORMS: Final = (
     ("WO-{wo}", 0.36),
@@ -40,6 +42,7 @@ class Docs:
     wo: IntArray
     contract: IntArray
     credit_of: IntArray
+    copy_of: IntArray  # voids and duplicates: the document repeated, else -1
     ref_form: IntArray
     l_doc: IntArray
     l_prod: IntArray
@@ -49,10 +52,12 @@ class Docs:
     l_unit: IntArray
     l_disc: IntArray
     l_text: IntArray  # -1: product - project; else index into TEXTS
+    l_plant: IntArray  # CLEAN, PRICE or DISCOUNT
+    l_delta: IntArray  # planted change: unit price (whole units) or discount (basis points)
 
     def add(self, other: Docs) -> Docs:
         base = len(self.kind)
-        moved = {"l_doc": other.l_doc + base, "credit_of": other.credit_of}
+        moved = {"l_doc": other.l_doc + base}
         return Docs(
             **{
                 f.name: np.r_[getattr(self, f.name), moved.get(f.name, getattr(other, f.name))]
@@ -78,6 +83,7 @@ def copy_docs(docs: Docs, src: IntArray, kind: int, day: IntArray) -> Docs:
         wo=docs.wo[src],
         contract=docs.contract[src],
         credit_of=np.full(n, -1),
+        copy_of=i64(src),
         ref_form=docs.ref_form[src],
         l_doc=pos[docs.l_doc[take]],
         l_prod=docs.l_prod[take],
@@ -87,6 +93,8 @@ def copy_docs(docs: Docs, src: IntArray, kind: int, day: IntArray) -> Docs:
         l_unit=docs.l_unit[take],
         l_disc=docs.l_disc[take],
         l_text=docs.l_text[take],
+        l_plant=np.zeros(len(take), dtype=np.int64),  # copies are made of clean jobs only
+        l_delta=np.zeros(len(take), dtype=np.int64),
     )
 
 
@@ -128,6 +136,7 @@ def job_invoices(rng: np.random.Generator, dl: Delivery) -> Docs:
         wo=i64(wo[live]),
         contract=np.full(n, -1),
         credit_of=np.full(n, -1),
+        copy_of=np.full(n, -1),
         ref_form=i64(forms),
         l_doc=i64(remap[doc[ln]]),
         l_prod=dl.wl_prod[wl[ln]],
@@ -137,6 +146,8 @@ def job_invoices(rng: np.random.Generator, dl: Delivery) -> Docs:
         l_unit=dl.wl_unit[wl[ln]],
         l_disc=dl.wl_disc[wl[ln]],
         l_text=np.full(len(ln), -1),
+        l_plant=np.zeros(len(ln), dtype=np.int64),
+        l_delta=np.zeros(len(ln), dtype=np.int64),
     )
 
 
@@ -156,8 +167,12 @@ def plant_pricing(rng: np.random.Generator, docs: Docs, dl: Delivery, avoid: Boo
     disc = candidates[n_price : n_price + n_disc]
     sign = np.where(rng.random(len(price)) < 0.75, 1, -1)
     factor = 1 + sign * rng.uniform(0.04, 0.15, len(price))
-    docs.l_unit[price] = np.round(docs.l_unit[price] * factor).astype(np.int64)
-    docs.l_disc[disc] = docs.l_disc[disc] + rng.choice([500, 1000, 1500], size=len(disc))
+    unit = np.round(docs.l_unit[price] * factor).astype(np.int64)
+    docs.l_plant[price], docs.l_delta[price] = PRICE, unit - docs.l_unit[price]
+    docs.l_unit[price] = unit
+    deeper = rng.choice([500, 1000, 1500], size=len(disc))
+    docs.l_plant[disc], docs.l_delta[disc] = DISCOUNT, deeper
+    docs.l_disc[disc] = docs.l_disc[disc] + deeper
 
 
 def contract_invoices(rng: np.random.Generator, company: Company, sales: Sales) -> Docs:
@@ -181,6 +196,7 @@ def contract_invoices(rng: np.random.Generator, company: Company, sales: Sales) 
         wo=np.full(n, -1),
         contract=i64(k),
         credit_of=np.full(n, -1),
+        copy_of=np.full(n, -1),
         ref_form=i64(rng.choice(4, size=n, p=[0.4, 0.2, 0.15, 0.25])),
         l_doc=i64(l_doc),
         l_prod=np.where(fee_line, sales.k_prod[k][l_doc], sup),
@@ -190,6 +206,8 @@ def contract_invoices(rng: np.random.Generator, company: Company, sales: Sales) 
         l_unit=np.where(fee_line, sales.k_fee[k][l_doc], LIST_PRICE[sup, cur[l_doc]]),
         l_disc=np.zeros(len(l_doc), dtype=np.int64),
         l_text=np.where(fee_line, -1, EXTRA_SUPPORT),
+        l_plant=np.zeros(len(l_doc), dtype=np.int64),
+        l_delta=np.zeros(len(l_doc), dtype=np.int64),
     )
 
 
@@ -223,6 +241,7 @@ def adhoc(rng: np.random.Generator, company: Company, sales: Sales, n_jobs: int)
         wo=np.full(n, -1),
         contract=np.full(n, -1),
         credit_of=np.full(n, -1),
+        copy_of=np.full(n, -1),
         ref_form=i64(rng.integers(0, 2, n)),
         l_doc=np.arange(n, dtype=np.int64),
         l_prod=i64(prod),
@@ -232,6 +251,8 @@ def adhoc(rng: np.random.Generator, company: Company, sales: Sales, n_jobs: int)
         l_unit=LIST_PRICE[prod, cur],
         l_disc=np.zeros(n, dtype=np.int64),
         l_text=np.where(advisory, ADVISORY, EXTRA_SUPPORT),
+        l_plant=np.zeros(n, dtype=np.int64),
+        l_delta=np.zeros(n, dtype=np.int64),
     )
 
 
@@ -243,7 +264,7 @@ def credits(
     lines = lines[rng.permutation(len(lines))]
     _, first = np.unique(docs.l_doc[lines], return_index=True)
     one = lines[first]  # one random line per partially credited invoice
-    q4 = i64(np.maximum(1, np.round(docs.l_q4[one] * rng.uniform(0.2, 0.6, len(one)))))
+    q4 = i64(np.maximum(1, np.round(docs.l_q4[one] * rng.uniform(0.1, 0.3, len(one)))))
     whole = np.flatnonzero(np.isin(docs.l_doc, full))
     src = np.r_[docs.l_doc[one], docs.l_doc[whole]]
     credited = np.r_[np.unique(docs.l_doc[one]), full]
@@ -262,6 +283,7 @@ def credits(
         wo=docs.wo[credited],
         contract=docs.contract[credited],
         credit_of=i64(credited),
+        copy_of=np.full(n, -1),
         ref_form=i64(rng.random(n) < 0.4),  # 0: reference names the invoice, 1: description does
         l_doc=i64(pos[src]),
         l_prod=docs.l_prod[lines_all],
@@ -271,4 +293,6 @@ def credits(
         l_unit=docs.l_unit[lines_all],
         l_disc=docs.l_disc[lines_all],
         l_text=docs.l_text[lines_all],
+        l_plant=np.zeros(len(lines_all), dtype=np.int64),
+        l_delta=np.zeros(len(lines_all), dtype=np.int64),
     )

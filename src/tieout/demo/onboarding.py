@@ -1,9 +1,10 @@
 """Onboarding: the five milestones of every customer's first contract of the last six months.
 
-Most onboardings run to plan; some slip (a milestone takes weeks longer and everything after
-it moves), some are blocked on the customer (a blocker says on what). A milestone counts as
-completed only once the one before it is, and only when it was completed before the export
-was taken. Its own random stream ("onboarding").
+Most onboardings run to plan (every milestone done by its due date); some slip (a milestone
+takes weeks longer and everything after it moves), some are blocked on the customer (a
+blocker says on what). Only a slip or a block leaves a milestone open past its due date. A
+milestone counts as completed only once the one before it is, and only when it was completed
+before the export was taken. Its own random stream ("onboarding").
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from tieout.demo.calendar import clock
 from tieout.demo.company import D1, Company
-from tieout.demo.fmt import IntArray, i64
+from tieout.demo.fmt import BoolArray, IntArray, i64
 from tieout.demo.sales import Sales
 from tieout.demo.service import NOW
 
@@ -38,6 +39,10 @@ BLOCKERS: Final = (
 RECENT: Final = 183  # days: contracts started this recently are onboarding
 
 
+def milestone_ids(n: int) -> list[str]:
+    return [f"OBM-{i + 1:06d}" for i in range(n)]
+
+
 @dataclass
 class Onboarding:
     contract: IntArray  # per milestone: contract index
@@ -47,6 +52,7 @@ class Onboarding:
     status: IntArray
     blocker: IntArray  # index into BLOCKERS, -1 none
     owner: IntArray  # person index
+    overdue: BoolArray  # planted: left open past its due date by a slip or a block
 
 
 def build_onboarding(rng: np.random.Generator, company: Company, sales: Sales) -> Onboarding:
@@ -63,8 +69,11 @@ def build_onboarding(rng: np.random.Generator, company: Company, sales: Sales) -
     slip_at = rng.integers(1, m, n)
     block_at = rng.integers(0, m, n)
     _at_least_one(rng, fate, block_at, sales.k_start[k])
-    slip = np.where((fate == 1)[:, None] & (np.arange(m)[None, :] >= slip_at[:, None]), 1, 0)
-    delay = rng.integers(-3, 5, (n, m)) + slip * rng.integers(12, 40, n)[:, None]
+    step = np.arange(m)[None, :]
+    slip = (fate == 1)[:, None] & (step >= slip_at[:, None])
+    late = slip | ((fate == 2)[:, None] & (step >= block_at[:, None]))
+    # on plan means done by the due date; a slip makes that milestone and the rest weeks late
+    delay = rng.integers(-3, 1, (n, m)) + slip * rng.integers(12, 40, n)[:, None]
     day = due + delay
     cal = clock()
     hour = rng.integers(3600, 7 * 3600, n * m)  # into the working day it was done on
@@ -75,7 +84,6 @@ def build_onboarding(rng: np.random.Generator, company: Company, sales: Sales) -
     done &= np.arange(m)[None, :] < blocked_from[:, None]
     done = np.logical_and.accumulate(done, axis=1)
     first_open = done.sum(axis=1)
-    step = np.arange(m)[None, :]
     status = np.where(done, COMPLETED, PLANNED)
     current = step == first_open[:, None]
     status = np.where(current, np.where(fate[:, None] == 2, BLOCKED, IN_PROGRESS), status)
@@ -94,15 +102,18 @@ def build_onboarding(rng: np.random.Generator, company: Company, sales: Sales) -
         status=i64(status).ravel(),
         blocker=i64(blocker).ravel(),
         owner=np.repeat(owner, m),
+        overdue=(late & ~done & (due < D1)).ravel(),
     )
 
 
 def _at_least_one(
     rng: np.random.Generator, fate: IntArray, block_at: IntArray, start: IntArray
 ) -> None:
-    """However few onboardings there are, one of those under way is blocked on something
-    already due and another slips."""
+    """However few onboardings there are, one of those under way (or, failing that, any
+    begun over 25 days ago) is blocked on something already due and another slips."""
     under_way = np.flatnonzero((start < D1 - 25) & (start > D1 - 120))
+    if not len(under_way):
+        under_way = np.flatnonzero(start < D1 - 25)
     if len(under_way) and not (fate[under_way] == 2).any():
         i = int(under_way[rng.integers(len(under_way))])
         fate[i], block_at[i] = 2, 1  # blocked at Access granted, due 18 days in

@@ -39,6 +39,8 @@ class Plan:
     rate: list[float]
     committed_by: list[str]
     spend: IntArray  # per campaign, as Campaign.ActualCost exports it (parents include children)
+    varied: IntArray  # planted: targets promised half as much again as delivered
+    uncommitted: IntArray  # planted: campaigns that spent in the plan's months, not committed
 
 
 def cohorts(campaign_ids: pa.Array, leads: Leads) -> IntArray:
@@ -98,15 +100,18 @@ def build_plan(
     target = actual.copy()
     k = max(1, round(0.1 * len(reviewed))) if len(reviewed) else 0
     seen: set[int] = set()
+    varied: list[int] = []
     for i in rng.permutation(reviewed).tolist():
         if len(seen) == k:
             break
         if int(camp[i]) not in seen:  # one promised-too-much cell per campaign
             seen.add(int(camp[i]))
             target[i] = (actual[i] * 3 + 1) // 2  # round(count * 1.5), halves up
+            varied.append(i)
     spend = exported_spend(campaigns)
-    committed, rate, by = _commitments(rng, company, campaigns, spend, month)
-    return Plan(i64(camp), i64(month), i64(actual), i64(target), committed, rate, by, spend)
+    committed, rate, by, idle = _commitments(rng, company, campaigns, spend, month)
+    return Plan(i64(camp), i64(month), i64(actual), i64(target), committed, rate, by, spend,
+                i64(sorted(varied)), idle)  # fmt: skip
 
 
 def plan_span(month: IntArray) -> tuple[int, int]:
@@ -120,7 +125,7 @@ def plan_span(month: IntArray) -> tuple[int, int]:
 
 def _commitments(
     rng: np.random.Generator, company: Company, c: Campaigns, spend: IntArray, month: IntArray
-) -> tuple[IntArray, list[float], list[str]]:
+) -> tuple[IntArray, list[float], list[str], IntArray]:
     first, last = plan_span(month)
     spent = np.flatnonzero((spend > 0) & (c.start >= first) & (c.start <= last))
     keep = rng.random(len(spent)) < 0.85
@@ -131,7 +136,7 @@ def _commitments(
     who = rng.integers(0, len(sellers), len(chosen))
     rate = [float(r) for r in np.round(rng.uniform(15, 35, len(chosen)), 1)]
     names = [f"{company.people[sellers[w]].first} {company.people[sellers[w]].last}" for w in who]
-    return i64(chosen), rate, names
+    return i64(chosen), rate, names, i64(spent[~keep])
 
 
 def plan_yaml(plan: Plan, campaigns: Campaigns) -> str:

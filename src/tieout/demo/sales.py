@@ -17,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 
 from tieout.demo import company as co
-from tieout.demo.catalogue import PRODUCT_INDEX, PRODUCTS, price_in
+from tieout.demo.catalogue import PRICE_FACTOR, PRODUCT_INDEX, PRODUCTS, price_in
 from tieout.demo.company import D0, D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, day_number, i64, ints, join, pick, to_date, where
+from tieout.demo.staffing import expensive_staff
 from tieout.demo.vec import choose, expand, line_amount, occurrence, uniform_int
 
 STAGES: Final = (
@@ -153,13 +154,8 @@ def _titles(
     return where(nth > 0, join(base, " (", ints(nth + 1), ")"), base)
 
 
-def _lines(
-    rng: np.random.Generator, cur: IntArray, n_lines: IntArray, cheap: BoolArray
-) -> tuple[IntArray, ...]:
-    """Quote lines for each opportunity: distinct products, quantities by unit, discounts.
-
-    `cheap` opportunities are sold at a 45-55 % discount (the planted margin leak).
-    """
+def _lines(rng: np.random.Generator, cur: IntArray, n_lines: IntArray) -> tuple[IntArray, ...]:
+    """Quote lines for each opportunity: distinct products, quantities by unit, discounts."""
     n = len(cur)
     units = PRODUCT_UNIT[QUOTABLE]
     weights = np.array([_UNIT_WEIGHT[u] for u in units])
@@ -179,8 +175,36 @@ def _lines(
     price = np.where(negotiated, np.round(lst * rng.uniform(0.85, 0.95, m)), lst).astype(np.int64)
     opp_disc = rng.choice(_DISCOUNTS[0], size=n, p=_DISCOUNTS[1])
     disc = np.where(rng.random(m) < 0.85, opp_disc[opp], 0)
-    disc = np.where(cheap[opp], 100 * rng.integers(45, 56, m), disc)
     return opp, ordinal, i64(prod), i64(q4), price, i64(lst), i64(disc)
+
+
+def _sell_cheap(
+    rng: np.random.Generator,
+    company: Company,
+    old: BoolArray,
+    cur: IntArray,
+    ol_opp: IntArray,
+    ol_prod: IntArray,
+    ol_unit: IntArray,
+    ol_disc: IntArray,
+) -> BoolArray:
+    """Jobs sold far too cheap (the planted margin leak), among those accepted long ago: each
+    line discounted (45 % or more) to an hourly rate under 85 % of what the dearest quarter of
+    the bench costs, who will deliver it; a job whose lines would need over 75 % off is not
+    chosen. `ol_disc` is rewritten for the chosen jobs' lines."""
+    n_jobs = len(old)
+    dear = company.person_cost[expensive_staff(company)].min()
+    per_hour = ol_unit / PRODUCT_HOURS_Q[ol_prod]
+    target = dear * np.asarray(PRICE_FACTOR)[cur[ol_opp]] * rng.uniform(0.7, 0.85, len(ol_opp))
+    need = np.maximum(4500, 100 * np.ceil(100 * (1 - target / per_hour)))
+    too_deep = np.bincount(ol_opp, weights=need > 7500, minlength=len(cur))[:n_jobs] > 0
+    eligible = np.flatnonzero(old & ~too_deep)
+    margin = np.zeros(n_jobs, dtype=np.bool_)
+    k = min(len(eligible), round(0.025 * n_jobs))
+    margin[rng.choice(eligible, size=k, replace=False)] = True
+    lines = (ol_opp < n_jobs) & margin[np.minimum(ol_opp, n_jobs - 1)]
+    ol_disc[lines] = i64(need[lines])
+    return margin
 
 
 def planned_quarter_hours(prod: IntArray, q4: IntArray) -> IntArray:
@@ -243,11 +267,9 @@ def build_sales(
     first = occurrence(cust, created) == 0
     opp_type = np.where(first | ~company.cust_active[cust], 0, 1)
 
-    margin = np.zeros(n_opp, dtype=np.bool_)
-    eligible = np.flatnonzero(accept[:n_jobs] < D1 - 220)
-    margin[rng.choice(eligible, size=round(0.025 * n_jobs), replace=False)] = True
     n_lines = rng.choice([1, 2, 3, 4], size=n_opp, p=[0.25, 0.35, 0.25, 0.15])
-    ol_opp, _, ol_prod, ol_q4, ol_unit, ol_list, ol_disc = _lines(rng, cur, n_lines, margin)
+    ol_opp, _, ol_prod, ol_q4, ol_unit, ol_list, ol_disc = _lines(rng, cur, n_lines)
+    margin = _sell_cheap(rng, company, accept < D1 - 220, cur, ol_opp, ol_prod, ol_unit, ol_disc)
     ol_total = line_amount(ol_q4, ol_unit, ol_disc)
     line_start = np.cumsum(n_lines) - n_lines
     titles = pa.concat_arrays(
@@ -325,7 +347,7 @@ def build_sales(
         ql_total=ql_total,
         job_accept=i64(accept),
         job_po=i64(rng.integers(1000, 10000, n_jobs)),
-        job_margin=margin[:n_jobs],
+        job_margin=margin,
         **contracts,
     )
 

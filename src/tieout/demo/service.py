@@ -29,7 +29,7 @@ SN_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "Network": ("DHCP", "DNS", "IP Address", "VPN", "Wireless"),
     "Database": ("DB2", "MS SQL Server", "Oracle"),
 }
-_SUBCOUNT: Final = np.array([len(v) for v in SN_CATEGORIES.values()])
+SUBCOUNT: Final = np.array([len(v) for v in SN_CATEGORIES.values()])
 SN_GROUPS: Final = ("Service Desk", "Application Support", "Hardware", "Network", "Database")
 SN_SUBJECTS: Final = (
     (
@@ -209,7 +209,7 @@ def _servicenow(rng: np.random.Generator, company: Company, n: int) -> Tickets:
         state=i64(state),
         priority=priority,
         category=category,
-        subcategory=i64(rng.random(n) * _SUBCOUNT[category]),
+        subcategory=i64(rng.random(n) * SUBCOUNT[category]),
         subject=category * 3 + rng.integers(0, 3, n),
         contact=_contacts(rng, cust),
         agent=i64(agent),

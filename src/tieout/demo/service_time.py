@@ -1,12 +1,12 @@
-"""Service as it ran in time: SLA clocks with pauses and reopens, aged cases, repeat issues.
+"""Service as it ran in time: SLA clocks with pauses and reopens.
 
 `plan_service` rewrites the ServiceNow incidents' and Zendesk tickets' life cycles (see
 `timeline`) from their opening times, so their states, resolution times and reopen counts
-agree with a full state history; and it plants what service leads look for:
-- strategic customers' recent tickets mostly inside their SLA, about one in ten well over it,
-  and none within five minutes of the target (whatever way a clock rounds, it agrees);
-- tickets stuck open for over a month, among them at customers whose contract renews soon;
-- repeat issues: three or four recent tickets of one customer about the same thing.
+agree with a full state history, after `service_plants` has planted repeat issues and aged
+tickets. Strategic customers' recent tickets and cases run mostly inside their SLA; about one
+in ten of those open long enough for it is planted well over it. None ends within five
+minutes of its target (whatever way a clock rounds, it agrees), and the tickets of customers
+whose contract renews soon are done within `CAP`, but for the one planted to stay open.
 Its own random stream ("timeline") leaves every other part of the demo as it was.
 """
 
@@ -21,15 +21,24 @@ from tieout.demo import service as sv
 from tieout.demo import timeline as tl
 from tieout.demo.calendar import clock
 from tieout.demo.company import D1, Company
-from tieout.demo.fmt import BoolArray, IntArray, i64
+from tieout.demo.fmt import BoolArray, FloatArray, IntArray, i64
 from tieout.demo.sales import Sales
+from tieout.demo.service_plants import (
+    AGED,
+    CAP,
+    CASES,
+    REPEAT,
+    Aged,
+    day_of,
+    plant_aged,
+    plant_repeats,
+    renewing_customers,
+)
 from tieout.demo.timeline import HOLD, PENDING, RESOLVED, Timeline
 
 EXPORT_AT: Final = sv.NOW  # the exports were taken at 18:00 on the as-of date
 CLOCK_END: Final = (D1 + 1) * 86400  # where the clocks of open tickets stand
 WINDOW: Final = 90  # sla_breach_strategic: opened in the 90 days before the as-of date
-AGED: Final = 30
-REPEAT: Final = 30
 MARGIN: Final = 300  # seconds: no strategic ticket's clock ends this close to its target
 # (response hours, resolution hours) by priority 1..4; strategic priority 1 is tighter
 POLICY: Final = {1: (1.0, 8.0), 2: (4.0, 16.0), 3: (8.0, 40.0), 4: (16.0, 80.0)}
@@ -72,10 +81,9 @@ class ServiceTimes:
     zd_hold: IntArray
     zd_satisfaction: IntArray  # index into ZD_SATISFACTION
     strategic: BoolArray  # per customer
-
-
-def day_of(t: IntArray) -> IntArray:
-    return i64(i64(t) // 86400)
+    over: tuple[BoolArray, BoolArray, BoolArray]  # planted SLA breaches: incidents, tickets, cases
+    aged: list[Aged]  # planted aged tickets
+    repeats: list[tuple[int, IntArray]]  # planted repeat issues: system, tickets
 
 
 def _nudge(times: IntArray) -> IntArray:
@@ -92,79 +100,70 @@ def _renumber(t: sv.Tickets, base: int) -> None:
     t.number[order] = base + np.arange(len(order))
 
 
-def _renewing(sales: Sales, n_cust: int) -> BoolArray:
-    """Customers with an Activated contract renewing (EndDate + 1) within 90 days."""
-    live = (sales.k_start <= D1) & (sales.k_end > D1) & (sales.k_end <= D1 + 90)
-    out = np.zeros(n_cust, dtype=np.bool_)
-    out[sales.k_cust[live]] = True
-    return out
+def _so_far(opened: IntArray) -> IntArray:
+    """Working seconds from opening to the export."""
+    return i64(clock().between(opened, np.full(len(opened), EXPORT_AT)))
 
 
-def _plant_aged(
-    rng: np.random.Generator, service: sv.Service, renewing: BoolArray
-) -> tuple[BoolArray, BoolArray]:
-    """Tickets stuck open: about 1 % of those opened 1-7 months ago, plus, at about half of
-    the customers whose contract renews within 90 days (at least one, never all), one of
-    their tickets of that age in any system (a Salesforce case is simply reopened)."""
-    sn, zd, cs = service.servicenow, service.zendesk, service.cases
-    stuck = []
-    for t in (sn, zd):
-        day = day_of(t.opened)
-        old = (day <= D1 - AGED - 1) & (day >= D1 - 210)
-        stuck.append(old & (rng.random(len(day)) < 0.012))
-    custs = np.flatnonzero(renewing)
-    u = rng.random(len(custs))
-    found = []
-    for c in custs.tolist():
-        found.append(
-            [_old(sn.opened, sn.cust == c), _old(zd.opened, zd.cust == c),
-             _old(cs.created, (cs.cust == c) & (cs.wo < 0) & (cs.closed >= 0))]
-        )  # fmt: skip
-    has = np.array([sum(len(f) for f in row) > 0 for row in found], dtype=np.bool_)
-    plant = (u < 0.5) & has
-    if has.any() and not plant.any():
-        plant[np.argmax(has)] = True
-    if len(custs) >= 2 and plant.all():
-        plant[-1] = False
-    for row, chosen in zip(found, plant.tolist(), strict=True):
-        if not chosen:
-            continue
-        flat = [(k, int(i)) for k, f in enumerate(row) for i in f]
-        k, i = flat[int(rng.integers(len(flat)))]
-        if k < 2:
-            stuck[k][i] = True
-        else:
-            cs.closed[i], cs.status[i] = -1, 1  # Working
-    return stuck[0], stuck[1]
+def _paused(pauses: tl.Pauses, n: int) -> IntArray:
+    return i64(np.bincount(pauses.ticket, weights=pauses.seconds, minlength=n))
 
 
-def _old(opened: IntArray, mine: BoolArray) -> IntArray:
-    """Indexes of `mine` opened 31 to 200 days before the as-of date."""
-    day = day_of(opened)
-    return np.flatnonzero(mine & (day <= D1 - AGED - 1) & (day >= D1 - 200))
+def _work(
+    rng: np.random.Generator,
+    opened: IntArray,
+    res_t: IntArray,
+    window: BoolArray,
+    stuck: BoolArray,
+    paused: IntArray,
+) -> tuple[IntArray, BoolArray]:
+    """Working seconds each ticket's clock runs, and the planted breaches: strategic
+    customers' recent tickets inside target (10-85 %), but about one in ten of those whose
+    clock can be past it by now (at least one) 15-150 % over; stuck tickets well past today."""
+    n = len(opened)
+    usual = rng.lognormal(np.log(0.45), 0.75, n)
+    so_far = _so_far(opened)
+    can = window & (so_far - paused >= res_t + MARGIN)
+    breach = (rng.random(n) < 0.1) & can
+    if can.any() and not breach.any():
+        breach[rng.choice(np.flatnonzero(can))] = True
+    chosen = np.where(breach, rng.uniform(1.15, 2.5, n), rng.uniform(0.1, 0.85, n))
+    ratio = np.where(window, chosen, usual)
+    late = i64(so_far * rng.uniform(1.3, 3.0, n)) + res_t
+    return i64(np.where(stuck, late, res_t * ratio)), window & (breach | stuck)
 
 
-def _plant_repeats(
-    rng: np.random.Generator, cust: IntArray, opened: IntArray, k: int, fields: list[IntArray]
-) -> None:
-    """Three or four recent tickets of k customers get the first one's category fields."""
-    recent = day_of(opened) > D1 - REPEAT
-    idx = np.flatnonzero(recent)
-    counts = np.bincount(cust[idx], minlength=int(cust.max(initial=0)) + 1)
-    eligible = np.flatnonzero(counts >= 3)
-    if not len(eligible):
-        return
-    chosen = rng.choice(eligible, size=min(k, len(eligible)), replace=False)
-    for c in np.sort(chosen).tolist():
-        mine = idx[cust[idx] == c]
-        m = min(len(mine), int(rng.integers(3, 5)))
-        group = np.sort(rng.choice(mine, size=m, replace=False))
-        for f in fields:
-            f[group] = f[group[0]]
+def _fit(
+    pauses: tl.Pauses,
+    work: IntArray,
+    response: IntArray,
+    limit: FloatArray,
+) -> IntArray:
+    """Answer within half the work, and shrink each ticket's pauses to fit its limit (working
+    seconds of pauses; inf for none). Returns the response."""
+    n = len(work)
+    scale = np.minimum(1.0, np.maximum(limit, 0) / np.maximum(_paused(pauses, n), 1))
+    pauses.seconds = i64(pauses.seconds * scale[pauses.ticket])
+    return i64(np.minimum(response, work // 2))
+
+
+def _limits(
+    opened: IntArray, work: IntArray, stuck: BoolArray, capped: BoolArray
+) -> tuple[IntArray, FloatArray]:
+    """Work capped at CAP where `capped`, and how long each ticket may then be paused: a stuck
+    ticket runs at least three quarters of the time since it opened; a capped one is done
+    within CAP in all."""
+    work = i64(np.where(capped, np.minimum(work, CAP), work))
+    limit = np.where(stuck, _so_far(opened) / 4, np.inf)
+    return work, np.where(capped, CAP - work, limit)
 
 
 def _sn_inputs(
-    rng: np.random.Generator, t: sv.Tickets, strategic: BoolArray, stuck: BoolArray
+    rng: np.random.Generator,
+    t: sv.Tickets,
+    strategic: BoolArray,
+    stuck: BoolArray,
+    capped: BoolArray,
 ) -> tuple[IntArray, IntArray, tl.Pauses, BoolArray, BoolArray]:
     n = len(t.cust)
     window = strategic[t.cust] & (day_of(t.opened) > D1 - WINDOW)
@@ -176,40 +175,35 @@ def _sn_inputs(
     pauses = tl.draw_pauses(
         rng, (HOLD, RESOLVED), [np.where(canceled, 0, holds), reopens], (5.0, 3.0)
     )
-    work = _work(rng, t.opened, res_t, window, stuck)
+    work, over = _work(rng, t.opened, res_t, window, stuck, _paused(pauses, n))
     work = np.where(canceled, i64(res_t * rng.uniform(0.02, 0.3, n)), work)
     response = i64(resp_t * rng.lognormal(np.log(0.35), 0.8, n))
-    return response, work, pauses, canceled, window
-
-
-def _work(
-    rng: np.random.Generator, opened: IntArray, res_t: IntArray, window: BoolArray, stuck: BoolArray
-) -> IntArray:
-    """Working seconds each ticket's clock runs: mostly inside target; about one in ten of
-    strategic customers' recent tickets 15-150 % over; stuck tickets well past today."""
-    n = len(opened)
-    usual = rng.lognormal(np.log(0.45), 0.75, n)
-    breach = rng.random(n) < 0.1
-    chosen = np.where(breach, rng.uniform(1.15, 2.5, n), rng.uniform(0.1, 0.85, n))
-    ratio = np.where(window, chosen, usual)
-    cal = clock()
-    so_far = cal.between(opened, np.full(n, EXPORT_AT))
-    late = i64(so_far * rng.uniform(1.3, 3.0, n)) + res_t
-    return i64(np.where(stuck, late, res_t * ratio))
+    work, limit = _limits(t.opened, work, stuck, capped)
+    return _fit(pauses, work, response, limit), work, pauses, canceled, over
 
 
 def _zd_inputs(
-    rng: np.random.Generator, t: sv.Tickets, strategic: BoolArray, stuck: BoolArray
+    rng: np.random.Generator,
+    t: sv.Tickets,
+    strategic: BoolArray,
+    stuck: BoolArray,
+    capped: BoolArray,
 ) -> tuple[IntArray, IntArray, tl.Pauses, BoolArray]:
+    """As for incidents; and as Zendesk gives paused minutes only once a ticket is solved, a
+    strategic customer's recent ticket inside target is paused little enough that, unsolved,
+    its clock still shows inside target."""
     n = len(t.cust)
     window = strategic[t.cust] & (day_of(t.opened) > D1 - WINDOW)
     resp_t, res_t = targets(zd_priority(t), strategic[t.cust])
     pending = i64(rng.choice(3, size=n, p=[0.55, 0.3, 0.15]))
     holds = i64(rng.choice(2, size=n, p=[0.9, 0.1])) + stuck
     pauses = tl.draw_pauses(rng, (PENDING, HOLD, RESOLVED), [pending, holds, t.reopens], (6, 8, 3))
-    work = _work(rng, t.opened, res_t, window, stuck)
+    work, over = _work(rng, t.opened, res_t, window, stuck, _paused(pauses, n))
     response = i64(resp_t * rng.lognormal(np.log(0.3), 0.8, n))
-    return response, work, pauses, window
+    work, limit = _limits(t.opened, work, stuck, capped)
+    inside = window & ~over
+    limit = np.where(inside, np.minimum(limit, 0.9 * res_t - work), limit)
+    return _fit(pauses, work, response, limit), work, pauses, over
 
 
 def _zd_minutes(z: Timeline, opened: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
@@ -242,53 +236,34 @@ def zd_elapsed(z: Timeline, opened: IntArray, paused_minutes: IntArray) -> IntAr
 def plan_service(
     rng: np.random.Generator, company: Company, sales: Sales, service: sv.Service, scale: float
 ) -> ServiceTimes:
-    """Rewrite tickets' life cycles and plant the service exceptions (see module docstring)."""
+    """Plant the service exceptions and rewrite tickets' life cycles (see module docstring)."""
     sn, zd, cases = service.servicenow, service.zendesk, service.cases
     sn.opened, zd.opened = _nudge(sn.opened), _nudge(zd.opened)
     cases.created = _nudge(cases.created)
+    strategic = np.array([c.tier == "Strategic" for c in company.customers], dtype=np.bool_)
+    renewing = renewing_customers(sales, len(company.customers))
+    repeats = plant_repeats(rng, service, max(1, round(2 * scale)))
+    sn_stuck, zd_stuck, aged = plant_aged(rng, service, renewing, repeats)
     _renumber(sn, 10001)
     _renumber(zd, 1000)
-    strategic = np.array([c.tier == "Strategic" for c in company.customers], dtype=np.bool_)
-    renewing = _renewing(sales, len(company.customers))
 
-    k = max(1, round(2 * scale))
-    sn_fields = [sn.category, sn.subcategory, sn.subject, sn.group]
-    _plant_repeats(rng, sn.cust, sn.opened, k + 1, sn_fields)
-    _plant_repeats(rng, zd.cust, zd.opened, k, [zd.subject, zd.category])
-    free = cases.wo < 0  # cases behind a work order keep what they were raised for
-    sub = np.flatnonzero(free)
-    reason, kind = cases.reason[sub], cases.kind[sub]
-    _plant_repeats(rng, cases.cust[sub], cases.created[sub], k, [reason, kind])
-    cases.reason[sub], cases.kind[sub] = reason, kind
-
-    sn_stuck, zd_stuck = _plant_aged(rng, service, renewing)
-    response, work, pauses, canceled, sn_window = _sn_inputs(rng, sn, strategic, sn_stuck)
-    _, sn_res = targets(sn_priority(sn), strategic[sn.cust])
-    for attempt in range(6):  # move strategic tickets off their target, where they sit on it
-        sn_tl = tl.build(sn.opened, response, work, pauses, canceled, 3, CLOCK_END)
-        ran = tl.running_seconds(sn_tl, len(sn.cust), CLOCK_END)
-        close = sn_window & (np.abs(ran - sn_res) < MARGIN)
-        if not close.any() or attempt == 5:
-            break
-        _move_off(close, sn_stuck, work, sn_res, pauses)
-
-    z_resp, z_work, z_pauses, zd_window = _zd_inputs(rng, zd, strategic, zd_stuck)
-    _, zd_res = targets(zd_priority(zd), strategic[zd.cust])
+    capped = renewing[sn.cust] & ~sn_stuck
+    response, work, pauses, canceled, sn_over = _sn_inputs(rng, sn, strategic, sn_stuck, capped)
+    sn_tl = tl.build(sn.opened, response, work, pauses, canceled, 3, CLOCK_END)
+    capped = renewing[zd.cust] & ~zd_stuck
+    z_resp, z_work, z_pauses, zd_over = _zd_inputs(rng, zd, strategic, zd_stuck, capped)
     no_cancel = np.zeros(len(zd.cust), dtype=np.bool_)
-    for attempt in range(6):
-        zd_tl = tl.build(zd.opened, z_resp, z_work, z_pauses, no_cancel, 4, CLOCK_END)
-        paused = _zd_minutes(zd_tl, zd.opened)[3]
-        close = zd_window & (np.abs(zd_elapsed(zd_tl, zd.opened, paused) - zd_res) < MARGIN)
-        if not close.any() or attempt == 5:
-            break
-        _move_off(close, zd_stuck, z_work, zd_res, z_pauses)
+    zd_tl = tl.build(zd.opened, z_resp, z_work, z_pauses, no_cancel, 4, CLOCK_END)
 
     _apply(rng, sn, sn_tl, SN_STATE, company)
     _apply(rng, zd, zd_tl, ZD_STATE, company)
     full, wait, hold, paused = _zd_minutes(zd_tl, zd.opened)
     first_reply = np.where(zd_tl.first_response >= 0, (zd_tl.first_response - zd.opened) // 60, -1)
+    _, zd_res = targets(zd_priority(zd), strategic[zd.cust])
     over = zd_elapsed(zd_tl, zd.opened, paused) > zd_res
-    _cases(rng, cases, strategic)
+    kept_open = np.zeros(len(cases.cust), dtype=np.bool_)
+    kept_open[[a.ticket for a in aged if a.system == CASES]] = True
+    case_over = _cases(rng, cases, strategic, renewing, kept_open)
     return ServiceTimes(
         sn=sn_tl,
         zd=zd_tl,
@@ -298,17 +273,10 @@ def plan_service(
         zd_hold=hold,
         zd_satisfaction=_satisfaction(rng, zd_tl, over),
         strategic=strategic,
+        over=(sn_over, zd_over, case_over),
+        aged=aged,
+        repeats=repeats,
     )
-
-
-def _move_off(
-    close: BoolArray, stuck: BoolArray, work: IntArray, res_t: IntArray, pauses: tl.Pauses
-) -> None:
-    """A ticket whose clock ends within MARGIN of its target: an ordinary one is resolved in
-    half its target instead; a stuck one spent half as long paused."""
-    work[close & ~stuck] = res_t[close & ~stuck] // 2
-    shrink = (close & stuck)[pauses.ticket]
-    pauses.seconds[shrink] = pauses.seconds[shrink] // 2
 
 
 def _apply(
@@ -335,22 +303,32 @@ def _satisfaction(rng: np.random.Generator, z: Timeline, over: BoolArray) -> Int
     return i64(np.where(z.resolved >= 0, score, 3))
 
 
-def _cases(rng: np.random.Generator, c: sv.Cases, strategic: BoolArray) -> None:
-    """Strategic customers' recent closed cases: resolved like tickets (mostly in time, one
-    in ten late), each ending well clear of its target."""
+def _cases(
+    rng: np.random.Generator,
+    c: sv.Cases,
+    strategic: BoolArray,
+    renewing: BoolArray,
+    kept_open: BoolArray,
+) -> BoolArray:
+    """Strategic customers' recent cases run to a clock as tickets do (closed after 10-85 %
+    of their target, or planted late where there has been time for it: 15-150 % over, or
+    still open past it), all done within CAP; a renewing customer's other cases are closed
+    within 25 days; `kept_open` (planted aged) are left as they are. Returns the planted
+    breaches."""
     cal = clock()
     n = len(c.cust)
     _, res_t = targets(case_priority(c), strategic[c.cust])
-    window = strategic[c.cust] & (day_of(c.created) > D1 - WINDOW)
-    breach = rng.random(n) < 0.1
+    recent = strategic[c.cust] & (day_of(c.created) > D1 - WINDOW)
+    window = recent & ~kept_open
+    breach = (rng.random(n) < 0.1) & (_so_far(c.created) >= res_t + MARGIN) & (c.wo < 0)
     ratio = np.where(breach, rng.uniform(1.15, 2.5, n), rng.uniform(0.1, 0.85, n))
-    redo = window & (c.wo < 0) & (c.closed >= 0)
-    closed = cal.add(c.created, i64(res_t * ratio))
-    redo &= closed <= EXPORT_AT
-    c.closed = i64(np.where(redo, closed, c.closed))
-    end = np.where(c.closed >= 0, c.closed, CLOCK_END)
-    close = window & (np.abs(cal.between(c.created, end) - res_t) < MARGIN)
-    early = cal.add(c.created, res_t // 2)
-    fix = close & (early <= EXPORT_AT)
-    c.closed = i64(np.where(fix, early, c.closed))
-    c.status = i64(np.where(fix, 3, c.status))
+    closed = cal.add(c.created, np.minimum(i64(res_t * ratio), CAP))
+    done = closed <= EXPORT_AT
+    reopened = np.where(c.status == 3, 1, c.status)  # Working, when it was closed
+    c.closed = i64(np.where(window, np.where(done, closed, -1), c.closed))
+    c.status = i64(np.where(window, np.where(done, 3, reopened), c.status))
+    by = c.created + 25 * 86400
+    late = renewing[c.cust] & ~kept_open & (c.closed < 0) & (by <= EXPORT_AT)
+    c.closed = i64(np.where(late, by, c.closed))
+    c.status = i64(np.where(late, 3, c.status))
+    return (window & breach) | (recent & kept_open)

@@ -9,9 +9,9 @@ import numpy as np
 
 from tieout.demo.catalogue import PRODUCT_INDEX
 from tieout.demo.company import D0, D1, Company
-from tieout.demo.fmt import IntArray, i64
+from tieout.demo.fmt import FloatArray, IntArray, i64
 from tieout.demo.sales import Sales
-from tieout.demo.vec import choose, expand, uniform_int
+from tieout.demo.vec import choose, expand, occurrence, uniform_int
 
 TASKS: Final = (
     "Consulting",
@@ -67,20 +67,21 @@ def weekday(day: IntArray) -> IntArray:
 
 def job_time(
     rng: np.random.Generator,
-    target_q: np.ndarray,
+    target_q: IntArray,
     first: IntArray,
     last: IntArray,
     team: IntArray,
     size: IntArray,
     first_task: IntArray,
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Time entries cut from each work order's delivered hours, on working days."""
+    """Time entries cut from each work order's delivered quarter hours (exactly: they add up
+    to `target_q`), on working days."""
     count = np.where(target_q > 0, np.maximum(1, np.round(target_q / 11)), 0).astype(np.int64)
     wo, _ = expand(count)
     m = len(wo)
     raw = ENTRY_Q[rng.choice(len(ENTRY_Q), size=m, p=ENTRY_P)]
     total_raw = np.bincount(wo, weights=raw, minlength=len(count))
-    q = np.maximum(1, np.round(raw * target_q[wo] / np.maximum(total_raw[wo], 1))).astype(np.int64)
+    q = _shares(wo, raw * target_q[wo] / np.maximum(total_raw[wo], 1), i64(target_q))
     span = np.maximum(last - first, 0)[wo] + 1
     day = first[wo] + (rng.random(m) * span).astype(np.int64)
     wd = weekday(day)
@@ -90,7 +91,19 @@ def job_time(
     task = np.where(u < 0.68, first_task[wo], EXTRA_TASKS[rng.integers(0, 3, m)])
     task = np.where((u >= 0.92) & (u < 0.96), DOCS, task)
     task = np.where(u >= 0.96, INTERNAL, task)
-    return wo, i64(day), i64(person), q, i64(task)
+    keep = q > 0
+    return wo[keep], i64(day[keep]), i64(person[keep]), q[keep], i64(task[keep])
+
+
+def _shares(owner: IntArray, share: FloatArray, total: IntArray) -> IntArray:
+    """Whole quarter hours per entry, near `share`, adding up to `total` per owner (largest
+    remainders round up)."""
+    q = np.floor(share).astype(np.int64)
+    short = total - np.bincount(owner, weights=q, minlength=len(total)).astype(np.int64)
+    order = np.lexsort((-(share - q), owner))
+    up = occurrence(owner[order], np.arange(len(order))) < short[owner[order]]
+    q[order[up]] += 1
+    return q
 
 
 def support_time(
