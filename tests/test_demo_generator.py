@@ -240,7 +240,7 @@ def test_malformed_rows_are_where_the_truth_says(
     assert {"exports/salesforce/Opportunity.csv", "exports/salesforce/Case.csv"} <= set(per_file)
     assert all(f in per_file for f in truth["counts"] if "/xero/" in f or "/harvest/" in f)
     accounts = {r["Id"] for r in _records(out / "exports/salesforce/Account.csv")}
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for m in malformed:
         rows = _rows(out / m["file"])
         header = [h.lstrip("*") for h in rows[0]]
@@ -288,7 +288,7 @@ def test_customer_members_appear_in_their_files(
     seen["zendesk"] = {r["Organization"] for r in _records(out / "exports/zendesk/tickets.csv")}
     customers = truth["customers"]
     assert len(customers) >= 60
-    systems = Counter()
+    systems: Counter[str] = Counter()
     for c in customers:
         assert c["members"][0]["system"] == "salesforce"
         for m in c["members"]:
@@ -418,3 +418,67 @@ def test_anomalies_hold_in_the_files(demo: tuple[Path, dict[str, int], dict[str,
 def test_bad_amounts_do_not_parse(value: str, broken: str) -> None:
     assert bad_amount(value) == broken
     assert _is_bad_amount(broken)
+
+
+def _xero_lines(out: Path, counts: dict[str, int], truth: dict[str, Any]) -> dict[str, Any]:
+    """Well-formed Xero rows keyed by line ("INV-0001/1"): malformed rows are left out."""
+    bad = {(m["file"], m["row"]) for m in truth["malformed"]}
+    lines: dict[str, dict[str, str]] = {}
+    for name in sorted(k for k in counts if "/xero/" in k):
+        seq: Counter[str] = Counter()
+        for row, r in enumerate(_records(out / name), 2):
+            seq[r["InvoiceNumber"]] += 1
+            if (name, row) not in bad:
+                lines[f"{r['InvoiceNumber']}/{seq[r['InvoiceNumber']]}"] = r
+    return lines
+
+
+def _planted(truth: dict[str, Any], rule: str) -> set[frozenset[str]]:
+    return {
+        frozenset(r["native_id"] for r in a["refs"])
+        for a in truth["anomalies"]
+        if a["rule"] == rule
+    }
+
+
+def test_nothing_unplanted_in_the_books(demo: tuple[Path, dict[str, int], dict[str, Any]]) -> None:
+    """The truth is what was planted; the rest of the books are clean by construction: read
+    off the files, no other invoice copies another or strays from its quote line."""
+    out, counts, truth = demo
+    lines = _xero_lines(out, counts, truth)
+    credited = set()
+    for r in lines.values():
+        if r["Type"] == "Sales credit note":
+            against = re.match(r"Credit against (\S+):", r["Description"])
+            credited.add(against.group(1) if against else r["Reference"])
+    first = {k.split("/")[0]: r for k, r in lines.items() if k.endswith("/1")}
+    same: dict[tuple[str, str, float], list[tuple[datetime, str]]] = {}
+    for n, r in first.items():
+        if r["Type"] == "Sales invoice" and r["Status"] != "Voided" and n not in credited:
+            key = (r["ContactName"], r["Currency"], _amount(r["Total"]))
+            same.setdefault(key, []).append((datetime.strptime(r["InvoiceDate"], "%d/%m/%Y"), n))
+    copies = {
+        frozenset((a, b))
+        for group in same.values()
+        for day_a, a in group
+        for day_b, b in group
+        if a < b and abs((day_a - day_b).days) <= 7
+    }
+    assert copies and copies == _planted(truth, "duplicate_invoice")
+
+    quote_lines = _records(out / "exports/salesforce/QuoteLineItem.csv")
+    by_quote = {(q["QuoteId"], q["ProductCode"]): q for q in quote_lines}
+    off: dict[str, set[frozenset[str]]] = {"price_variance": set(), "discount_after_quote": set()}
+    for job in truth["jobs"]:
+        for key in job["invoice_lines"]:
+            r = lines.get(key)
+            q = by_quote.get((job["quote"], r["InventoryItemCode"])) if r else None
+            if r is None or q is None or r["Type"] != "Sales invoice" or r["Status"] == "Voided":
+                continue
+            unit, quoted = _amount(r["UnitAmount"]), _amount(q["UnitPrice"])
+            if abs(unit - quoted) > 0.02 * quoted:
+                off["price_variance"].add(frozenset((key, q["Id"])))
+            if _amount(r["Discount"] or "0") > _amount(q["Discount"]):
+                off["discount_after_quote"].add(frozenset((key, q["Id"])))
+    for rule, found in off.items():
+        assert found and found == _planted(truth, rule), rule
