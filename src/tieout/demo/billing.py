@@ -96,7 +96,7 @@ def build_billing(
 
     n = len(docs.kind)
     docs = docs.add(contract_invoices(rng, company, sales))
-    docs = docs.add(adhoc(rng, company, sales, n_jobs))
+    docs = docs.add(adhoc(rng, company, sales, dl))
     cur = company.cust_currency[docs.cust]
     keep_apart(docs, cur)
 

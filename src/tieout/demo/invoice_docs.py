@@ -211,15 +211,23 @@ def contract_invoices(rng: np.random.Generator, company: Company, sales: Sales) 
     )
 
 
-def adhoc(rng: np.random.Generator, company: Company, sales: Sales, n_jobs: int) -> Docs:
+def adhoc(rng: np.random.Generator, company: Company, sales: Sales, dl: Delivery) -> Docs:
     """Invoices with no work order: advisory fees to customers without a contract (planted
-    `invoice_without_work`) and extra support hours under a running contract (legitimate)."""
+    `invoice_without_work`) and extra support hours under a running contract (legitimate).
+    An advisory fee never falls within 90 days of a work order of its customer's that bills
+    the same product: it could as well be a stage payment of that one."""
+    n_jobs = int(dl.wo_job.max()) + 1 if len(dl.wo_job) else 0
     active = np.flatnonzero(company.cust_active)
     m = 4 * max(4, round(0.015 * n_jobs))
     cust = active[rng.integers(0, len(active), m)]
     day = rng.integers(D0 + 30, D1 - 4, m)
-    cover = covered(sales, cust, day)
-    bare = np.flatnonzero(~cover)[: max(3, round(0.015 * n_jobs))]
+    advice = np.unique(dl.wl_wo[dl.wl_prod == PRODUCT_INDEX["CONS-HR"]])
+    near = np.zeros(m, dtype=np.bool_)
+    for i in range(m):
+        mine = advice[dl.wo_cust[advice] == cust[i]]
+        lo, hi = dl.wo_start[mine] - 90, dl.wo_end[mine] + 90
+        near[i] = bool(np.any((lo <= day[i]) & (day[i] <= hi)))
+    bare = np.flatnonzero(~covered(sales, cust, day) & ~near)[: max(3, round(0.015 * n_jobs))]
     if len(sales.k_cust):
         kc = rng.integers(0, len(sales.k_cust), m)
         lo = np.maximum(sales.k_start[kc], D0 + 30)
