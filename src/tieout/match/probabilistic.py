@@ -35,20 +35,45 @@ class EntityModel:
     training_blocks: tuple[str, ...]  # columns EM is run on, one pass each
 
 
-def _company_name(column: str) -> Any:
-    """Exact, then a typo or two, then Jaro-Winkler bands: one comparison, not several
-    correlated ones (which would count the same evidence twice)."""
+def _short_form(column: str, a: str, b: str) -> str:
+    """SQL: name `a` is a short form of `b` ("Northgate Eng", "Blackwood" for "Northgate
+    Engineering", "Blackwood Healthcare"): the same first word, and each later word of `a`
+    starts the word of `b` in its place."""
+    left, right = f"string_split(\"{column}_{a}\", ' ')", f"string_split(\"{column}_{b}\", ' ')"
+    return (
+        f"(len({left}) <= len({right}) AND {left}[1] = {right}[1] AND "
+        f"list_aggregate(list_transform(range(1, len({left}) + 1), "
+        f"lambda i: starts_with({right}[i], {left}[i])), 'bool_and'))"
+    )
+
+
+def _company_name(column: str, folded: str) -> Any:
+    """Exact (also with umlauts spelt out or not: "Mueller", "Müller"), then a typo or two,
+    then a short form of the name, then Jaro-Winkler bands: one comparison, not several
+    correlated ones (which would count the same evidence twice). It reads no blocking
+    column, so EM on those blocks can learn its m."""
+    short = f"{_short_form(folded, 'l', 'r')} OR {_short_form(folded, 'r', 'l')}"
+    # starting m: how true pairs' names differ, before this company's data says; EM
+    # replaces each it sees, and one it cannot see (e.g. no typo in a block) keeps it
+    levels = [
+        (cll.ExactMatchLevel(column), 0.7),
+        (
+            cll.ExactMatchLevel(folded).configure(
+                label_for_charts="the same name, umlauts spelt out or not"
+            ),
+            0.02,
+        ),
+        (cll.DamerauLevenshteinLevel(column, 1), 0.06),
+        (cll.DamerauLevenshteinLevel(column, 2), 0.03),
+        (cll.CustomLevel(short, "one name is a short form of the other"), 0.05),
+        (cll.JaroWinklerLevel(column, 0.92), 0.03),
+        (cll.JaroWinklerLevel(column, 0.85), 0.03),
+        (cll.ElseLevel(), 0.08),
+    ]
     return cl.CustomComparison(
         output_column_name=column,
-        comparison_levels=[
-            cll.NullLevel(column),
-            cll.ExactMatchLevel(column),
-            cll.DamerauLevenshteinLevel(column, 1),
-            cll.DamerauLevenshteinLevel(column, 2),
-            cll.JaroWinklerLevel(column, 0.92),
-            cll.JaroWinklerLevel(column, 0.85),
-            cll.ElseLevel(),
-        ],
+        comparison_levels=[cll.NullLevel(column)]
+        + [level.configure(m_probability=m) for level, m in levels],
     )
 
 
@@ -57,10 +82,10 @@ CUSTOMER = EntityModel(
     # No domain comparison: subsidiaries often share their parent's e-mail domain, so a
     # domain is a route checked against the name (customer_links.sql), not a weight.
     comparisons=(
-        _company_name("name_norm"),
+        _company_name("name_norm", "name_fold"),
         cl.ExactMatch("postcode"),
     ),
-    blocking=("name_first_next", "name_first_end", "name_rest_initial", "domain", "postcode"),
+    blocking=("name_first", "name_first_end", "name_rest_initial", "domain", "postcode"),
     training_blocks=("name_first", "postcode"),
 )
 

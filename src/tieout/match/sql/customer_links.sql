@@ -30,10 +30,11 @@ domains AS (
            count(*) OVER (PARTITION BY o.unique_id) AS n
     FROM others o JOIN anchors a ON o.domain = a.domain
 ),
-probs AS (
-    SELECT left_id AS unique_id, right_id AS anchor_id, match_probability,
-           row_number() OVER (PARTITION BY left_id ORDER BY match_probability DESC, right_id) AS p_rank
-    FROM _match_scores
+probs AS (  -- the likeliest anchor; two as likely are a question for a person, not a link
+    SELECT *, count(*) FILTER (WHERE p_rank = 1) OVER (PARTITION BY unique_id) AS p_ties
+    FROM (SELECT left_id AS unique_id, right_id AS anchor_id, match_probability,
+                 rank() OVER (PARTITION BY left_id ORDER BY match_probability DESC) AS p_rank
+          FROM _match_scores)
 ),
 pairs AS (
     SELECT unique_id, anchor_id FROM votes
@@ -55,7 +56,7 @@ SELECT
     coalesce(d.n = 1, false) AS domain_unique,
     coalesce(t.n = 1, false) AS tax_unique,
     coalesce(pr.match_probability, 0) AS probability,
-    coalesce(pr.p_rank = 1, false) AS p_top,
+    coalesce(pr.p_rank = 1 AND pr.p_ties = 1, false) AS p_top,
     coalesce(o.converted_to = p.anchor_id, false) AS converted,
     dec.decision
 FROM pairs p

@@ -33,12 +33,12 @@ SELECT
     native_id,
     name,
     nullif(_match_norm_company(name), '') AS name_norm,
-    split_part(nullif(_match_norm_company(name), ''), ' ', 1) AS name_first,
-    -- blocking keys: the first word with the next two letters, or with the last three, or
-    -- the rest with the first initial; one typo leaves at least one of them intact, and
-    -- the blocks stay small in a large CRM
-    left(nullif(_match_norm_company(name), ''), length(split_part(_match_norm_company(name), ' ', 1)) + 3)
-        AS name_first_next,
+    -- umlauts spelt out or not ("Mueller", "Müller" -> "muller")
+    regexp_replace(nullif(_match_norm_company(name), ''), '([aou])e', '\1', 'g') AS name_fold,
+    split_part(regexp_replace(nullif(_match_norm_company(name), ''), '([aou])e', '\1', 'g'), ' ', 1)
+        AS name_first,
+    -- blocking keys: the first word, or it with the last three letters, or the rest with
+    -- the first initial; one typo leaves at least one of them intact
     split_part(nullif(_match_norm_company(name), ''), ' ', 1) || '|'
         || right(_match_norm_company(name), 3) AS name_first_end,
     nullif(regexp_replace(_match_norm_company(name), '^[^ ]+ ?', '') || '|'
