@@ -83,13 +83,47 @@ refs AS (
     SELECT unique_id, 'wo', unnest(_match_bare_refs(text)), 0.5 FROM texts
     UNION ALL
     SELECT unique_id, 'quote', unnest(_match_bare_refs(text)), 0.5 FROM texts
+),
+-- A bill that totals, to the cent, the one work order of that size in its time is the
+-- bill for it: half a vote (a trading name, "Saxon Services" for "Saxon Facilities",
+-- that no name comparison can prove), so one coincidence alone links nothing.
+wo_totals AS (
+    SELECT w.source_system, w.account_native_id, CAST(coalesce(w.start_date, w.created_at) AS DATE) AS started,
+           coalesce(sum(l.total_price), any_value(w.planned_value)) AS total
+    FROM work_order w
+    LEFT JOIN work_order_line l ON l.source_system = w.source_system AND l.work_order_native_id = w.native_id
+    WHERE w.account_native_id IS NOT NULL
+    GROUP BY w.source_system, w.native_id, w.account_native_id, started
+),
+bills AS (
+    SELECT a.source_system || '|' || a.source_object || '|' || a.native_id AS unique_id,
+           i.native_id, CAST(i.invoice_date AS DATE) AS billed, sum(l.line_amount) AS total
+    FROM invoice i
+    JOIN invoice_line l ON l.invoice_native_id = i.native_id AND l.source_system = i.source_system
+    JOIN account a ON a.source_system = i.source_system
+                  AND a.native_id = coalesce(i.account_native_id, i.customer_name)
+    WHERE coalesce(i.doc_type, 'invoice') = 'invoice'
+    GROUP BY ALL
+    HAVING count(*) >= 2 AND sum(l.line_amount) > 0
+),
+sized AS (
+    SELECT b.unique_id, w.source_system, w.account_native_id,
+           count(*) OVER (PARTITION BY b.unique_id, b.native_id) AS n
+    FROM bills b JOIN wo_totals w
+      ON w.total = b.total AND b.billed BETWEEN w.started - INTERVAL 60 DAY AND w.started + INTERVAL 365 DAY
 )
-SELECT r.unique_id,
-       m.source_system || '|' || getvariable('match_master_object') || '|' || m.account_native_id AS anchor_id,
-       sum(r.weight) AS votes
-FROM (SELECT DISTINCT * FROM refs) r
-JOIN (SELECT 'wo' AS kind, * FROM _match_wo UNION ALL SELECT 'quote', * FROM _match_quote) m
-  ON m.kind = r.kind AND m.number = r.number
+SELECT unique_id, anchor_id, sum(votes) AS votes
+FROM (
+    SELECT r.unique_id,
+           m.source_system || '|' || getvariable('match_master_object') || '|' || m.account_native_id AS anchor_id,
+           r.weight AS votes
+    FROM (SELECT DISTINCT * FROM refs) r
+    JOIN (SELECT 'wo' AS kind, * FROM _match_wo UNION ALL SELECT 'quote', * FROM _match_quote) m
+      ON m.kind = r.kind AND m.number = r.number
+    UNION ALL
+    SELECT unique_id, source_system || '|' || getvariable('match_master_object') || '|' || account_native_id, 0.5
+    FROM sized WHERE n = 1
+)
 GROUP BY ALL;
 
 -- Pairs the job evidence proves (a clear majority of at least two distinct references):

@@ -1,0 +1,184 @@
+"""Customer keys on habits the names alone do not settle, each link stated by hand:
+
+- time sheets name clients by a short form: "Northgate Eng" for Northgate Engineering
+  (while Northgate Estates is another customer), "Blackwood" for Blackwood Healthcare;
+- umlauts spelt out in one system and not in another: "Mueller" for Müller Haustechnik;
+- the finance system bills under a trading name ("Saxon Services Ltd" for Saxon
+  Facilities Limited) with no reference on the bills: each bill totals, to the cent, the
+  one work order of that size at the time.
+
+The CRM also holds sixty other accounts, as a real one would: a name comparison is only
+as strong as the names it has to be told apart from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
+
+YML = """
+name: customer-habits
+as_of: 2026-06-30
+reporting_currency: GBP
+sources:
+  - {name: crm, path: sf/Account.csv, preset: salesforce.account}
+  - {name: wo, path: sf/WorkOrder.csv, preset: salesforce.workorder}
+  - {name: wo_lines, path: sf/WorkOrderLineItem.csv, preset: salesforce.workorderlineitem}
+  - {name: xero, path: xero/invoices.csv, preset: xero.invoices}
+  - {name: harvest, path: harvest/time.csv, preset: harvest.time}
+"""
+FILLER = [
+    "Acorn",
+    "Alder",
+    "Amber",
+    "Anvil",
+    "Apex",
+    "Arden",
+    "Ash",
+    "Aspen",
+    "Atlas",
+    "Aurora",
+    "Beacon",
+    "Birch",
+    "Bramble",
+    "Bridge",
+    "Briar",
+    "Brook",
+    "Cedar",
+    "Chalk",
+    "Cliff",
+    "Clover",
+    "Copper",
+    "Coral",
+    "Crest",
+    "Crown",
+    "Dale",
+    "Delta",
+    "Ember",
+    "Fern",
+    "Flint",
+    "Forge",
+    "Garnet",
+    "Glen",
+    "Granite",
+    "Harbour",
+    "Hazel",
+    "Heath",
+    "Holly",
+    "Iris",
+    "Ivy",
+    "Juniper",
+    "Kestrel",
+    "Lark",
+    "Laurel",
+    "Linden",
+    "Maple",
+    "Marsh",
+    "Meadow",
+    "Merlin",
+    "Moss",
+    "Oak",
+    "Onyx",
+    "Orchard",
+    "Osprey",
+    "Pebble",
+    "Pine",
+    "Quarry",
+    "Raven",
+    "Ridge",
+    "Rowan",
+    "Sable",
+]
+SECTORS = ("Logistics Ltd", "Facilities Limited", "Foods Ltd", "Engineering Ltd")
+NAMED = {
+    "001Dn00000AAAAAIAO": "Northgate Engineering Ltd.",
+    "001Dn00000AAAABIAO": "Northgate Estates Limited",
+    "001Dn00000AAAACIAO": "Blackwood Healthcare Limited",
+    "001Dn00000AAAADIAO": "Müller Haustechnik GmbH",
+    "001Dn00000AAAAEIAO": "Saxon Facilities Limited",
+}
+SAXON = "001Dn00000AAAAEIAO"
+ACCOUNTS = {
+    **NAMED,
+    **{f"001Dn00000F{i:05d}AO": f"{w} {SECTORS[i % 4]}" for i, w in enumerate(FILLER)},
+}
+PPM = "01tDn000000PPPbIAO"
+
+
+def _files() -> dict[str, str]:
+    accounts = "Id,Name\n" + "".join(f"{k},{v}\n" for k, v in ACCOUNTS.items())
+    # two Saxon jobs, and a filler customer's job of another size at the same time
+    work_orders = (
+        "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,CurrencyIsoCode\n"
+        f"0WODn000001WWWaOAO,00018001,{SAXON},Completed,PPM visits,2026-03-02,GBP\n"
+        f"0WODn000001WWWbOAO,00018002,{SAXON},Completed,Boiler service,2026-04-06,GBP\n"
+        "0WODn000001WWWcOAO,00018003,001Dn00000F00003AO,Completed,PPM visits,2026-03-03,GBP\n"
+    )
+    lines = (
+        "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
+        f"1WLDn000001IIIaOAO,0WODn000001WWWaOAO,{PPM},4,311.50,GBP\n"
+        f"1WLDn000001IIIbOAO,0WODn000001WWWaOAO,{PPM},1,95.25,GBP\n"
+        f"1WLDn000001IIIcOAO,0WODn000001WWWbOAO,{PPM},2,640.00,GBP\n"
+        f"1WLDn000001IIIdOAO,0WODn000001WWWbOAO,{PPM},3,41.10,GBP\n"
+        f"1WLDn000001IIIeOAO,0WODn000001WWWcOAO,{PPM},4,300.00,GBP\n"
+    )
+    invoices = (
+        "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
+        "UnitAmount,LineAmount,Currency,Type,Status\n"
+        # 1246.00 + 95.25 = 1341.25, the first Saxon work order's total
+        "Saxon Services Ltd,INV-1,,20/03/2026,19/04/2026,Maintenance visits,4,311.50,1246.00,"
+        "GBP,Sales invoice,Paid\n"
+        "Saxon Services Ltd,INV-1,,20/03/2026,19/04/2026,Call-out,1,95.25,95.25,"
+        "GBP,Sales invoice,Paid\n"
+        # 1280.00 + 123.30 = 1403.30, the second
+        "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Boiler service,2,640.00,1280.00,"
+        "GBP,Sales invoice,Paid\n"
+        "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Parts,3,41.10,123.30,"
+        "GBP,Sales invoice,Paid\n"
+    )
+    time = "Date,Client,Project,Hours,First Name,Last Name\n" + "".join(
+        f"2026-03-{d:02d},{client},General,2.0,Ann,Lee\n"
+        for d, client in enumerate(("Northgate Eng", "Blackwood", "Mueller"), start=10)
+    )
+    return {
+        "sf/Account.csv": accounts,
+        "sf/WorkOrder.csv": work_orders,
+        "sf/WorkOrderLineItem.csv": lines,
+        "xero/invoices.csv": invoices,
+        "harvest/time.csv": time,
+    }
+
+
+# stated by hand from the habits above
+EXPECTED = {
+    ("harvest", "Northgate Eng"): "Northgate Engineering Ltd.",
+    ("harvest", "Blackwood"): "Blackwood Healthcare Limited",
+    ("harvest", "Mueller"): "Müller Haustechnik GmbH",
+    ("xero", "Saxon Services Ltd"): "Saxon Facilities Limited",
+}
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("customers"), YML, _files())
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
+    assert code == 0, out
+    return root
+
+
+def test_records_join_the_crm_account_they_are(company: Path) -> None:
+    with pipeline.snapshots(load_project(company)).open_current() as wh:
+        rows = wh.query(
+            "SELECT x.source_system, x.native_id, a.name FROM xref x "
+            "LEFT JOIN xref m ON m.entity_type = 'customer' AND m.golden_key = x.golden_key "
+            "AND m.source_system = 'salesforce' "
+            "LEFT JOIN account a ON a.source_system = 'salesforce' AND a.native_id = m.native_id "
+            "WHERE x.entity_type = 'customer' AND x.source_system IN ('harvest', 'xero')"
+        )
+    assert {(s, n): name for s, n, name in rows} == EXPECTED
