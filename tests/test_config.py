@@ -24,7 +24,7 @@ BASE = "name: t\nsources:\n  - name: xero\n    path: x.csv\n    preset: xero.inv
             BASE + "    columns:\n      invoice:\n        total: 'foo +'\n",
             8,
             "sources.0.columns.invoice.total",
-            "not a valid SQL expression",
+            "not valid SQL",
         ),
         (
             BASE + "    columns:\n      invoice:\n        total: nosuch * 2\n",

@@ -13,31 +13,27 @@ from sqlglot import exp
 from tieout.config.operating import DecisionThreshold
 from tieout.engine import Warehouse, render
 from tieout.errors import ConfigError
+from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
 from tieout.model.tables import TABLE_MAP
 from tieout.state import StateStore
 from tieout.state.decisions import sync_threshold
 
 
 def condition_problem(when: str) -> str | None:
-    """What is wrong with a threshold's condition, or None: it must be one SQL condition over
-    account_health's own columns (no query, no second statement)."""
-    try:
-        statements = sqlglot.parse(when, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        detail = exc.errors[0].get("description", "") if exc.errors else str(exc)
-        return f"not valid SQL: {detail}"
-    if len(statements) != 1 or statements[0] is None:
-        return "must be one condition, e.g. band = 'red' AND renewal_days <= 90"
-    tree = statements[0]
-    if not isinstance(tree, exp.Condition) or tree.find(exp.Query, exp.Subquery):
-        return "must be a condition over account_health columns, not a query"
+    """What is wrong with a threshold's condition, or None: it must be one data-only SQL
+    condition over account_health's own columns (no query, no second statement)."""
     known = TABLE_MAP["account_health"].column_map
-    unknown = sorted({c.name for c in tree.find_all(exp.Column)} - set(known))
-    if unknown:
+    try:
+        tree = checked_expression(when, known)
+    except UnknownColumnsError as unknown:
         return (
-            f"account_health has no column {', '.join(unknown)} "
+            f"account_health has no column {', '.join(unknown.names)} "
             f"(it has {', '.join(known)}; quote text with single quotes)"
         )
+    except UnsafeSQLError as problem:
+        return str(problem)
+    if not isinstance(tree, exp.Condition):
+        return "must be one condition, e.g. band = 'red' AND renewal_days <= 90"
     return None
 
 

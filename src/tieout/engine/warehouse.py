@@ -59,13 +59,15 @@ class Warehouse:
         self.path = path
         self.read_only = read_only
         self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
-        self._con.execute("SET TimeZone = 'UTC'").fetchall()
+        self._con.execute("SET GLOBAL TimeZone = 'UTC'").fetchall()  # cursors inherit it
         self._con.execute("SET enable_progress_bar = false").fetchall()  # the CLI draws its own
         if memory_limit:
             self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
         if spill_dir:
             spill_dir.mkdir(parents=True, exist_ok=True)
             self._con.execute("SET temp_directory = ?", [str(spill_dir)]).fetchall()
+        if read_only:
+            self._files_only_under([])
 
     def cursor(self) -> Warehouse:
         """Another connection to the same open database, for another thread (a DuckDB
@@ -73,8 +75,27 @@ class Warehouse:
         twin = object.__new__(Warehouse)
         twin.path, twin.read_only = self.path, self.read_only
         twin._con = self._con.cursor()
-        twin._con.execute("SET TimeZone = 'UTC'").fetchall()
         return twin
+
+    def seal(self, readable: Sequence[Path]) -> None:
+        """From here on the connection touches no file outside its own folder (snapshots to
+        attach, spill space) and `readable` (the landed files), and its configuration is
+        locked so no later statement can widen that. A run calls it once landing is done:
+        defence in depth under the definitions' SQL check (model.sqlcheck)."""
+        self._files_only_under(readable)
+        self._con.execute("SET lock_configuration = true").fetchall()
+
+    def _files_only_under(self, readable: Sequence[Path]) -> None:
+        """Disable external access but for these folders and the database's own. DuckDB
+        never lets it be enabled again while the database is open. A read-only database
+        is not locked as well: one process may open a snapshot twice, DuckDB shares one
+        instance between the two, and the second must still set its session options."""
+        if not self.scalar("SELECT current_setting('enable_external_access')"):
+            return  # this instance was closed to files by an earlier open
+        folders = [*([self.path.parent] if self.path else []), *readable]
+        allowed = [f"{folder.resolve()}/" for folder in folders]
+        self._con.execute("SET allowed_directories = ?", [allowed]).fetchall()
+        self._con.execute("SET enable_external_access = false").fetchall()
 
     def close(self) -> None:
         self._con.close()

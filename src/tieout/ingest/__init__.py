@@ -118,6 +118,7 @@ def run(
             landed.append(one)
             done += 1
         plan.append((src, landed))
+    wh.seal([cache_dir])  # landing done: from here on SQL reads the landed files, no others
     for tbl in TABLES:
         wh.create_model_table(tbl)
     quarantine.create_table(wh)

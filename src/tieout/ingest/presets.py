@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import sqlglot
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
@@ -28,6 +27,7 @@ from tieout.config import (
 )
 from tieout.ingest.csvsplit import ReportLayout
 from tieout.model import LINEAGE_NAMES, TABLE_MAP, table
+from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
 
 SEQ = "_seq"
 
@@ -324,19 +324,14 @@ def _resolve_table(
 def parse_expression(
     project: LoadedProject, sql: str, known: set[str], where: tuple[str | int, ...]
 ) -> exp.Expr:
+    """A column's expression over the row's fields, data only (see model.sqlcheck)."""
     try:
-        expr = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        detail = exc.errors[0].get("description", "") if exc.errors else ""
-        raise project.error(f"not a valid SQL expression {sql!r}: {detail}", *where) from None
-    if isinstance(expr, exp.Select | exp.Query):
-        raise project.error(f"expected an expression, not a query: {sql!r}", *where)
-    unknown = sorted({c.name for c in expr.find_all(exp.Column)} - known)
-    if unknown:
-        raise project.error(
-            f"expression {sql!r} names unknown field(s) {', '.join(unknown)}", *where
-        )
-    return expr
+        return checked_expression(sql, known)
+    except UnknownColumnsError as unknown:
+        names = ", ".join(unknown.names)
+        raise project.error(f"expression {sql!r} names unknown field(s) {names}", *where) from None
+    except UnsafeSQLError as problem:
+        raise project.error(f"{problem}: {sql!r}", *where) from None
 
 
 def _nearest(name: str, choices: list[str]) -> str:

@@ -21,7 +21,12 @@ from sqlglot import exp
 
 from tieout.config import LoadedProject, parse_yaml, validate_model
 from tieout.errors import ConfigError
-from tieout.model.sqlcheck import query_problem
+from tieout.model.sqlcheck import (
+    UnknownColumnsError,
+    UnsafeSQLError,
+    checked_expression,
+    checked_query,
+)
 
 FACT_COLUMNS = ("id", "date", "account_key", "product", "job_key", "value")
 # splits a fact carries in a column of its own when it allows them
@@ -146,17 +151,20 @@ def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> Non
         outputs = [*FACT_COLUMNS]
         outputs += ["end_date"] if metric.kind == "balance" else []
         outputs += [c for d, c in OPTIONAL_COLUMNS.items() if d in metric.dimensions]
-        problem = query_problem(metric.fact, PLACEHOLDERS, outputs)
-        if problem:
-            raise fail(problem, "fact")
+        try:
+            checked_query(metric.fact, PLACEHOLDERS, outputs)
+        except UnsafeSQLError as problem:
+            raise fail(str(problem), "fact") from None
         return
+    assert metric.formula is not None
     try:
-        inputs = metric.inputs()
-    except sqlglot.errors.ParseError:
-        raise fail(f"formula {metric.formula!r} is not an expression", "formula") from None
+        checked_expression(metric.formula, metrics)
+    except UnknownColumnsError as unknown:
+        raise fail(f"formula names no metric {unknown.names[0]!r}", "formula") from None
+    except UnsafeSQLError as problem:
+        raise fail(str(problem), "formula") from None
+    inputs = metric.inputs()
     for name in inputs:
-        if name not in metrics:
-            raise fail(f"formula names no metric {name!r}", "formula")
         if metrics[name].formula is not None:
             raise fail(f"formula input {name!r} must be a fact metric", "formula")
         if metrics[name].kind != metrics[inputs[0]].kind:

@@ -4,12 +4,12 @@ same leads. A lead's cohort is the campaign of its first membership (first touch
 
 from __future__ import annotations
 
-import sqlglot
 from sqlglot import exp
 
 from tieout.config.operating import FunnelConfig, FunnelStage
 from tieout.engine import Warehouse
 from tieout.errors import ConfigError
+from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
 from tieout.model.tables import TABLE_MAP
 from tieout.operations.sqlfiles import sql_text
 
@@ -17,19 +17,19 @@ STAGES = ("mql", "sal", "sql")
 
 
 def stage_sql(name: str, stage: FunnelStage) -> str:
-    """`CASE WHEN <when> THEN <at> END` over the lead row `l`, each part checked."""
+    """`CASE WHEN <when> THEN <at> END` over the lead row `l`, each part checked (data only,
+    the lead's own columns)."""
     lead = TABLE_MAP["lead"].column_map
     parts = []
     for key, text in (("when", stage.when), ("at", stage.at)):
         try:
-            tree = sqlglot.parse_one(text, read="duckdb")
-        except sqlglot.errors.ParseError:
-            raise ConfigError(f"funnel.{name}.{key}: not an SQL expression: {text!r}") from None
-        if isinstance(tree, exp.Query) or tree.find(exp.Select):
-            raise ConfigError(f"funnel.{name}.{key}: an expression over the lead, not a query")
+            tree = checked_expression(text, lead)
+        except UnknownColumnsError as unknown:
+            problem = f"the lead has no column {', '.join(map(repr, unknown.names))}"
+            raise ConfigError(problem, file="tieout.yml", key=f"funnel.{name}.{key}") from None
+        except UnsafeSQLError as problem:
+            raise ConfigError(str(problem), file="tieout.yml", key=f"funnel.{name}.{key}") from None
         for column in tree.find_all(exp.Column):
-            if column.name not in lead:
-                raise ConfigError(f"funnel.{name}.{key}: the lead has no column {column.name!r}")
             column.set("table", exp.to_identifier("l"))
         parts.append(tree.sql("duckdb"))
     return f"CASE WHEN {parts[0]} THEN CAST({parts[1]} AS TIMESTAMP) END"

@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from tieout.config import LoadedProject, parse_yaml, validate_model
 from tieout.errors import ConfigError
-from tieout.model.sqlcheck import bind, query_problem
+from tieout.model.sqlcheck import UnsafeSQLError, bind, checked_query
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -117,7 +117,8 @@ def load_rules(project: LoadedProject) -> list[ResolvedRule]:
 
 
 def check_rule(rule: Rule, source: str) -> None:
-    """Parse the SQL; every table must be in the model and every qualified column in it."""
-    problem = query_problem(rule.sql, {*rule.params, "as_of"}, OUTPUT_COLUMNS)
-    if problem:
-        raise ConfigError(f"rule {rule.id}: {problem}", file=source, key="sql")
+    """Parse the SQL: one data-only query over the model's tables and columns."""
+    try:
+        checked_query(rule.sql, {*rule.params, "as_of"}, OUTPUT_COLUMNS)
+    except UnsafeSQLError as problem:
+        raise ConfigError(f"rule {rule.id}: {problem}", file=source, key="sql") from None
