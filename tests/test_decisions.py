@@ -121,21 +121,34 @@ HEALTH = [  # account_key, band, tier, renewal_days, contract_value
 ]
 
 
-def _health(wh: Warehouse, rows: list[tuple[str, str, str, int, Decimal]]) -> None:
+def _health(
+    wh: Warehouse,
+    rows: list[tuple[str, str, str, int, Decimal]],
+    reasons: dict[str, list[dict[str, object]]] | None = None,
+) -> None:
     wh.drop_table("account_health")
     wh.create_model_table(TABLE_MAP["account_health"])
     for key, band, tier, days, value in rows:
         wh.execute(
-            "INSERT INTO account_health (account_key, band, tier, renewal_days, contract_value) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [key, band, tier, days, value],
+            "INSERT INTO account_health "
+            "(account_key, band, tier, renewal_days, contract_value, reasons) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [key, band, tier, days, value, json.dumps((reasons or {}).get(key, []))],
         )
+
+
+RED_STRATEGIC_RENEWAL = DecisionThreshold(
+    name="red_strategic_renewal",
+    when="band = 'red' AND tier = 'strategic' AND renewal_days <= 90",
+    question="A red strategic account renews within 90 days: what do we do?",
+    options=["executive sponsor call", "service recovery plan"],
+)
 
 
 def test_thresholds_raise_once_per_crossing(tmp_path: Path) -> None:
     store = StateStore("sqlite:///state.db", tmp_path)
     store.upgrade()
-    thresholds = DecisionsConfig().thresholds  # red strategic renewing within 90 days
+    thresholds = [RED_STRATEGIC_RENEWAL]
     with Warehouse(tmp_path / "health.duckdb") as wh:
         _health(wh, HEALTH)
         first = raise_by_thresholds(wh, store, thresholds, AS_OF)
@@ -168,6 +181,44 @@ def test_thresholds_raise_once_per_crossing(tmp_path: Path) -> None:
             "decision.cleared",
             "decision.raise",
         ]
+    store.close()
+
+
+def test_by_default_red_and_strategic_amber_ask_leadership(tmp_path: Path) -> None:
+    """An account that turns red, or a strategic one that turns amber, raises a request
+    naming the open exceptions behind its band (those that cap it first)."""
+    store = StateStore("sqlite:///state.db", tmp_path)
+    store.upgrade()
+    reasons = {
+        "A": [  # strategic, held at amber by an open SLA breach
+            {"signal": "sla_breaches", "points": -5, "text": "1 SLA breach(es)"},
+            {"signal": "exception", "rule": "sla_breach_strategic", "points": 0,
+             "cap": "amber", "exceptions": ["EX-AAAAAAAAAAAA"], "text": "..."},
+        ],
+        "D": [  # red on points, one exception costs points without a cap
+            {"signal": "exception", "rule": "repeat_issue", "points": -5, "cap": None,
+             "exceptions": ["EX-DDDDDDDDDDD2", "EX-DDDDDDDDDDD1"], "text": "..."},
+            {"signal": "exception", "rule": "duplicate_invoice", "points": 0, "cap": "red",
+             "exceptions": ["EX-DDDDDDDDDDD3"], "text": "..."},
+        ],
+    }  # fmt: skip
+    with Warehouse(tmp_path / "health.duckdb") as wh:
+        _health(wh, HEALTH, reasons)
+        raised = raise_by_thresholds(wh, store, DecisionsConfig().thresholds, AS_OF)
+    by_account = {r.account_key: r for r in requests(store, open_only=True)}
+    # A: red strategic; B: red strategic; C: amber strategic; D: red standard
+    assert sorted(raised) == sorted(
+        [
+            threshold_id("account_red", "A"),
+            threshold_id("account_red", "B"),
+            threshold_id("strategic_amber", "C"),
+            threshold_id("account_red", "D"),
+        ]
+    )
+    assert by_account["A"].exceptions == ["EX-AAAAAAAAAAAA"]
+    assert by_account["B"].exceptions == []
+    assert by_account["C"].question == "A strategic account turned amber: what do we do?"
+    assert by_account["D"].exceptions == ["EX-DDDDDDDDDDD3", "EX-DDDDDDDDDDD2", "EX-DDDDDDDDDDD1"]
     store.close()
 
 

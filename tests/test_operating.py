@@ -215,16 +215,22 @@ def test_funnel_under_one_definition_of_mql(company: tuple[CliRunner, Path]) -> 
 
 def test_account_health_names_its_reasons(company: tuple[CliRunner, Path]) -> None:
     (acme,) = _json(company, "accounts")
-    # one SLA breach (T5) -5, one repeat issue -5, one late and one blocked milestone
-    # -10 each: 70, amber (green from 75)
-    reasons = {r["signal"]: r["points"] for r in acme["reasons"]}  # type: ignore[union-attr]
+    # one SLA breach (T5) -5, one open repeat_issue exception -5, one late and one blocked
+    # milestone -10 each: 70, amber (green from 75). The open sla_breach_strategic exception
+    # costs no points of its own (the breach does) but caps the band at amber; the repeat
+    # issue is medium in the queue and high for health on a strategic account, so it caps
+    # too. The overdue milestone and the capacity risk (medium, no points) do not show.
+    reasons = {r.get("rule") or r["signal"]: r["points"] for r in acme["reasons"]}  # type: ignore[union-attr]
     assert reasons == {
         "sla_breaches": -5,
-        "repeat_issues": -5,
+        "repeat_issue": -5,
+        "sla_breach_strategic": 0,
         "onboarding_late": -10,
         "onboarding_blocked": -10,
     }
     assert (Decimal(str(acme["score"])), acme["band"], acme["stage"]) == (70, "amber", "onboarding")
+    caps = {r["rule"]: (r["severity"], r["cap"]) for r in acme["reasons"] if r.get("cap")}  # type: ignore[union-attr, index]
+    assert caps == {"repeat_issue": ("high", "amber"), "sla_breach_strategic": ("high", "amber")}
 
 
 def test_onboarding_by_account(company: tuple[CliRunner, Path]) -> None:

@@ -264,7 +264,12 @@ def test_spend_without_commitment(
 ) -> None:
     root = _project(tmp_path)
     _ok(cli, "run", "-p", str(root), "--as-of", "2026-09-15")
-    assert _exceptions(cli, root, "spend_without_commitment") == []  # no approved plan yet
+    # no approved plan yet: campaigns that spent and started in the 180 days to 15 September
+    # (after 19 March) with nothing committed: Summer Webinar and Trade Show; not the March
+    # campaign (too old) nor Year End (starts after the as-of date)
+    found = _exceptions(cli, root, "spend_without_commitment")
+    got = sorted((e["source_refs"][0]["native_id"], e["amount_at_risk"]) for e in found)
+    assert got == [("701Dn000000CCCaIAO", "1500.00"), ("701Dn000000CCCbIAO", "4000.00")]
     _approved(cli, root, monkeypatch)
     _ok(cli, "run", "-p", str(root), "--as-of", "2026-09-15")
     found = _exceptions(cli, root, "spend_without_commitment")
@@ -273,6 +278,8 @@ def test_spend_without_commitment(
     got = sorted((e["source_refs"][0]["native_id"], e["amount_at_risk"]) for e in found)
     assert got == [("701Dn000000CCCbIAO", "4000.00"), ("701Dn000000CCCeIAO", "100.00")]
     assert {e["owner"] for e in found} == {"marketing"}
+    (webinar,) = _exceptions(cli, root, "spend_without_commitment", "resolved")
+    assert webinar["source_refs"][0]["native_id"] == "701Dn000000CCCaIAO"  # committed now
 
 
 @pytest.mark.parametrize(

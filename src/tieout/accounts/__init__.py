@@ -1,9 +1,11 @@
 """Accounts: one health view per customer, and the decisions leadership owes them.
 
 Entry point `run(wh, project, store, as_of) -> AccountsSummary`, after reconcile: gathers
-each customer's sales, service, delivery and finance signals (sql/signals.sql), scores them
-(`health.score`), keeps the score's history in the state store for its trend, writes
-account_health, and raises a decision request for each account that crosses a threshold.
+each customer's sales, service, delivery and finance signals (sql/signals.sql) and its open
+exception cases (the state store, so an acknowledgement keeps a cap and a resolve or an
+approved waiver lifts it), scores them (`health.score`), keeps the score, band and reasons in
+the state store for the trend, writes account_health, and raises a decision request for each
+account that crosses a threshold, naming the exceptions behind its band.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from importlib import resources
 import pyarrow as pa
 
 from tieout.accounts.decisions import raise_by_thresholds
-from tieout.accounts.health import Health, score
+from tieout.accounts.health import Health, OpenException, score
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics import Period, compute, load_metrics
+from tieout.reconcile import load_rules
 from tieout.state import StateStore
+from tieout.state.exceptions import open_by_account
 from tieout.state.health import record_scores
 
 __all__ = ["AccountsSummary", "run"]
@@ -56,13 +60,22 @@ def run(
     except TieoutError as exc:  # e.g. revenue in a currency with no rate: the run says so
         margins = {}
         warnings.append(f"account health scored without margin: {exc}")
+    effects = {r.rule.id: r.health for r in load_rules(project)}
+    cases = open_by_account(store)
     scored: dict[str, tuple[dict[str, object], Health]] = {}
     for row in wh.query_dicts("SELECT * FROM _health_signal ORDER BY account_key"):
+        key = row["account_key"]
         start = row["newest_start"]
-        since = (as_of - start).days if start else None
-        scored[row["account_key"]] = (
+        scored[key] = (
             row,
-            score(row, h, margin_pct=margins.get(row["account_key"]), days_since_start=since),
+            score(
+                row,
+                h,
+                margin_pct=margins.get(key),
+                days_since_start=(as_of - start).days if start else None,
+                exceptions=[OpenException(*c) for c in cases.get(key, [])],
+                effects=effects,
+            ),
         )
     wh.drop_table("_health_signal")
     previous = record_scores(

@@ -40,6 +40,7 @@ COLUMNS = [
     "rationale",
     "decided_by",
     "decided_at",
+    "exceptions",
 ]
 
 
@@ -77,10 +78,19 @@ def agenda(
             numeric=["at stake"],
             wrap=["account", "question"],
         )
+        for r in rows:  # a threshold's request names the open exceptions behind the band
+            ids = r["exceptions"] or []
+            if r["status"] == "open" and ids:
+                more = f" and {len(ids) - 5} more (-f json)" if len(ids) > 5 else ""
+                console.print(
+                    f"{r['id']} ({r['account']}): behind it {', '.join(ids[:5])}{more}",
+                    highlight=False,
+                )
         return
     if fmt is Format.csv:
         for row in rows:
             row["options"] = "|".join(row["options"] or [])
+            row["exceptions"] = "|".join(row["exceptions"] or [])
     emit(rows, COLUMNS, fmt)
 
 

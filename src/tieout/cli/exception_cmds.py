@@ -50,6 +50,13 @@ def listing(
         ),
     ] = "active",
     owner: Annotated[str | None, typer.Option(help="only this owner")] = None,
+    case_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="only this exception, whatever its status (e.g. one that `tieout accounts` names)",
+        ),
+    ] = None,
     check: Annotated[bool, typer.Option(help="exit 1 when any listed exception is open")] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -68,10 +75,11 @@ def listing(
             for case in cases(
                 store,
                 rule=rule,
-                status=None if status in ("all", "active") else status,
+                status=None if status in ("all", "active") or case_id else status,
                 owner=owner,
             )
-            if status != "active" or case.status in OPEN_STATUSES
+            if (status != "active" or case.status in OPEN_STATUSES or case_id)
+            and case_id in (None, case.id)
         ]
         store.close()
     if fmt is Format.table:

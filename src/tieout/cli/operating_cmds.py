@@ -6,17 +6,20 @@ table, or JSON / CSV for scripts."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 
 from tieout import pipeline
+from tieout.accounts.health import WORST_FIRST
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit
 from tieout.metrics import load_metrics
 from tieout.metrics.scorecards import lint_scorecards, scorecards
 from tieout.operations.views import (
     capacity_rows,
+    commitment_rows,
     funnel_rows,
     onboarding_rows,
     ticket_rows,
@@ -60,7 +63,7 @@ def accounts(
             params.append(tier.lower())
         with pipeline.snapshots(loaded).open_current() as wh:
             rows = wh.query_dicts(
-                f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY score, name",
+                f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY {WORST_FIRST}",
                 params,
             )
     for r in rows:
@@ -72,21 +75,27 @@ def accounts(
                 "account": r["name"],
                 "band": r["band"],
                 "score": f"{r['score']:.0f}{arrows.get(r['trend'] or '', '')}",
-                "stage": r["stage"],
                 "renews": r["renewal_date"],
-                "reasons": "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"]),
+                "reasons": "\n".join(  # a reason a line
+                    x["text"] + (f" {x['points']}" if x["points"] else "") for x in r["reasons"]
+                ),
             }
             for r in rows
         ]
         emit(
             short,
-            ["account", "band", "score", "stage", "renews", "reasons"],
+            ["account", "band", "score", "renews", "reasons"],
             fmt,
-            title=f"Account health: {len(rows)} account(s); score out of 100, trend against "
-            "the previous run",
+            title=f"Account health: {len(rows)} account(s), worst first; score out of 100, "
+            "trend against the previous run (-f json: stage, every exception id)",
             numeric=["score"],
             wrap=["account", "reasons"],
         )
+        if any(x.get("cap") for r in rows for x in r["reasons"]):
+            console.print(
+                "An open high exception keeps an account amber at best, a critical one red; "
+                "see one with `tieout exceptions --id EX-…` (web: /exceptions/EX-…)."
+            )
         return
     emit(rows, HEALTH_COLUMNS, fmt)
 
@@ -182,16 +191,48 @@ def funnel(
         loaded = find_project(project)
         with pipeline.snapshots(loaded).open_current() as wh:
             rows, columns = funnel_rows(wh, period)
-    if fmt is Format.table:  # the rest does not fit a terminal: -f json or csv
-        columns = ["campaign", "leads", "mqls", "sals", "sqls", "won", "mql_to_sql_pct"]
+            committed = commitment_rows(wh)
+    if fmt is not Format.table:  # amounts as exact strings, as everywhere in JSON and CSV
+        for r in rows:
+            text = json.dumps(r["commitments"], default=str)
+            r["commitments"] = text if fmt is Format.csv else json.loads(text)
+        emit(rows, columns, fmt)
+        return
+    columns = ["campaign", "leads", "mqls", "sals", "sqls", "won", "mql_to_sql_pct"]
     emit(
         rows,
         columns,
         fmt,
-        title="Funnel by campaign cohort (-f csv adds cost per stage and value per spend)",
+        title="Funnel by campaign cohort (-f csv adds cost per stage, value per spend and "
+        "commitments)",
         numeric=columns[1:],
         wrap=["campaign"],
     )
+    emit(
+        [
+            {
+                "campaign": c["campaign"],
+                "from": f"plan {c['plan']}" if c["source"] == "plan" else "CRM",
+                "metric": c["metric"],
+                "committed": _figure(c["committed"], c["unit"]),
+                "actual": _figure(c["actual"], c["unit"]),
+            }
+            for c in committed
+        ],
+        ["campaign", "from", "metric", "committed", "actual"],
+        fmt,
+        title="Committed against actual per campaign cohort (whole cohort to the as-of date; "
+        "money in the reporting currency)",
+        numeric=["committed", "actual"],
+        wrap=["campaign", "from", "metric"],
+    )
+
+
+def _figure(value: Decimal | None, unit: str | None) -> str:
+    """A committed or actual figure as people read it: a rate with %, money with thousands."""
+    if value is None:
+        return "–"
+    return f"{value:,.2f} %" if unit == "percent" else f"{value:,.2f}"
 
 
 def scorecard(

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Severity = Literal["low", "medium", "high", "critical"]
+CapBand = Literal["amber", "red"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
 
@@ -126,14 +128,43 @@ def _default_signals() -> dict[str, HealthSignal]:
         "sla_breaches": s(5, 25),
         "open_escalations": s(10, 30),
         "aged_cases": s(5, 20),
-        "repeat_issues": s(5, 15),
         "onboarding_late": s(10, 20),
         "onboarding_blocked": s(10, 20),
-        "unbilled_work": s(5, 15),
         "overdue_receivables": s(10, 20),
         "low_margin": s(15, 15),
         "renewal_without_pipeline": s(10, 10),
     }
+
+
+# signals that count exceptions became the rules' own health effects (issue 16)
+MOVED_SIGNALS = {"repeat_issues": "repeat_issue", "unbilled_work": "unbilled_work"}
+
+
+class ExceptionEffect(Strict):
+    """What an open exception of a rule does to its account's health: declared in the rule's
+    YAML (`health:`), tuned per rule in tieout.yml (`health.exceptions.<rule>`, only the keys
+    given). Open means open, acknowledged or waiting for a waiver's approval; resolving it or
+    an approved waiver lifts the effect at the next run."""
+
+    points: Decimal = Field(
+        Decimal(0), ge=0, description="taken off 100 for each open exception of the rule"
+    )
+    max_points: Decimal | None = Field(
+        None, ge=0, description="at most this many for all of them; none: no limit"
+    )
+    caps: dict[Severity, CapBand] | None = Field(
+        None,
+        description="the band at most, by the exception's severity; none: health.exception_caps",
+    )
+    high_on: list[Literal["strategic", "renewal"]] = Field(
+        default_factory=list,
+        description="counts as high (at least) on a strategic account (tier strategic) or one "
+        "in its renewal stage (renewing within health.renewal_days)",
+    )
+
+
+def _default_caps() -> dict[Severity, CapBand]:
+    return {"high": "amber", "critical": "red"}
 
 
 class HealthScorecard(Strict):
@@ -158,17 +189,31 @@ class HealthConfig(Strict):
     segments: dict[str, HealthScorecard] = Field(
         default_factory=dict, description="tier -> overrides, applied after the stage's"
     )
+    exception_caps: dict[Severity, CapBand] = Field(
+        default_factory=_default_caps,
+        description="an open exception of this severity keeps its account's band at most "
+        "this, whatever the score (a rule may declare its own caps)",
+    )
+    exceptions: dict[str, ExceptionEffect] = Field(
+        default_factory=dict,
+        description="rule id -> what an open exception of it does to health, over the "
+        "rule's own `health:` (only the keys given), e.g. repeat_issue: {points: 10}",
+    )
 
     @model_validator(mode="after")
     def _known_signals(self) -> HealthConfig:
         known = set(_default_signals())
-        for card in [*self.stages.values(), *self.segments.values()]:
-            unknown = set(card.signals) - known
+        cards: list[HealthConfig | HealthScorecard] = [self, *self.stages.values()]
+        for card in [*cards, *self.segments.values()]:
+            unknown = sorted(set(card.signals) - known)
             if unknown:
-                raise ValueError(f"unknown health signal(s) {', '.join(sorted(unknown))}")
-        unknown = set(self.signals) - known
-        if unknown:
-            raise ValueError(f"unknown health signal(s) {', '.join(sorted(unknown))}")
+                moved = [
+                    f"{name} is now health.exceptions.{MOVED_SIGNALS[name]}"
+                    for name in unknown
+                    if name in MOVED_SIGNALS
+                ]
+                hint = f" ({'; '.join(moved)})" if moved else ""
+                raise ValueError(f"unknown health signal(s) {', '.join(unknown)}{hint}")
         return self
 
 
@@ -185,13 +230,22 @@ class DecisionThreshold(Strict):
 
 
 def _default_thresholds() -> list[DecisionThreshold]:
+    """Leadership hears of every account that turns red and every strategic one that turns
+    amber; each request names the open exceptions behind the band."""
+    options = ["executive sponsor call", "service recovery plan", "commercial concession"]
     return [
         DecisionThreshold(
-            name="red_strategic_renewal",
-            when="band = 'red' AND tier = 'strategic' AND renewal_days <= 90",
-            question="A red strategic account renews within 90 days: what do we do?",
-            options=["executive sponsor call", "service recovery plan", "commercial concession"],
-        )
+            name="account_red",
+            when="band = 'red'",
+            question="The account turned red: what do we do?",
+            options=options,
+        ),
+        DecisionThreshold(
+            name="strategic_amber",
+            when="band = 'amber' AND tier = 'strategic'",
+            question="A strategic account turned amber: what do we do?",
+            options=options,
+        ),
     ]
 
 

@@ -195,6 +195,13 @@ COMMERCIAL_TABLES: Final[tuple[Table, ...]] = (
             C("end_date", DATE),
             money("budget"),
             money("spend"),
+            C(
+                "expected_response",
+                PERCENT,
+                doc="response rate expected of the campaign (CRM): a commitment when no plan "
+                "names the campaign",
+            ),
+            money("expected_revenue", doc="revenue expected of the campaign's cohort (CRM)"),
             C("currency", CURRENCY),
             C("parent_native_id", references="campaign"),
             C("owner_native_id", references="person"),

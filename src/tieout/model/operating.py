@@ -173,6 +173,25 @@ OPERATING_TABLES: Final[tuple[Table, ...]] = (
         derived=True,
     ),
     Table(
+        "campaign_commitment",
+        "governance",
+        (
+            C("campaign_id", doc="the campaign (none: a plan names a campaign no export has)"),
+            C("campaign", required=True),
+            C("source", required=True, doc="plan (its commitments: entry wins) or crm"),
+            C("plan"),
+            C("version", INTEGER),
+            C("metric", required=True, doc="the governed metric committed to and measured"),
+            C("unit", doc="percent or money (reporting currency)"),
+            C("committed", QUANTITY),
+            C("actual", QUANTITY, doc="the metric over the campaign's whole cohort to as-of"),
+            C("committed_by"),
+        ),
+        doc="what sales expects from each campaign's cohort, from the approved plan or else "
+        "the CRM (expected response rate, expected revenue), against actual",
+        derived=True,
+    ),
+    Table(
         "plan_variance",
         "governance",
         (

@@ -115,6 +115,13 @@ def funnel_rows(wh: Warehouse, period: str | None) -> tuple[list[dict[str, Any]]
             round(r["pipeline"] / spend, 2) if spend and r["pipeline"] else None
         )
         r["won_per_spend"] = round(r["won_value"] / spend, 2) if spend and r["won_value"] else None
+    committed: dict[str, list[dict[str, Any]]] = {}
+    for c in commitment_rows(wh):
+        committed.setdefault(c["campaign"].strip().casefold(), []).append(
+            {k: c[k] for k in ("source", "plan", "metric", "unit", "committed", "actual")}
+        )
+    for r in rows:
+        r["commitments"] = committed.get(r["campaign"].strip().casefold(), [])
     columns = [
         "campaign",
         *FUNNEL_STAGES,
@@ -128,8 +135,22 @@ def funnel_rows(wh: Warehouse, period: str | None) -> tuple[list[dict[str, Any]]
         "won_value",
         "pipeline_per_spend",
         "won_per_spend",
+        "commitments",
     ]
     return rows, columns
+
+
+def commitment_rows(wh: Warehouse) -> list[dict[str, Any]]:
+    """What sales committed to for each campaign's cohort (the plan's entry, else the CRM's
+    expected response or revenue) against the cohort's actual to the as-of date."""
+    return wh.query_dicts(
+        """
+        SELECT m.campaign, m.source, m.plan, m.version, m.metric, m.unit, m.committed,
+               m.actual, m.actual - m.committed AS gap, m.committed_by, c.spend, c.currency
+        FROM campaign_commitment m LEFT JOIN campaign c ON c.id = m.campaign_id
+        ORDER BY m.campaign, m.metric, m.source
+        """
+    )
 
 
 def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:

@@ -2,9 +2,10 @@
 
 Entry point `run(wh, project, store, as_of) -> PlanSummary`, after metrics and before
 reconcile: copies the latest approved version of every plan from the state store into
-`plan_target` and `plan_commitment`, and fills `plan_variance` for every target whose
-period has started (see `variance` for how units are treated). The rules
-`unexplained_variance` and `spend_without_commitment` read these tables.
+`plan_target` and `plan_commitment`, fills `plan_variance` for every target whose period
+has started (see `variance` for how units are treated) and `campaign_commitment`, each
+campaign's commitment from the plan or the CRM against actual (see `commitments`). The
+rules `unexplained_variance` and `spend_without_commitment` read these tables.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.metrics import load_metrics
+from tieout.plan import commitments as campaign_commitments
 from tieout.plan.files import PlanFile, load_plan_file
 from tieout.plan.variance import Variance, measure, review_date
 from tieout.state import StateStore
@@ -84,6 +86,7 @@ def run(wh: Warehouse, project: LoadedProject, store: StateStore, as_of: dt.date
     _insert(wh, "plan_target", targets)
     _insert(wh, "plan_commitment", commitments)
     _insert(wh, "plan_variance", [_row(r) for r in variances])
+    problems += campaign_commitments.build(wh, catalogue, currency, as_of)
     return PlanSummary(
         len(plans),
         len(targets),

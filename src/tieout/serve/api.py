@@ -106,12 +106,22 @@ def list_accounts(
                 r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
             return download(rows, list(rows[0]) if rows else ["account_key"], "accounts", format)
         items = data.accounts(wh, health, own_accounts(request, who), limit, offset)
-    return {"items": items, "limit": limit, "offset": offset}
+    return {"items": [_linked(a) for a in items], "limit": limit, "offset": offset}
 
 
 @router.get("/accounts/{account_key}")
 def account(request: Request, account_key: str) -> dict[str, Any]:
-    return reads.account_for(request, account_key, page=False)
+    found = reads.account_for(request, account_key, page=False)
+    _linked(found["health"])
+    return found
+
+
+def _linked(health: dict[str, Any]) -> dict[str, Any]:
+    """Each health reason an open exception gives links the exceptions it names."""
+    for r in health["reasons"]:
+        if r.get("exceptions"):
+            r["links"] = [f"/api/v1/exceptions/{i}" for i in r["exceptions"]]
+    return health
 
 
 @router.get("/metrics/{name}", response_model=None)

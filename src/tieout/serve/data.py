@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tieout.accounts.health import WORST_FIRST
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
@@ -172,7 +173,7 @@ def accounts(
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     rows = wh.query_dicts(
         f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
-        f"ORDER BY score, name, account_key{page}",
+        f"ORDER BY {WORST_FIRST}, account_key{page}",
         params,
     )
     for r in rows:
@@ -257,7 +258,7 @@ def account_detail(
     )
     with store.session() as s:
         history = [
-            {"as_of": h.as_of, "score": h.score, "band": h.band}
+            {"as_of": h.as_of, "score": h.score, "band": h.band, "capped_by": _caps(h.reasons)}
             for h in s.scalars(
                 select(AccountHealthScore)
                 .where(AccountHealthScore.account_key == account_key)
@@ -271,6 +272,7 @@ def account_detail(
                 "status": d.status,
                 "due_date": d.due_date,
                 "decision": d.decision,
+                "exceptions": d.exceptions or [],
             }
             for d in s.scalars(
                 select(DecisionRequest).where(DecisionRequest.account_key == account_key)
@@ -293,6 +295,16 @@ def account_detail(
             (e for e in trail if e["actor"] != "tieout"), key=lambda e: e["id"], reverse=True
         )[:100],
     }
+
+
+def _caps(reasons: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The reasons that held a run's band down (a cap of an open exception), so the history
+    shows when an account went amber and why."""
+    return [
+        {"rule": r["rule"], "cap": r["cap"], "exceptions": r["exceptions"]}
+        for r in reasons or []
+        if r.get("cap")
+    ]
 
 
 def exception_detail(

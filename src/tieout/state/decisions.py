@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import case, select
@@ -15,6 +16,14 @@ from tieout.config.operating import DecisionThreshold
 from tieout.errors import UsageError
 from tieout.state.models import AuditEvent, DecisionRequest
 from tieout.state.store import StateStore, now
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """An account over a threshold: the money at stake and the open exceptions behind it."""
+
+    amount: Decimal | None
+    exceptions: list[str]
 
 
 def threshold_id(threshold: str, account_key: str, episode: int = 1) -> str:
@@ -59,12 +68,13 @@ def raise_request(
 def sync_threshold(
     store: StateStore,
     threshold: DecisionThreshold,
-    matches: dict[str, Decimal | None],
+    matches: dict[str, Crossing],
     as_of: dt.date,
 ) -> list[str]:
-    """Raise a request for each account over the threshold (account key -> money at stake)
-    unless one is open for it, or was closed while the account stayed over it; returns the
-    ids raised. Closed requests of accounts now under the threshold are marked cleared."""
+    """Raise a request for each account over the threshold unless one is open for it, or was
+    closed while the account stayed over it; returns the ids raised. An open request keeps
+    naming the exceptions behind it as they are now; closed requests of accounts now under
+    the threshold are marked cleared."""
     source = f"threshold:{threshold.name}"
     raised: list[str] = []
     with store.session() as s:
@@ -81,8 +91,10 @@ def sync_threshold(
             if key not in matches and r.status != "open" and r.cleared_on is None:
                 r.cleared_on = as_of
                 _audit(s, "tieout", "decision.cleared", r.id, {"threshold": threshold.name})
-        for key, amount in sorted(matches.items()):
+        for key, crossing in sorted(matches.items()):
             known = latest.get(key)
+            if known is not None and known.status == "open":
+                known.exceptions = crossing.exceptions
             if known is not None and (known.status == "open" or known.cleared_on is None):
                 continue
             request = _add(
@@ -93,8 +105,9 @@ def sync_threshold(
                 options=list(threshold.options),
                 owner=threshold.owner,
                 due_date=as_of + dt.timedelta(days=threshold.due_days),
-                amount_at_stake=amount,
+                amount_at_stake=crossing.amount,
                 raised_by=source,
+                exceptions=crossing.exceptions,
             )
             raised.append(request.id)
     return raised

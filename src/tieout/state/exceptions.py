@@ -242,6 +242,26 @@ def notes(store: StateStore, case_id: str) -> list[ExceptionNote]:
         )
 
 
+def open_by_account(store: StateStore) -> dict[str, list[tuple[str, str, str]]]:
+    """Each account's open cases (open, acknowledged, or waiting for a waiver's approval) as
+    (id, rule, severity after escalation): what account health weighs."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    with store.session() as s:
+        rows = s.execute(
+            select(
+                ExceptionCase.account_key,
+                ExceptionCase.id,
+                ExceptionCase.rule,
+                ExceptionCase.severity,
+            )
+            .where(ExceptionCase.status.in_(OPEN_STATUSES), ExceptionCase.account_key.isnot(None))
+            .order_by(ExceptionCase.id)
+        )
+        for key, case_id, rule, severity in rows:
+            found.setdefault(str(key), []).append((case_id, rule, severity))
+    return found
+
+
 def _case(s: Session, case_id: str) -> ExceptionCase:
     case = s.get(ExceptionCase, case_id)
     if case is None:

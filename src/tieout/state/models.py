@@ -272,3 +272,5 @@ class DecisionRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     cleared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # exception ids behind a threshold's request (its account's health reasons)
+    exceptions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)

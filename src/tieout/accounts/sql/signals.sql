@@ -1,4 +1,6 @@
 -- One row per customer (golden key of the master CRM): the facts account health scores.
+-- Open exceptions are not counted here: each rule's health effect applies to its open cases
+-- in the state store (accounts.health).
 -- Variables: health_as_of, health_window, health_aged, health_renewal, health_onboarding,
 -- health_overdue.
 CREATE OR REPLACE TEMP TABLE _health_signal AS
@@ -65,12 +67,6 @@ milestones AS (
     WHERE m.completed_at IS NULL AND coalesce(m.status, '') NOT IN ('completed', 'canceled')
     GROUP BY ALL
 ),
-exceptions AS (
-    SELECT account_key,
-           count(*) FILTER (WHERE rule = 'repeat_issue') AS repeat_issues,
-           count(*) FILTER (WHERE rule = 'unbilled_work') AS unbilled_work
-    FROM exception WHERE account_key IS NOT NULL GROUP BY ALL
-),
 overdue AS (
     SELECT k.golden_key AS account_key, count(*) AS overdue_receivables
     FROM invoice i
@@ -88,16 +84,13 @@ SELECT c.account_key, c.name, c.tier, s.renewal_date, s.newest_start,
        coalesce(t.sla_breaches, 0) AS sla_breaches,
        coalesce(t.open_escalations, 0) AS open_escalations,
        coalesce(t.aged_cases, 0) AS aged_cases,
-       coalesce(e.repeat_issues, 0) AS repeat_issues,
        coalesce(m.onboarding_late, 0) AS onboarding_late,
        coalesce(m.onboarding_blocked, 0) AS onboarding_blocked,
        coalesce(m.onboarding_open, 0) AS onboarding_open,
-       coalesce(e.unbilled_work, 0) AS unbilled_work,
        coalesce(o.overdue_receivables, 0) AS overdue_receivables
 FROM customers c
 LEFT JOIN contract_sum s USING (account_key)
 LEFT JOIN pipeline p USING (account_key)
 LEFT JOIN tickets t USING (account_key)
 LEFT JOIN milestones m USING (account_key)
-LEFT JOIN exceptions e USING (account_key)
 LEFT JOIN overdue o USING (account_key);

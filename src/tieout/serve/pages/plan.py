@@ -1,6 +1,6 @@
 """The joint sales and marketing plan: its versions and their approval by a second person,
 plan against actual for the approved version, the variances that need a written reason,
-and the funnel by campaign cohort."""
+the funnel by campaign cohort, and sales' commitment for each cohort against actual."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tieout.engine import Warehouse
 from tieout.errors import UsageError
-from tieout.operations.views import funnel_rows
+from tieout.operations.views import commitment_rows, funnel_rows
 from tieout.periods import Period
 from tieout.plan.variance import stored, variance_row
 from tieout.serve import data
@@ -60,9 +60,15 @@ def plans(wh: Warehouse, store: StateStore) -> list[dict[str, Any]]:
 
 
 def funnel(wh: Warehouse, cohort: str | None) -> dict[str, Any]:
-    """The funnel by campaign cohort, as `tieout funnel` computes it."""
+    """The funnel by campaign cohort, and what sales committed to for each cohort (from the
+    plan or the CRM) against actual, as `tieout funnel` computes them."""
     rows, columns = funnel_rows(wh, cohort)
-    return {"cohort": cohort, "columns": columns, "rows": rows}
+    return {
+        "cohort": cohort,
+        "columns": columns,
+        "rows": rows,
+        "commitments": commitment_rows(wh),
+    }
 
 
 def approve_version(request: Request, plan: str, version: int, *, page: bool) -> dict[str, Any]:
