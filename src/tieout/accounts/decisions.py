@@ -4,8 +4,8 @@ request for leadership, automatically, once per crossing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
-from decimal import Decimal
 
 import sqlglot
 from sqlglot import exp
@@ -16,7 +16,7 @@ from tieout.errors import ConfigError
 from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
 from tieout.model.tables import TABLE_MAP
 from tieout.state import StateStore
-from tieout.state.decisions import sync_threshold
+from tieout.state.decisions import Crossing, sync_threshold
 
 
 def condition_problem(when: str) -> str | None:
@@ -37,6 +37,16 @@ def condition_problem(when: str) -> str | None:
     return None
 
 
+def behind(reasons: str | None) -> list[str]:
+    """The exception ids an account's health reasons (account_health.reasons) name, those
+    that cap its band first."""
+    found = sorted(
+        (r for r in json.loads(reasons or "[]") if r.get("exceptions")),
+        key=lambda r: r.get("cap") is None,
+    )
+    return [i for r in found for i in r["exceptions"]]
+
+
 def raise_by_thresholds(
     wh: Warehouse,
     store: StateStore,
@@ -44,8 +54,8 @@ def raise_by_thresholds(
     as_of: dt.date,
 ) -> list[str]:
     """Evaluate each threshold over account_health and raise one open request per account
-    and threshold (money at stake: the contract value; due: as-of + due_days); returns
-    the ids raised in this call."""
+    and threshold (money at stake: the contract value; due: as-of + due_days; the open
+    exceptions its health reasons name); returns the ids raised in this call."""
     raised: list[str] = []
     for i, threshold in enumerate(thresholds):
         problem = condition_problem(threshold.when)
@@ -57,9 +67,11 @@ def raise_by_thresholds(
             )
         condition = render(sqlglot.parse_one(threshold.when, read="duckdb"))
         rows = wh.query(
-            "SELECT account_key, any_value(contract_value) FROM account_health "
+            "SELECT account_key, any_value(contract_value), any_value(reasons) FROM account_health "
             f"WHERE account_key IS NOT NULL AND ({condition}) GROUP BY account_key"
         )
-        matches: dict[str, Decimal | None] = {str(key): value for key, value in rows}
+        matches: dict[str, Crossing] = {
+            str(key): Crossing(value, behind(reasons)) for key, value, reasons in rows
+        }
         raised += sync_threshold(store, threshold, matches, as_of)
     return raised

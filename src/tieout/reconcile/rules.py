@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
 from tieout.config import LoadedProject, parse_yaml, validate_model
+from tieout.config.operating import ExceptionEffect
 from tieout.errors import ConfigError
 from tieout.model.sqlcheck import UnsafeSQLError, bind, checked_query
 
@@ -35,6 +36,10 @@ class Rule(BaseModel):
     owner: str = Field(description="function that owns it: finance, sales, service, ...")
     severity: str = Field(pattern="^(low|medium|high|critical)$")
     params: dict[str, float | int | str] = Field(default_factory=dict)
+    health: ExceptionEffect = Field(
+        default_factory=ExceptionEffect,
+        description="what an open exception of this rule does to its account's health",
+    )
     explains: list[Literal["scope", "billing"]] = Field(
         default_factory=list,
         description="month-end close differences an open exception of this rule explains: "
@@ -48,6 +53,7 @@ class ResolvedRule:
     rule: Rule
     source: str  # where it was defined, for error messages
     params: dict[str, Any]
+    health: ExceptionEffect  # the rule's own, with tieout.yml's health.exceptions over it
 
     def render(self, as_of: dt.date) -> exp.Expr:
         """The rule's query with every placeholder replaced by a literal."""
@@ -90,14 +96,17 @@ def project_rules(project: LoadedProject) -> dict[str, tuple[Rule, str]]:
 
 
 def load_rules(project: LoadedProject) -> list[ResolvedRule]:
-    """Built-in and project rules with the parameter overrides, each checked against the model."""
+    """Built-in and project rules with the parameter and health overrides, each checked
+    against the model."""
     overrides = project.config.rules
+    effects = project.config.health.exceptions
     rules = {**builtin_rules(), **project_rules(project)}
-    for rule_id in overrides:
-        if rule_id not in rules:
-            raise project.error(
-                f"no rule {rule_id!r} (rules: {', '.join(rules)})", "rules", rule_id
-            )
+    for section, keys in (("rules", overrides), ("health.exceptions", effects)):
+        for rule_id in keys:
+            if rule_id not in rules:
+                raise project.error(
+                    f"no rule {rule_id!r} (rules: {', '.join(rules)})", *section.split("."), rule_id
+                )
     resolved: list[ResolvedRule] = []
     for rule_id, (rule, source) in rules.items():
         params: dict[str, Any] = dict(rule.params)
@@ -112,7 +121,11 @@ def load_rules(project: LoadedProject) -> list[ResolvedRule]:
                 )
             params[key] = value
         check_rule(rule, source)
-        resolved.append(ResolvedRule(rule, source, params))
+        tuned = effects.get(rule_id)
+        health = rule.health
+        if tuned is not None:
+            health = health.model_copy(update=tuned.model_dump(exclude_unset=True))
+        resolved.append(ResolvedRule(rule, source, params, health))
     return resolved
 
 
