@@ -80,6 +80,8 @@ DEFINITIONS: Final = {
     ),
     "spend_without_commitment": (
         "Campaign with ActualCost > 0 that started within the joint plan's periods (its first "
-        "to last target month) and that the plan has no commitment for. Amount: ActualCost."
+        "to last target month) or in the 180 days up to the as-of date, that the plan has no "
+        "commitment for and whose CRM record has neither ExpectedResponse nor "
+        "ExpectedRevenue. Amount: ActualCost."
     ),
 }

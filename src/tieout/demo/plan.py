@@ -3,7 +3,8 @@
 Targets are MQLs by campaign cohort per month, for the cells big enough to plan: each is
 what the campaign then delivered, except about one reviewed cell in ten where marketing
 promised half as much again (a clear variance nobody has explained yet). Commitments: sales
-commits to a SQL rate for most campaigns that spent money in the plan's months, not all.
+commits to a SQL rate for most campaigns that spent money in the plan's months or the last
+RECENT_SPEND days, not all (the CRM holds no expected response or revenue for any).
 The cohort of a lead is the campaign of its earliest CampaignMember row (CreatedDate, then
 CampaignId), so the plan and the truth count leads the way a reader of the exports would.
 """
@@ -27,6 +28,7 @@ PLAN_ID: Final = "joint-2026"
 YEAR: Final = 2026
 REVIEW_DAY: Final = 10
 THRESHOLD_PCT: Final = 20
+RECENT_SPEND: Final = 180  # days: spend this recent needs a commitment, plan or no plan
 
 
 @dataclass
@@ -127,7 +129,9 @@ def _commitments(
     rng: np.random.Generator, company: Company, c: Campaigns, spend: IntArray, month: IntArray
 ) -> tuple[IntArray, list[float], list[str], IntArray]:
     first, last = plan_span(month)
-    spent = np.flatnonzero((spend > 0) & (c.start >= first) & (c.start <= last))
+    in_plan = (c.start >= first) & (c.start <= last)
+    recent = (c.start > D1 - RECENT_SPEND) & (c.start <= D1)
+    spent = np.flatnonzero((spend > 0) & (in_plan | recent))
     keep = rng.random(len(spent)) < 0.85
     if len(spent) >= 2 and keep.all():
         keep[int(rng.integers(len(spent)))] = False
