@@ -4,10 +4,12 @@ the entry when someone edits or deletes one directly in the database."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic import command
@@ -16,8 +18,11 @@ from typer.testing import CliRunner
 
 from support import invoke, write_project
 from tieout.state import StateStore
-from tieout.state.audit import verify
+from tieout.state.audit import entry_hash
+from tieout.state.closes import prepare_close
 from tieout.state.exceptions import sync_cases
+from tieout.state.users import add_user, issue_token
+from tieout.state.verify import verify
 
 YML = """
 name: audit
@@ -112,3 +117,146 @@ def test_exceptions_a_run_raises_in_bulk_are_chained(tmp_path: Path) -> None:
     verdict = verify(store)
     assert verdict.problems == []
     assert verdict.entries == 2 + 3 + 2  # two runs, three opened, two auto-resolved
+
+
+# --- anchored outside the table: truncation and re-chaining (issue 17) -----------------
+
+
+def _store_with_entries(root: Path, n: int) -> StateStore:
+    store = StateStore(f"sqlite:///{root / 'state.db'}", root)
+    store.upgrade()
+    for i in range(n):
+        store.audit("exception.viewed", "exception", f"EX-{i}", {"i": i})
+    return store
+
+
+def _careful_truncation(db_file: Path, keep: int) -> None:
+    """What someone with write access to state.db does: delete the newest entries and set
+    the head row to what is left, so the table agrees with itself."""
+    with sqlite3.connect(db_file) as db:
+        db.execute("DELETE FROM audit_log WHERE id > ?", [keep])
+        last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        db.execute("UPDATE audit_head SET seq = ?, hash = ?", [keep, last[0] if last else "0" * 64])
+
+
+@pytest.mark.parametrize("keep", [39, 10, 0])  # the last one, the last 30, all of them
+def test_deleting_the_newest_entries_is_found(tmp_path: Path, keep: int) -> None:
+    store = _store_with_entries(tmp_path, 40)
+    assert verify(store).problems == []
+    _careful_truncation(tmp_path / "state.db", keep)
+    problems = verify(store).problems
+    assert any(f"the newest {40 - keep:,} were deleted" in p for p in problems), problems
+
+
+def test_a_rewritten_and_rechained_log_is_found(tmp_path: Path) -> None:
+    """Change who did something, then recompute every hash after it (and the head row)."""
+    store = _store_with_entries(tmp_path, 10)
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
+        prev = "0" * 64
+        rows = db.execute("SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log")
+        for id_, at, actor, action, entity, entity_id, detail in rows.fetchall():
+            entry = SimpleNamespace(
+                at=dt.datetime.fromisoformat(at),
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail=json.loads(detail),
+            )
+            prev_hash, prev = prev, entry_hash(prev, entry)
+            db.execute(
+                "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", [prev_hash, prev, id_]
+            )
+        db.execute("UPDATE audit_head SET hash = ?", [prev])
+    problems = verify(store).problems
+    assert any("entry 3 (id 3)" in p and "rewritten" in p for p in problems), problems
+
+
+def test_a_forged_or_missing_checkpoint_is_found(tmp_path: Path) -> None:
+    store = _store_with_entries(tmp_path, 5)
+    checkpoints = tmp_path / ".tieout" / "audit.checkpoints"
+    with checkpoints.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"seq": 3, "hash": "0" * 64, "at": "now", "sig": "f" * 64}) + "\n")
+    assert any("checkpoints:6 (now) is not signed" in p for p in verify(store).problems)
+    checkpoints.unlink()
+    assert any("checkpoint file" in p and "missing" in p for p in verify(store).problems)
+
+
+def test_runs_anchor_the_head_in_their_record(project: tuple[CliRunner, Path]) -> None:
+    """Each run signs the head into its record, so truncation shows even when the
+    checkpoint file went with it."""
+    cli, root = project
+    (root / ".tieout" / "audit.checkpoints").unlink()
+    with _db(root) as db:
+        (runs,) = db.execute("SELECT count(DISTINCT run_id) FROM audit_anchor").fetchone()
+        (entries,) = db.execute("SELECT count(*) FROM audit_log").fetchone()
+    assert runs == 2
+    _careful_truncation(root / ".tieout" / "state.db", entries - 1)
+    code, out = invoke(cli, "audit", "verify", "-p", str(root))
+    assert code == 1 and "'s anchor" in out and "were deleted" in out, out
+
+
+# --- the workflow tables equal what the log says ---------------------------------------
+
+
+def _workflow_store(root: Path) -> StateStore:
+    store = StateStore(f"sqlite:///{root / 'state.db'}", root)
+    store.upgrade()
+    found = [
+        {
+            "id": "EX-1",
+            "rule": "unbilled_work",
+            "severity": "high",
+            "owner": "finance",
+            "account_key": None,
+            "amount_at_risk": Decimal("36000.00"),
+            "detail": "case",
+            "source_refs": "[]",
+        }
+    ]
+    sync_cases(store, found, dt.date(2026, 3, 31), lambda row, first: ("high", "finance"))
+    prepare_close(
+        store,
+        "2026-03",
+        figures={},
+        currency="GBP",
+        as_of=dt.date(2026, 3, 31),
+        run_id=None,
+        by="fin1",
+    )
+    add_user(store, "viewer1", "viewer", "a long password!", None)
+    issue_token(store, "viewer1", ["exceptions.act"])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE exception_case SET status = 'waived', reason = 'x'", "exception EX-1: status"),
+        (
+            "UPDATE period_close SET status = 'signed_off', signed_off_by = 'fin2'",
+            "close 2026-03: status",
+        ),
+        ("UPDATE app_user SET role = 'admin'", "user viewer1: role"),
+        ("UPDATE app_user SET password_hash = 'known'", "user viewer1: credential"),
+        (
+            "INSERT INTO api_token (id, user_name, token_hash, scopes, created_at) "
+            "VALUES ('back', 'viewer1', 'x', '[\"exceptions.waive\"]', '2026-03-31')",
+            "token back has no entry",
+        ),
+        (
+            "INSERT INTO match_decision VALUES ('D-1', 'customer', 'xero|contact|9', "
+            "'salesforce|account|1', 'accept', 'fin1', '2026-03-31', NULL)",
+            "match decision accept xero|contact|9",
+        ),
+        ("DELETE FROM exception_case", "exception EX-1 is in the audit log but no longer"),
+    ],
+)
+def test_a_table_changed_without_an_entry_is_found(tmp_path: Path, sql: str, words: str) -> None:
+    store = _workflow_store(tmp_path)
+    assert verify(store).problems == []
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute(sql)
+    problems = verify(store).problems
+    assert any(words in p for p in problems), problems

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from tieout import pipeline
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit, err_console
-from tieout.state.audit import verify
 from tieout.state.models import AuditEvent
+from tieout.state.verify import verify
 
 app = typer.Typer(help="The audit log: who changed what, when; hash-chained.")
 SHOWN = 20  # the first problems say where the chain broke; the rest follow from them
@@ -68,7 +68,8 @@ def log(
 
 @app.command("verify")
 def verify_cmd(project: ProjectOption = None) -> None:
-    """Check the whole chain; exit 1 when any entry was edited or deleted."""
+    """Check the chain, its signed checkpoints and the workflow tables against it; exit 1
+    when an entry was edited, deleted or rewritten, or a table changed without an entry."""
     with reported_errors():
         store = pipeline.state_store(find_project(project))
         try:
@@ -82,6 +83,7 @@ def verify_cmd(project: ProjectOption = None) -> None:
             err_console.print(f"... and {len(verdict.problems) - SHOWN:,} more", highlight=False)
         raise typer.Exit(1)
     console.print(
-        f"audit log intact: {verdict.entries:,} entries, head {verdict.head[:16]}",
+        f"audit log intact: {verdict.entries:,} entries, head {verdict.head[:16]}, "
+        f"{verdict.anchors:,} signed heads agree, workflow tables match the log",
         highlight=False,
     )

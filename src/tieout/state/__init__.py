@@ -1,6 +1,5 @@
 """Workflow state that outlives warehouse rebuilds: runs, audit log (cases and approvals later)."""
 
-from tieout.state import audit as _audit_chain  # noqa: F401  chains every audit entry
 from tieout.state.health import AccountHealthScore
 from tieout.state.models import AuditEvent, Base, GoldenMember, MatchDecision, MatchReview, Run
 from tieout.state.store import StateStore

@@ -13,11 +13,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, select
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tieout.state.anchor import Anchor
+from tieout.state.audit import Chain
 from tieout.state.models import AuditEvent, Run
+
+ANCHORED_SINCE = "0013"  # the migration that made the chain head and run anchors
+_MIGRATION_LOCK = 0x7469656F75  # "tieou": one advisory lock id for schema migrations
 
 
 def resolve_url(url: str, root: Path) -> str:
@@ -35,16 +41,28 @@ def resolve_url(url: str, root: Path) -> str:
 class StateStore:
     def __init__(self, url: str, root: Path) -> None:
         self.url = resolve_url(url, root)
-        self.engine: Engine = create_engine(self.url)
+        self.engine: Engine = _engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.anchor = Anchor(root)
+        self.chain = Chain(self._sessions, self.anchor)
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
+        """Bring the schema to the newest migration (idempotent; processes starting together
+        take turns: SQLite's IMMEDIATE transaction, PostgreSQL's advisory lock). A store
+        that had entries before the chain was anchored gets its first checkpoint here."""
         cfg = Config()
         cfg.set_main_option("script_location", str(resources.files("tieout.state") / "migrations"))
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+        if before is not None and before < ANCHORED_SINCE:
+            with self.session() as s:
+                head = self.chain.head(s)
+            if head.seq:
+                self.anchor.checkpoint(head)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -57,9 +75,10 @@ class StateStore:
         with self.session() as s:
             for dead in s.scalars(select(Run).where(Run.status == "running")):
                 dead.status, dead.error = "interrupted", "the process ended before finishing"
-                _audit(s, "run.interrupted", "run", dead.id, {})
+                record(s, "run.interrupted", "run", dead.id, {})
             s.add(Run(id=run_id, as_of=as_of, started_at=now(), status="running"))
-            _audit(s, "run.start", "run", run_id, {"as_of": as_of.isoformat()})
+            record(s, "run.start", "run", run_id, {"as_of": as_of.isoformat()})
+            self.chain.record_run(s, run_id)
 
     def finish_run(
         self,
@@ -83,12 +102,13 @@ class StateStore:
             run.stage_seconds = stage_seconds or {}
             run.error = error
             run.files = files or []
-            _audit(s, f"run.{status}", "run", run_id, {"error": error} if error else {})
+            record(s, f"run.{status}", "run", run_id, {"error": error} if error else {})
+            self.chain.record_run(s, run_id)
 
     def audit(self, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
         """Append one event to the audit log."""
         with self.session() as s:
-            _audit(s, action, entity, entity_id, detail)
+            record(s, action, entity, entity_id, detail)
 
     def runs(self, limit: int = 50) -> list[Run]:
         with self.session() as s:
@@ -98,7 +118,31 @@ class StateStore:
         self.engine.dispose()
 
 
-def _audit(s: Session, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
+def _engine(url: str) -> Engine:
+    """SQLite: every transaction begins IMMEDIATE, taking the one write lock up front, so
+    two processes never both read the audit chain's head and then race to append (a
+    deferred transaction that later writes fails with "database is locked" instead of
+    waiting); WAL keeps readers off the writers' path, and a writer waits up to 30 s."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi: Any, _record: object) -> None:
+        dbapi.isolation_level = None  # the driver begins nothing; "begin" below does
+        if make_url(url).database not in (None, "", ":memory:"):
+            dbapi.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def record(s: Session, action: str, entity: str, entity_id: str, detail: dict[str, object]) -> None:
+    """Append an entry in the caller's transaction, so the change and its entry commit or
+    fail together (the acting person as `actor()` says)."""
     s.add(
         AuditEvent(
             at=now(),

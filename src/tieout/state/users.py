@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tieout.config.access import ACTIONS, ROLES
 from tieout.errors import UsageError
 from tieout.state.models import Base
-from tieout.state.store import StateStore, now
+from tieout.state.store import StateStore, now, record
 
 HASHER = PasswordHasher()
 LOCK = dt.timedelta(minutes=15)
@@ -59,30 +59,31 @@ def add_user(store: StateStore, name: str, role: str, password: str, email: str 
     with store.session() as s:
         if s.get(User, name) is not None:
             raise UsageError(f"user {name!r} exists (tieout users reset-password to change it)")
-        s.add(
-            User(
-                name=name,
-                role=role,
-                email=email,
-                password_hash=HASHER.hash(password),
-                active=True,
-                created_at=now(),
-                failed_logins=0,
-            )
+        user = User(
+            name=name,
+            role=role,
+            email=email,
+            password_hash=HASHER.hash(password),
+            active=True,
+            created_at=now(),
+            failed_logins=0,
         )
-    store.audit("user.add", "user", name, {"role": role})
+        s.add(user)
+        detail: dict[str, object] = {"role": role, "credential": credential(user.password_hash)}
+        record(s, "user.add", "user", name, detail)
 
 
 def set_active(store: StateStore, name: str, active: bool) -> None:
     with store.session() as s:
         user = _user(s.get(User, name), name)
         before, user.active = user.active, active
-    store.audit(
-        "user.enable" if active else "user.disable",
-        "user",
-        name,
-        {"before": {"active": before}, "after": {"active": active}},
-    )
+        record(
+            s,
+            "user.enable" if active else "user.disable",
+            "user",
+            name,
+            {"before": {"active": before}, "after": {"active": active}},
+        )
 
 
 def reset_password(store: StateStore, name: str, password: str) -> None:
@@ -91,7 +92,8 @@ def reset_password(store: StateStore, name: str, password: str) -> None:
         user = _user(s.get(User, name), name)
         user.password_hash = HASHER.hash(password)
         user.failed_logins, user.locked_until = 0, None
-    store.audit("user.reset_password", "user", name, {})
+        detail: dict[str, object] = {"credential": credential(user.password_hash)}
+        record(s, "user.reset_password", "user", name, detail)
 
 
 def login(store: StateStore, name: str, password: str, attempts: int) -> Login:
@@ -112,6 +114,8 @@ def login(store: StateStore, name: str, password: str, attempts: int) -> Login:
         user.failed_logins, user.locked_until = 0, None
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)
+            detail: dict[str, object] = {"credential": credential(user.password_hash)}
+            record(s, "user.rehash", "user", name, detail)
         return Login(True, "")
 
 
@@ -133,7 +137,7 @@ def issue_token(store: StateStore, name: str, scopes: list[str]) -> str:
                 created_at=now(),
             )
         )
-    store.audit("token.issue", "token", token_id, {"user": name, "scopes": scopes})
+        record(s, "token.issue", "token", token_id, {"user": name, "scopes": scopes})
     return f"{token_id}.{secret}"
 
 
@@ -143,7 +147,7 @@ def revoke_token(store: StateStore, token_id: str) -> None:
         if token is None:
             raise UsageError(f"no token {token_id!r}")
         token.revoked_at = now()
-    store.audit("token.revoke", "token", token_id, {})
+        record(s, "token.revoke", "token", token_id, {})
 
 
 def token_user(store: StateStore, presented: str) -> tuple[User, list[str]] | None:
@@ -162,6 +166,12 @@ def token_user(store: StateStore, presented: str) -> tuple[User, list[str]] | No
 def users(store: StateStore) -> list[User]:
     with store.session() as s:
         return list(s.scalars(select(User).order_by(User.name)))
+
+
+def credential(password_hash: str) -> str:
+    """What the audit log keeps of a password hash: enough to see the hash replaced
+    outside tieout (state/replay.py), nothing to crack."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
 def _digest(secret: str) -> str:

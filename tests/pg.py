@@ -1,0 +1,59 @@
+"""A throwaway PostgreSQL for tests: Debian's server (./dev test installs it), a fresh cluster
+in a temporary folder, listening on a free loopback port only, stopped afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+def _bin(name: str) -> str | None:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(found[-1]) if found else shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A SQLAlchemy URL to a new, empty database; skips the test when the server is not
+    installed. initdb refuses to run as root, so as root the cluster belongs to `postgres`
+    (in a folder of its own under /tmp: pytest's folders are private to root)."""
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL is not installed (./dev test installs Debian's postgresql)")
+    pytest.importorskip("psycopg")
+    folder = Path(tempfile.mkdtemp(prefix="tieout-pg-"))
+    data = folder / "data"
+    data.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        shutil.chown(data, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    quiet = {"check": True, "capture_output": True}
+    subprocess.run(
+        [*run_as, initdb, "-D", str(data), "-U", "tieout", "-A", "trust", "--no-sync"], **quiet
+    )
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    log = str(folder / "server.log")  # the server must not hold our pipes open
+    start = [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]
+    subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield f"postgresql+psycopg://tieout@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], **quiet)
+        shutil.rmtree(folder, ignore_errors=True)
