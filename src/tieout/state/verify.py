@@ -56,9 +56,10 @@ def verify(store: StateStore) -> Verdict:
             )
             for a in s.scalars(select(AuditAnchor).order_by(AuditAnchor.id))
         ]
-        problems += differences(s)
+        replayed = differences(s)
     problems += _file(store.anchor, chain, points)
     problems += _signed(store.anchor, chain, runs)
+    problems += replayed  # last: a broken log explains these, so it is named first
     head = chain[-1].hash if chain else GENESIS
     return Verdict(len(chain), head, len(points or []) + len(runs), problems)
 
