@@ -53,6 +53,8 @@ _DAYS = (
 )
 _WORDS_L = "list_distinct(list_filter(string_split(\"words_l\", ' '), lambda w: length(w) > 2))"
 _WORDS_R = "list_distinct(list_filter(string_split(\"words_r\", ' '), lambda w: length(w) > 2))"
+_ALL_WORDS_L = "string_split(\"words_l\", ' ')"
+_ALL_WORDS_R = "string_split(\"words_r\", ' ')"
 _SHARED_WORDS = (
     f"len(list_intersect({_WORDS_L}, {_WORDS_R})) / "
     f"greatest(least(len({_WORDS_L}), len({_WORDS_R})), 1)"
@@ -157,6 +159,21 @@ EVIDENCE = (
             ),
             Level("most words shared", f"{_SHARED_WORDS} >= 0.6", 0.25, 0.05),
             Level("some words shared", f"{_SHARED_WORDS} >= 0.3", 0.15, 0.2),
+        ),
+    ),
+    # beside the words, not a level of them: of a customer's concurrent jobs with the same
+    # products and words, the one whose own word (a site) the bill names
+    Evidence(
+        "distinct_word",
+        'len("unique_words_l") = 0 AND len("unique_words_r") = 0',
+        (
+            Level(
+                "names a word no other document of the customer has",
+                f'list_has_any("unique_words_r", {_ALL_WORDS_L}) OR '
+                f'list_has_any("unique_words_l", {_ALL_WORDS_R})',
+                0.5,
+                0.1,
+            ),
         ),
     ),
 )

@@ -117,6 +117,24 @@ def _documents(wh: Warehouse) -> None:
         f"SELECT quote_id AS unique_id, {STAGES['quote']} AS stage, {DOC_COLUMNS} "
         "FROM _match_job_quote WHERE golden_key IS NOT NULL",
     )
+    _mark_unique_words(wh, "_job_s_wo")
+    _mark_unique_words(wh, "_job_s_quote")
+
+
+def _mark_unique_words(wh: Warehouse, table: str) -> None:
+    """Each document's words no other document of its customer has (a site, "Norwich
+    plant"; a system, "AHU"): what tells one customer's concurrent jobs apart, where words
+    every job of theirs shares ("retrofit", their own name) tell nothing."""
+    wh.create_temp_table(
+        table,
+        "WITH w AS (SELECT DISTINCT unique_id, golden_key, unnest(list_filter("
+        "string_split(words, ' '), lambda x: length(x) >= 2)) AS word FROM " + table + "), "
+        "counted AS (SELECT *, count(*) OVER (PARTITION BY golden_key, word) AS n FROM w), "
+        "u AS (SELECT unique_id, list(word ORDER BY word) AS unique_words FROM counted "
+        "WHERE n = 1 GROUP BY unique_id) "
+        "SELECT t.*, coalesce(u.unique_words, []) AS unique_words "
+        "FROM " + table + " t LEFT JOIN u USING (unique_id)",
+    )
 
 
 def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
@@ -174,6 +192,8 @@ def _billed_documents(wh: Warehouse) -> None:
         f"{DOC_COLUMNS.replace('doc_date', 'invoice_date AS doc_date')} "
         "FROM _match_job_line WHERE golden_key IS NOT NULL",
     )
+    _mark_unique_words(wh, "_job_s_billed")
+    wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_words VARCHAR[] DEFAULT []")
 
 
 def _explicit_lines(wh: Warehouse) -> None:
@@ -234,7 +254,11 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
                 break
         billed[pick.right] += amount
         chosen.append(pick)
-    siblings = _with_siblings(wh, pairs, {**explicit, **{p.left: p.right for p in chosen}})
+    invoice_of = dict(
+        wh.query("SELECT line_id, source_system || '|' || invoice_number FROM _match_job_line")
+    )
+    chosen = _invoices_whole(chosen, by_line, explicit, invoice_of, line_amount)
+    siblings = _with_siblings(pairs, {**explicit, **{p.left: p.right for p in chosen}}, invoice_of)
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -271,14 +295,38 @@ def _review_items(
     ]
 
 
-def _with_siblings(wh: Warehouse, pairs: list[Pair], linked: dict[str, str]) -> list[Pair]:
+def _invoices_whole(
+    chosen: list[Pair],
+    by_line: dict[str, list[Pair]],
+    explicit: dict[str, str],
+    invoice_of: dict[str, str],
+    line_amount: dict[str, Decimal],
+) -> list[Pair]:
+    """One invoice is one job's bill far more often than not: a line whose own evidence
+    hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
+    concurrent installs) bills the work order that most of its invoice's amount bills,
+    when that one is within NEAR bits of its own best."""
+    billing: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line, wo in [*explicit.items(), *((p.left, p.right) for p in chosen)]:
+        billing[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
+    job_of = {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in billing.items()}
+    whole = []
+    for pick in chosen:
+        job = job_of.get(invoice_of.get(pick.left, ""))
+        alternative = next((p for p in by_line[pick.left] if p.right == job), None)
+        if alternative is not None and alternative.weight >= pick.weight - NEAR:
+            pick = alternative
+        whole.append(pick)
+    return whole
+
+
+def _with_siblings(
+    pairs: list[Pair], linked: dict[str, str], invoice_of: dict[str, str]
+) -> list[Pair]:
     """A line left over whose invoice's other lines all bill one work order, and which
     that work order's own evidence does not rule out (it is a scored candidate), bills it
     too: one invoice is one job's bill far more often than not, and the line that stands
     out from its siblings (a price raised, an extra item) is what the rules look for."""
-    invoice_of = dict(
-        wh.query("SELECT line_id, source_system || '|' || invoice_number FROM _match_job_line")
-    )
     jobs_of: dict[str, set[str]] = defaultdict(set)
     for line, wo in linked.items():
         jobs_of[invoice_of.get(line, "")].add(wo)

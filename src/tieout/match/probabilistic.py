@@ -70,11 +70,9 @@ def _company_name(column: str, folded: str) -> Any:
         (cll.JaroWinklerLevel(column, 0.85), 0.03),
         (cll.ElseLevel(), 0.08),
     ]
-    return cl.CustomComparison(
-        output_column_name=column,
-        comparison_levels=[cll.NullLevel(column)]
-        + [level.configure(m_probability=m) for level, m in levels],
-    )
+    configured: list[Any] = [cll.NullLevel(column)]
+    configured += [level.configure(m_probability=m) for level, m in levels]
+    return cl.CustomComparison(output_column_name=column, comparison_levels=configured)
 
 
 CUSTOMER = EntityModel(
