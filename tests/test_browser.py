@@ -5,6 +5,7 @@ is refused), download the board pack. The figures are the hand-worked ones in we
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import socket
 import threading
@@ -154,3 +155,65 @@ def test_download_the_board_pack(page: Page, tmp_path: Path) -> None:
     download.value.save_as(saved)
     assert download.value.suggested_filename == "board-2026-01.pdf"
     assert saved.read_bytes().startswith(b"%PDF")
+
+
+def test_pages_draw_within_their_content_security_policy(page: Page) -> None:
+    """Issue 17's security headers: the pages, the chart (Vega, its tooltip) and the tick-all
+    box work with inline script and style refused; the browser reports no violation."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else None)
+    log_in(page, "admin")
+    page.goto("/metrics/margin?by=job")
+    bar = page.locator("#chart svg .mark-rect path").first
+    expect(bar).to_be_visible()
+    bar.hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_have_css("position", "fixed")  # its style came from /static/charts.css
+    page.goto("/exceptions")
+    page.get_by_label("tick all").check()
+    for box in page.locator("input[name=ids]").all():
+        expect(box).to_be_checked()
+    for path in ("/", "/accounts", "/plan", "/scorecards", "/close", "/data", "/definitions"):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+    assert refused == []
+
+
+def test_a_form_another_site_posts_to_the_api_is_refused(browser: Browser, server: str) -> None:
+    """Issue 17: a page on another port of the same host auto-submits a form to the JSON API;
+    the browser sends the (SameSite=Lax, same-site) session cookie along, and the API
+    refuses it for want of the X-Tieout-CSRF header."""
+    context = browser.new_context(base_url=server)
+    page = context.new_page()
+    log_in(page, "finance")
+    (case,) = page.request.get("/api/v1/exceptions?rule=unbilled_work").json()["items"]
+    target = f"{server}/api/v1/exceptions/{case['id']}/resolve"
+    evil = (
+        f'<form method="post" action="{target}" enctype="text/plain">'
+        '<input name=\'{"reason": "x", "pad": "\' value=\'"}\'></form>'
+        "<script>document.forms[0].submit()</script>"
+    ).encode()
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    site = http.server.HTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        with page.expect_response(target) as posted:
+            page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+        assert posted.value.status == 403, posted.value.text()
+        assert "X-Tieout-CSRF" in posted.value.text()
+        after = page.request.get(f"/api/v1/exceptions/{case['id']}").json()
+        assert after["case"]["status"] == case["status"]
+    finally:
+        site.shutdown()
+        context.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import stat
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +28,7 @@ from tieout.state.exceptions import act, cases, comment, decide_waiver
 from tieout.state.models import Run
 from tieout.state.plans import approve
 from tieout.state.users import issue_token
-from web_project import PASSWORD, build, csrf_of, log_in
+from web_project import PASSWORD, api_headers, build, csrf_of, log_in
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,77 @@ def test_a_form_post_without_csrf_is_refused(client: TestClient) -> None:
     assert r.status_code == 403
 
 
+def test_a_cross_site_post_to_the_api_with_only_the_cookie_is_refused(
+    project: Path, client: TestClient
+) -> None:
+    """Issue 17: a form another site auto-submits rides on the session cookie; the JSON API
+    wants the session's CSRF token in X-Tieout-CSRF, which no cross-site form can send."""
+    log_in(client, "finance")
+    case = _case_id(client)
+    evil = {"Origin": "http://127.0.0.1:9999", "Referer": "http://127.0.0.1:9999/x.html"}
+    attacks = [
+        client.post(f"/api/v1/exceptions/{case}/resolve", data={"reason": "x"}, headers=evil),
+        client.post(
+            f"/api/v1/exceptions/{case}/resolve",
+            content=b'{"reason": "x"}',
+            headers={**evil, "Content-Type": "text/plain"},
+        ),
+        client.post(f"/api/v1/exceptions/{case}/ack", json={}),
+        client.post(f"/api/v1/exceptions/{case}/ack", json={}, headers={"X-Tieout-CSRF": "x"}),
+        client.post(
+            f"/api/v1/exceptions/{case}/ack", json={}, headers={"X-Requested-With": "fetch"}
+        ),
+        client.post("/api/v1/exceptions/bulk", json={"action": "ack", "ids": [case]}),
+        client.post("/api/v1/close/2026-01/signoff", headers=evil),
+        client.post("/api/v1/plans/joint-2026/versions/1/approve", headers=evil),
+    ]
+    for r in attacks:
+        assert r.status_code == 403 and "X-Tieout-CSRF" in r.text, (r.request.url, r.text)
+    assert client.get(f"/api/v1/exceptions/{case}").json()["case"]["status"] != "resolved"
+    ok = client.post(f"/api/v1/exceptions/{case}/ack", json={}, headers=api_headers(client))
+    assert ok.status_code == 200, ok.text
+    assert client.get("/api/v1/exceptions").status_code == 200  # reading needs no header
+    store = pipeline.state_store(load_project(project))
+    token = issue_token(store, "finance", ["exceptions.act"])
+    store.close()
+    client.cookies.clear()  # a script with a bearer token sends no cookie and no CSRF header
+    r = client.post(
+        f"/api/v1/exceptions/{case}/ack", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 200, r.text
+    anonymous = client.post(f"/api/v1/exceptions/{case}/ack", json={})
+    assert anonymous.status_code == 401
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    """Issue 17: no CSP, frame or nosniff headers. Pages may run only this app's own
+    scripts and styles (no inline script), and nothing may frame them."""
+    anonymous = [client.get("/login"), client.get("/", follow_redirects=False)]
+    log_in(client, "admin")
+    responses = [
+        *anonymous,
+        client.get("/"),
+        client.get("/exceptions"),
+        client.get("/api/v1/exceptions"),
+        client.get("/api/v1/nothing-here"),
+        client.get("/static/app.css"),
+        client.post(f"/api/v1/exceptions/{_case_id(client)}/ack", json={}),  # 403
+    ]
+    for r in responses:
+        csp = r.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, r.request.url
+        assert "script-src 'self';" in csp and "unsafe-inline" not in csp, r.request.url
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "same-origin"
+    chart = client.get("/metrics/margin")  # Vega compiles its expressions: eval, no inline
+    assert "script-src 'self' 'unsafe-eval';" in chart.headers["content-security-policy"]
+    assert "unsafe-inline" not in chart.headers["content-security-policy"]
+    for r in (client.get("/"), client.get("/exceptions"), chart):
+        assert "<script>" not in r.text and "style=" not in r.text  # nothing inline
+        assert not re.search(r"\son[a-z]+=", r.text), r.request.url
+
+
 # every role against every endpoint: allowed 2xx, denied 403 (anonymous is 401 above)
 ENDPOINTS = [
     ("GET", "/", "view"),
@@ -112,6 +185,7 @@ ENDPOINTS = [
 ]
 BODIES: dict[str, dict[str, Any]] = {
     "waive": {"reason": "small"},
+    "resolve": {"reason": "fixed at the source"},
     "comment": {"reason": "looked at it"},
     "assign": {"to": None},
 }
@@ -207,14 +281,21 @@ def _logout(client: TestClient) -> None:
 def test_a_large_waiver_waits_for_a_second_person_in_finance(client: TestClient) -> None:
     log_in(client, "leadership")
     case = _case_id(client)  # 300.00 at risk, over the 100 limit
-    r = client.post(f"/api/v1/exceptions/{case}/waive", json={"reason": "goodwill"})
+    headers = api_headers(client)
+    r = client.post(
+        f"/api/v1/exceptions/{case}/waive", json={"reason": "goodwill"}, headers=headers
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "waiver_requested"
     assert r.json()["waiver_requested_by"] == "leadership"
-    assert client.post(f"/api/v1/exceptions/{case}/approve", json={}).status_code == 403
+    approve = client.post(f"/api/v1/exceptions/{case}/approve", json={}, headers=headers)
+    assert approve.status_code == 403 and "may not" in approve.text
     _logout(client)
     log_in(client, "finance")
-    r = client.post(f"/api/v1/exceptions/{case}/approve", json={"reason": "agreed"})
+    headers = api_headers(client)
+    r = client.post(
+        f"/api/v1/exceptions/{case}/approve", json={"reason": "agreed"}, headers=headers
+    )
     assert r.status_code == 200 and r.json()["status"] == "waived", r.text
     history = client.get(f"/api/v1/exceptions/{case}").json()["audit"]
     steps = [(e["actor"], e["action"], e["after"]) for e in history if e["actor"] != "tieout"]
@@ -222,7 +303,60 @@ def test_a_large_waiver_waits_for_a_second_person_in_finance(client: TestClient)
         ("leadership", "exception.waive", {"status": "waiver_requested", "reason": "goodwill"}),
         ("finance", "exception.waiver_approved", {"status": "waived"}),
     ]
-    client.post(f"/api/v1/exceptions/{case}/ack", json={})  # back to work for other tests
+    back = client.post(f"/api/v1/exceptions/{case}/ack", json={}, headers=headers)
+    assert back.status_code == 200  # back to work for other tests
+
+
+def test_a_large_resolve_waits_for_a_second_person_like_a_waiver(client: TestClient) -> None:
+    """Issue 17: sales resolved 10,500 at risk with no reason and no approval. Over the
+    limit, resolve needs a reason and a second person who may approve waivers."""
+    log_in(client, "sales")
+    case = _case_id(client)  # 300.00 at risk, over the 100 limit
+    headers = api_headers(client)
+    bare = client.post(f"/api/v1/exceptions/{case}/resolve", json={}, headers=headers)
+    assert bare.status_code == 400 and "over the approval limit" in bare.text, bare.text
+    r = client.post(
+        f"/api/v1/exceptions/{case}/resolve", json={"reason": "credited"}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "resolve_requested"
+    assert r.json()["waiver_requested_by"] == "sales"
+    assert client.post(f"/api/v1/exceptions/{case}/approve", headers=headers).status_code == 403
+    page = client.get(f"/exceptions/{case}")
+    assert "Resolve asked by" in page.text and "Approve resolve" in page.text
+    _logout(client)
+    log_in(client, "finance")
+    headers = api_headers(client)
+    r = client.post(f"/api/v1/exceptions/{case}/approve", json={}, headers=headers)
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+    history = client.get(f"/api/v1/exceptions/{case}").json()["audit"]
+    steps = [(e["actor"], e["action"], e["after"]) for e in history if e["actor"] != "tieout"]
+    assert steps[-2:] == [
+        ("sales", "exception.resolve", {"status": "resolve_requested", "reason": "credited"}),
+        ("finance", "exception.resolve_approved", {"status": "resolved"}),
+    ]
+    back = client.post(f"/api/v1/exceptions/{case}/ack", json={}, headers=headers)
+    assert back.status_code == 200
+
+
+def test_resolve_over_the_limit_is_decided_in_the_state_store(project: Path) -> None:
+    """The rule lives in the domain layer, so every caller that passes its limit obeys it."""
+    store = pipeline.state_store(load_project(project))
+    try:
+        case = _any_case(project)
+        with pytest.raises(UsageError, match="over the approval limit"):
+            act(store, case, "resolve", None, by="ps", approval_above=Decimal(0))
+        asked = act(store, case, "resolve", "fixed", by="ps", approval_above=Decimal(0))
+        assert asked.status == "resolve_requested"
+        with pytest.raises(UsageError, match="someone else"):
+            decide_waiver(store, case, approve=True, by="ps")
+        assert decide_waiver(store, case, approve=False, by="finance").status == "acknowledged"
+        within = act(store, case, "resolve", None, by="ps", approval_above=Decimal(1000))
+        assert within.status == "resolved"  # under the limit: no second person
+        assert act(store, case, "resolve", None, by="finance").status == "resolved"  # approver
+        act(store, case, "ack", None, by="ps")
+    finally:
+        store.close()
 
 
 def test_nobody_approves_their_own_waiver_request(project: Path) -> None:
@@ -235,6 +369,63 @@ def test_nobody_approves_their_own_waiver_request(project: Path) -> None:
         assert decide_waiver(store, case, approve=False, by="finance").status == "acknowledged"
     finally:
         store.close()
+
+
+def test_the_state_store_and_keys_are_readable_by_their_owner_only(
+    project: Path, keys: dict[str, str]
+) -> None:
+    """Issue 17: state.db was world-readable. The store, its WAL, the keys, the checkpoint
+    file and attachments are 0600 and .tieout/ 0700, whatever the umask; a loose file or
+    folder left by an older version is tightened when the store opens."""
+    work = project / ".tieout"
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    def check() -> None:
+        assert mode(work) == 0o700
+        assert mode(work / "attachments") == 0o700
+        files = ["state.db", "state.db-wal", "state.db-shm", "secret_key", "audit.key"]
+        for path in [*(work / f for f in files), work / "audit.checkpoints"]:
+            if path.name != "state.db-shm" or path.exists():
+                assert mode(path) == 0o600, path
+        assert mode(work / "attachments" / keys["sha"]) == 0o600
+
+    check()
+    for path in (work / "state.db", work / "state.db-wal"):
+        path.chmod(0o644)
+    work.chmod(0o755)
+    store = pipeline.state_store(load_project(project))
+    store.close()
+    check()
+
+
+HUGE = ["10000000001", str(2**63), "9" * 40]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/exceptions?offset={n}",
+        "/api/v1/exceptions?limit={n}",
+        "/api/v1/accounts?offset={n}",
+        "/api/v1/metrics/margin?by=customer&offset={n}",
+        "/api/v1/quarantine?offset={n}",
+        "/exceptions?page={n}",
+    ],
+)
+def test_huge_paging_values_are_refused_with_the_limit_not_a_500(project: Path, path: str) -> None:
+    """Issue 17: a huge offset or page gave a 500 (an overflow in SQLite or DuckDB)."""
+    with TestClient(create_app(load_project(project)), raise_server_exceptions=False) as c:
+        log_in(c, "admin")
+        for n in HUGE:
+            r = c.get(path.format(n=n))
+            assert r.status_code == 422, (path, n, r.status_code, r.text[:200])
+            (problem,) = r.json()["detail"]
+            assert problem["loc"][-1] in ("offset", "limit", "page")
+            assert "less than or equal to" in problem["msg"], problem
+        far = c.get(path.format(n=10_000_000 if "page" not in path else 200_000))
+        assert far.status_code == (200 if "limit" not in path else 422), far.text[:200]
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
@@ -376,7 +567,10 @@ def test_bulk_assign_is_audited_per_exception_and_survives_a_run(
     assert invoke(CliRunner(), "run", "-p", str(project))[0] == 0
     (item,) = client.get("/api/v1/exceptions?rule=unbilled_work").json()["items"]
     assert item["owner"] == "pat" and item["rule_owner"] == "finance"
-    client.post(f"/api/v1/exceptions/{case}/assign", json={"to": None})
+    back = client.post(
+        f"/api/v1/exceptions/{case}/assign", json={"to": None}, headers=api_headers(client)
+    )
+    assert back.status_code == 200
 
 
 def test_tables_download_as_xlsx_with_every_row(client: TestClient) -> None:

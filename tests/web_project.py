@@ -106,6 +106,14 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
+def api_headers(client: TestClient) -> dict[str, str]:
+    """What a page's own script sends with a state-changing API call: the session's CSRF
+    token in X-Tieout-CSRF (every page carries it in <meta name="tieout-csrf">)."""
+    found = re.search(r'<meta name="tieout-csrf" content="([^"]+)"', client.get("/").text)
+    assert found, "the page carries its CSRF token for scripts"
+    return {"X-Tieout-CSRF": found.group(1)}
+
+
 def log_in(client: TestClient, name: str) -> None:
     """Log in through the form, as a browser does (every test user's password is PASSWORD)."""
     r = client.post(

@@ -22,6 +22,7 @@ from tieout.errors import UsageError
 from tieout.metrics import load_metrics
 from tieout.reconcile import load_rules
 from tieout.serve import api, api_workspace, pages
+from tieout.serve.headers import SecurityHeaders
 from tieout.serve.security import LoginRequiredError, secret_key
 from tieout.serve.snapshot import SnapshotReader
 
@@ -57,6 +58,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
         https_only=https_only,
         max_age=12 * 3600,
     )
+    app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
     app.mount("/static", StaticFiles(directory=folder / "static"), name="static")
     app.include_router(api.router)
     app.include_router(api_workspace.router)

@@ -41,9 +41,9 @@ def act_on_case(
     to: str | None = None,
     attachment: tuple[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """One action by the caller; a waiver over the limit by someone who may not approve
-    waivers becomes a request for someone else to approve. A refusal from the state store
-    (UsageError) answers 400 through the app's handler."""
+    """One action by the caller; a waiver or resolve over the limit by someone who may not
+    approve waivers becomes a request for someone else to approve (the state store decides).
+    A refusal from the state store (UsageError) answers 400 through the app's handler."""
     who = require(request, permission(action), page=page)
     state = request.app.state
     in_scope(request, who, case_id)

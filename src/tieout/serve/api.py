@@ -10,13 +10,12 @@ from fastapi.responses import Response
 from tieout.serve import data, reads
 from tieout.serve.actions import act_on_case
 from tieout.serve.downloads import download
+from tieout.serve.paging import Limit, Offset
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, reading, snapshot
-from tieout.serve.security import require
+from tieout.serve.security import api_csrf, require
 
-router = APIRouter(prefix="/api/v1")
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 Format = Annotated[str | None, Query(description="csv or xlsx: download the table")]
 
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from tieout.errors import TieoutError
 from tieout.reconcile.close import CUSTOMER_COLUMNS, JOB_COLUMNS
 from tieout.serve.downloads import download
 from tieout.serve.pages import close, data, plan, scorecards
+from tieout.serve.paging import Limit, Offset
 from tieout.serve.render import reading
-from tieout.serve.security import require
+from tieout.serve.security import api_csrf, require
 
-router = APIRouter(prefix="/api/v1")
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 CLOSE_TABLES = {"customers": CUSTOMER_COLUMNS, "jobs": JOB_COLUMNS}
 QUARANTINE_COLUMNS = (
     "source",

@@ -1,6 +1,7 @@
 """Who is asking and may they: session cookies (signed, HttpOnly, SameSite=Lax) for people,
 bearer tokens for scripts, an optional trusted header behind an SSO proxy; the role x
-action matrix from tieout.yml; a CSRF token on every state-changing form."""
+action matrix from tieout.yml; a CSRF token on every state-changing form, and in the
+X-Tieout-CSRF header of every state-changing API call a browser makes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 
 from tieout.config import LoadedProject
+from tieout.state.files import private_file
 from tieout.state.store import StateStore
 from tieout.state.users import User, token_user
 
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
+CSRF_HEADER = "X-Tieout-CSRF"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,7 @@ def secret_key(root: Path) -> str:
         return key
     path = root / ".tieout" / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        private_file(path, secrets.token_urlsafe(48).encode("utf-8"))
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -95,6 +97,29 @@ def check_csrf(request: Request, sent: str | None) -> None:
     expected = request.session.get(SESSION_CSRF)
     if not expected or not sent or not secrets.compare_digest(str(expected), sent):
         raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+
+
+def api_csrf(request: Request) -> None:
+    """Every /api/v1 router's guard: a state-changing call from a browser (the session cookie
+    or an SSO proxy's trusted header: credentials the browser adds on its own, even to a form
+    another site posts) must carry the session's CSRF token in the X-Tieout-CSRF header. No
+    cross-site form can set a header, and a cross-origin script that tries is stopped by the
+    browser's preflight (the app answers no CORS). Bearer-token clients need none; anonymous
+    calls fall through to the route's own 401."""
+    if request.method in SAFE_METHODS:
+        return
+    state = request.app.state
+    who = caller(request, state.project, state.store)
+    if who is None or who.via == "token":
+        return
+    expected = request.session.get(SESSION_CSRF)
+    sent = request.headers.get(CSRF_HEADER)
+    if not expected or not sent or not secrets.compare_digest(str(expected), sent):
+        raise HTTPException(
+            403,
+            f"a browser session's API call must send its CSRF token in the {CSRF_HEADER} "
+            'header (the pages carry it in <meta name="tieout-csrf">)',
+        )
 
 
 def start_session(request: Request, name: str) -> None:

@@ -22,6 +22,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from tieout.state.files import private_dir
+
 KEY_ENV = "TIEOUT_AUDIT_KEY_FILE"
 KEY_FILE = Path(".tieout") / "audit.key"
 CHECKPOINT_FILE = Path(".tieout") / "audit.checkpoints"
@@ -72,7 +74,7 @@ class Anchor:
             {"seq": head.seq, "hash": head.hash, "at": at, "sig": point.signature},
             sort_keys=True,
         )
-        self.checkpoints_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.checkpoints_file.parent)
         fd = os.open(self.checkpoints_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (line + "\n").encode("utf-8"))
@@ -105,7 +107,7 @@ class Anchor:
             return self.key_file.read_bytes()
         except FileNotFoundError:
             pass
-        self.key_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.key_file.parent)
         tmp = self.key_file.with_name(f".{self.key_file.name}.{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

@@ -15,13 +15,18 @@ from sqlalchemy.orm import Session
 
 from tieout.errors import UsageError
 from tieout.state.audit import chain_rows
+from tieout.state.files import private_dir, private_file
 from tieout.state.models import AuditEvent, ExceptionCase, ExceptionNote
 from tieout.state.store import StateStore, actor, now
 
-OPEN_STATUSES = ("open", "acknowledged", "waiver_requested")
+OPEN_STATUSES = ("open", "acknowledged", "waiver_requested", "resolve_requested")
 FACTS = ("rule", "severity", "owner", "account_key", "amount_at_risk", "detail", "source_refs")
 MAX_ATTACHMENT = 25 * 2**20
 ACTIONS = {"ack": "acknowledged", "resolve": "resolved", "waive": "waived"}
+# an action over the approval limit by someone who may not approve becomes a request: the
+# status it waits in, and the status a second person's approval gives it
+REQUESTS = {"waive": "waiver_requested", "resolve": "resolve_requested"}
+APPROVED = {"waiver_requested": ("waived", "waiver"), "resolve_requested": ("resolved", "resolve")}
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,11 @@ def act(
     approval_above: Decimal | None = None,
 ) -> ExceptionCase:
     """ack, resolve or waive (a waiver needs a reason); audited with who (`by`, else the
-    shell's user), when, and the case before and after. A waiver of more money at risk than
-    `approval_above` becomes a request that someone else must approve (`decide_waiver`)."""
+    shell's user), when, and the case before and after. A waiver or a resolve of more money
+    at risk than `approval_above` (the caller's limit: None for someone who may approve
+    waivers) needs a reason and becomes a request that someone else must approve
+    (`decide_waiver`): closing a large exception by calling it fixed takes the same two
+    people as accepting it."""
     if action not in ACTIONS:
         raise UsageError(f"action must be one of {', '.join(ACTIONS)}")
     if action == "waive" and not reason:
@@ -138,12 +146,15 @@ def act(
         case = _case(s, case_id)
         before = _workflow(case)
         status = ACTIONS[action]
-        if (
-            action == "waive"
-            and approval_above is not None
-            and (case.amount_at_risk or Decimal(0)) > approval_above
-        ):
-            status, case.waiver_requested_by = "waiver_requested", who
+        at_risk = case.amount_at_risk or Decimal(0)
+        if action in REQUESTS and approval_above is not None and at_risk > approval_above:
+            if not reason:
+                raise UsageError(
+                    f"{case_id} has {at_risk:,.2f} at risk, over the approval limit of "
+                    f"{approval_above:,.2f}: say why (a reason) and someone who may approve "
+                    "waivers approves it"
+                )
+            status, case.waiver_requested_by = REQUESTS[action], who
         case.status, case.reason, case.updated_at = status, reason, now()
         _audit(s, who, f"exception.{action}", case_id, before, _workflow(case))
         return case
@@ -152,21 +163,24 @@ def act(
 def decide_waiver(
     store: StateStore, case_id: str, *, approve: bool, by: str, note: str | None = None
 ) -> ExceptionCase:
-    """Approve (-> waived) or reject (-> acknowledged) a waiver request; segregation of
-    duties: the person who asked for the waiver cannot decide it."""
+    """Approve (-> waived, or resolved) or reject (-> acknowledged) a waiver or resolve
+    request; segregation of duties: the person who asked cannot decide it."""
     with store.session() as s:
         case = _case(s, case_id)
-        if case.status != "waiver_requested":
-            raise UsageError(f"{case_id} has no waiver waiting for approval (it is {case.status})")
+        if case.status not in APPROVED:
+            raise UsageError(
+                f"{case_id} has no waiver or resolve waiting for approval (it is {case.status})"
+            )
+        granted, kind = APPROVED[case.status]
         if by == case.waiver_requested_by:
-            raise UsageError(f"{by} asked for this waiver, so someone else must decide it")
+            raise UsageError(f"{by} asked for this {kind}, so someone else must decide it")
         before = _workflow(case)
         if approve:
-            case.status = "waived"
+            case.status = granted
         else:
-            case.status, case.reason = "acknowledged", note or "waiver rejected"
+            case.status, case.reason = "acknowledged", note or f"{kind} rejected"
         case.updated_at = now()
-        action = "exception.waiver_approved" if approve else "exception.waiver_rejected"
+        action = f"exception.{kind}_{'approved' if approve else 'rejected'}"
         _audit(s, by, action, case_id, before, _workflow(case), note=note)
         return case
 
@@ -202,8 +216,7 @@ def comment(
         if len(content) > MAX_ATTACHMENT:
             raise UsageError(f"{file_name} is over {MAX_ATTACHMENT // 2**20} MiB")
         digest, size = hashlib.sha256(content).hexdigest(), len(content)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / digest).write_bytes(content)
+        private_file(private_dir(folder) / digest, content)
     who = by or actor()
     with store.session() as s:
         _case(s, case_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tieout.state.anchor import Anchor
 from tieout.state.audit import Chain
+from tieout.state.files import WORK_DIR, private_dir, tighten_sqlite
 from tieout.state.models import AuditEvent, Run
 
 ANCHORED_SINCE = "0013"  # the migration that made the chain head and run anchors
@@ -33,13 +34,16 @@ def resolve_url(url: str, root: Path) -> str:
         path = Path(parsed.database)
         if not path.is_absolute():
             path = root / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        tighten_sqlite(path)
         return str(parsed.set(database=str(path)))
     return url
 
 
 class StateStore:
     def __init__(self, url: str, root: Path) -> None:
+        if (root / WORK_DIR).is_dir():
+            private_dir(root / WORK_DIR)  # whoever made it: 0700
         self.url = resolve_url(url, root)
         self.engine: Engine = _engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

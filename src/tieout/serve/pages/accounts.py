@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tieout.serve import charts, data, reads
+from tieout.serve.headers import draws_charts
 from tieout.serve.render import own_accounts, reading, render
 from tieout.serve.security import require
 
@@ -36,4 +37,4 @@ def account_page(request: Request, account_key: str) -> HTMLResponse:
         if m.get("value") is not None
     ]
     spec = charts.split_bars(months, "Margin by month (click a month for its jobs)", "")
-    return render(request, "account.html", a=found, spec=json.dumps(spec))
+    return draws_charts(render(request, "account.html", a=found, spec=json.dumps(spec)))

@@ -12,20 +12,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from tieout import pipeline
 from tieout.serve import data, reads
 from tieout.serve.actions import act_on_case, in_scope
+from tieout.serve.paging import PAGE_SIZE, Page
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, render
 from tieout.serve.security import check_csrf, require
 from tieout.state.exceptions import notes
 
 router = APIRouter()
-PAGE_SIZE = 50
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions_page(
     request: Request,
     chosen: Annotated[ExceptionFilters, Depends()],
-    page: int = 1,
+    page: Page = 1,
     done: str | None = None,
 ) -> HTMLResponse:
     who = require(request, "view", page=True)

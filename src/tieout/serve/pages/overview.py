@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from tieout.metrics import Period
 from tieout.reports.board import board_pack, to_html, to_pdf
 from tieout.serve import charts, data, reads
+from tieout.serve.headers import draws_charts
 from tieout.serve.render import own_accounts, reading, render, snapshot
 from tieout.serve.security import require
 
@@ -57,7 +58,7 @@ def metric_page(
     spec = charts.split_bars(
         worst, f"{found['title']} by {by}, {found['period']}: the lowest {len(worst)}", ""
     )
-    return render(request, "metric.html", m=found, spec=json.dumps(spec))
+    return draws_charts(render(request, "metric.html", m=found, spec=json.dumps(spec)))
 
 
 @router.get("/vendor/vega.js")
