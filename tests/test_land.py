@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,20 @@ def test_mixed_encodings_are_read_line_by_line(tmp_path: Path, wh: Warehouse) ->
     assert landed.encodings == {"utf-8": 1, "cp1252": 2, "latin-1": 1}
     assert landed.mixed_encoding
     assert landed.encoding == "cp1252+utf-8+latin-1"
+
+
+def test_a_copied_projects_cache_reads_its_own_files(tmp_path: Path, wh: Warehouse) -> None:
+    """A project copied or moved reads the landed files where its cache now is, not where
+    they were written (a sealed run may reach only its own folder)."""
+    (tmp_path / "a.csv").write_text("Id,Name\n1,Acme\n2,Bad,row\n", encoding="utf-8")
+    first = land(tmp_path / "a.csv", "a.csv", tmp_path / "old", wh)
+    shutil.copytree(tmp_path / "old", tmp_path / "new")
+    shutil.rmtree(tmp_path / "old")
+    again = land(tmp_path / "a.csv", "a.csv", tmp_path / "new", wh)
+    assert again.cached
+    assert Path(again.data).parent.parent == tmp_path / "new"
+    assert again.rejects is not None and Path(again.rejects).parent.parent == tmp_path / "new"
+    assert pq.read_table(again.data).num_rows == first.rows_read - first.rejected == 1
 
 
 def test_single_encoding_files_are_not_called_mixed(tmp_path: Path, wh: Warehouse) -> None:

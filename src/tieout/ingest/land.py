@@ -90,8 +90,10 @@ def land(
     key = hashlib.sha256(f"{sha}|{settings}".encode()).hexdigest()[:24]
     folder = cache_dir / key
     meta_file = folder / "meta.json"
-    if meta_file.exists():
+    if meta_file.exists():  # its files where this cache is now (a project moved or copied)
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta["data"] = str(folder / "data.parquet")
+        meta["rejects"] = meta["rejects"] and str(folder / "rejects.parquet")
         return LandedFile(**{**meta, "path": display, "cached": True})
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
