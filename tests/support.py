@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from tieout.cli.main import app
+from tieout.state.exceptions import OPEN_STATUSES
 
 
 def invoke(runner: CliRunner, *args: str) -> tuple[int, str]:
@@ -37,3 +40,33 @@ def add_source(root: Path, entry: str) -> None:
     yml = root / "tieout.yml"
     head, sep, tail = yml.read_text(encoding="utf-8").partition("\ningest:")
     yml.write_text(f"{head.rstrip()}\n  - {entry}\n{sep.lstrip()}{tail}", encoding="utf-8")
+
+
+def _cli_json(cli: CliRunner, root: Path, *args: str) -> Any:
+    code, out = invoke(cli, *args, "-p", str(root), "-f", "json")
+    assert code == 0, out
+    return json.loads(out)
+
+
+def assert_health_agrees_with_queue(cli: CliRunner, root: Path) -> dict[str, int]:
+    """No account with an open high or critical exception is green, and every exception a
+    health reason cites is open and on that account. Returns the bands, counted."""
+    cases = {e["id"]: e for e in _cli_json(cli, root, "exceptions", "--status", "all")}
+    accounts = _cli_json(cli, root, "accounts")
+    serious = {
+        e["account_key"]
+        for e in cases.values()
+        if e["status"] in OPEN_STATUSES and e["severity"] in ("high", "critical")
+    }
+    green = [a["name"] for a in accounts if a["band"] == "green" and a["account_key"] in serious]
+    assert green == [], green
+    for a in accounts:
+        for r in a["reasons"]:
+            for case_id in r.get("exceptions", []):
+                case = cases[case_id]
+                assert case["status"] in OPEN_STATUSES, (a["name"], case_id, case["status"])
+                assert case["account_key"] == a["account_key"], (a["name"], case_id)
+    bands = {"red": 0, "amber": 0, "green": 0}
+    for a in accounts:
+        bands[a["band"]] += 1
+    return bands

@@ -1,5 +1,6 @@
 """The demo company through the real CLI: every planted defect is caught, nothing is lost,
-and a second run over the same files gives the same tables and ids."""
+a second run over the same files gives the same tables and ids, and account health agrees
+with the exception queue."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import invoke
+from support import assert_health_agrees_with_queue, invoke
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.reconcile.close import MEASURES
@@ -68,6 +69,10 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
     assert [r["status"] for r in runs] == ["succeeded", "succeeded"]
     assert runs[0]["current"] is True
     assert runs[0]["table_rows"]["invoice_line"] > 0
+
+    # health and the exception queue cannot disagree (issue 16)
+    bands = assert_health_agrees_with_queue(cli, root)
+    assert bands["amber"] + bands["red"] > 0
 
     if seed == 7:  # the commentary is a pure function of the snapshot: a golden file
         code, out = invoke(cli, "report", "commentary", "--period", "2026-09", "-p", str(root))

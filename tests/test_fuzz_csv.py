@@ -38,9 +38,9 @@ from tieout import pipeline
 from tieout.config import load_project
 from tieout.errors import SourceFileError
 
-# 15 files per property keeps the suite within its budget; TIEOUT_FUZZ_EXAMPLES=500 for a soak
+# 8 files per property keeps the suite within its budget; TIEOUT_FUZZ_EXAMPLES=500 for a soak
 FUZZ = settings(
-    max_examples=int(os.environ.get("TIEOUT_FUZZ_EXAMPLES", "15")),
+    max_examples=int(os.environ.get("TIEOUT_FUZZ_EXAMPLES", "8")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
