@@ -18,14 +18,11 @@ import pyarrow as pa
 
 from tieout.engine import Warehouse
 from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
+from tieout.match.job_reviews import BILL_REVIEW, MATCH, QUOTE_REVIEW, Decided, review_items
 from tieout.match.sqlfiles import run_sql
 from tieout.state import StateStore
-from tieout.state.matching import ReviewItem, decisions, sync_reviews
+from tieout.state.matching import sync_reviews
 
-MATCH = 0.8  # a link at or above this probability is kept
-REVIEW = 0.3  # an unlinked document's likeliest candidate at or above this is reviewed
-QUOTE_REVIEW = "job_quote"  # review entities: work order -> quote, invoice line -> work order
-BILL_REVIEW = "job_bill"
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
 WINDOW_DAYS = 730
@@ -41,39 +38,6 @@ class JobResult:
     in_review: int
 
 
-@dataclass(frozen=True)
-class Decided:
-    """People's decisions on one kind of link: accepted (document -> its link) and
-    rejected pairs, which no later run makes."""
-
-    accepted: dict[str, str]
-    rejected: frozenset[tuple[str, str]]
-
-    @classmethod
-    def load(cls, store: StateStore, entity: str) -> Decided:
-        found = sorted(decisions(store, entity))
-        return cls(
-            accepted={m: a for m, a, d in found if d == "accept"},
-            rejected=frozenset((m, a) for m, a, d in found if d == "reject"),
-        )
-
-    def allows(self, left: str, right: str) -> bool:
-        return left not in self.accepted and (left, right) not in self.rejected
-
-    def insert(self, wh: Warehouse, table: str) -> None:
-        """Accepted links into `table`, replacing whatever else linked those documents."""
-        table_key = {"_match_wo_quote": "wo_id", "_match_line_wo": "line_id"}[table]
-        wh.execute(
-            f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], {table_key})",
-            [sorted(self.accepted)],
-        )
-        for left, right in sorted(self.accepted.items()):
-            wh.execute(
-                f"INSERT INTO {table} VALUES (?, ?, 'decision', 1.0, ?)",
-                [left, right, '{"decision": {"level": "accepted by a person", "weight": null}}'],
-            )
-
-
 def link_jobs(wh: Warehouse, store: StateStore) -> JobResult:
     run_sql(wh, "job_docs.sql")
     _documents(wh)
@@ -86,9 +50,9 @@ def link_jobs(wh: Warehouse, store: StateStore) -> JobResult:
     line_pairs = score(wh, "_job_s_line", "_job_s_billed", window_days=WINDOW_DAYS)
     _link_lines(wh, [p for p in line_pairs if bills.allows(p.left, p.right)], bills)
     in_review = sync_reviews(
-        store, QUOTE_REVIEW, _review_items(wh, wo_pairs, quotes, "_match_wo_quote", "wo_id")
+        store, QUOTE_REVIEW, review_items(wh, wo_pairs, quotes, "_match_wo_quote", "wo_id")
     ) + sync_reviews(
-        store, BILL_REVIEW, _review_items(wh, line_pairs, bills, "_match_line_wo", "line_id")
+        store, BILL_REVIEW, review_items(wh, line_pairs, bills, "_match_line_wo", "line_id")
     )
     run_sql(wh, "jobs.sql")
     by_method = dict(
@@ -274,25 +238,6 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     decided.insert(wh, "_match_line_wo")
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
     _insert(wh, "_match_line_wo", siblings, method="invoice")
-
-
-def _review_items(
-    wh: Warehouse, pairs: list[Pair], decided: Decided, table: str, key: str
-) -> list[ReviewItem]:
-    """Each unlinked document's likeliest candidate from REVIEW up, not rejected, with the
-    evidence that weighed most: the links the model would not make alone."""
-    linked = {str(r[0]) for r in wh.query(f"SELECT {key} FROM {table}")}
-    best: dict[str, Pair] = {}
-    for p in pairs:
-        if p.left in linked or p.probability < REVIEW or not decided.allows(p.left, p.right):
-            continue
-        held = best.get(p.left)
-        if held is None or (-p.weight, p.right) < (-held.weight, held.right):
-            best[p.left] = p
-    return [
-        ReviewItem(p.left, p.right, round(p.probability, 4), p.summary())
-        for p in (best[k] for k in sorted(best))
-    ]
 
 
 def _invoices_whole(
