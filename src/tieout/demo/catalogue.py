@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
 PRICE_FACTOR: Final = (1.0, 1.16, 1.27)  # price book uplift for EUR and USD price lists
 
 
@@ -79,3 +81,9 @@ def price_in(product: Product, currency: int) -> int:
     if currency == 0:
         return product.price
     return int(round(product.price * PRICE_FACTOR[currency] / 5) * 5)
+
+
+# list price per product (row) and currency index (column)
+LIST_PRICE: Final = np.asarray(
+    [[price_in(p, c) for c in range(3)] for p in PRODUCTS], dtype=np.int64
+)

@@ -15,10 +15,10 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from tieout.demo.catalogue import PRODUCT_INDEX
+from tieout.demo.catalogue import LIST_PRICE, PRODUCT_INDEX
 from tieout.demo.company import D1, Company
 from tieout.demo.fmt import BoolArray, IntArray, i64, join, pick, where
-from tieout.demo.sales import LIST_PRICE, PRODUCT_TASK, Sales, planned_quarter_hours
+from tieout.demo.sales import PRODUCT_TASK, Sales, planned_quarter_hours
 from tieout.demo.staffing import in_currency, staff
 from tieout.demo.timesheets import INTERNAL, NOTES, SUPPORT_TASK, job_time, support_time
 from tieout.demo.vec import expand, line_amount, ranks, round_div, uniform_int

@@ -9,11 +9,12 @@ from typing import Final
 
 import numpy as np
 
-from tieout.demo.catalogue import PRODUCT_INDEX
+from tieout.demo.catalogue import LIST_PRICE, PRODUCT_INDEX
 from tieout.demo.company import D0, D1, Company
+from tieout.demo.contracts import covered
 from tieout.demo.delivery import CANCELED, NEW, Delivery
 from tieout.demo.fmt import BoolArray, IntArray, i64
-from tieout.demo.sales import LIST_PRICE, Sales, covered
+from tieout.demo.sales import Sales
 from tieout.demo.vec import expand, uniform_int
 
 JOB, VOIDED, DUPLICATE, DUPLICATE_CREDITED, CONTRACT, ADHOC, ADHOC_COVERED, CREDIT = range(8)

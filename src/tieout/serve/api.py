@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
-from tieout.serve import data, reads
+from tieout.serve import catalogue, data, reads
 from tieout.serve.actions import act_on_case
 from tieout.serve.downloads import download
 from tieout.serve.paging import Limit, Offset
@@ -155,4 +155,4 @@ def record(request: Request, record_id: str) -> dict[str, Any]:
 def definitions(request: Request) -> dict[str, Any]:
     """Every metric and rule the numbers come from, with its version, owner and wording."""
     require(request, "view", page=False)
-    return data.definitions(request.app.state.rules, request.app.state.catalogue)
+    return catalogue.definitions(request.app.state.rules, request.app.state.catalogue)

@@ -374,38 +374,3 @@ def audit_trail(store: StateStore, entity: str, ids: list[str]) -> list[dict[str
 def health_as_of(wh: Any) -> dt.date:
     value = wh.scalar("SELECT max(as_of) FROM run_info")
     return value if isinstance(value, dt.date) else dt.date.today()
-
-
-def definitions(rules: list[ResolvedRule], catalogue: Catalogue) -> dict[str, Any]:
-    """Every governed metric (version, owner, unit, splits, where it is defined) and every
-    exception rule (owner, severity, parameters, where it is defined)."""
-    metrics = [
-        {
-            "name": m.name,
-            "title": m.title,
-            "version": m.version,
-            "owner": m.owner,
-            "unit": m.unit,
-            "kind": m.kind,
-            "dimensions": m.dimensions,
-            "description": m.description,
-            "defined_in": catalogue.sources[m.name],
-            "formula": m.formula,
-            "fact": m.fact,
-        }
-        for m in sorted(catalogue.metrics.values(), key=lambda m: m.name)
-    ]
-    checks = [
-        {
-            "id": r.rule.id,
-            "title": r.rule.title,
-            "owner": r.rule.owner,
-            "severity": r.rule.severity,
-            "params": r.params,
-            "description": r.rule.description,
-            "defined_in": r.source,
-            "sql": r.rule.sql,
-        }
-        for r in sorted(rules, key=lambda r: r.rule.id)
-    ]
-    return {"metrics": metrics, "rules": checks}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tieout.serve import data
+from tieout.serve import catalogue
 from tieout.serve.render import render
 from tieout.serve.security import require
 
@@ -16,4 +16,6 @@ router = APIRouter()
 def definitions_page(request: Request) -> HTMLResponse:
     require(request, "view", page=True)
     state = request.app.state
-    return render(request, "definitions.html", d=data.definitions(state.rules, state.catalogue))
+    return render(
+        request, "definitions.html", d=catalogue.definitions(state.rules, state.catalogue)
+    )
