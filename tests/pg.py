@@ -1,8 +1,13 @@
 """A throwaway PostgreSQL for tests: Debian's server (./dev test installs it), a fresh cluster
-in a temporary folder, listening on a free loopback port only, stopped afterwards."""
+in a temporary folder, listening on a free loopback port only, stopped afterwards.
+
+A cluster takes about a second to start, a database in it a few tens of milliseconds: tests
+share one cluster per pytest process (the `pg_server` fixture in conftest.py; under xdist
+that is one per worker) and each gets a database of its own."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -13,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 
 def _bin(name: str) -> str | None:
@@ -26,11 +32,32 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Server:
+    """A running cluster; `database()` makes a new, empty database in it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._names = itertools.count(1)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://tieout@127.0.0.1:{self.port}/{database}"
+
+    def database(self) -> str:
+        name = f"t{next(self._names)}"
+        engine = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {name}"))
+        finally:
+            engine.dispose()
+        return self.url(name)
+
+
 @contextmanager
-def postgres() -> Iterator[str]:
-    """A SQLAlchemy URL to a new, empty database; skips the test when the server is not
-    installed. initdb refuses to run as root, so as root the cluster belongs to `postgres`
-    (in a folder of its own under /tmp: pytest's folders are private to root)."""
+def server() -> Iterator[Server]:
+    """A new cluster; skips the test when the server is not installed. initdb refuses to run
+    as root, so as root the cluster belongs to `postgres` (in a folder of its own under
+    /tmp: pytest's folders are private to root)."""
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
     if initdb is None or pg_ctl is None:
         pytest.skip("PostgreSQL is not installed (./dev test installs Debian's postgresql)")
@@ -53,7 +80,14 @@ def postgres() -> Iterator[str]:
     start = [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]
     subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        yield f"postgresql+psycopg://tieout@127.0.0.1:{port}/postgres"
+        yield Server(port)
     finally:
         subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], **quiet)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A SQLAlchemy URL to a new, empty database in a cluster of its own."""
+    with server() as running:
+        yield running.url()

@@ -1,0 +1,68 @@
+"""The state store on a real PostgreSQL: processes starting together migrate one empty
+database without colliding."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from pg import Server
+from tieout.state import StateStore
+
+MIGRATORS = 4
+
+
+def _migrate(url: str, root: str, start: Any, failures: Any) -> None:
+    """One process as a web worker or a CLI command starts: open the store, upgrade it."""
+    store = StateStore(url, Path(root))
+    start.wait()
+    try:
+        store.upgrade()
+    except Exception as exc:  # reported by the parent, which counts failures
+        failures.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        store.close()
+
+
+def _head() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("tieout.state") / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_four_processes_migrate_one_empty_database_at_once(
+    pg_server: Server, tmp_path: Path
+) -> None:
+    url = pg_server.database()
+    spawn = mp.get_context("spawn")
+    start, failures = spawn.Barrier(MIGRATORS), spawn.Queue()
+    procs = [
+        spawn.Process(target=_migrate, args=(url, str(tmp_path), start, failures))
+        for _ in range(MIGRATORS)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    failed = []
+    while not failures.empty():
+        failed.append(failures.get())
+    assert failed == []
+    assert [p.exitcode for p in procs] == [0] * MIGRATORS
+
+    store = StateStore(url, tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+            _head()
+        ]
+        assert {"audit_log", "audit_head", "exception_case"} <= set(inspect(conn).get_table_names())
+        assert conn.execute(text("SELECT seq FROM audit_head")).scalar_one() == 0
+    store.close()
