@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tieout.state.anchor import Anchor
 from tieout.state.audit import Chain
 from tieout.state.files import WORK_DIR, private_dir, tighten_sqlite
+from tieout.state.lengths import install as check_lengths
 from tieout.state.models import AuditEvent, Run
 
 ANCHORED_SINCE = "0013"  # the migration that made the chain head and run anchors
@@ -47,6 +48,7 @@ class StateStore:
         self.url = resolve_url(url, root)
         self.engine: Engine = _engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        check_lengths(self._sessions)
         self.anchor = Anchor(root)
         self.chain = Chain(self._sessions, self.anchor)
 
