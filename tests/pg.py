@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL for tests: Debian's server (./dev test installs it), a fresh cluster
-in a temporary folder, listening on a free loopback port only, stopped afterwards.
+in a temporary folder, listening on a free loopback port only and asking for a password,
+stopped afterwards.
 
 A cluster takes about a second to start, a database in it a few tens of milliseconds: tests
 share one cluster per pytest process (the `pg_server` fixture in conftest.py; under xdist
@@ -16,9 +17,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
+
+PASSWORD = "s3cret:p@ss/word"  # over TCP the server asks for it (scram-sha-256), as in production
 
 
 def _bin(name: str) -> str | None:
@@ -39,8 +43,9 @@ class Server:
         self.port = port
         self._names = itertools.count(1)
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://tieout@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", *, password: bool = True) -> str:
+        login = f"tieout:{quote(PASSWORD, safe='')}" if password else "tieout"
+        return f"postgresql+psycopg://{login}@127.0.0.1:{self.port}/{database}"
 
     def database(self) -> str:
         name = f"t{next(self._names)}"
@@ -72,9 +77,12 @@ def server() -> Iterator[Server]:
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     quiet = {"check": True, "capture_output": True}
-    subprocess.run(
-        [*run_as, initdb, "-D", str(data), "-U", "tieout", "-A", "trust", "--no-sync"], **quiet
-    )
+    secret = folder / "password"
+    secret.write_text(PASSWORD)
+    if run_as:
+        shutil.chown(secret, "postgres")
+    auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"]
+    subprocess.run([*run_as, initdb, "-D", str(data), "-U", "tieout", *auth, "--no-sync"], **quiet)
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
     log = str(folder / "server.log")  # the server must not hold our pipes open
     start = [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -14,6 +15,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from tieout.config.access import AccessConfig
 from tieout.config.fields import DateOrder, FieldSpec
@@ -29,6 +32,7 @@ from tieout.config.operating import (
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+STATE_PASSWORD_ENV = "TIEOUT_STATE_PASSWORD"
 
 
 class SourceConfig(BaseModel):
@@ -108,12 +112,61 @@ class WarehouseConfig(BaseModel):
 
 
 class StateConfig(BaseModel):
+    """Where the state store lives. A password need not sit in tieout.yml: leave it out of
+    `url` and set $TIEOUT_STATE_PASSWORD, or name a variable holding the whole URL in
+    `url_env`. Both are read when the project loads."""
+
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(
         "sqlite:///.tieout/state.db",
-        description="SQLAlchemy URL; relative SQLite paths are relative to the project",
+        description="SQLAlchemy URL; relative SQLite paths are relative to the project; "
+        f"without a password, ${STATE_PASSWORD_ENV} supplies it",
     )
+    url_env: str | None = Field(
+        None,
+        description="the environment variable holding the whole URL instead of `url`, "
+        "e.g. TIEOUT_STATE_URL",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        return with_state_password(url)
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env(cls, name: str | None) -> str | None:
+        if name is not None and not os.environ.get(name):
+            raise ValueError(f"the environment variable {name} is not set")
+        return name
+
+    @model_validator(mode="after")
+    def _url_from_env(self) -> StateConfig:
+        if self.url_env is None:
+            return self
+        if "url" in self.model_fields_set:
+            raise ValueError("give url or url_env, not both")
+        self.url = with_state_password(os.environ[self.url_env])
+        return self
+
+
+def with_state_password(url: str) -> str:
+    """The URL with $TIEOUT_STATE_PASSWORD as its password when it has none (SQLite has no
+    passwords: left alone). A URL that has one as well is refused: which one is meant?"""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"not a SQLAlchemy URL: {url!r}") from None
+    password = os.environ.get(STATE_PASSWORD_ENV)
+    if not password or parsed.get_backend_name() == "sqlite":
+        return url
+    if parsed.password is not None:
+        raise ValueError(
+            f"the URL has a password and ${STATE_PASSWORD_ENV} is set too: keep one "
+            "(the environment variable keeps it out of tieout.yml)"
+        )
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 class MasterSystem(BaseModel):

@@ -16,8 +16,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tieout.errors import ConfigError
 from tieout.state.anchor import Anchor
 from tieout.state.audit import Chain
 from tieout.state.files import WORK_DIR, private_dir, tighten_sqlite
@@ -58,7 +60,7 @@ class StateStore:
         that had entries before the chain was anchored gets its first checkpoint here."""
         cfg = Config()
         cfg.set_main_option("script_location", str(resources.files("tieout.state") / "migrations"))
-        with self.engine.begin() as conn:
+        with self.connect() as conn, conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             before = MigrationContext.configure(conn).get_current_revision()
@@ -69,6 +71,18 @@ class StateStore:
                 head = self.chain.head(s)
             if head.seq:
                 self.anchor.checkpoint(head)
+
+    def connect(self) -> Connection:
+        """A connection, or a ConfigError saying which store could not be reached and why
+        (a wrong password, a server that is down) without showing the password."""
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            where = make_url(self.url).render_as_string(hide_password=True)
+            why = str(exc.orig or exc).strip().splitlines()[0]
+            raise ConfigError(
+                f"cannot reach the state store {where}: {why}", key="state.url"
+            ) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
