@@ -162,23 +162,31 @@ def _draft(store: Any, plan: str) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_project(tmp_path_factory.mktemp("workspace"), YML, FILES)
-    as_sales = CliRunner(env={"TIEOUT_USER": "sales"})
-    for args in (
-        ("plan", "import"),  # version 1, imported by sales
-        ("plan", "approve", "joint-2026", "--by", "leadership"),
-        ("run",),
-        ("close", "prepare", "--period", "2026-09", "--by", "finance"),
-    ):
-        code, out = invoke(as_sales, *args, "-p", str(root))
-        assert code == 0, out
-    (root / "plans/joint.yml").write_text(PLAN.replace("Joint plan 2026", "Joint plan, revised"))
-    code, out = invoke(as_sales, "plan", "import", "-p", str(root))  # version 2, a draft
-    assert code == 0 and "version 2" in out, out
-
     loaded = load_project(root)
     store = pipeline.state_store(loaded)
     for role in ROLES:
         add_user(store, role, role, PASSWORD, None)
+    # the CLI's writers authenticate: each acts with their own token
+    as_ = {
+        role: CliRunner(env={"TIEOUT_USER": role, "TIEOUT_TOKEN": issue_token(store, role, scopes)})
+        for role, scopes in (
+            ("sales", ["plan.edit"]),
+            ("leadership", ["plan.approve"]),
+            ("finance", ["close.signoff"]),
+        )
+    }
+    for role, args in (
+        ("sales", ("plan", "import")),  # version 1, imported by sales
+        ("leadership", ("plan", "approve", "joint-2026")),
+        ("sales", ("run",)),
+        ("finance", ("close", "prepare", "--period", "2026-09")),
+    ):
+        code, out = invoke(as_[role], *args, "-p", str(root))
+        assert code == 0, out
+    (root / "plans/joint.yml").write_text(PLAN.replace("Joint plan 2026", "Joint plan, revised"))
+    code, out = invoke(as_["sales"], "plan", "import", "-p", str(root))  # version 2, a draft
+    assert code == 0 and "version 2" in out, out
+
     # what the matrix acts on, one of each per role, so every allowed call can succeed
     for role in ROLES:
         _draft(store, f"api-{role}")

@@ -15,7 +15,7 @@ from tieout import pipeline
 from tieout.cli.main import app
 from tieout.config import load_project
 from tieout.config.access import ROLES
-from tieout.state.users import add_user
+from tieout.state.users import add_user, issue_token
 
 ACME = "001Dn000004AAAaIAO"
 QUOTE = "0Q0Dn0000001AAAKA2"
@@ -91,8 +91,9 @@ def build(root: Path) -> Path:
     store = pipeline.state_store(load_project(root))
     for role in ROLES:
         add_user(store, role, role, PASSWORD, None)
+    token = issue_token(store, "sales", ["plan.edit"])  # the CLI's writers authenticate
     store.close()
-    result = CliRunner(env={"TIEOUT_USER": "sales"}).invoke(
+    result = CliRunner(env={"TIEOUT_USER": "sales", "TIEOUT_TOKEN": token}).invoke(
         app, ["plan", "import", str(root / "plans" / "joint.yml"), "-p", str(root)]
     )
     assert result.exit_code == 0, result.output

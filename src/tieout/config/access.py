@@ -4,7 +4,9 @@ only what their function owns."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ROLES = ("admin", "leadership", "finance", "sales", "marketing", "service", "ps", "ops", "viewer")
 ACTIONS = (
@@ -61,9 +63,35 @@ class AccessConfig(BaseModel):
         "with exceptions.approve (finance by default)",
     )
     login_attempts: int = Field(5, ge=1, description="failed logins before a 15-minute lock")
-    trusted_header: str | None = Field(
-        None, description="behind an SSO proxy: the header that carries the user name"
+    trusted_proxies: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description="the addresses (IPs or CIDRs) of the SSO proxies whose trusted_header is "
+        "believed: the address the app sees a request come from (uvicorn's, after its own "
+        "--forwarded-allow-ips handling)",
     )
+    trusted_header: str | None = Field(
+        None,
+        description="behind an SSO proxy: the header that carries the user name, believed "
+        "only on requests from trusted_proxies",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """A bare address is a network of one (strict=False: 10.0.0.1/8 is 10.0.0.0/8)."""
+        if not isinstance(value, list):
+            return value
+        return [ip_network(str(v), strict=False) for v in value]
+
+    @field_validator("trusted_header")
+    @classmethod
+    def _only_from_proxies(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and not info.data.get("trusted_proxies"):
+            raise ValueError(
+                "trusted_header is believed only from the SSO proxy: list its address(es) in "
+                "access.trusted_proxies (anyone else could send the header and be any user)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _known_names(self) -> AccessConfig:
@@ -85,3 +113,11 @@ class AccessConfig(BaseModel):
 
     def allows(self, role: str, action: str) -> bool:
         return action in self.roles.get(role, [])
+
+    def from_proxy(self, host: str | None) -> bool:
+        """Whether a request from `host` comes from a trusted proxy."""
+        try:
+            address = ip_address(host or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted_proxies)

@@ -25,6 +25,7 @@ from tieout.serve import api, api_workspace, pages
 from tieout.serve.headers import SecurityHeaders
 from tieout.serve.security import LoginRequiredError, secret_key
 from tieout.serve.snapshot import SnapshotReader
+from tieout.serve.uploads import UploadLimit
 
 __all__ = ["create_app"]
 
@@ -58,6 +59,7 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
         https_only=https_only,
         max_age=12 * 3600,
     )
+    app.add_middleware(UploadLimit)  # before anything reads a body
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
     app.mount("/static", StaticFiles(directory=folder / "static"), name="static")
     app.include_router(api.router)

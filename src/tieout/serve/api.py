@@ -11,28 +11,28 @@ from tieout.serve import catalogue, data, reads
 from tieout.serve.actions import act_on_case
 from tieout.serve.downloads import download
 from tieout.serve.paging import Limit, Offset
+from tieout.serve.permits import Viewer, permits, permits_chosen
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, reading, snapshot
-from tieout.serve.security import api_csrf, require
+from tieout.serve.security import api_csrf
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 Format = Annotated[str | None, Query(description="csv or xlsx: download the table")]
 
 
-@router.get("/snapshot")
+@router.get("/snapshot", dependencies=[Depends(permits("view"))])
 def snapshot_info(request: Request) -> dict[str, Any]:
-    require(request, "view", page=False)
     return snapshot(request)
 
 
 @router.get("/exceptions")
 def list_exceptions(
     request: Request,
+    who: Viewer,
     filters: Annotated[ExceptionFilters, Depends()],
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    who = require(request, "view", page=False)
     items, total = data.exceptions(
         request.app.state.store, filters.as_dict(), limit, offset, own_accounts(request, who)
     )
@@ -41,10 +41,9 @@ def list_exceptions(
 
 @router.get("/exceptions.{fmt}")
 def exceptions_download(
-    request: Request, fmt: str, filters: Annotated[ExceptionFilters, Depends()]
+    request: Request, who: Viewer, fmt: str, filters: Annotated[ExceptionFilters, Depends()]
 ) -> Response:
     """Every exception the filters match (not one page), as CSV or XLSX."""
-    who = require(request, "view", page=False)
     items, _ = data.exceptions(
         request.app.state.store, filters.as_dict(), 1_000_000, 0, own_accounts(request, who)
     )
@@ -52,12 +51,12 @@ def exceptions_download(
 
 
 @router.get("/exceptions/{case_id}")
-def exception(request: Request, case_id: str) -> dict[str, Any]:
+def exception(request: Request, who: Viewer, case_id: str) -> dict[str, Any]:
     """One exception: its rule, source records, notes and audit history."""
-    return reads.exception_for(request, case_id, page=False)
+    return reads.exception_for(request, who, case_id)
 
 
-@router.post("/exceptions/bulk")
+@router.post("/exceptions/bulk", dependencies=[Depends(permits_chosen("action"))])
 def bulk(
     request: Request,
     action: Annotated[str, Body()],
@@ -74,7 +73,7 @@ def bulk(
     }
 
 
-@router.post("/exceptions/{case_id}/{action}")
+@router.post("/exceptions/{case_id}/{action}", dependencies=[Depends(permits_chosen("action"))])
 def act_on_exception(
     request: Request,
     case_id: str,
@@ -91,13 +90,13 @@ def act_on_exception(
 @router.get("/accounts", response_model=None)
 def list_accounts(
     request: Request,
+    who: Viewer,
     health: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
 ) -> dict[str, Any] | Response:
     """Accounts by health, worst first; `format=csv|xlsx` downloads every one that matches."""
-    who = require(request, "view", page=False)
     with reading(request) as wh:
         if format:
             rows = data.accounts(wh, health, own_accounts(request, who))
@@ -109,8 +108,8 @@ def list_accounts(
 
 
 @router.get("/accounts/{account_key}")
-def account(request: Request, account_key: str) -> dict[str, Any]:
-    found = reads.account_for(request, account_key, page=False)
+def account(request: Request, who: Viewer, account_key: str) -> dict[str, Any]:
+    found = reads.account_for(request, who, account_key)
     _linked(found["health"])
     return found
 
@@ -126,6 +125,7 @@ def _linked(health: dict[str, Any]) -> dict[str, Any]:
 @router.get("/metrics/{name}", response_model=None)
 def metric(
     request: Request,
+    who: Viewer,
     name: str,
     by: str = "job",
     period: str | None = None,
@@ -136,23 +136,22 @@ def metric(
     """A governed metric for a month split by job or customer, lowest first (`count` is
     how many rows in all; `format=csv|xlsx` downloads every one)."""
     if format:
-        found = reads.metric_split(request, name, by, period, page=False, limit=None)
+        found = reads.metric_split(request, who, name, by, period, limit=None)
         return download(found["rows"], ["key", "label", "value"], f"{name}-by-{by}", format)
-    return reads.metric_split(request, name, by, period, page=False, limit=limit, offset=offset)
+    return reads.metric_split(request, who, name, by, period, limit=limit, offset=offset)
 
 
 @router.get("/jobs/{job_key}")
-def job(request: Request, job_key: str) -> dict[str, Any]:
-    return reads.job_for(request, job_key, page=False)
+def job(request: Request, who: Viewer, job_key: str) -> dict[str, Any]:
+    return reads.job_for(request, who, job_key)
 
 
 @router.get("/records/{record_id}")
-def record(request: Request, record_id: str) -> dict[str, Any]:
-    return reads.record_for(request, record_id, page=False)
+def record(request: Request, who: Viewer, record_id: str) -> dict[str, Any]:
+    return reads.record_for(request, who, record_id)
 
 
-@router.get("/definitions")
+@router.get("/definitions", dependencies=[Depends(permits("view"))])
 def definitions(request: Request) -> dict[str, Any]:
     """Every metric and rule the numbers come from, with its version, owner and wording."""
-    require(request, "view", page=False)
     return catalogue.definitions(request.app.state.rules, request.app.state.catalogue)

@@ -31,11 +31,15 @@ def metric_split(
     *,
     limit: int | None = None,
     offset: int = 0,
+    own: set[str] | None = None,
 ) -> dict[str, Any]:
     """A metric for a period split by job or customer, the weakest first (a margin leak
-    shows at the top), each row with the page it drills into; `limit` rows from `offset`."""
+    shows at the top), each row with the page it drills into; `limit` rows from `offset`.
+    `own` keeps the rows of those customers only (a job's customer comes from splitting by
+    customer as well), and then there is no total: the company's is not theirs."""
+    by = [split] if own is None or split == "customer" else [split, "customer"]
     result = compute(
-        wh, catalogue, name, by=[split], period=period, compare=None, currency=currency, as_of=as_of
+        wh, catalogue, name, by=by, period=period, compare=None, currency=currency, as_of=as_of
     )
     key = "account_key" if split == "customer" else split
     rows = [
@@ -46,7 +50,7 @@ def metric_split(
             "href": SPLITS[split].format(r[key]) if r.get(key) else None,
         }
         for r in result.rows
-        if r.get("value") is not None
+        if r.get("value") is not None and (own is None or r.get("account_key") in own)
     ]
     rows.sort(key=lambda r: (r["value"], str(r["key"])))
     page = rows[offset : None if limit is None else offset + limit]
@@ -60,7 +64,8 @@ def metric_split(
         "unit": result.metric.unit,
         "split": split,
         "period": period.label,
-        "total": result.total,
+        "total": result.total if own is None else None,
+        "limited": own is not None,
         "count": len(rows),
         "offset": offset,
         "rows": page,

@@ -1,6 +1,7 @@
 """One record or figure as a caller may see it, fetched the same way for a page and its API
-twin: permission checked, a sales rep kept to their own accounts, 404 when it is not there
-or not theirs."""
+twin. The route has checked the permission (serve/permits.py); here a rep kept to their
+own accounts sees only those: 404 when a record is not there or not theirs, and only their
+own rows of a split."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from tieout.errors import TieoutError
 from tieout.metrics import Period
 from tieout.serve import data, drill
 from tieout.serve.actions import in_scope
+from tieout.serve.ownership import record_customer
 from tieout.serve.render import own_accounts, reading, snapshot
-from tieout.serve.security import require
+from tieout.serve.security import Caller
 
 SPLIT_ROWS = 200  # the lowest first; the API pages through the rest
 
@@ -33,8 +35,7 @@ class ExceptionFilters:
         return asdict(self)
 
 
-def exception_for(request: Request, case_id: str, *, page: bool) -> dict[str, Any]:
-    who = require(request, "view", page=page)
+def exception_for(request: Request, who: Caller, case_id: str) -> dict[str, Any]:
     in_scope(request, who, case_id)
     state = request.app.state
     with reading(request) as wh:
@@ -45,8 +46,7 @@ def exception_for(request: Request, case_id: str, *, page: bool) -> dict[str, An
     return found
 
 
-def account_for(request: Request, account_key: str, *, page: bool) -> dict[str, Any]:
-    who = require(request, "view", page=page)
+def account_for(request: Request, who: Caller, account_key: str) -> dict[str, Any]:
     own = own_accounts(request, who)
     state = request.app.state
     found = None
@@ -63,8 +63,7 @@ def account_for(request: Request, account_key: str, *, page: bool) -> dict[str, 
     return found
 
 
-def job_for(request: Request, job_key: str, *, page: bool) -> dict[str, Any]:
-    who = require(request, "view", page=page)
+def job_for(request: Request, who: Caller, job_key: str) -> dict[str, Any]:
     with reading(request) as wh:
         found = drill.job_detail(wh, request.app.state.store, job_key)
     own = own_accounts(request, who)
@@ -74,33 +73,48 @@ def job_for(request: Request, job_key: str, *, page: bool) -> dict[str, Any]:
     return found
 
 
-def record_for(request: Request, record_id: str, *, page: bool) -> dict[str, Any]:
-    require(request, "view", page=page)
+def record_for(request: Request, who: Caller, record_id: str) -> dict[str, Any]:
+    """A source record; a rep kept to their own accounts sees their customers' records only
+    (ids are predictable, so a record of anyone else's is as absent as a missing one)."""
+    own = own_accounts(request, who)
     with reading(request) as wh:
         found = drill.source_record(wh, record_id)
+        if found is not None and not _theirs(
+            own, record_customer(wh, found["table"], found["row"])
+        ):
+            found = None
     if found is None:
         raise HTTPException(404, f"no record {record_id}")
     return found
 
 
+def _theirs(own: set[str] | None, account_key: str | None) -> bool:
+    """Whether a caller kept to `own` accounts (None: not kept) may see this customer's."""
+    return own is None or account_key in own
+
+
 def metric_split(
     request: Request,
+    who: Caller,
     name: str,
     by: str,
     period: str | None,
     *,
-    page: bool,
     limit: int | None = SPLIT_ROWS,
     offset: int = 0,
 ) -> dict[str, Any]:
     """A governed metric split by job or customer for a month (default: the as-of month),
-    computed once per snapshot."""
-    require(request, "view", page=page)
+    computed once per snapshot (and per rep, for a rep kept to their own accounts: their
+    rows only, and no company total)."""
+    own = own_accounts(request, who)
+    mine = "" if own is None else f":own:{who.name}"
     state = request.app.state
     if name not in state.catalogue.metrics:
         raise HTTPException(404, f"no metric {name}")
     if by not in drill.SPLITS:
         raise HTTPException(400, f"by must be one of {', '.join(drill.SPLITS)}")
+    if own is not None and "customer" not in state.catalogue.metrics[name].dimensions:
+        raise HTTPException(403, f"{name} has no customer split, so no rows are yours alone")
     as_of = snapshot(request)["as_of"]
     if as_of is None:
         raise HTTPException(404, "no snapshot yet: run `tieout run`")
@@ -108,7 +122,7 @@ def metric_split(
         chosen = Period.parse(period or f"{as_of:%Y-%m}")
         with reading(request) as wh:
             found: dict[str, Any] = state.reader.once(
-                f"split:{name}:{by}:{chosen.label}:{limit}:{offset}",
+                f"split:{name}:{by}:{chosen.label}:{limit}:{offset}{mine}",
                 wh,
                 lambda w: drill.metric_split(
                     w,
@@ -120,6 +134,7 @@ def metric_split(
                     as_of,
                     limit=limit,
                     offset=offset,
+                    own=own,
                 ),
             )
             return found

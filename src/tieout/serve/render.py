@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from tieout.engine import Warehouse
 from tieout.serve import data
-from tieout.serve.security import Caller, csrf_token
+from tieout.serve.security import Caller, caller, csrf_token
 
 
 @contextmanager
@@ -39,11 +39,12 @@ def snapshot(request: Request) -> dict[str, Any]:
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     state = request.app.state
     context.setdefault("snapshot", snapshot(request))
+    who = caller(request, state.project, state.store)  # not the cookie's word: it may be over
     context.update(
         request=request,
         csrf=csrf_token(request),
         currency=state.project.config.reporting_currency,
-        user=request.session.get("user"),
+        user=who.name if who else None,
     )
     response: HTMLResponse = state.templates.TemplateResponse(request, template, context)
     return response

@@ -1,7 +1,8 @@
-"""Who is asking and may they: session cookies (signed, HttpOnly, SameSite=Lax) for people,
-bearer tokens for scripts, an optional trusted header behind an SSO proxy; the role x
-action matrix from tieout.yml; a CSRF token on every state-changing form, and in the
-X-Tieout-CSRF header of every state-changing API call a browser makes."""
+"""Who is asking and may they: session cookies (signed, HttpOnly, SameSite=Lax, naming a
+session kept in the state store) for people, bearer tokens for scripts, a trusted header
+from a configured SSO proxy; the role x action matrix from tieout.yml; a CSRF token on every
+state-changing form, and in the X-Tieout-CSRF header of every state-changing API call a
+browser makes."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from fastapi import HTTPException, Request
 
 from tieout.config import LoadedProject
 from tieout.state.files import private_file
+from tieout.state.sessions import end_session, session_user
 from tieout.state.store import StateStore
 from tieout.state.users import User, token_user
 
 SESSION_USER = "user"
+SESSION_TOKEN = "sid"  # names the server-side session (state/sessions.py)
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "X-Tieout-CSRF"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -46,8 +49,19 @@ def secret_key(root: Path) -> str:
 
 
 def caller(request: Request, project: LoadedProject, store: StateStore) -> Caller | None:
-    header = project.config.access.trusted_header
-    if header and (name := request.headers.get(header)):
+    """Who sent the request, worked out once per request (a route's permission, the read
+    layer and an action all ask)."""
+    if "caller" not in request.state:
+        request.state.caller = _caller(request, project, store)
+    found: Caller | None = request.state.caller
+    return found
+
+
+def _caller(request: Request, project: LoadedProject, store: StateStore) -> Caller | None:
+    access = project.config.access
+    header = access.trusted_header
+    proxied = access.from_proxy(request.client.host if request.client else None)
+    if header and proxied and (name := request.headers.get(header)):
         user = _active(store, name)
         return Caller(user.name, user.role, None, "header") if user else None
     auth = request.headers.get("authorization", "")
@@ -57,9 +71,9 @@ def caller(request: Request, project: LoadedProject, store: StateStore) -> Calle
             return None
         user, scopes = found
         return Caller(user.name, user.role, tuple(scopes), "token")
-    name = request.session.get(SESSION_USER)
-    if name:
-        user = _active(store, str(name))
+    token = request.session.get(SESSION_TOKEN)
+    if token:
+        user = session_user(store, str(token))
         return Caller(user.name, user.role, None, "session") if user else None
     return None
 
@@ -122,12 +136,20 @@ def api_csrf(request: Request) -> None:
         )
 
 
-def start_session(request: Request, name: str) -> None:
-    """A fresh session at login: nothing from before survives (no session fixation)."""
+def start_session(request: Request, name: str, token: str) -> None:
+    """A fresh cookie at login naming the new server-side session: nothing from before
+    survives (no session fixation)."""
     request.session.clear()
     request.session[SESSION_USER] = name
-    request.session["sid"] = secrets.token_urlsafe(16)
+    request.session[SESSION_TOKEN] = token
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def stop_session(request: Request, store: StateStore) -> None:
+    """Logout: the server forgets the session, so a copy of the cookie is worth nothing."""
+    if token := request.session.get(SESSION_TOKEN):
+        end_session(store, str(token))
+    request.session.clear()
 
 
 def _active(store: StateStore, name: str) -> User | None:

@@ -274,3 +274,18 @@ class DecisionRequest(Base):
     cleared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # exception ids behind a threshold's request (its account's health reasons)
     exceptions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+
+class WebSession(Base):
+    """A browser's login, kept on the server: the signed cookie carries only its token, so
+    logging out, a password reset or disabling the user ends it at once, and it expires at
+    `expires_at` whatever the cookie says. The token is kept as its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_why: Mapped[str | None] = mapped_column(String(32), nullable=True)

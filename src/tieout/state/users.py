@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tieout.config.access import ACTIONS, ROLES
 from tieout.errors import UsageError
-from tieout.state.models import Base
+from tieout.state.models import Base, WebSession
 from tieout.state.store import StateStore, now, record
 
 HASHER = PasswordHasher()
@@ -77,6 +77,8 @@ def set_active(store: StateStore, name: str, active: bool) -> None:
     with store.session() as s:
         user = _user(s.get(User, name), name)
         before, user.active = user.active, active
+        if not active:
+            _end_sessions(s, name, "user disabled")
         record(
             s,
             "user.enable" if active else "user.disable",
@@ -92,6 +94,7 @@ def reset_password(store: StateStore, name: str, password: str) -> None:
         user = _user(s.get(User, name), name)
         user.password_hash = HASHER.hash(password)
         user.failed_logins, user.locked_until = 0, None
+        _end_sessions(s, name, "password reset")
         detail: dict[str, object] = {"credential": credential(user.password_hash)}
         record(s, "user.reset_password", "user", name, detail)
 
@@ -176,6 +179,16 @@ def credential(password_hash: str) -> str:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _end_sessions(s: Session, name: str, why: str) -> None:
+    """End every web session of the user in the same transaction as the change that ends
+    them (state/sessions.py keeps them), so a reset or a disable locks a browser out at once."""
+    s.execute(
+        update(WebSession)
+        .where(WebSession.user_name == name, WebSession.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_why=why)
+    )
 
 
 def _user(user: User | None, name: str) -> User:

@@ -9,24 +9,23 @@ from fastapi.responses import HTMLResponse
 
 from tieout.serve import charts, data, reads
 from tieout.serve.headers import draws_charts
+from tieout.serve.permits import Viewer
 from tieout.serve.render import own_accounts, reading, render
-from tieout.serve.security import require
 
 router = APIRouter()
 PAGE_ROWS = 200  # worst first; the API pages through the rest
 
 
 @router.get("/accounts", response_class=HTMLResponse)
-def accounts_page(request: Request, health: str | None = None) -> HTMLResponse:
-    who = require(request, "view", page=True)
+def accounts_page(request: Request, who: Viewer, health: str | None = None) -> HTMLResponse:
     with reading(request) as wh:
         rows = data.accounts(wh, health, own_accounts(request, who), limit=PAGE_ROWS)
     return render(request, "accounts.html", rows=rows, health=health, shown=PAGE_ROWS)
 
 
 @router.get("/accounts/{account_key}", response_class=HTMLResponse)
-def account_page(request: Request, account_key: str) -> HTMLResponse:
-    found = reads.account_for(request, account_key, page=True)
+def account_page(request: Request, who: Viewer, account_key: str) -> HTMLResponse:
+    found = reads.account_for(request, who, account_key)
     months = [
         {
             "label": str(m["month"]),

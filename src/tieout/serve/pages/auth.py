@@ -1,4 +1,5 @@
-"""Logging in and out: a fresh session at login, CSRF on both forms, audited."""
+"""Logging in and out: one answer for every failed login, a fresh server-side session at
+login, ended at logout; CSRF on both forms; all of it audited (state/sessions.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tieout.serve.render import render
-from tieout.serve.security import check_csrf, start_session
-from tieout.state.users import login
+from tieout.serve.security import check_csrf, start_session, stop_session
+from tieout.state.sessions import REFUSED, sign_in
 
 router = APIRouter()
 
@@ -22,22 +23,21 @@ def login_page(request: Request, problem: str | None = None) -> HTMLResponse:
 @router.post("/login")
 def login_form(
     request: Request,
-    name: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_csrf(request, csrf)
     state = request.app.state
-    result = login(state.store, name, password, state.project.config.access.login_attempts)
-    if not result.ok:
-        return render(request, "login.html", problem=f"Not logged in: {result.why}")
-    start_session(request, name)
-    state.store.audit("user.login", "user", name, {})
+    result = sign_in(state.store, name, password, state.project.config.access.login_attempts)
+    if result.token is None:
+        return render(request, "login.html", problem=f"Not logged in: {REFUSED}")
+    start_session(request, name, result.token)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    stop_session(request, request.app.state.store)
     return RedirectResponse("/login", status_code=303)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tieout.errors import TieoutError
@@ -21,8 +21,9 @@ from tieout.reconcile.close import (
     frozen_figures,
 )
 from tieout.serve import data
+from tieout.serve.permits import Viewer, permits
 from tieout.serve.render import own_accounts, reading, render
-from tieout.serve.security import Caller, allowed, check_csrf, require
+from tieout.serve.security import Caller, allowed, check_csrf
 from tieout.state.closes import get_close, sign_off
 
 router = APIRouter()
@@ -49,10 +50,9 @@ def close_view(request: Request, who: Caller, period: str | None) -> dict[str, A
     return found
 
 
-def sign_off_period(request: Request, period: str, *, page: bool) -> dict[str, Any]:
+def sign_off_period(request: Request, who: Caller, period: str) -> dict[str, Any]:
     """Sign off the prepared figures if they still hold; the state store refuses their
     preparer (a TieoutError the caller shows)."""
-    who = require(request, "close.signoff", page=page)
     close = _live(request, period)
     row = sign_off(
         request.app.state.store, close.period.label, by=who.name, live=frozen_figures(close)
@@ -86,11 +86,11 @@ def _amounts(row: dict[str, Any]) -> dict[str, Any]:
 @router.get("/close", response_class=HTMLResponse)
 def close_page(
     request: Request,
+    who: Viewer,
     period: str | None = None,
     done: str | None = None,
     problem: str | None = None,
 ) -> HTMLResponse:
-    who = require(request, "view", page=True)
     found = close_view(request, who, period)
     may_sign = allowed(request.app.state.project, who, "close.signoff")
     return render(request, "close.html", c=found, may_sign=may_sign, done=done, problem=problem)
@@ -98,11 +98,14 @@ def close_page(
 
 @router.post("/close/{period}/signoff")
 def sign_off_form(
-    request: Request, period: str, csrf: Annotated[str | None, Form()] = None
+    request: Request,
+    who: Annotated[Caller, Depends(permits("close.signoff"))],
+    period: str,
+    csrf: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
     check_csrf(request, csrf)
     try:
-        row = sign_off_period(request, period, page=True)
+        row = sign_off_period(request, who, period)
         message = {"done": f"{row['period']} signed off by {row['signed_off_by']}"}
     except TieoutError as exc:
         message = {"problem": str(exc)}

@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tieout.engine import Warehouse
 from tieout.errors import UsageError
 from tieout.ingest import quarantine
 from tieout.match.report import REVIEW_KINDS, record_names
+from tieout.serve.permits import Viewer, limited, permits
 from tieout.serve.render import reading, render
-from tieout.serve.security import allowed, check_csrf, require
+from tieout.serve.security import Caller, allowed, check_csrf
 from tieout.state.matching import decide, reviews
 from tieout.state.store import StateStore
 
@@ -105,10 +106,9 @@ def review_queue(wh: Warehouse, store: StateStore) -> list[dict[str, Any]]:
 
 
 def decide_review(
-    request: Request, review_id: str, decision: str, note: str | None, *, page: bool
+    request: Request, who: Caller, review_id: str, decision: str, note: str | None
 ) -> dict[str, Any]:
     """Accept or reject a proposed link as the caller (audited); the next run applies it."""
-    who = require(request, "match.review", page=page)
     row = decide(request.app.state.store, review_id, decision, note or None, by=who.name)
     return {
         "id": row.id,
@@ -121,14 +121,16 @@ def decide_review(
 
 @router.get("/data", response_class=HTMLResponse)
 def data_page(
-    request: Request, done: str | None = None, problem: str | None = None
+    request: Request, who: Viewer, done: str | None = None, problem: str | None = None
 ) -> HTMLResponse:
-    who = require(request, "view", page=True)
+    """Runs and files for everyone; the quarantined rows and the match queue name any
+    customer, so a role kept to its own accounts sees neither."""
     state = request.app.state
+    company = not limited(request, who)
     with reading(request) as wh:
         found = loads(wh)
-        held = quarantined(wh, found["files"], limit=PAGE_ROWS, offset=0)
-        queue = review_queue(wh, state.store)
+        held = quarantined(wh, found["files"], limit=PAGE_ROWS, offset=0) if company else None
+        queue = review_queue(wh, state.store) if company else None
     return render(
         request,
         "data.html",
@@ -145,6 +147,7 @@ def data_page(
 @router.post("/data/reviews/{review_id}")
 def review_form(
     request: Request,
+    who: Annotated[Caller, Depends(permits("match.review"))],
     review_id: str,
     decision: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
@@ -152,7 +155,7 @@ def review_form(
 ) -> RedirectResponse:
     check_csrf(request, csrf)
     try:
-        row = decide_review(request, review_id, decision, note, page=True)
+        row = decide_review(request, who, review_id, decision, note)
         message = {"done": f"{review_id} {row['status']}; the next run applies it"}
     except UsageError as exc:
         message = {"problem": str(exc)}

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from tieout.serve import catalogue
+from tieout.serve.permits import permits
 from tieout.serve.render import render
-from tieout.serve.security import require
 
 router = APIRouter()
 
 
-@router.get("/definitions", response_class=HTMLResponse)
+@router.get("/definitions", response_class=HTMLResponse, dependencies=[Depends(permits("view"))])
 def definitions_page(request: Request) -> HTMLResponse:
-    require(request, "view", page=True)
     state = request.app.state
     return render(
         request, "definitions.html", d=catalogue.definitions(state.rules, state.catalogue)

@@ -8,15 +8,19 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tieout import pipeline
 from tieout.serve import data, reads
 from tieout.serve.actions import act_on_case, in_scope
 from tieout.serve.paging import PAGE_SIZE, Page
+from tieout.serve.permits import Viewer, permits_chosen
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, render
-from tieout.serve.security import check_csrf, require
+from tieout.serve.security import Caller, check_csrf
+from tieout.serve.uploads import read_limited
 from tieout.state.exceptions import notes
+from tieout.state.models import ExceptionCase
 
 router = APIRouter()
 
@@ -24,11 +28,11 @@ router = APIRouter()
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions_page(
     request: Request,
+    who: Viewer,
     chosen: Annotated[ExceptionFilters, Depends()],
     page: Page = 1,
     done: str | None = None,
 ) -> HTMLResponse:
-    who = require(request, "view", page=True)
     filters = chosen.as_dict()
     page = max(page, 1)
     items, total = data.exceptions(
@@ -52,7 +56,7 @@ def exceptions_page(
     )
 
 
-@router.post("/exceptions/bulk")
+@router.post("/exceptions/bulk", dependencies=[Depends(permits_chosen("action"))])
 def bulk_form(
     request: Request,
     action: Annotated[str, Form()],
@@ -71,13 +75,14 @@ def bulk_form(
 
 
 @router.get("/exceptions/{case_id}", response_class=HTMLResponse)
-def exception_page(request: Request, case_id: str) -> HTMLResponse:
-    return render(request, "exception.html", e=reads.exception_for(request, case_id, page=True))
+def exception_page(request: Request, who: Viewer, case_id: str) -> HTMLResponse:
+    return render(request, "exception.html", e=reads.exception_for(request, who, case_id))
 
 
 @router.post("/exceptions/{case_id}")
-def exception_form(
+async def exception_form(
     request: Request,
+    who: Annotated[Caller, Depends(permits_chosen("action"))],
     case_id: str,
     action: Annotated[str, Form()],
     reason: Annotated[str | None, Form()] = None,
@@ -85,20 +90,36 @@ def exception_form(
     file: Annotated[UploadFile | None, File()] = None,
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
+    """One action on the exception; a comment may attach a document, read in chunks up to
+    the limit (serve/uploads.py) and kept only once the case is known to be there."""
     check_csrf(request, csrf)
+    await run_in_threadpool(in_scope, request, who, case_id)
+    if not await run_in_threadpool(_exists, request, case_id):
+        raise HTTPException(404, f"no exception {case_id}")
     attachment = None
     if file is not None and file.filename:
-        attachment = (file.filename, file.file.read())
-    act_on_case(
-        request, case_id, action, page=True, reason=reason or None, to=to, attachment=attachment
+        attachment = (file.filename, await read_limited(file))
+    await run_in_threadpool(
+        act_on_case,
+        request,
+        case_id,
+        action,
+        page=True,
+        reason=reason or None,
+        to=to,
+        attachment=attachment,
     )
     return RedirectResponse(f"/exceptions/{case_id}", status_code=303)
 
 
+def _exists(request: Request, case_id: str) -> bool:
+    with request.app.state.store.session() as s:
+        return s.get(ExceptionCase, case_id) is not None
+
+
 @router.get("/exceptions/{case_id}/files/{sha256}")
-def attachment(request: Request, case_id: str, sha256: str) -> Response:
+def attachment(request: Request, who: Viewer, case_id: str, sha256: str) -> Response:
     """A document attached to the exception, by the hash its note recorded."""
-    who = require(request, "view", page=True)
     in_scope(request, who, case_id)
     state = request.app.state
     note = next((n for n in notes(state.store, case_id) if n.file_sha256 == sha256), None)

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tieout.serve import reads
+from tieout.serve.permits import Viewer
 from tieout.serve.render import render
 
 router = APIRouter()
 
 
 @router.get("/jobs/{job_key}", response_class=HTMLResponse)
-def job_page(request: Request, job_key: str) -> HTMLResponse:
-    return render(request, "job.html", j=reads.job_for(request, job_key, page=True))
+def job_page(request: Request, who: Viewer, job_key: str) -> HTMLResponse:
+    return render(request, "job.html", j=reads.job_for(request, who, job_key))
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: str) -> HTMLResponse:
-    return render(request, "record.html", r=reads.record_for(request, record_id, page=True))
+def record_page(request: Request, who: Viewer, record_id: str) -> HTMLResponse:
+    return render(request, "record.html", r=reads.record_for(request, who, record_id))

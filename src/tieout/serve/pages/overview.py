@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tieout.metrics import Period
 from tieout.reports.board import board_pack, to_html, to_pdf
 from tieout.serve import charts, data, reads
 from tieout.serve.headers import draws_charts
+from tieout.serve.permits import Viewer, limited, permits
 from tieout.serve.render import own_accounts, reading, render, snapshot
-from tieout.serve.security import require
 
 router = APIRouter()
 PAGE_ROWS = 200  # worst first; the API pages through the rest
@@ -22,8 +22,7 @@ CHART_BARS = 25
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request) -> HTMLResponse:
-    who = require(request, "view", page=True)
+def overview(request: Request, who: Viewer) -> HTMLResponse:
     state = request.app.state
     info = snapshot(request)
     figures: dict[str, Any] = {}
@@ -46,14 +45,15 @@ def overview(request: Request) -> HTMLResponse:
         red=red,
         plan=plan,
         snapshot=info,
+        board=not limited(request, who),
     )
 
 
 @router.get("/metrics/{name}", response_class=HTMLResponse)
 def metric_page(
-    request: Request, name: str, by: str = "job", period: str | None = None
+    request: Request, who: Viewer, name: str, by: str = "job", period: str | None = None
 ) -> HTMLResponse:
-    found = reads.metric_split(request, name, by, period, page=True)
+    found = reads.metric_split(request, who, name, by, period)
     worst = found["rows"][:CHART_BARS]
     spec = charts.split_bars(
         worst, f"{found['title']} by {by}, {found['period']}: the lowest {len(worst)}", ""
@@ -63,6 +63,7 @@ def metric_page(
 
 @router.get("/vendor/vega.js")
 def vega_script() -> Response:
+    """The chart library, public like /static (tests/test_serve_routes.py lists it)."""
     return Response(
         charts.vega_bundle(),
         media_type="text/javascript",
@@ -70,10 +71,10 @@ def vega_script() -> Response:
     )
 
 
-@router.get("/board.pdf")
+@router.get("/board.pdf", dependencies=[Depends(permits("view", company=True))])
 def board_pdf(request: Request, period: str | None = None) -> Response:
-    """The board pack of a month (default: the as-of month), as the CLI writes it."""
-    require(request, "view", page=True)
+    """The board pack of a month (default: the as-of month), as the CLI writes it: the
+    whole company's red accounts and exceptions, so not for a role kept to its own."""
     state = request.app.state
     with reading(request) as wh:
         as_of = wh.scalar("SELECT max(as_of) FROM run_info")

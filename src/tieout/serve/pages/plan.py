@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tieout.engine import Warehouse
@@ -16,8 +16,9 @@ from tieout.operations.views import commitment_rows, funnel_rows
 from tieout.periods import Period
 from tieout.plan.variance import stored, variance_row
 from tieout.serve import data
+from tieout.serve.permits import Viewer, permits
 from tieout.serve.render import reading, render
-from tieout.serve.security import allowed, check_csrf, require
+from tieout.serve.security import Caller, allowed, check_csrf
 from tieout.state.plans import approve, explain, explanations, versions
 from tieout.state.store import StateStore
 
@@ -71,23 +72,20 @@ def funnel(wh: Warehouse, cohort: str | None) -> dict[str, Any]:
     }
 
 
-def approve_version(request: Request, plan: str, version: int, *, page: bool) -> dict[str, Any]:
+def approve_version(request: Request, who: Caller, plan: str, version: int) -> dict[str, Any]:
     """Approve a draft; the state store refuses its author (a UsageError the caller shows)."""
-    who = require(request, "plan.approve", page=page)
     row = approve(request.app.state.store, plan, version, by=who.name)
     return {c: getattr(row, c) for c in VERSION_COLUMNS}
 
 
 def explain_variance(
     request: Request,
+    who: Caller,
     plan: str,
     key: tuple[str, str, str | None, str | None],
     text: str,
-    *,
-    page: bool,
 ) -> dict[str, Any]:
     """Record why a target of the approved plan was missed or beaten (audited)."""
-    who = require(request, "plan.edit", page=page)
     period, metric, dimension, member = key
     if (dimension is None) != (member is None):
         raise UsageError("dimension and member go together")
@@ -110,11 +108,11 @@ def explain_variance(
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(
     request: Request,
+    who: Viewer,
     cohort: str | None = None,
     done: str | None = None,
     problem: str | None = None,
 ) -> HTMLResponse:
-    who = require(request, "view", page=True)
     project = request.app.state.project
     with reading(request) as wh:
         found = plans(wh, request.app.state.store)
@@ -130,11 +128,15 @@ def plan_page(
 
 @router.post("/plan/{plan}/versions/{version}/approve")
 def approve_form(
-    request: Request, plan: str, version: int, csrf: Annotated[str | None, Form()] = None
+    request: Request,
+    who: Annotated[Caller, Depends(permits("plan.approve"))],
+    plan: str,
+    version: int,
+    csrf: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
     check_csrf(request, csrf)
     try:
-        row = approve_version(request, plan, version, page=True)
+        row = approve_version(request, who, plan, version)
     except UsageError as exc:
         return _back(problem=str(exc))
     return _back(done=f"{plan} version {version} approved by {row['approved_by']}")
@@ -143,6 +145,7 @@ def approve_form(
 @router.post("/plan/{plan}/explain")
 def explain_form(
     request: Request,
+    who: Annotated[Caller, Depends(permits("plan.edit"))],
     plan: str,
     period: Annotated[str, Form()],
     metric: Annotated[str, Form()],
@@ -154,7 +157,7 @@ def explain_form(
     check_csrf(request, csrf)
     key = (period, metric, dimension or None, member or None)
     try:
-        explain_variance(request, plan, key, text, page=True)
+        explain_variance(request, who, plan, key, text)
     except UsageError as exc:
         return _back(problem=str(exc))
     split = f" {dimension}={member}" if dimension else ""

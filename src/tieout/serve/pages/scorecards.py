@@ -9,7 +9,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from tieout.config import LoadedProject
@@ -18,8 +18,8 @@ from tieout.errors import TieoutError
 from tieout.metrics import Catalogue, Period, compute
 from tieout.metrics.scorecards import lint_scorecards, scorecards
 from tieout.serve import data
+from tieout.serve.permits import permits
 from tieout.serve.render import reading, render
-from tieout.serve.security import require
 
 router = APIRouter()
 
@@ -112,7 +112,6 @@ def _drill(name: str, dimensions: Collection[str]) -> str:
     return f"/definitions#{name}"
 
 
-@router.get("/scorecards", response_class=HTMLResponse)
+@router.get("/scorecards", response_class=HTMLResponse, dependencies=[Depends(permits("view"))])
 def scorecards_page(request: Request) -> HTMLResponse:
-    require(request, "view", page=True)
     return render(request, "scorecards.html", s=scorecard_view(request))
