@@ -20,6 +20,7 @@ from tieout.cli import (
     report_cmds,
     run_cmds,
     serve_cmd,
+    state_cmds,
     user_cmds,
 )
 
@@ -52,6 +53,7 @@ app.command("utilisation")(operating_cmds.utilisation)
 app.add_typer(plan_cmds.app, name="plan")
 app.add_typer(decision_cmds.app, name="decisions")
 app.add_typer(audit_cmds.app, name="audit")
+app.add_typer(state_cmds.app, name="state")
 app.add_typer(user_cmds.app, name="users")
 app.add_typer(user_cmds.tokens_app, name="tokens")
 app.add_typer(notify_cmds.app, name="notify")
