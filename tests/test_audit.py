@@ -1,5 +1,6 @@
 """The audit log is hash-chained: `tieout audit verify` passes on an untouched log and names
-the entry when someone edits or deletes one directly in the database."""
+the entry when someone edits or deletes one directly in the database. The tests on a store
+itself run on SQLite and on a real PostgreSQL (the `state_url` fixture)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from types import SimpleNamespace
 import pytest
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from support import invoke, write_project
-from tieout.state import StateStore
+from tieout.state import Base, StateStore
 from tieout.state.audit import entry_hash
 from tieout.state.closes import prepare_close
 from tieout.state.exceptions import sync_cases
@@ -71,30 +73,39 @@ def test_a_deleted_entry_is_found(project: tuple[CliRunner, Path]) -> None:
     assert code == 1 and "entry 3" in out and "deleted" in out, out
 
 
-def test_entries_written_before_the_chain_are_chained_on_upgrade(tmp_path: Path) -> None:
-    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}", tmp_path)
+def _tamper(store: StateStore, sql: str, **params: object) -> None:
+    """What someone with write access to the database does, behind the store's back."""
+    with store.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_entries_written_before_the_chain_are_chained_on_upgrade(
+    state_url: str, tmp_path: Path
+) -> None:
+    store = StateStore(state_url, tmp_path)
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("tieout.state") / "migrations"))
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0007")
-    with sqlite3.connect(tmp_path / "state.db") as db:
-        for i in range(3):
-            db.execute(
-                "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) "
-                "VALUES (?, 'ann', 'run.succeeded', 'run', ?, '{\"n\": 1}')",
-                [dt.datetime(2026, 3, 1, 9, i).isoformat(sep=" "), f"r{i}"],
-            )
+    for i in range(3):
+        _tamper(
+            store,
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) "
+            "VALUES (:at, 'ann', 'run.succeeded', 'run', :run, '{\"n\": 1}')",
+            at=dt.datetime(2026, 3, 1, 9, i),
+            run=f"r{i}",
+        )
     store.upgrade()
     store.audit("exception.ack", "exception", "EX-1", {"note": "seen"})
     verdict = verify(store)
     assert (verdict.entries, verdict.problems) == (4, [])
 
 
-def test_exceptions_a_run_raises_in_bulk_are_chained(tmp_path: Path) -> None:
+def test_exceptions_a_run_raises_in_bulk_are_chained(state_url: str, tmp_path: Path) -> None:
     """sync_cases writes its audit entries with one bulk INSERT, which skips the ORM flush
     hook; they must still join the chain (opened, then auto-resolved on the next run)."""
-    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}", tmp_path)
+    store = StateStore(state_url, tmp_path)
     store.upgrade()
     store.audit("run.start", "run", "r1", {})
     found = [
@@ -122,59 +133,54 @@ def test_exceptions_a_run_raises_in_bulk_are_chained(tmp_path: Path) -> None:
 # --- anchored outside the table: truncation and re-chaining (issue 17) -----------------
 
 
-def _store_with_entries(root: Path, n: int) -> StateStore:
-    store = StateStore(f"sqlite:///{root / 'state.db'}", root)
+def _store_with_entries(url: str, root: Path, n: int) -> StateStore:
+    store = StateStore(url, root)
     store.upgrade()
     for i in range(n):
         store.audit("exception.viewed", "exception", f"EX-{i}", {"i": i})
     return store
 
 
-def _careful_truncation(db_file: Path, keep: int) -> None:
-    """What someone with write access to state.db does: delete the newest entries and set
-    the head row to what is left, so the table agrees with itself."""
-    with sqlite3.connect(db_file) as db:
-        db.execute("DELETE FROM audit_log WHERE id > ?", [keep])
-        last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        db.execute("UPDATE audit_head SET seq = ?, hash = ?", [keep, last[0] if last else "0" * 64])
+def _careful_truncation(store: StateStore, keep: int) -> None:
+    """What someone with write access to the database does: delete the newest entries and
+    set the head row to what is left, so the table agrees with itself."""
+    with store.engine.begin() as db:
+        db.execute(text("DELETE FROM audit_log WHERE id > :keep"), {"keep": keep})
+        last = db.scalar(text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+        db.execute(
+            text("UPDATE audit_head SET seq = :seq, hash = :hash"),
+            {"seq": keep, "hash": last or "0" * 64},
+        )
 
 
 @pytest.mark.parametrize("keep", [39, 10, 0])  # the last one, the last 30, all of them
-def test_deleting_the_newest_entries_is_found(tmp_path: Path, keep: int) -> None:
-    store = _store_with_entries(tmp_path, 40)
+def test_deleting_the_newest_entries_is_found(state_url: str, tmp_path: Path, keep: int) -> None:
+    store = _store_with_entries(state_url, tmp_path, 40)
     assert verify(store).problems == []
-    _careful_truncation(tmp_path / "state.db", keep)
+    _careful_truncation(store, keep)
     problems = verify(store).problems
     assert any(f"the newest {40 - keep:,} were deleted" in p for p in problems), problems
 
 
-def test_a_rewritten_and_rechained_log_is_found(tmp_path: Path) -> None:
+def test_a_rewritten_and_rechained_log_is_found(state_url: str, tmp_path: Path) -> None:
     """Change who did something, then recompute every hash after it (and the head row)."""
-    store = _store_with_entries(tmp_path, 10)
-    with sqlite3.connect(tmp_path / "state.db") as db:
-        db.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
+    store = _store_with_entries(state_url, tmp_path, 10)
+    with store.engine.begin() as db:
+        db.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 3"))
         prev = "0" * 64
-        rows = db.execute("SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log")
-        for id_, at, actor, action, entity, entity_id, detail in rows.fetchall():
-            entry = SimpleNamespace(
-                at=dt.datetime.fromisoformat(at),
-                actor=actor,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                detail=json.loads(detail),
-            )
-            prev_hash, prev = prev, entry_hash(prev, entry)
+        log = Base.metadata.tables["audit_log"]
+        for row in db.execute(select(log).order_by(log.c.id)).mappings().all():
+            prev_hash, prev = prev, entry_hash(prev, SimpleNamespace(**row))
             db.execute(
-                "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", [prev_hash, prev, id_]
+                log.update().where(log.c.id == row["id"]).values(prev_hash=prev_hash, hash=prev)
             )
-        db.execute("UPDATE audit_head SET hash = ?", [prev])
+        db.execute(text("UPDATE audit_head SET hash = :hash"), {"hash": prev})
     problems = verify(store).problems
     assert any("entry 3 (id 3)" in p and "rewritten" in p for p in problems), problems
 
 
-def test_a_forged_or_missing_checkpoint_is_found(tmp_path: Path) -> None:
-    store = _store_with_entries(tmp_path, 5)
+def test_a_forged_or_missing_checkpoint_is_found(state_url: str, tmp_path: Path) -> None:
+    store = _store_with_entries(state_url, tmp_path, 5)
     checkpoints = tmp_path / ".tieout" / "audit.checkpoints"
     with checkpoints.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"seq": 3, "hash": "0" * 64, "at": "now", "sig": "f" * 64}) + "\n")
@@ -192,7 +198,7 @@ def test_runs_anchor_the_head_in_their_record(project: tuple[CliRunner, Path]) -
         (runs,) = db.execute("SELECT count(DISTINCT run_id) FROM audit_anchor").fetchone()
         (entries,) = db.execute("SELECT count(*) FROM audit_log").fetchone()
     assert runs == 2
-    _careful_truncation(root / ".tieout" / "state.db", entries - 1)
+    _careful_truncation(StateStore(f"sqlite:///{root / '.tieout' / 'state.db'}", root), entries - 1)
     code, out = invoke(cli, "audit", "verify", "-p", str(root))
     assert code == 1 and "'s anchor" in out and "were deleted" in out, out
 
@@ -200,8 +206,8 @@ def test_runs_anchor_the_head_in_their_record(project: tuple[CliRunner, Path]) -
 # --- the workflow tables equal what the log says ---------------------------------------
 
 
-def _workflow_store(root: Path) -> StateStore:
-    store = StateStore(f"sqlite:///{root / 'state.db'}", root)
+def _workflow_store(url: str, root: Path) -> StateStore:
+    store = StateStore(url, root)
     store.upgrade()
     found = [
         {
@@ -253,10 +259,11 @@ def _workflow_store(root: Path) -> StateStore:
         ("DELETE FROM exception_case", "exception EX-1 is in the audit log but no longer"),
     ],
 )
-def test_a_table_changed_without_an_entry_is_found(tmp_path: Path, sql: str, words: str) -> None:
-    store = _workflow_store(tmp_path)
+def test_a_table_changed_without_an_entry_is_found(
+    state_url: str, tmp_path: Path, sql: str, words: str
+) -> None:
+    store = _workflow_store(state_url, tmp_path)
     assert verify(store).problems == []
-    with sqlite3.connect(tmp_path / "state.db") as db:
-        db.execute(sql)
+    _tamper(store, sql)
     problems = verify(store).problems
     assert any(words in p for p in problems), problems
