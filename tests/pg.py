@@ -92,10 +92,3 @@ def server() -> Iterator[Server]:
     finally:
         subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], **quiet)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    """A SQLAlchemy URL to a new, empty database in a cluster of its own."""
-    with server() as running:
-        yield running.url()

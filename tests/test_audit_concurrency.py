@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from pg import postgres
 from tieout.state import StateStore
 from tieout.state.exceptions import act, assign, comment, sync_cases
 from tieout.state.models import AuditEvent, ExceptionCase, ExceptionNote
@@ -50,17 +47,8 @@ def _worker(url: str, root: str, worker: int, start: Any, failures: Any) -> None
     store.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state.db'}"
-        return
-    with postgres() as pg_url:
-        yield pg_url
-
-
-def test_concurrent_writers_lose_nothing_and_keep_one_chain(url: str, tmp_path: Path) -> None:
-    store = StateStore(url, tmp_path)
+def test_concurrent_writers_lose_nothing_and_keep_one_chain(state_url: str, tmp_path: Path) -> None:
+    store = StateStore(state_url, tmp_path)
     store.upgrade()
     found = [
         {
@@ -83,7 +71,7 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(url: str, tmp_path: 
     spawn = mp.get_context("spawn")
     start, failures = spawn.Barrier(WORKERS), spawn.Queue()
     procs = [
-        spawn.Process(target=_worker, args=(url, str(tmp_path), w, start, failures))
+        spawn.Process(target=_worker, args=(state_url, str(tmp_path), w, start, failures))
         for w in range(WORKERS)
     ]
     for p in procs:
