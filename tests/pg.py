@@ -76,13 +76,13 @@ def server() -> Iterator[Server]:
         shutil.chown(data, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    quiet = {"check": True, "capture_output": True}
     secret = folder / "password"
     secret.write_text(PASSWORD)
     if run_as:
         shutil.chown(secret, "postgres")
     auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"]
-    subprocess.run([*run_as, initdb, "-D", str(data), "-U", "tieout", *auth, "--no-sync"], **quiet)
+    init = [*run_as, initdb, "-D", str(data), "-U", "tieout", *auth, "--no-sync"]
+    subprocess.run(init, check=True, capture_output=True)
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
     log = str(folder / "server.log")  # the server must not hold our pipes open
     start = [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]
@@ -90,5 +90,6 @@ def server() -> Iterator[Server]:
     try:
         yield Server(port)
     finally:
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], **quiet)
+        stop = [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run(stop, check=True, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
