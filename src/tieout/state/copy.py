@@ -6,6 +6,9 @@ leaves the target migrated but empty, ready for another try."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Connection, Integer, Table, func, inspect, select, table, text
 
 from tieout.errors import TieoutError, UsageError
@@ -26,7 +29,7 @@ def copy_store(source: StateStore, target: StateStore) -> dict[str, int]:
         _refuse_data(conn)
     source.upgrade()
     target.upgrade()
-    with source.connect() as src, target.connect() as dst, dst.begin():
+    with _snapshot(source) as src, target.connect() as dst, dst.begin():
         tables = _tables(src)
         for t in reversed(tables):
             dst.execute(t.delete())
@@ -34,6 +37,18 @@ def copy_store(source: StateStore, target: StateStore) -> dict[str, int]:
         if dst.dialect.name == "postgresql":
             _advance_sequences(dst, tables)
     return counts
+
+
+@contextmanager
+def _snapshot(store: StateStore) -> Iterator[Connection]:
+    """One consistent view of the source: on SQLite its write lock (writers wait; the chain
+    head cannot move between copying the log and the head), on PostgreSQL one
+    REPEATABLE READ transaction."""
+    with store.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def _where(store: StateStore) -> str:
