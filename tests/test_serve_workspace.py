@@ -1,7 +1,7 @@
 """The plan, scorecards, close and data pages and their API through FastAPI's test client, on
 a small hand-made company built with the real CLI; every figure is worked out by hand in a
 comment. Also: approval and sign-off by a second person, the match review, row conservation,
-and the role x endpoint matrix for these endpoints."""
+and these pages' forms by role (every route's permission: test_serve_routes.py)."""
 
 from __future__ import annotations
 
@@ -508,57 +508,6 @@ ALLOWED = {
     "close.signoff": {"admin", "finance"},
     "match.review": {"admin", "finance", "ops"},
 }
-ENDPOINTS = [
-    ("GET", "/plan", "view"),
-    ("GET", "/scorecards", "view"),
-    ("GET", "/close", "view"),
-    ("GET", "/data", "view"),
-    ("GET", "/api/v1/plans", "view"),
-    ("GET", "/api/v1/plans/joint-2026/variance", "view"),
-    ("GET", "/api/v1/funnel", "view"),
-    ("GET", "/api/v1/scorecards", "view"),
-    ("GET", "/api/v1/close?period=2026-09", "view"),
-    ("GET", "/api/v1/close.csv?period=2026-09", "view"),
-    ("GET", "/api/v1/close.xlsx?period=2026-09&table=jobs", "view"),
-    ("GET", "/api/v1/runs", "view"),
-    ("GET", "/api/v1/quarantine?limit=1", "view"),
-    ("GET", "/api/v1/quarantine.csv", "view"),
-    ("GET", "/api/v1/quarantine.xlsx", "view"),
-    ("GET", "/api/v1/match-reviews", "view"),
-    ("POST", "/api/v1/plans/api-{role}/versions/1/approve", "plan.approve"),
-    ("POST", "/api/v1/plans/explain-me/explain", "plan.edit"),
-    ("POST", "/api/v1/close/2025-{month}/signoff", "close.signoff"),
-    ("POST", "/api/v1/match-reviews/{review}/reject", "match.review"),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "action"), ENDPOINTS)
-def test_role_x_endpoint_matrix(
-    project: Path,
-    client: TestClient,
-    tokens: dict[str, str],
-    role: str,
-    method: str,
-    path: str,
-    action: str,
-) -> None:
-    url = path.format(
-        role=role,
-        month=f"{ROLES.index(role) + 1:02d}",
-        review=_review_id(project, ERP_CONTOSO) if "{review}" in path else "",
-    )
-    body = {"period": "2026-08", "metric": "revenue", "text": f"said by {role}"}
-    r = client.request(
-        method,
-        url,
-        headers={"Authorization": f"Bearer {tokens[role]}"},
-        json=body if method == "POST" else None,
-    )
-    if role in ALLOWED[action]:
-        assert 200 <= r.status_code < 300, (role, url, r.status_code, r.text)
-    else:
-        assert r.status_code == 403, (role, url, r.status_code, r.text)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -39,7 +39,12 @@ def quantity(value: object) -> str:
 
 def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     app = FastAPI(
-        title="tieout", version="1", docs_url="/api/docs", openapi_url="/api/v1/openapi.json"
+        title="tieout",
+        version="1",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,  # public routes are few and listed (tests/test_serve_routes.py)
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.project = project
     app.state.store = pipeline.state_store(project)

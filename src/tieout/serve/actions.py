@@ -1,34 +1,27 @@
-"""What people do to an exception from a page or the API, checked once for both: the role x
-action matrix, a sales rep's own accounts, and the approval limit on waivers."""
+"""What people do to an exception from a page or the API: the web authenticates the caller
+(401/403 before anything is read) and keeps other reps' cases out of sight (404); the rules
+themselves (the role x action matrix, own accounts, the approval limit on waivers and
+resolves, the two-person rule) are decided in state/controls.py, as for the CLI."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from fastapi import HTTPException, Request
 
 from tieout import pipeline
+from tieout.errors import UsageError
 from tieout.serve.render import own_accounts
-from tieout.serve.security import Caller, allowed, require
-from tieout.state.exceptions import act, assign, comment, decide_waiver
+from tieout.serve.security import Caller, require
+from tieout.state import controls
 from tieout.state.models import ExceptionCase
-
-PERMISSION = {
-    "ack": "exceptions.act",
-    "resolve": "exceptions.act",
-    "assign": "exceptions.act",
-    "comment": "exceptions.act",
-    "waive": "exceptions.waive",
-    "approve": "exceptions.approve",
-    "reject": "exceptions.approve",
-}
 
 
 def permission(action: str) -> str:
-    if action not in PERMISSION:
-        raise HTTPException(400, f"action must be one of {', '.join(PERMISSION)}")
-    return PERMISSION[action]
+    try:
+        return controls.exception_permission(action)
+    except UsageError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def act_on_case(
@@ -41,37 +34,32 @@ def act_on_case(
     to: str | None = None,
     attachment: tuple[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """One action by the caller; a waiver or resolve over the limit by someone who may not
-    approve waivers becomes a request for someone else to approve (the state store decides).
-    A refusal from the state store (UsageError) answers 400 through the app's handler."""
+    """One action by the caller. A refusal from the domain layer (UsageError) answers 400
+    through the app's handler."""
     who = require(request, permission(action), page=page)
     state = request.app.state
     in_scope(request, who, case_id)
+    actor = controls.Actor(who.name, who.role, who.scopes)
+    access, store = state.project.config.access, state.store
+    own = own_accounts(request, who)
     if action in ("ack", "resolve", "waive"):
-        limit = Decimal(str(state.project.config.access.waive_approval_above))
-        may_approve = allowed(state.project, who, "exceptions.approve")
-        case = act(
-            state.store,
-            case_id,
-            action,
-            reason,
-            by=who.name,
-            approval_above=None if may_approve else limit,
-        )
+        case = controls.act_on_exception(store, access, actor, case_id, action, reason, own=own)
     elif action == "assign":
-        case = assign(state.store, case_id, to, by=who.name)
+        case = controls.assign_exception(store, access, actor, case_id, to, own=own)
     elif action in ("approve", "reject"):
-        case = decide_waiver(
-            state.store, case_id, approve=action == "approve", by=who.name, note=reason
+        case = controls.decide_exception(
+            store, access, actor, case_id, approve=action == "approve", note=reason, own=own
         )
     else:
-        note = comment(
-            state.store,
+        note = controls.comment_exception(
+            store,
+            access,
+            actor,
             case_id,
             reason or "",
-            by=who.name,
             attachment=attachment,
             folder=pipeline.attachments(state.project),
+            own=own,
         )
         return {"id": case_id, "note": note.id, "sha256": note.file_sha256}
     return {
@@ -84,7 +72,7 @@ def act_on_case(
 
 
 def in_scope(request: Request, who: Caller, case_id: str) -> None:
-    """A caller limited to their own accounts cannot act on anyone else's exceptions."""
+    """A caller limited to their own accounts cannot see anyone else's exceptions."""
     own = own_accounts(request, who)
     if own is None:
         return

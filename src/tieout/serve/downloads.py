@@ -7,27 +7,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from fastapi import HTTPException
 from fastapi.responses import Response
 
-from tieout.reports.spreadsheet import FORMULA_STARTS, xlsx_bytes
+from tieout.reports.cells import safe_cell
+from tieout.reports.spreadsheet import xlsx_bytes
 
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def safe_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int | float | Decimal):
-        return str(value)  # a negative amount is a number, not a formula
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from tieout.serve.actions import permission
-from tieout.serve.security import Caller, require
+from tieout.serve.security import Caller, authenticated, require
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -30,8 +30,10 @@ class Permit:
     company: bool = False
 
     async def __call__(self, request: Request) -> Caller:
+        page = not request.url.path.startswith("/api/")
+        authenticated(request, page=page)  # the anonymous learn nothing about the body
         action = self.action or permission(await _field(request, str(self.chosen_by)))
-        who = require(request, action, page=not request.url.path.startswith("/api/"))
+        who = require(request, action, page=page)
         if self.company and limited(request, who):
             raise HTTPException(
                 403, f"role {who.role} sees its own accounts only; this covers every customer"

@@ -87,14 +87,20 @@ def allowed(project: LoadedProject, who: Caller, action: str) -> bool:
 def require(request: Request, action: str, *, page: bool) -> Caller:
     """The caller, if they may take `action`: anonymous gets 401 (a page: the login page),
     a caller without the permission gets 403."""
+    who = authenticated(request, page=page)
+    if not allowed(request.app.state.project, who, action):
+        raise HTTPException(403, f"role {who.role} may not {action}")
+    return who
+
+
+def authenticated(request: Request, *, page: bool) -> Caller:
+    """The caller; anonymous gets 401 (a page: the login page)."""
     state = request.app.state
     who = caller(request, state.project, state.store)
     if who is None:
         if page:
             raise LoginRequiredError
         raise HTTPException(401, "log in or send a bearer token")
-    if not allowed(state.project, who, action):
-        raise HTTPException(403, f"role {who.role} may not {action}")
     return who
 
 
