@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 
 YML = """
@@ -141,11 +142,13 @@ def test_close_figures_by_hand(closed_books: Path, cli: CliRunner) -> None:
 
 
 def test_waiving_the_explanation_leaves_the_gap_unexplained(
-    closed_books: Path, cli: CliRunner
+    closed_books: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = invoke(cli, "exceptions", "-p", str(closed_books), "-f", "json")[1]
     (case,) = [e for e in json.loads(out) if e["rule"] == "unbilled_work"]
-    invoke(cli, "exceptions", "waive", case["id"], "-p", str(closed_books), "--reason", "free")
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(closed_books, "fin1", "finance"))
+    waive = ("exceptions", "waive", case["id"], "-p", str(closed_books), "--reason", "free")
+    assert invoke(cli, *waive)[0] == 0
     total = _close(cli, closed_books)["total"]
     assert _amounts(total, "billing_explained", "billing_unexplained") == (  # type: ignore[arg-type]
         Decimal("0.00"),
@@ -154,16 +157,23 @@ def test_waiving_the_explanation_leaves_the_gap_unexplained(
 
 
 def test_prepare_signoff_freeze_and_adjust(
-    closed_books: Path, cli: CliRunner, tmp_path: Path
+    closed_books: Path, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = closed_books
     period = ("--period", "2026-09", "-p", str(root))
-    assert invoke(cli, "close", "signoff", *period, "--by", "bob")[0] == 2  # not prepared
-    assert invoke(cli, "close", "prepare", *period, "--by", "alice")[0] == 0
-    code, out = invoke(cli, "close", "signoff", *period, "--by", "alice")
+    alice, bob = (token_for(root, name, "finance") for name in ("alice", "bob"))
+    monkeypatch.setenv("TIEOUT_TOKEN", bob)
+    code, out = invoke(cli, "close", "signoff", *period)
+    assert code == 2 and "has not been prepared" in out
+    monkeypatch.setenv("TIEOUT_TOKEN", alice)
+    assert invoke(cli, "close", "prepare", *period)[0] == 0
+    code, out = invoke(cli, "close", "signoff", *period)
     assert code == 2 and "different person" in out
-    assert invoke(cli, "close", "signoff", *period, "--by", "bob")[0] == 0
-    assert invoke(cli, "close", "prepare", *period, "--by", "alice")[0] == 2  # frozen
+    monkeypatch.setenv("TIEOUT_TOKEN", bob)
+    assert invoke(cli, "close", "signoff", *period)[0] == 0
+    monkeypatch.setenv("TIEOUT_TOKEN", alice)
+    code, out = invoke(cli, "close", "prepare", *period)
+    assert code == 2 and "frozen" in out
 
     # October: the forgotten audit is billed; the September figures stay as signed
     late = (

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.accounts.decisions import raise_by_thresholds
@@ -54,7 +55,8 @@ def test_raise_and_decide_by_a_leader(
     loaded = load_project(root)
     with pipeline.snapshots(loaded).open_current() as wh:
         key = str(wh.scalar("SELECT golden_key FROM xref WHERE entity_type = 'customer'"))
-    monkeypatch.setenv("TIEOUT_USER", "sam")
+    # sam has the leadership role, but tieout.yml names the leaders who decide
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "sam", "leadership"))
     ask = ("decisions", "raise", "-p", str(root), "--question", "Discount the renewal?")
     code, out = invoke(cli, *ask, "--account", "NOPE", "--due", "2026-11-07")
     assert code == 2 and "no customer with account key 'NOPE'" in out
@@ -91,10 +93,15 @@ def test_raise_and_decide_by_a_leader(
     )
 
     decide_it = ("decisions", "decide", request_id, "-p", str(root), "--decision", "hold price")
-    code, out = invoke(cli, *decide_it, "--rationale", "margin", "--by", "sam")
+    code, out = invoke(cli, *decide_it, "--rationale", "margin")
     assert code == 2 and "sam is not a leader" in out
-    _ok(cli, *decide_it, "--rationale", "margin is thin already", "--by", "cfo")
-    code, out = invoke(cli, *decide_it, "--rationale", "again", "--by", "ceo")
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "cfo", "leadership"))
+    _ok(cli, *decide_it, "--rationale", "margin is thin already")
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "ceo", "leadership", ["view"]))
+    code, out = invoke(cli, *decide_it, "--rationale", "again")
+    assert code == 2 and "may not decisions.decide with this token" in out
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "ceo", "leadership"))
+    code, out = invoke(cli, *decide_it, "--rationale", "again")
     assert code == 2 and "already decided by cfo" in out
     assert _agenda(cli, root, "--open") == []
     (row,) = _agenda(cli, root)

@@ -30,6 +30,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import assert_health_agrees_with_queue, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
@@ -194,6 +195,7 @@ def test_acknowledging_keeps_the_cap_and_an_approved_waiver_lifts_it(
     company: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     aged = _exception_id(cli, company, "aged_case_renewal_risk", "TA1")
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(company, "cfo", "finance"))
     _ok(cli, "exceptions", "ack", aged, "-p", str(company))
     _ok(cli, "run", "-p", str(company))
     aster = _accounts(cli, company)["Aster"]
@@ -211,7 +213,6 @@ def test_acknowledging_keeps_the_cap_and_an_approved_waiver_lifts_it(
     assert_health_agrees_with_queue(cli, company)
 
     # approved by someone else: the next run (1 April) lifts the cap; 95 is green again
-    monkeypatch.setenv("TIEOUT_USER", "cfo")
     _ok(cli, "exceptions", "approve-waiver", aged, "-p", str(company))
     _ok(cli, "run", "-p", str(company), "--as-of", "2026-04-01")
     aster = _accounts(cli, company)["Aster"]
@@ -391,9 +392,10 @@ def test_a_commitment_in_the_crm_counts_with_no_plan(campaigns: Path, cli: CliRu
 def test_the_plans_commitment_wins_and_clears_the_exception(
     campaigns: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TIEOUT_USER", "mo")
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(campaigns, "mo", "marketing"))
     _ok(cli, "plan", "import", "-p", str(campaigns))
-    _ok(cli, "plan", "approve", "joint-2026", "--by", "cfo", "-p", str(campaigns))
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(campaigns, "cfo", "leadership"))
+    _ok(cli, "plan", "approve", "joint-2026", "-p", str(campaigns))
     _ok(cli, "run", "-p", str(campaigns))
     assert _spend_without_commitment(cli, campaigns) == {K["Trade show"]}
     assert _spend_without_commitment(cli, campaigns, "resolved") == {K["Partner day"]}

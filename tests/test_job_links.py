@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
@@ -212,10 +213,13 @@ def _billed_work_order(root: Path, invoice: str) -> tuple[object, object]:
     return found[0] if found else (None, None)
 
 
-def test_an_uncertain_bill_is_reviewed_and_the_decision_holds(tmp_path: Path) -> None:
+def test_an_uncertain_bill_is_reviewed_and_the_decision_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = {**FILES, "xero/invoices.csv": FILES["xero/invoices.csv"] + CONSULTANCY}
     root = write_project(tmp_path / "review", YML, files)
     assert invoke(CliRunner(), "run", "-p", str(root))[0] == 0
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "olly", "ops"))
     assert _billed_work_order(root, "INV-6") == (None, None)
     (item,) = _review(root)
     assert str(item["record name"]).startswith("INV-6 Consultancy day")

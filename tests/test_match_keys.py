@@ -12,6 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke
 from tieout import pipeline
 from tieout.config import load_project
@@ -76,7 +77,9 @@ def test_golden_keys_are_stable_and_new_records_join_them(demo: Path, cli: CliRu
     assert after["zendesk|organization|Zyxwv Quux Ltd"] not in set(before.values())
 
 
-def test_decisions_survive_a_full_rebuild(demo: Path, cli: CliRunner) -> None:
+def test_decisions_survive_a_full_rebuild(
+    demo: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = yaml.safe_load((demo / "tieout.yml").read_text(encoding="utf-8"))
     cfg["matching"] = {"upper": 0.9999, "lower": 0.01}  # send every uncertain link to review
     (demo / "tieout.yml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
@@ -86,6 +89,7 @@ def test_decisions_survive_a_full_rebuild(demo: Path, cli: CliRunner) -> None:
     items = [i for i in json.loads(out) if i["kind"] == "same customer"]
     assert len(items) >= 2, "the demo has uncertain links at these thresholds"
     accepted, rejected = items[0], items[1]
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(demo, "olly", "ops"))
     assert invoke(cli, "match", "accept", accepted["id"], "-p", str(demo))[0] == 0
     assert invoke(cli, "match", "reject", rejected["id"], "-p", str(demo), "--note", "no")[0] == 0
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
@@ -95,10 +96,19 @@ def _ok(cli: CliRunner, *args: str) -> str:
     return out
 
 
+ROLES = {"alice": "marketing", "bob": "sales", "carol": "sales", "dana": "marketing"}
+
+
+def _as(monkeypatch: pytest.MonkeyPatch, root: Path, name: str) -> None:
+    """Act in the CLI as `name` (marketing drafts plans, sales approves them)."""
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, name, ROLES[name]))
+
+
 def _approved(cli: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TIEOUT_USER", "alice")
+    _as(monkeypatch, root, "alice")
     _ok(cli, "plan", "import", "-p", str(root))
-    _ok(cli, "plan", "approve", "joint-2026", "--by", "bob", "-p", str(root))
+    _as(monkeypatch, root, "bob")
+    _ok(cli, "plan", "approve", "joint-2026", "-p", str(root))
 
 
 def _show(cli: CliRunner, root: Path) -> dict[tuple[str, str, str | None], dict[str, Any]]:
@@ -115,27 +125,32 @@ def test_import_approve_and_immutability(
     tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
-    monkeypatch.setenv("TIEOUT_USER", "alice")
+    _as(monkeypatch, root, "alice")
     out = _ok(cli, "plan", "import", str(root / "plans/joint.yml"), "-p", str(root))
     assert "version 1" in out and "draft by alice" in out
-    code, out = invoke(cli, "plan", "approve", "joint-2026", "--by", "alice", "-p", str(root))
-    assert code == 2 and "different person" in out
-    _ok(cli, "plan", "approve", "joint-2026", "--by", "bob", "-p", str(root))
-    code, out = invoke(cli, "plan", "approve", "joint-2026", "--by", "carol", "-p", str(root))
+    code, out = invoke(cli, "plan", "approve", "joint-2026", "-p", str(root))
+    assert code == 2 and "may not plan.approve" in out  # marketing drafts, sales approves
+    _as(monkeypatch, root, "bob")
+    _ok(cli, "plan", "approve", "joint-2026", "-p", str(root))
+    _as(monkeypatch, root, "carol")
+    code, out = invoke(cli, "plan", "approve", "joint-2026", "-p", str(root))
     assert code == 2 and "cannot change or be approved again" in out
+    _as(monkeypatch, root, "alice")
     assert "no new version" in _ok(cli, "plan", "import", "-p", str(root))
 
     (root / "plans/joint.yml").write_text(PLAN.replace("value: 800", "value: 750"), "utf-8")
+    _as(monkeypatch, root, "bob")  # sales may draft and approve, never its own draft
     assert "version 2" in _ok(cli, "plan", "import", "-p", str(root))
+    code, out = invoke(cli, "plan", "approve", "joint-2026", "-p", str(root))
+    assert code == 2 and "imported by bob: a different person" in out
+    _as(monkeypatch, root, "carol")
     listed = json.loads(_ok(cli, "plan", "versions", "joint-2026", "-p", str(root), "-f", "json"))
     assert [(v["version"], v["status"], v["author"], v["approved_by"]) for v in listed] == [
         (1, "approved", "alice", "bob"),
-        (2, "draft", "alice", None),
+        (2, "draft", "bob", None),
     ]
     assert listed[0]["content_hash"] != listed[1]["content_hash"]
-    code, out = invoke(
-        cli, "plan", "approve", "joint-2026", "--version", "1", "--by", "carol", "-p", str(root)
-    )
+    code, out = invoke(cli, "plan", "approve", "joint-2026", "--version", "1", "-p", str(root))
     assert code == 2
 
     store = pipeline.state_store(load_project(root))
@@ -159,8 +174,11 @@ def test_import_approve_and_immutability(
     store.close()
 
 
-def test_plan_file_errors_name_file_line_and_key(tmp_path: Path, cli: CliRunner) -> None:
+def test_plan_file_errors_name_file_line_and_key(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
+    _as(monkeypatch, root, "alice")
     bad = root / "plans/joint.yml"
     bad.write_text(PLAN.replace("metric: margin_pct", "metric: margin_percent", 1), "utf-8")
     code, out = invoke(cli, "plan", "import", "-p", str(root))
@@ -240,7 +258,8 @@ def test_plan_vs_actual_and_the_explanation_workflow(
     )
     assert all(e["owner"] == "marketing" and e["amount_at_risk"] is None for e in overdue)
 
-    explain = ("plan", "explain", "joint-2026", "-p", str(root), "--by", "dana")
+    _as(monkeypatch, root, "dana")
+    explain = ("plan", "explain", "joint-2026", "-p", str(root))
     for period, metric, member in [
         ("2026-07", "revenue", "Bayern"),
         ("2026-07", "margin_pct", "London"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 from tieout.errors import ConfigError
 from tieout.reconcile.rules import Rule, check_rule
@@ -100,9 +101,12 @@ def test_rules_find_what_a_person_would(tmp_path: Path, cli: CliRunner) -> None:
     assert code == 1
 
 
-def test_lifecycle_survives_rebuilds(tmp_path: Path, cli: CliRunner) -> None:
+def test_lifecycle_survives_rebuilds(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path, XERO_ROWS)
     assert invoke(cli, "run", "-p", str(root))[0] == 0
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "fin1", "finance"))
     ids = {e["rule"] + str(e["source_refs"]): e["id"] for e in _exceptions(cli, root)}
     dup = next(e for e in _exceptions(cli, root, "--rule", "duplicate_invoice"))
     unbilled = next(e for e in _exceptions(cli, root, "--rule", "unbilled_work"))

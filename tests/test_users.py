@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.cli.main import app
@@ -34,7 +35,9 @@ def _store(root: Path) -> StateStore:
     return pipeline.state_store(load_project(root))
 
 
-def test_passwords_are_argon2_hashes_and_logins_are_throttled(root: Path) -> None:
+def test_passwords_are_argon2_hashes_and_logins_are_throttled(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out = _cli(
         root, "users", "add", "ann", "--role", "finance", "--password-stdin", stdin=PASSWORD + "\n"
     )
@@ -49,20 +52,27 @@ def test_passwords_are_argon2_hashes_and_logins_are_throttled(root: Path) -> Non
     locked = login(store, "ann", PASSWORD, attempts=3)
     assert not locked.ok and "locked" in locked.why
     store.close()
-    assert (
-        _cli(
-            root,
-            "users",
-            "reset-password",
-            "ann",
-            "--password-stdin",
-            stdin="another long password\n",
-        )[0]
-        == 0
+    # ann is locked out of the web, but her password (first line) lets her set a new one
+    code, out = _cli(
+        root,
+        "users",
+        "reset-password",
+        "ann",
+        "--password-stdin",
+        "--user",
+        "ann",
+        stdin=f"{PASSWORD}\nanother long password\n",
     )
+    assert code == 2 and "locked" in out, out
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "ann", "finance"))
+    reset = ("users", "reset-password", "ann", "--password-stdin")
+    assert _cli(root, *reset, stdin="another long password\n")[0] == 0
     store = _store(root)
     assert login(store, "ann", "another long password", attempts=3).ok
     store.close()
+    code, out = _cli(root, "users", "disable", "ann")
+    assert code == 2 and "ann (role finance) may not users.admin" in out, out
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "root", "admin"))
     assert _cli(root, "users", "disable", "ann")[0] == 0
     store = _store(root)
     assert not login(store, "ann", "another long password", attempts=3).ok
@@ -82,7 +92,9 @@ def test_bad_users_are_refused(root: Path, args: tuple[str, ...], problem: str) 
     assert code == 2 and problem in out, out
 
 
-def test_tokens_are_scoped_hashed_and_revocable(root: Path) -> None:
+def test_tokens_are_scoped_hashed_and_revocable(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert (
         _cli(
             root,
@@ -96,6 +108,9 @@ def test_tokens_are_scoped_hashed_and_revocable(root: Path) -> None:
         )[0]
         == 0
     )
+    code, out = _cli(root, "tokens", "issue", "bot", "--scope", "view")
+    assert code == 2 and "TIEOUT_TOKEN" in out, out  # someone must say who they are
+    monkeypatch.setenv("TIEOUT_TOKEN", token_for(root, "root", "admin"))
     code, out = _cli(root, "tokens", "issue", "bot", "--scope", "view")
     assert code == 0, out
     token = out.strip()

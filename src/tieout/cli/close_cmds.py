@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tieout import pipeline
+from tieout.cli.auth import UserOption, acting
 from tieout.cli.common import ProjectOption, ReportFormatOption, find_project, reported_errors
 from tieout.cli.output import ReportFormat, amount, console, write_json, write_xlsx
 from tieout.config import LoadedProject
@@ -26,9 +26,10 @@ from tieout.reconcile.close import (
     close_report,
     frozen_figures,
 )
-from tieout.state.closes import get_close, prepare_close, sign_off
+from tieout.reports.cells import write_csv
+from tieout.state.closes import get_close
+from tieout.state.controls import prepare_close, sign_off_close
 from tieout.state.models import PeriodClose
-from tieout.state.store import actor
 
 app = typer.Typer(
     help="Month-end close: quoted, delivered, billed, credited and unbilled per customer; "
@@ -38,9 +39,6 @@ app = typer.Typer(
 
 
 PeriodOption = Annotated[str, typer.Option("--period", help="the month, e.g. 2026-09")]
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
-]
 
 
 @app.callback()
@@ -75,41 +73,39 @@ def show(
 
 
 @app.command("prepare")
-def prepare(period: PeriodOption, project: ProjectOption = None, by: ByOption = None) -> None:
+def prepare(period: PeriodOption, project: ProjectOption = None, user: UserOption = None) -> None:
     """Record today's figures for sign-off (again replaces them, until signed off)."""
-    with reported_errors():
-        loaded = find_project(project)
+    with reported_errors(), acting(project, user) as (loaded, store, who):
         close, run_id, _ = _live(loaded, Period.month(period))
-        store = pipeline.state_store(loaded)
         record = prepare_close(
             store,
+            loaded.config.access,
+            who,
             close.period.label,
             figures=frozen_figures(close),
             currency=close.currency,
             as_of=close.as_of,
             run_id=run_id,
-            by=by or actor(),
         )
-        store.close()
     console.print(
         f"{record.period} prepared by {record.prepared_by} (as of {record.as_of}); "
         "a different person signs it off: tieout close signoff --period "
-        f"{record.period} --by NAME"
+        f"{record.period} --user NAME",
+        highlight=False,
     )
 
 
 @app.command("signoff")
-def signoff(period: PeriodOption, project: ProjectOption = None, by: ByOption = None) -> None:
+def signoff(period: PeriodOption, project: ProjectOption = None, user: UserOption = None) -> None:
     """Sign off the prepared figures (not by their preparer); they are frozen from then on."""
-    with reported_errors():
-        loaded = find_project(project)
+    with reported_errors(), acting(project, user) as (loaded, store, who):
         close, _, _ = _live(loaded, Period.month(period))
-        store = pipeline.state_store(loaded)
-        record = sign_off(store, close.period.label, by=by or actor(), live=frozen_figures(close))
-        store.close()
+        live = frozen_figures(close)
+        record = sign_off_close(store, loaded.config.access, who, close.period.label, live=live)
     console.print(
         f"{record.period} signed off by {record.signed_off_by} "
-        f"(prepared by {record.prepared_by}); its figures are frozen"
+        f"(prepared by {record.prepared_by}); its figures are frozen",
+        highlight=False,
     )
 
 
@@ -124,10 +120,8 @@ def _live(loaded: LoadedProject, period: Period) -> tuple[Close, str | None, Per
 
 
 def _csv(report: dict[str, Any]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(CUSTOMER_COLUMNS)
-    for row in [*report["customers"], {"customer": "TOTAL", **report["total"]}]:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in CUSTOMER_COLUMNS])
+    rows = [*report["customers"], {"customer": "TOTAL", **report["total"]}]
+    write_csv(sys.stdout, rows, CUSTOMER_COLUMNS)
 
 
 def _xlsx(report: dict[str, Any], dest: Path) -> None:

@@ -4,27 +4,26 @@ with a rationale, or withdraw it."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tieout import pipeline
+from tieout.cli.auth import UserOption, acting
 from tieout.cli.common import FormatOption, ProjectOption, find_project, parse_date, reported_errors
 from tieout.cli.output import Format, amount, console, emit
 from tieout.config import LoadedProject
 from tieout.errors import TieoutError, UsageError
-from tieout.state.decisions import decide, raise_request, requests, withdraw
+from tieout.state.controls import close_decision, raise_decision
+from tieout.state.decisions import requests
 from tieout.state.models import DecisionRequest
-from tieout.state.store import actor
 
 app = typer.Typer(
     help="Decisions leadership owes: raised by people or by thresholds, decided with a reason.",
     invoke_without_command=True,
 )
 
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
-]
 COLUMNS = [
     "id",
     "status",
@@ -105,27 +104,25 @@ def raise_cmd(
     owner: Annotated[str, typer.Option(help="who brings it to a decision")] = "leadership",
     amount: Annotated[str | None, typer.Option(help="money at stake, reporting currency")] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Ask leadership to decide something about an account."""
     with reported_errors():
-        loaded = find_project(project)
         due_date = parse_date(due, "--due")
         assert due_date is not None
-        _known_account(loaded, account)
-        store = pipeline.state_store(loaded)
-        try:
-            row = raise_request(
+        with acting(project, user) as (loaded, store, who):
+            _known_account(loaded, account)
+            row = raise_decision(
                 store,
+                loaded.config.access,
+                who,
                 account_key=account,
                 question=question,
                 options=option or [],
                 owner=owner,
                 due_date=due_date,
                 amount=_money(amount),
-                by=actor(),
             )
-        finally:
-            store.close()
     console.print(f"{row.id}: raised for {row.account_key}, due {row.due_date}", highlight=False)
 
 
@@ -134,13 +131,12 @@ def decide_cmd(
     request_id: Annotated[str, typer.Argument(metavar="ID")],
     decision: Annotated[str, typer.Option(help="what was decided")],
     rationale: Annotated[str, typer.Option(help="why")],
-    by: ByOption = None,
+    user: UserOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Record the decision and its rationale (by a leader when decisions.leaders is set)."""
     with reported_errors():
-        loaded = find_project(project)
-        row = _close(loaded, request_id, decision, rationale, by or actor())
+        row = _close(project, user, request_id, decision, rationale)
     console.print(f"{row.id}: decided by {row.decided_by}: {row.decision}", highlight=False)
 
 
@@ -148,27 +144,28 @@ def decide_cmd(
 def withdraw_cmd(
     request_id: Annotated[str, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option(help="why no decision is needed")],
-    by: ByOption = None,
+    user: UserOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Withdraw a request that no longer needs a decision."""
     with reported_errors():
-        loaded = find_project(project)
-        row = _close(loaded, request_id, None, reason, by or actor())
+        row = _close(project, user, request_id, None, reason)
     console.print(f"{row.id}: withdrawn by {row.decided_by}", highlight=False)
 
 
 def _close(
-    loaded: LoadedProject, request_id: str, decision: str | None, why: str, by: str
+    project: Path | None, user: str | None, request_id: str, decision: str | None, why: str
 ) -> DecisionRequest:
-    leaders = loaded.config.decisions.leaders
-    store = pipeline.state_store(loaded)
-    try:
-        if decision is None:
-            return withdraw(store, request_id, reason=why, by=by, leaders=leaders)
-        return decide(store, request_id, decision=decision, rationale=why, by=by, leaders=leaders)
-    finally:
-        store.close()
+    with acting(project, user) as (loaded, store, who):
+        return close_decision(
+            store,
+            loaded.config.access,
+            who,
+            request_id,
+            decision=decision,
+            rationale=why,
+            leaders=loaded.config.decisions.leaders,
+        )
 
 
 def _known_account(loaded: LoadedProject, key: str) -> None:

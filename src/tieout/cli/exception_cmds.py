@@ -9,12 +9,18 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
+from tieout.cli.auth import UserOption, acting, own_accounts
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit
 from tieout.errors import UsageError
 from tieout.reconcile.score import score_rules
-from tieout.state.exceptions import OPEN_STATUSES, act, assign, cases, comment, decide_waiver
-from tieout.state.store import actor
+from tieout.state.controls import (
+    act_on_exception,
+    assign_exception,
+    comment_exception,
+    decide_exception,
+)
+from tieout.state.exceptions import OPEN_STATUSES, REQUESTS, cases
 
 app = typer.Typer(
     help="Exceptions the rules raised, with owner and money at risk.",
@@ -100,15 +106,20 @@ def listing(
         raise typer.Exit(1)
 
 
-def _act(case_id: str, action: str, reason: str | None, project: Path | None) -> None:
+def _act(
+    case_id: str, action: str, reason: str | None, project: Path | None, user: str | None
+) -> None:
     with reported_errors():
         if action == "waive" and not reason:
             raise UsageError("waiving an exception needs --reason: why the difference is fine")
-        loaded = find_project(project)
-        store = pipeline.state_store(loaded)
-        case = act(store, case_id, action, reason)
-        store.close()
-    console.print(f"{case.id}: {case.status}" + (f" ({reason})" if reason else ""))
+        with acting(project, user) as (loaded, store, who):
+            access = loaded.config.access
+            own = own_accounts(loaded, who)
+            case = act_on_exception(store, access, who, case_id, action, reason, own=own)
+    said = f" ({reason})" if reason else ""
+    if case.status in REQUESTS.values():
+        said += f": over {who.name}'s approval limit, someone else approves it"
+    console.print(f"{case.id}: {case.status}{said}", highlight=False)
 
 
 @app.command("ack")
@@ -116,9 +127,10 @@ def ack(
     case_id: str,
     project: ProjectOption = None,
     reason: Annotated[str | None, typer.Option(help="note")] = None,
+    user: UserOption = None,
 ) -> None:
     """Acknowledge: someone owns it and is on it."""
-    _act(case_id, "ack", reason, project)
+    _act(case_id, "ack", reason, project, user)
 
 
 @app.command("resolve")
@@ -126,9 +138,11 @@ def resolve(
     case_id: str,
     project: ProjectOption = None,
     reason: Annotated[str | None, typer.Option(help="what was done")] = None,
+    user: UserOption = None,
 ) -> None:
-    """Resolve: fixed at the source (it reopens if a later run finds it again)."""
-    _act(case_id, "resolve", reason, project)
+    """Resolve: fixed at the source (it reopens if a later run finds it again). Over the
+    approval limit it waits for someone with exceptions.approve, as a waiver does."""
+    _act(case_id, "resolve", reason, project, user)
 
 
 @app.command("waive")
@@ -136,9 +150,11 @@ def waive(
     case_id: str,
     project: ProjectOption = None,
     reason: Annotated[str | None, typer.Option(help="why it is acceptable")] = None,
+    user: UserOption = None,
 ) -> None:
-    """Waive with a reason: a known, accepted difference; later runs leave it waived."""
-    _act(case_id, "waive", reason, project)
+    """Waive with a reason: a known, accepted difference; later runs leave it waived. Over
+    the approval limit it waits for someone else with exceptions.approve."""
+    _act(case_id, "waive", reason, project, user)
 
 
 @app.command("assign")
@@ -148,14 +164,12 @@ def assign_cmd(
         str | None, typer.Option(help="who works it; leave out for the rule's owner")
     ] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Give an exception to a person; later runs keep the assignee."""
-    with reported_errors():
-        store = pipeline.state_store(find_project(project))
-        try:
-            case = assign(store, case_id, to)
-        finally:
-            store.close()
+    with reported_errors(), acting(project, user) as (loaded, store, who):
+        own = own_accounts(loaded, who)
+        case = assign_exception(store, loaded.config.access, who, case_id, to, own=own)
     console.print(f"{case.id}: assigned to {case.assignee}", highlight=False)
 
 
@@ -167,23 +181,23 @@ def comment_cmd(
         Path | None, typer.Option(help="a supporting document to keep with the exception")
     ] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Comment on an exception, optionally attaching a document (kept by its SHA-256)."""
     with reported_errors():
-        loaded = find_project(project)
         if attach is not None and not attach.is_file():
             raise UsageError(f"--attach: no file {attach}")
-        store = pipeline.state_store(loaded)
-        try:
-            note = comment(
+        with acting(project, user) as (loaded, store, who):
+            note = comment_exception(
                 store,
+                loaded.config.access,
+                who,
                 case_id,
                 text,
                 attachment=(attach.name, attach.read_bytes()) if attach else None,
                 folder=pipeline.attachments(loaded),
+                own=own_accounts(loaded, who),
             )
-        finally:
-            store.close()
     console.print(
         f"{case_id}: note {note.id}"
         + (f", {note.file_name} sha256 {note.file_sha256}" if note.file_name else ""),
@@ -191,13 +205,19 @@ def comment_cmd(
     )
 
 
-def _decide(case_id: str, approve: bool, note: str | None, project: Path | None) -> None:
-    with reported_errors():
-        store = pipeline.state_store(find_project(project))
-        try:
-            case = decide_waiver(store, case_id, approve=approve, by=actor(), note=note)
-        finally:
-            store.close()
+def _decide(
+    case_id: str, approve: bool, note: str | None, project: Path | None, user: str | None
+) -> None:
+    with reported_errors(), acting(project, user) as (loaded, store, who):
+        case = decide_exception(
+            store,
+            loaded.config.access,
+            who,
+            case_id,
+            approve=approve,
+            note=note,
+            own=own_accounts(loaded, who),
+        )
     console.print(f"{case.id}: {case.status}", highlight=False)
 
 
@@ -206,9 +226,10 @@ def approve_waiver(
     case_id: str,
     note: Annotated[str | None, typer.Option(help="why")] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
-    """Approve a waiver someone else asked for (in the web app, above the approval limit)."""
-    _decide(case_id, True, note, project)
+    """Approve a waiver or resolve someone else asked for (above the approval limit)."""
+    _decide(case_id, True, note, project, user)
 
 
 @app.command("reject-waiver")
@@ -216,9 +237,10 @@ def reject_waiver(
     case_id: str,
     note: Annotated[str | None, typer.Option(help="why not")] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
-    """Reject a waiver request: the exception goes back to acknowledged."""
-    _decide(case_id, False, note, project)
+    """Reject a waiver or resolve request: the exception goes back to acknowledged."""
+    _decide(case_id, False, note, project, user)
 
 
 @app.command("score")

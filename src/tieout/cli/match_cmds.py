@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
+from tieout.cli.auth import UserOption, acting
 from tieout.cli.common import (
     FormatOption,
     ProjectOption,
@@ -21,7 +22,8 @@ from tieout.cli.run_cmds import show_run
 from tieout.errors import UsageError
 from tieout.match import report
 from tieout.match.score import score
-from tieout.state.matching import decide, reviews
+from tieout.state.controls import decide_match
+from tieout.state.matching import reviews
 
 app = typer.Typer(help="Shared keys: customer golden records and job links.", no_args_is_help=True)
 export_app = typer.Typer(help="Export shared keys.", no_args_is_help=True)
@@ -73,15 +75,15 @@ def review(project: ProjectOption = None, fmt: FormatOption = Format.table) -> N
     )
 
 
-def _decide(review_id: str, decision: str, note: str | None, project: Path | None) -> None:
-    with reported_errors():
-        loaded = find_project(project)
-        store = pipeline.state_store(loaded)
-        row = decide(store, review_id, decision, note)
-        store.close()
+def _decide(
+    review_id: str, decision: str, note: str | None, project: Path | None, user: str | None
+) -> None:
+    with reported_errors(), acting(project, user) as (loaded, store, who):
+        row = decide_match(store, loaded.config.access, who, review_id, decision, note)
     console.print(
-        f"{decision}ed {review_id}: {row.member_id} -> {row.anchor_id}; "
-        "applied from the next `tieout run`"
+        f"{decision}ed {review_id}: {row.member_id} -> {row.anchor_id} by {who.name}; "
+        "applied from the next `tieout run`",
+        highlight=False,
     )
 
 
@@ -90,9 +92,10 @@ def accept(
     review_id: Annotated[str, typer.Argument(help="review item id (tieout match review)")],
     note: Annotated[str | None, typer.Option(help="why")] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Accept a proposed link; every later run keeps it, also after a rebuild."""
-    _decide(review_id, "accept", note, project)
+    _decide(review_id, "accept", note, project, user)
 
 
 @app.command("reject")
@@ -100,9 +103,10 @@ def reject(
     review_id: Annotated[str, typer.Argument(help="review item id (tieout match review)")],
     note: Annotated[str | None, typer.Option(help="why")] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Reject a proposed link; no later run makes it."""
-    _decide(review_id, "reject", note, project)
+    _decide(review_id, "reject", note, project, user)
 
 
 @app.command("train")

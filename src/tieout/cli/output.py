@@ -1,8 +1,8 @@
-"""Listing output: a Rich table for people, JSON or CSV for scripts (`--format`)."""
+"""Listing output: a Rich table for people, JSON or CSV for scripts (`--format`); every
+CSV goes through the formula-safe writer the web's downloads use."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
 import json
@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tieout.reports.cells import write_csv
 from tieout.reports.spreadsheet import Sheet, xlsx_bytes
 
 console = Console()
@@ -42,6 +43,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
+
+
+def _csv_value(value: Any) -> Any:
+    """Dates as ISO text, as in JSON; amounts stay numbers for the formula-safe writer."""
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
 def write_json(payload: Any) -> None:
@@ -76,10 +82,7 @@ def emit(
         sys.stdout.write("\n")
         return
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for r in rows:
-            writer.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in columns])
+        write_csv(sys.stdout, [{c: _csv_value(r.get(c)) for c in columns} for r in rows], columns)
         return
     table = Table(title=title, title_justify="left", header_style="bold")
     for c in columns:

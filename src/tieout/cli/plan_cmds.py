@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tieout import pipeline
+from tieout.cli.auth import UserOption, acting
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.metric_cmds import metrics_snapshot
 from tieout.cli.output import Format, amount, console, emit, write_json
@@ -17,14 +18,11 @@ from tieout.metrics import load_metrics
 from tieout.periods import Period
 from tieout.plan import load_plan_file, measure
 from tieout.plan.variance import variance_row
-from tieout.state.plans import approve, content, explain, explanations, import_version, versions
-from tieout.state.store import actor
+from tieout.state import controls
+from tieout.state.plans import content, explanations, versions
 
 app = typer.Typer(help="The joint sales and marketing plan: versions, approval, plan vs actual.")
 
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="who does it (default: $TIEOUT_USER or your login)")
-]
 VERSION_COLUMNS = [
     "plan",
     "version",
@@ -62,50 +60,47 @@ def import_plan(
         Path | None, typer.Argument(help="plan YAML (default: every file of plan_files)")
     ] = None,
     project: ProjectOption = None,
+    user: UserOption = None,
 ) -> None:
     """Import a plan file as a new draft version (unchanged content makes no new version)."""
-    with reported_errors():
-        loaded = find_project(project)
+    with reported_errors(), acting(project, user) as (loaded, store, who):
         files = [file] if file else _plan_files(loaded.root, loaded.config.plan_files)
         catalogue = load_metrics(loaded)
-        store = pipeline.state_store(loaded)
-        try:
-            for path in files:
-                plan, name = load_plan_file(path, loaded.root, catalogue)
-                row, created = import_version(
-                    store, plan.model_dump(), digest=plan.digest(), source=name, author=actor()
+        for path in files:
+            plan, name = load_plan_file(path, loaded.root, catalogue)
+            row, created = controls.import_plan(
+                store,
+                loaded.config.access,
+                who,
+                plan.model_dump(),
+                digest=plan.digest(),
+                source=name,
+            )
+            if created:
+                console.print(
+                    f"{row.plan} version {row.version} imported from {name} as a draft by "
+                    f"{row.author}; someone else approves it: tieout plan approve "
+                    f"{row.plan} --version {row.version} --user NAME",
+                    highlight=False,
                 )
-                if created:
-                    console.print(
-                        f"{row.plan} version {row.version} imported from {name} as a draft by "
-                        f"{row.author}; someone else approves it: tieout plan approve "
-                        f"{row.plan} --version {row.version} --by NAME",
-                        highlight=False,
-                    )
-                else:
-                    console.print(
-                        f"{row.plan}: {name} is the same as version {row.version} "
-                        f"({row.status}); no new version",
-                        highlight=False,
-                    )
-        finally:
-            store.close()
+            else:
+                console.print(
+                    f"{row.plan}: {name} is the same as version {row.version} "
+                    f"({row.status}); no new version",
+                    highlight=False,
+                )
 
 
 @app.command("approve")
 def approve_plan(
     plan: str,
     version: Annotated[int | None, typer.Option(help="the version (default: the latest)")] = None,
-    by: ByOption = None,
+    user: UserOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Approve a draft version (not by its author); it is immutable from then on."""
-    with reported_errors():
-        store = pipeline.state_store(find_project(project))
-        try:
-            row = approve(store, plan, version, by=by or actor())
-        finally:
-            store.close()
+    with reported_errors(), acting(project, user) as (loaded, store, who):
+        row = controls.approve_plan(store, loaded.config.access, who, plan, version)
     console.print(
         f"{row.plan} version {row.version} approved by {row.approved_by} (imported by "
         f"{row.author}); it is immutable and the next run measures it",
@@ -212,21 +207,16 @@ def explain_variance(
     text: Annotated[str, typer.Option(help="why the actual differs from the target")],
     dimension: Annotated[str | None, typer.Option(help="the target's split")] = None,
     member: Annotated[str | None, typer.Option(help="the member of that split")] = None,
-    by: ByOption = None,
+    user: UserOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Explain a variance of the approved plan; the next run clears its exception."""
     with reported_errors():
         if (dimension is None) != (member is None):
             raise UsageError("--dimension and --member go together")
-        label = Period.month(period).label
-        store = pipeline.state_store(find_project(project))
-        try:
-            row = explain(
-                store, plan, (label, metric, dimension, member), text=text, by=by or actor()
-            )
-        finally:
-            store.close()
+        key = (Period.month(period).label, metric, dimension, member)
+        with acting(project, user) as (loaded, store, who):
+            row = controls.explain_variance(store, loaded.config.access, who, plan, key, text)
     split = f" {row.dimension}={row.member}" if row.dimension else ""
     console.print(
         f"{plan} {row.period} {row.metric}{split}: explained by {row.by}", highlight=False

@@ -57,9 +57,7 @@ def sign_off(store: StateStore, period: str, *, by: str, live: dict[str, Any]) -
         if close.status == "signed_off":
             raise UsageError(f"{period} was already signed off by {close.signed_off_by}")
         if by == close.prepared_by:
-            raise UsageError(
-                f"{period} was prepared by {by}: a different person must sign it off (--by)"
-            )
+            raise UsageError(f"{period} was prepared by {by}: a different person must sign it off")
         if close.figures != live:
             raise UsageError(
                 f"the figures of {period} changed since {close.prepared_by} prepared them "

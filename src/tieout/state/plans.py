@@ -81,7 +81,7 @@ def approve(store: StateStore, plan: str, version: int | None, *, by: str) -> Pl
         if by == row.author:
             raise UsageError(
                 f"{plan} version {row.version} was imported by {by}: a different person "
-                "must approve it (--by)"
+                "must approve it"
             )
         newer = s.scalar(
             select(func.max(PlanVersion.version)).where(
