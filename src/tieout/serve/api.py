@@ -9,12 +9,13 @@ from fastapi.responses import Response
 
 from tieout.serve import catalogue, data, reads
 from tieout.serve.actions import act_on_case
+from tieout.serve.bulk import act_on_all
 from tieout.serve.downloads import download
-from tieout.serve.paging import Limit, Offset
+from tieout.serve.paging import MAX_LIMIT, Limit, Offset
 from tieout.serve.permits import Viewer, permits, permits_chosen
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, reading, snapshot
-from tieout.serve.security import api_csrf
+from tieout.serve.security import Caller, api_csrf
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 Format = Annotated[str | None, Query(description="csv or xlsx: download the table")]
@@ -56,21 +57,18 @@ def exception(request: Request, who: Viewer, case_id: str) -> dict[str, Any]:
     return reads.exception_for(request, who, case_id)
 
 
-@router.post("/exceptions/bulk", dependencies=[Depends(permits_chosen("action"))])
+@router.post("/exceptions/bulk")
 def bulk(
     request: Request,
+    who: Annotated[Caller, Depends(permits_chosen("action"))],
     action: Annotated[str, Body()],
-    ids: Annotated[list[str], Body()],
+    ids: Annotated[list[str], Body(max_length=MAX_LIMIT)],
     reason: Annotated[str | None, Body()] = None,
     to: Annotated[str | None, Body()] = None,
 ) -> dict[str, Any]:
-    """One action on many exceptions, each checked and audited on its own."""
-    return {
-        "results": [
-            act_on_case(request, case_id, action, page=False, reason=reason, to=to)
-            for case_id in ids
-        ]
-    }
+    """One action on many exceptions, all or none: if any is refused, none changes and the
+    400 lists each refused id and why (`refused`)."""
+    return {"results": act_on_all(request, who, action, ids, reason=reason, to=to)}
 
 
 @router.post("/exceptions/{case_id}/{action}", dependencies=[Depends(permits_chosen("action"))])

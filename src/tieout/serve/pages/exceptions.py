@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from tieout import pipeline
 from tieout.serve import data, reads
 from tieout.serve.actions import act_on_case, in_scope
-from tieout.serve.paging import PAGE_SIZE, Page
+from tieout.serve.bulk import BulkRefusedError, act_on_all
+from tieout.serve.paging import MAX_LIMIT, PAGE_SIZE, Page
 from tieout.serve.permits import Viewer, permits_chosen
 from tieout.serve.reads import ExceptionFilters
 from tieout.serve.render import own_accounts, render
@@ -32,6 +33,7 @@ def exceptions_page(
     chosen: Annotated[ExceptionFilters, Depends()],
     page: Page = 1,
     done: str | None = None,
+    problem: str | None = None,
 ) -> HTMLResponse:
     filters = chosen.as_dict()
     page = max(page, 1)
@@ -53,25 +55,32 @@ def exceptions_page(
         filters=filters,
         query=query,
         done=done,
+        problem=problem,
     )
 
 
-@router.post("/exceptions/bulk", dependencies=[Depends(permits_chosen("action"))])
+@router.post("/exceptions/bulk")
 def bulk_form(
     request: Request,
+    who: Annotated[Caller, Depends(permits_chosen("action"))],
     action: Annotated[str, Form()],
-    ids: Annotated[list[str], Form()],
+    ids: Annotated[list[str], Form(max_length=MAX_LIMIT)],
     reason: Annotated[str | None, Form()] = None,
     to: Annotated[str | None, Form()] = None,
     csrf: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    """One action on every ticked exception; each is checked and audited on its own."""
+    """One action on every ticked exception, all or none: if any is refused, none changes
+    and the page says which and why."""
     check_csrf(request, csrf)
-    for case_id in ids:
-        act_on_case(request, case_id, action, page=True, reason=reason or None, to=to)
-    done = urlencode({"done": f"{action}: {len(ids)} exception(s)"})
-    return RedirectResponse(f"/exceptions?{back}&{done}" if back else f"/exceptions?{done}", 303)
+    try:
+        act_on_all(request, who, action, ids, reason=reason or None, to=to)
+        message = {"done": f"{action}: {len(ids)} exception(s)"}
+    except BulkRefusedError as exc:
+        why = "; ".join(f"{r['id']}: {r['why']}" for r in exc.refused)
+        message = {"problem": f"{action} on none of the {len(ids)}: refused for {why}"}
+    query = urlencode(message)
+    return RedirectResponse(f"/exceptions?{back}&{query}" if back else f"/exceptions?{query}", 303)
 
 
 @router.get("/exceptions/{case_id}", response_class=HTMLResponse)
