@@ -65,7 +65,7 @@ def allowed(access: AccessConfig, who: Actor, action: str) -> bool:
 
 def require(access: AccessConfig, who: Actor, action: str) -> None:
     if not allowed(access, who, action):
-        via = " with this token (its scopes)" if who.scopes is not None else ""
+        via = " with this token (its scopes)" if access.allows(who.role, action) else ""
         raise NotAllowedError(f"{who.name} (role {who.role}) may not {action}{via}")
 
 
