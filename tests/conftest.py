@@ -25,8 +25,19 @@ def pg_server() -> Iterator[Server]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A state store URL for a fresh, empty store: a SQLite file, or a new database on the
-    shared PostgreSQL cluster (skipped where PostgreSQL is not installed)."""
+    """A state store URL for a fresh store: a new SQLite file, or the shared PostgreSQL
+    cluster's database at the newest schema with no rows but those the migrations seed
+    (skipped where PostgreSQL is not installed). Tests call `upgrade()` as every process
+    does; `empty_state_url` is for tests of the migrations themselves."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    running: Server = request.getfixturevalue("pg_server")
+    return running.fresh()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Like `state_url`, but the PostgreSQL database is empty: no schema at all."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
     running: Server = request.getfixturevalue("pg_server")

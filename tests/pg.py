@@ -17,10 +17,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, column, create_engine, inspect, select, table, text
+
+from tieout.state import StateStore
 
 PASSWORD = "s3cret:p@ss/word"  # over TCP the server asks for it (scram-sha-256), as in production
 
@@ -37,11 +40,14 @@ def _free_port() -> int:
 
 
 class Server:
-    """A running cluster; `database()` makes a new, empty database in it."""
+    """A running cluster. `database()` makes a new, empty database in it (a few hundred
+    milliseconds); `fresh()` hands out one database at the newest schema, emptied of every
+    row the tests wrote (tens of milliseconds): what most tests need."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self._names = itertools.count(1)
+        self._fresh: tuple[str, dict[str, list[dict[str, Any]]]] | None = None
 
     def url(self, database: str = "postgres", *, password: bool = True) -> str:
         login = f"tieout:{quote(PASSWORD, safe='')}" if password else "tieout"
@@ -49,13 +55,61 @@ class Server:
 
     def database(self) -> str:
         name = f"t{next(self._names)}"
-        engine = create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f"CREATE DATABASE {name}"))
-        finally:
-            engine.dispose()
+        with _connected(self.url()) as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
         return self.url(name)
+
+    def fresh(self) -> str:
+        """The shared migrated database as the migrations left it: the previous test's
+        connections ended, every table emptied and every sequence restarted, the rows the
+        migrations seed put back."""
+        if self._fresh is None:
+            url = self.database()
+            with tempfile.TemporaryDirectory() as root:
+                store = StateStore(url, Path(root))
+                store.upgrade()
+                store.close()
+            with _connected(url) as conn:
+                names = set(inspect(conn).get_table_names()) - {"alembic_version"}
+                seeded = {
+                    name: [
+                        dict(r)
+                        for r in conn.execute(select(text("*")).select_from(table(name))).mappings()
+                    ]
+                    for name in sorted(names)
+                }
+            self._fresh = (url, seeded)
+            return url
+        url, seeded = self._fresh
+        with _connected(url) as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            for name in seeded:  # DELETE: on a few rows far quicker than TRUNCATE
+                conn.execute(table(name).delete())
+            conn.execute(
+                text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND pg_table_is_visible(c.oid)"
+                )
+            )
+            for name, rows in seeded.items():
+                if rows:
+                    conn.execute(table(name, *(column(c) for c in rows[0])).insert(), rows)
+        return url
+
+
+@contextmanager
+def _connected(url: str) -> Iterator[Connection]:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 @contextmanager

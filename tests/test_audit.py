@@ -80,9 +80,9 @@ def _tamper(store: StateStore, sql: str, **params: object) -> None:
 
 
 def test_entries_written_before_the_chain_are_chained_on_upgrade(
-    state_url: str, tmp_path: Path
+    empty_state_url: str, tmp_path: Path
 ) -> None:
-    store = StateStore(state_url, tmp_path)
+    store = StateStore(empty_state_url, tmp_path)
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("tieout.state") / "migrations"))
     with store.engine.begin() as conn:

@@ -19,7 +19,7 @@ from tieout.errors import ConfigError
 @pytest.fixture
 def database(pg_server: Server) -> tuple[str, str]:
     """A new database's URL without and with the password."""
-    url = pg_server.database()
+    url = pg_server.fresh()
     name = url.rsplit("/", 1)[1]
     return pg_server.url(name, password=False), url
 

@@ -42,10 +42,10 @@ def test_four_processes_migrate_one_empty_database_at_once(
     pg_server: Server, tmp_path: Path
 ) -> None:
     url = pg_server.database()
-    spawn = mp.get_context("spawn")
-    start, failures = spawn.Barrier(MIGRATORS), spawn.Queue()
+    fork = mp.get_context("fork")  # each child opens its own store after the fork
+    start, failures = fork.Barrier(MIGRATORS), fork.Queue()
     procs = [
-        spawn.Process(target=_migrate, args=(url, str(tmp_path), start, failures))
+        fork.Process(target=_migrate, args=(url, str(tmp_path), start, failures))
         for _ in range(MIGRATORS)
     ]
     for p in procs:
