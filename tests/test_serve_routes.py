@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from support import write_project
 from tieout import pipeline
@@ -241,3 +242,18 @@ def _case(project: Path) -> str:
         return case.id
     finally:
         store.close()
+
+
+def test_every_api_route_has_a_response_model(app: FastAPI) -> None:
+    """The JSON API describes what it answers; only the file downloads (.csv, .xlsx) do not."""
+    missing = []
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        path = str(route.path)
+        if not isinstance(original, APIRoute) or not path.startswith("/api/v1/"):
+            continue
+        model = original.response_model
+        described = isinstance(model, type) and issubclass(model, BaseModel)
+        if not described and not path.endswith(".{fmt}"):
+            missing.append(path)
+    assert missing == []

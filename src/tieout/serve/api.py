@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
-from tieout.serve import catalogue, data, reads
+from tieout.serve import catalogue, data, reads, schemas
 from tieout.serve.actions import act_on_case
 from tieout.serve.bulk import act_on_all
 from tieout.serve.downloads import download
@@ -21,12 +21,12 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 Format = Annotated[str | None, Query(description="csv or xlsx: download the table")]
 
 
-@router.get("/snapshot", dependencies=[Depends(permits("view"))])
+@router.get("/snapshot", response_model=schemas.Snapshot, dependencies=[Depends(permits("view"))])
 def snapshot_info(request: Request) -> dict[str, Any]:
     return snapshot(request)
 
 
-@router.get("/exceptions")
+@router.get("/exceptions", response_model=schemas.ExceptionPage)
 def list_exceptions(
     request: Request,
     who: Viewer,
@@ -51,13 +51,15 @@ def exceptions_download(
     return download(items, data.EXCEPTION_COLUMNS, "exceptions", fmt)
 
 
-@router.get("/exceptions/{case_id}")
+@router.get("/exceptions/{case_id}", response_model=schemas.ExceptionDetail)
 def exception(request: Request, who: Viewer, case_id: str) -> dict[str, Any]:
     """One exception: its rule, source records, notes and audit history."""
     return reads.exception_for(request, who, case_id)
 
 
-@router.post("/exceptions/bulk")
+@router.post(
+    "/exceptions/bulk", response_model=schemas.BulkResult, response_model_exclude_unset=True
+)
 def bulk(
     request: Request,
     who: Annotated[Caller, Depends(permits_chosen("action"))],
@@ -71,7 +73,12 @@ def bulk(
     return {"results": act_on_all(request, who, action, ids, reason=reason, to=to)}
 
 
-@router.post("/exceptions/{case_id}/{action}", dependencies=[Depends(permits_chosen("action"))])
+@router.post(
+    "/exceptions/{case_id}/{action}",
+    response_model=schemas.ActionResult,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(permits_chosen("action"))],
+)
 def act_on_exception(
     request: Request,
     case_id: str,
@@ -85,7 +92,7 @@ def act_on_exception(
     return act_on_case(request, case_id, action, page=False, reason=reason, to=to)
 
 
-@router.get("/accounts", response_model=None)
+@router.get("/accounts", response_model=schemas.AccountPage)
 def list_accounts(
     request: Request,
     who: Viewer,
@@ -105,7 +112,7 @@ def list_accounts(
     return {"items": [_linked(a) for a in items], "limit": limit, "offset": offset}
 
 
-@router.get("/accounts/{account_key}")
+@router.get("/accounts/{account_key}", response_model=schemas.AccountDetail)
 def account(request: Request, who: Viewer, account_key: str) -> dict[str, Any]:
     found = reads.account_for(request, who, account_key)
     _linked(found["health"])
@@ -120,7 +127,7 @@ def _linked(health: dict[str, Any]) -> dict[str, Any]:
     return health
 
 
-@router.get("/metrics/{name}", response_model=None)
+@router.get("/metrics/{name}", response_model=schemas.MetricSplit)
 def metric(
     request: Request,
     who: Viewer,
@@ -139,17 +146,19 @@ def metric(
     return reads.metric_split(request, who, name, by, period, limit=limit, offset=offset)
 
 
-@router.get("/jobs/{job_key}")
+@router.get("/jobs/{job_key}", response_model=schemas.JobDetail)
 def job(request: Request, who: Viewer, job_key: str) -> dict[str, Any]:
     return reads.job_for(request, who, job_key)
 
 
-@router.get("/records/{record_id}")
+@router.get("/records/{record_id}", response_model=schemas.SourceRecord)
 def record(request: Request, who: Viewer, record_id: str) -> dict[str, Any]:
     return reads.record_for(request, who, record_id)
 
 
-@router.get("/definitions", dependencies=[Depends(permits("view"))])
+@router.get(
+    "/definitions", response_model=schemas.Definitions, dependencies=[Depends(permits("view"))]
+)
 def definitions(request: Request) -> dict[str, Any]:
     """Every metric and rule the numbers come from, with its version, owner and wording."""
     return catalogue.definitions(request.app.state.rules, request.app.state.catalogue)

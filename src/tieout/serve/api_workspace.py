@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from tieout.errors import TieoutError
 from tieout.reconcile.close import CUSTOMER_COLUMNS, JOB_COLUMNS
+from tieout.serve import schemas
 from tieout.serve.downloads import download
 from tieout.serve.pages import close, data, plan, scorecards
 from tieout.serve.paging import Limit, Offset
@@ -33,7 +34,7 @@ QUARANTINE_COLUMNS = (
 )
 
 
-@router.get("/plans", dependencies=[Depends(permits("view"))])
+@router.get("/plans", response_model=schemas.PlanList, dependencies=[Depends(permits("view"))])
 def list_plans(request: Request) -> dict[str, Any]:
     """Every plan with its versions (author, status, approver), the approved version, the
     version the snapshot measured, and how many variances wait for an explanation."""
@@ -54,7 +55,11 @@ def list_plans(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/plans/{name}/variance", dependencies=[Depends(permits("view"))])
+@router.get(
+    "/plans/{name}/variance",
+    response_model=schemas.PlanVariance,
+    dependencies=[Depends(permits("view"))],
+)
 def plan_variance(request: Request, name: str) -> dict[str, Any]:
     """Plan against actual for the approved version, as the last run measured it."""
     with reading(request) as wh:
@@ -71,7 +76,7 @@ def plan_variance(request: Request, name: str) -> dict[str, Any]:
     }
 
 
-@router.post("/plans/{name}/versions/{version}/approve")
+@router.post("/plans/{name}/versions/{version}/approve", response_model=schemas.PlanVersion)
 def approve_plan(
     request: Request,
     who: Annotated[Caller, Depends(permits("plan.approve"))],
@@ -82,7 +87,7 @@ def approve_plan(
     return plan.approve_version(request, who, name, version)
 
 
-@router.post("/plans/{name}/explain")
+@router.post("/plans/{name}/explain", response_model=schemas.Explanation)
 def explain_variance(
     request: Request,
     who: Annotated[Caller, Depends(permits("plan.edit"))],
@@ -97,20 +102,22 @@ def explain_variance(
     return plan.explain_variance(request, who, name, (period, metric, dimension, member), text)
 
 
-@router.get("/funnel", dependencies=[Depends(permits("view"))])
+@router.get("/funnel", response_model=schemas.Funnel, dependencies=[Depends(permits("view"))])
 def funnel(request: Request, period: str | None = None) -> dict[str, Any]:
     """The funnel by campaign cohort; `period` keeps the leads created in a year or month."""
     with reading(request) as wh:
         return plan.funnel(wh, period)
 
 
-@router.get("/scorecards", dependencies=[Depends(permits("view"))])
+@router.get(
+    "/scorecards", response_model=schemas.Scorecards, dependencies=[Depends(permits("view"))]
+)
 def scorecard_values(request: Request) -> dict[str, Any]:
     """Each function's metrics for the as-of month against the month before, and warnings."""
     return scorecards.scorecard_view(request)
 
 
-@router.get("/close")
+@router.get("/close", response_model=schemas.Close)
 def close_period(request: Request, who: Viewer, period: str | None = None) -> dict[str, Any]:
     """A month's tie-out (default: the as-of month) and whether it is prepared or signed off."""
     return close.close_view(request, who, period)
@@ -130,7 +137,7 @@ def close_download(
     return download(rows, CLOSE_TABLES[table], f"close-{found['period']}-{table}", fmt)
 
 
-@router.post("/close/{period}/signoff")
+@router.post("/close/{period}/signoff", response_model=schemas.SignOff)
 def sign_off(
     request: Request, who: Annotated[Caller, Depends(permits("close.signoff"))], period: str
 ) -> dict[str, Any]:
@@ -142,7 +149,7 @@ def sign_off(
         raise HTTPException(400, str(exc)) from None
 
 
-@router.get("/runs", dependencies=[Depends(permits("view"))])
+@router.get("/runs", response_model=schemas.Runs, dependencies=[Depends(permits("view"))])
 def runs(request: Request) -> dict[str, Any]:
     """The latest runs, and every file the current snapshot loaded with its rows conserved."""
     state = request.app.state
@@ -151,7 +158,7 @@ def runs(request: Request) -> dict[str, Any]:
     return {"runs": data.runs(state.store, state.reader.current_id()), **loads}
 
 
-@router.get("/quarantine", dependencies=[COMPANY])
+@router.get("/quarantine", response_model=schemas.QuarantinePage, dependencies=[COMPANY])
 def list_quarantine(
     request: Request,
     source: str | None = None,
@@ -177,7 +184,7 @@ def quarantine_download(
     return download(found["items"], QUARANTINE_COLUMNS, "quarantine", fmt)
 
 
-@router.get("/match-reviews", dependencies=[COMPANY])
+@router.get("/match-reviews", response_model=schemas.ReviewQueue, dependencies=[COMPANY])
 def match_reviews(request: Request) -> dict[str, Any]:
     """Open links the matcher would not make alone, likeliest first (records of any
     customer: refused to a role kept to its own accounts)."""
@@ -185,7 +192,7 @@ def match_reviews(request: Request) -> dict[str, Any]:
         return {"items": data.review_queue(wh, request.app.state.store)}
 
 
-@router.post("/match-reviews/{review_id}/{decision}")
+@router.post("/match-reviews/{review_id}/{decision}", response_model=schemas.ReviewDecision)
 def decide_review(
     request: Request,
     who: Annotated[Caller, Depends(permits("match.review"))],
