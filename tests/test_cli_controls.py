@@ -102,11 +102,6 @@ def test_waive_and_resolve_over_the_limit_take_two_people(
     assert code == 2 and "may not exceptions.waive" in out, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exception_case.status is String(16) and the state store now refuses longer text; "
-    "'resolve_requested' has 17 characters (models.py and a migration must widen it)",
-)
 def test_a_resolve_over_the_limit_waits_and_its_requester_cannot_approve_it(
     books: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,7 +1,7 @@
 """The state store's workflows behave the same on SQLite and on a real PostgreSQL (the
-`state_url` fixture): the exception queue's life cycle, two-person waivers, users, logins
-and tokens, period closes, match decisions; after each, the audit verify finds the log
-intact and the tables equal to what it says."""
+`state_url` fixture): the exception queue's life cycle, two-person waivers and resolves,
+users, logins and tokens, period closes, match decisions; after each, the audit verify
+finds the log intact and the tables equal to what it says."""
 
 from __future__ import annotations
 
@@ -82,6 +82,16 @@ def test_a_waiver_over_the_limit_takes_two_people(store: StateStore) -> None:
     act(store, "EX-1", "waive", "goodwill, agreed", by="fin1", approval_above=Decimal("1000"))
     decide_waiver(store, "EX-1", approve=True, by="fin2")
     assert _statuses(store) == {"EX-1": "waived"}
+    _intact(store)
+
+
+def test_a_resolve_over_the_limit_waits_for_approval(store: StateStore) -> None:
+    """'resolve_requested' has 17 characters: PostgreSQL refused it in the old varchar(16)."""
+    sync_cases(store, [case("EX-1", "36000.00")], AS_OF, lambda r, f: ("high", "finance"))
+    act(store, "EX-1", "resolve", "billed by hand", by="ops1", approval_above=Decimal("1000"))
+    assert _statuses(store) == {"EX-1": "resolve_requested"}
+    decide_waiver(store, "EX-1", approve=True, by="fin1")
+    assert _statuses(store) == {"EX-1": "resolved"}
     _intact(store)
 
 

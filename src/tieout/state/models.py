@@ -117,7 +117,7 @@ class ExceptionCase(Base):
     amount_at_risk: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_refs: Mapped[str | None] = mapped_column(Text, nullable=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))  # resolve_requested: 17 (migration 0015)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen: Mapped[dt.date] = mapped_column(Date)
     last_seen: Mapped[dt.date] = mapped_column(Date)
