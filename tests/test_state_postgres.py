@@ -1,5 +1,6 @@
 """The state store on a real PostgreSQL: processes starting together migrate one empty
-database without colliding."""
+database without colliding, and the migrated columns are as long as the models say (the
+length check in state/lengths.py reads the models; PostgreSQL enforces the schema)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from pg import Server
-from tieout.state import StateStore
+from tieout.state import Base, StateStore
+from tieout.state.lengths import limits
 
 MIGRATORS = 4
 
@@ -66,3 +68,23 @@ def test_four_processes_migrate_one_empty_database_at_once(
         assert {"audit_log", "audit_head", "exception_case"} <= set(inspect(conn).get_table_names())
         assert conn.execute(text("SELECT seq FROM audit_head")).scalar_one() == 0
     store.close()
+
+
+def test_the_migrated_text_columns_are_as_long_as_the_models_say(
+    pg_server: Server, tmp_path: Path
+) -> None:
+    store = StateStore(pg_server.fresh(), tmp_path)
+    with store.connect() as conn:
+        columns = inspect(conn)
+        migrated = {
+            (t.name, c["name"]): getattr(c["type"], "length", None)
+            for t in Base.metadata.sorted_tables
+            for c in columns.get_columns(t.name)
+        }
+    store.close()
+    modelled = {
+        (t.name, name): length
+        for t in Base.metadata.sorted_tables
+        for name, length in limits(t).items()
+    }
+    assert {key: migrated.get(key) for key in modelled} == modelled
