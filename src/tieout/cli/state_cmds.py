@@ -33,8 +33,10 @@ def copy(
     project: ProjectOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Copy the project's state store into an empty database (ids and the audit chain kept),
-    then run the audit verify on the copy; exit 1 if it finds a problem."""
+    """Copy the state store into an empty database, then audit-verify the copy.
+
+    Every table with its ids, so the audit chain arrives intact; exit 1 if the verify on the
+    copy finds a problem, 2 if the target holds data or cannot be reached."""
     with reported_errors():
         loaded = find_project(project)
         try:
