@@ -62,9 +62,9 @@ def _refuse_data(conn: Connection) -> None:
             rows = rows.where(text("seq <> 0"))
         found = conn.scalar(rows) or 0
         if found:
+            rows_of = f"{found:,} row{'s' if found != 1 else ''} in {name}"
             raise UsageError(
-                f"the target already holds data ({name}: {found:,} rows); "
-                "state copy only fills an empty store"
+                f"the target already holds data ({rows_of}); state copy only fills an empty store"
             )
 
 
