@@ -178,3 +178,17 @@ def test_company_wide_answers_are_refused_to_sales_not_to_finance(
         assert client.get(path, headers=finance).status_code == 200, path
     quarantine = client.get("/api/v1/quarantine", headers=finance).json()
     assert any("GX-2" in (q["raw_text"] or "") for q in quarantine["items"])
+
+
+def test_the_open_exceptions_figure_counts_a_reps_own(client: TestClient, project: Path) -> None:
+    """The overview's figure counted every customer's exceptions for sales too, while its link
+    listed their own: now both are their own."""
+    counts = {}
+    for role in ("sales", "admin"):
+        headers = _token(project, role)
+        card = client.get("/", headers=headers).text.split('id="card-exceptions"')[1]
+        figure = int(card.split('class="value">')[1].split("<")[0])
+        listed = client.get("/api/v1/exceptions?status=active", headers=headers).json()["total"]
+        assert figure == listed, role
+        counts[role] = figure
+    assert counts["sales"] < counts["admin"]

@@ -106,9 +106,20 @@ def plan_attainment(wh: Warehouse, catalogue: Catalogue, as_of: dt.date) -> dict
     return {"targets": len(rows), "on_track": on_track}
 
 
-def exception_totals(store: StateStore, memo: dict[str, Any]) -> dict[str, Any]:
+def exception_totals(
+    store: StateStore, memo: dict[str, Any], accounts: set[str] | None = None
+) -> dict[str, Any]:
     """Open exceptions and their money at risk. Every change to an exception is audited, so
-    the totals are recounted only when the audit log has grown since `memo` was filled."""
+    the totals are recounted only when the audit log has grown since `memo` was filled.
+    `accounts` counts those accounts' only (a rep's own; counted each time, not kept)."""
+    if accounts is not None:
+        query = select(func.count(), func.sum(ExceptionCase.amount_at_risk)).where(
+            ExceptionCase.status.in_(OPEN_STATUSES),
+            ExceptionCase.account_key.in_(sorted(accounts)),
+        )
+        with store.session() as s:
+            count, money = s.execute(query).one()
+        return {"open": int(count), "amount_at_risk": money or Decimal(0)}
     with store.session() as s:
         head = s.scalar(select(func.max(AuditEvent.id)))
         if memo.get("head") != head or "totals" not in memo:

@@ -28,20 +28,22 @@ def overview(request: Request, who: Viewer) -> HTMLResponse:
     figures: dict[str, Any] = {}
     plan: dict[str, int] = {}
     red: list[dict[str, Any]] = []
+    own: set[str] | None = set() if limited(request, who) else None  # no snapshot: none known
     if info["as_of"]:
+        own = own_accounts(request, who)
         with reading(request) as wh:
             figures = state.reader.once(
                 "headlines",
                 wh,
                 lambda w: data.headlines(w, state.project, state.catalogue, info["as_of"]),
             )
-            red = data.accounts(wh, "red", own_accounts(request, who), limit=PAGE_ROWS)
+            red = data.accounts(wh, "red", own, limit=PAGE_ROWS)
             plan = data.plan_attainment(wh, state.catalogue, info["as_of"])
     return render(
         request,
         "overview.html",
         figures=figures,
-        totals=data.exception_totals(state.store, state.totals),
+        totals=data.exception_totals(state.store, state.totals, own),
         red=red,
         plan=plan,
         snapshot=info,
