@@ -1,11 +1,12 @@
-"""Local users, login throttling, API tokens and the role x action matrix."""
+"""Local users, login throttling, API tokens and the role x action matrix; the users and
+tokens on SQLite and on a real PostgreSQL state store (the `state_url` fixture)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli_users import token_for
@@ -14,16 +15,16 @@ from tieout import pipeline
 from tieout.cli.main import app
 from tieout.config import load_project
 from tieout.config.access import ACTIONS, AccessConfig
-from tieout.state import StateStore
-from tieout.state.users import login, token_user
+from tieout.state import Base, StateStore
+from tieout.state.users import User, login, token_user
 
 YML = "name: users\n"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return write_project(tmp_path, YML, {})
+def root(tmp_path: Path, state_url: str) -> Path:
+    return write_project(tmp_path, f"{YML}state: {{url: '{state_url}'}}\n", {})
 
 
 def _cli(root: Path, *args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -35,6 +36,15 @@ def _store(root: Path) -> StateStore:
     return pipeline.state_store(load_project(root))
 
 
+def _dump(root: Path) -> str:
+    """Every value in every table of the store, as text."""
+    store = _store(root)
+    with store.connect() as conn:
+        rows = [str(r) for t in Base.metadata.sorted_tables for r in conn.execute(select(t))]
+    store.close()
+    return "\n".join(rows)
+
+
 def test_passwords_are_argon2_hashes_and_logins_are_throttled(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -42,10 +52,12 @@ def test_passwords_are_argon2_hashes_and_logins_are_throttled(
         root, "users", "add", "ann", "--role", "finance", "--password-stdin", stdin=PASSWORD + "\n"
     )
     assert code == 0, out
-    with sqlite3.connect(root / ".tieout" / "state.db") as db:
-        (stored,) = db.execute("SELECT password_hash FROM app_user WHERE name = 'ann'").fetchone()
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
     store = _store(root)
+    with store.session() as s:
+        ann = s.get(User, "ann")
+        assert ann is not None
+        stored = ann.password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in _dump(root)
     assert login(store, "ann", PASSWORD, attempts=3).ok
     for _ in range(3):
         assert not login(store, "ann", "wrong password!!", attempts=3).ok
@@ -115,9 +127,7 @@ def test_tokens_are_scoped_hashed_and_revocable(
     assert code == 0, out
     token = out.strip()
     token_id, _, secret = token.partition(".")
-    with sqlite3.connect(root / ".tieout" / "state.db") as db:
-        dump = "\n".join(db.iterdump())
-    assert secret not in dump
+    assert secret not in _dump(root)
     store = _store(root)
     found = token_user(store, token)
     assert found is not None and found[0].name == "bot" and found[1] == ["view"]
