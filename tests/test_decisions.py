@@ -152,8 +152,8 @@ RED_STRATEGIC_RENEWAL = DecisionThreshold(
 )
 
 
-def test_thresholds_raise_once_per_crossing(tmp_path: Path) -> None:
-    store = StateStore("sqlite:///state.db", tmp_path)
+def test_thresholds_raise_once_per_crossing(state_url: str, tmp_path: Path) -> None:
+    store = StateStore(state_url, tmp_path)
     store.upgrade()
     thresholds = [RED_STRATEGIC_RENEWAL]
     with Warehouse(tmp_path / "health.duckdb") as wh:
@@ -191,10 +191,10 @@ def test_thresholds_raise_once_per_crossing(tmp_path: Path) -> None:
     store.close()
 
 
-def test_by_default_red_and_strategic_amber_ask_leadership(tmp_path: Path) -> None:
+def test_by_default_red_and_strategic_amber_ask_leadership(state_url: str, tmp_path: Path) -> None:
     """An account that turns red, or a strategic one that turns amber, raises a request
     naming the open exceptions behind its band (those that cap it first)."""
-    store = StateStore("sqlite:///state.db", tmp_path)
+    store = StateStore(state_url, tmp_path)
     store.upgrade()
     reasons = {
         "A": [  # strategic, held at amber by an open SLA breach
