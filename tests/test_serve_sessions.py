@@ -323,3 +323,18 @@ def test_a_bulk_action_is_all_or_nothing(
     )
     assert ok.status_code == 200 and ok.json()["results"][0]["owner"] == "pat"
     assert _status(store, case)[1] == before[1] + 1  # one entry, the assign
+
+
+def test_long_expired_sessions_are_cleared_at_the_next_login(store: StateStore) -> None:
+    with store.session() as s:
+        s.add(
+            WebSession(
+                token_hash="f" * 64,
+                user_name="viewer",
+                created_at=dt.datetime(2020, 1, 1),
+                expires_at=dt.datetime(2020, 1, 1, 12),
+            )
+        )
+    assert sign_in(store, "viewer", PASSWORD, attempts=5).ok
+    with store.session() as s:
+        assert s.get(WebSession, "f" * 64) is None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tieout.state.models import AuditEvent, WebSession
@@ -27,6 +28,7 @@ from tieout.state.store import StateStore, now
 from tieout.state.users import HASHER, LOCK, User, credential
 
 LIFETIME = dt.timedelta(hours=12)
+KEPT = dt.timedelta(days=30)  # an ended session's row, for whoever asks who was logged in
 REFUSED = "wrong name or password, or too many failed attempts (then wait 15 minutes)"
 SYSTEM = "tieout"
 
@@ -68,9 +70,10 @@ def sign_in(store: StateStore, name: str, password: str, attempts: int) -> SignI
 
 def open_session(s: Session, name: str, lifetime: dt.timedelta = LIFETIME) -> str:
     """A new session for `name` in the caller's transaction; returns its token (only the
-    token's hash is kept)."""
+    token's hash is kept). Sessions that ended over KEPT ago are cleared out on the way."""
     token = secrets.token_urlsafe(32)
     stamp = now()
+    s.execute(delete(WebSession).where(WebSession.expires_at < stamp - KEPT))
     s.add(
         WebSession(
             token_hash=_digest(token), user_name=name, created_at=stamp, expires_at=stamp + lifetime
