@@ -23,7 +23,7 @@ from tieout.config.access import ACTIONS, ROLES, AccessConfig
 from tieout.serve import create_app
 from tieout.serve.actions import permission
 from tieout.serve.permits import Permit
-from tieout.state.exceptions import cases
+from tieout.state.exceptions import cases, comment
 from tieout.state.users import issue_token
 from web_project import build
 
@@ -191,7 +191,14 @@ def test_every_get_route_answers_an_admin(project: Path, live: TestClient) -> No
         "record_id": job["billing"][0]["id"],
         "fmt": "xlsx",
     }
-    gets = [p for (m, p), need in ROUTES.items() if m == "GET" and "{sha256}" not in p]
+    store = pipeline.state_store(load_project(project))
+    folder = pipeline.attachments(load_project(project))
+    note = comment(
+        store, ids["case_id"], "proof", by="admin", attachment=("p.txt", b"x"), folder=folder
+    )
+    store.close()
+    ids["sha256"] = str(note.file_sha256)
+    gets = [p for (m, p), need in ROUTES.items() if m == "GET"]
     for path in gets:
         plan = path.replace("/plans/{name}/", "/plans/joint-2026/")
         url = plan.format(**ids)
