@@ -19,7 +19,6 @@ from tieout.state.sessions import end_session, session_user
 from tieout.state.store import StateStore
 from tieout.state.users import User, token_user
 
-SESSION_USER = "user"
 SESSION_TOKEN = "sid"  # names the server-side session (state/sessions.py)
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "X-Tieout-CSRF"
@@ -142,11 +141,10 @@ def api_csrf(request: Request) -> None:
         )
 
 
-def start_session(request: Request, name: str, token: str) -> None:
+def start_session(request: Request, token: str) -> None:
     """A fresh cookie at login naming the new server-side session: nothing from before
     survives (no session fixation)."""
     request.session.clear()
-    request.session[SESSION_USER] = name
     request.session[SESSION_TOKEN] = token
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 

@@ -32,7 +32,7 @@ def login_form(
     result = sign_in(state.store, name, password, state.project.config.access.login_attempts)
     if result.token is None:
         return render(request, "login.html", problem=f"Not logged in: {REFUSED}")
-    start_session(request, name, result.token)
+    start_session(request, result.token)
     return RedirectResponse("/", status_code=303)
 
 
