@@ -1,7 +1,7 @@
 """The state store's workflows behave the same on SQLite and on a real PostgreSQL (the
 `state_url` fixture): the exception queue's life cycle, two-person waivers and resolves,
-users, logins and tokens, period closes, match decisions; after each, the audit verify
-finds the log intact and the tables equal to what it says."""
+users, logins and tokens, period closes, match decisions, plan approval; after each, the
+audit verify finds the log intact and the tables equal to what it says."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tieout.state.exceptions import (
     sync_cases,
 )
 from tieout.state.matching import ReviewItem, decide, decisions, review_id, reviews, sync_reviews
+from tieout.state.plans import approve, content, explain, explanations, import_version
 from tieout.state.users import add_user, issue_token, login, revoke_token, set_active, token_user
 from tieout.state.verify import verify
 
@@ -139,4 +140,45 @@ def test_match_decisions_are_kept(store: StateStore) -> None:
     assert sorted(decisions(store, "customer")) == [(*pairs[0], "accept"), (*pairs[1], "reject")]
     sync_reviews(store, "customer", [])  # no longer proposed: nothing open
     assert reviews(store, "customer") == []
+    _intact(store)
+
+
+def test_a_plan_is_approved_by_someone_else_and_explained(store: StateStore) -> None:
+    plan = {
+        "plan": "joint",
+        "title": "Joint plan",
+        "cadence": "monthly",
+        "review_day": 5,
+        "variance_threshold_pct": 10,
+        "targets": [
+            {
+                "period": "2026-03",
+                "metric": "won_amount",
+                "dimension": None,
+                "member": None,
+                "value": Decimal("125000.5"),
+            },
+        ],
+        "commitments": [
+            {
+                "campaign": "spring",
+                "metric": "mql",
+                "value": Decimal("40"),
+                "committed_by": "marketing",
+            },
+        ],
+    }
+    version, new = import_version(store, plan, digest="a" * 64, source="joint.yml", author="mk1")
+    assert new and version.version == 1
+    assert (
+        import_version(store, plan, digest="a" * 64, source="joint.yml", author="mk1")[1] is False
+    )
+    with pytest.raises(UsageError):
+        approve(store, "joint", None, by="mk1")  # not by its author
+    approve(store, "joint", None, by="fin1")
+    found = content(store, "joint")
+    assert found.version.status == "approved" and found.targets[0].value == Decimal("125000.5")
+    key = ("2026-03", "won_amount", None, None)
+    explain(store, "joint", key, text="two deals slipped to April", by="sales1")
+    assert explanations(store, "joint")[key].text == "two deals slipped to April"
     _intact(store)
