@@ -1,6 +1,7 @@
 """The state store on a real PostgreSQL: processes starting together migrate one empty
-database without colliding, and the migrated columns are as long as the models say (the
-length check in state/lengths.py reads the models; PostgreSQL enforces the schema)."""
+database without colliding, the migrated columns are as long as the models say (the
+length check in state/lengths.py reads the models; PostgreSQL enforces the schema), and a
+whole `tieout run` keeps its records there."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from typer.testing import CliRunner
 
 from pg import Server
+from support import invoke, write_project
 from tieout.state import Base, StateStore
 from tieout.state.lengths import limits
 
@@ -88,3 +91,19 @@ def test_the_migrated_text_columns_are_as_long_as_the_models_say(
         for name, length in limits(t).items()
     }
     assert {key: migrated.get(key) for key in modelled} == modelled
+
+
+def test_a_run_keeps_its_records_on_postgresql(
+    pg_server: Server, tmp_path: Path, cli: CliRunner
+) -> None:
+    yml = (
+        f"name: pg\nas_of: 2026-03-31\nstate: {{url: '{pg_server.fresh()}'}}\n"
+        "sources:\n  - {name: crm, path: Account.csv, preset: salesforce.account}\n"
+    )
+    root = write_project(tmp_path, yml, {"Account.csv": "Id,Name\n001Dn000004AAAaIAK,Acme\n"})
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    code, out = invoke(cli, "runs", "-p", str(root), "-f", "json")
+    assert code == 0 and '"succeeded"' in out, out
+    code, out = invoke(cli, "audit", "verify", "-p", str(root))
+    assert code == 0 and "audit log intact" in out, out
