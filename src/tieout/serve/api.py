@@ -14,7 +14,7 @@ from tieout.serve.downloads import download
 from tieout.serve.paging import MAX_LIMIT, Limit, Offset
 from tieout.serve.permits import Viewer, permits, permits_chosen
 from tieout.serve.reads import ExceptionFilters
-from tieout.serve.render import own_accounts, reading, snapshot
+from tieout.serve.render import snapshot
 from tieout.serve.security import Caller, api_csrf
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
@@ -34,9 +34,7 @@ def list_exceptions(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    items, total = data.exceptions(
-        request.app.state.store, filters.as_dict(), limit, offset, own_accounts(request, who)
-    )
+    items, total = reads.exceptions_for(request, who, filters, limit, offset)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -45,9 +43,7 @@ def exceptions_download(
     request: Request, who: Viewer, fmt: str, filters: Annotated[ExceptionFilters, Depends()]
 ) -> Response:
     """Every exception the filters match (not one page), as CSV or XLSX."""
-    items, _ = data.exceptions(
-        request.app.state.store, filters.as_dict(), 1_000_000, 0, own_accounts(request, who)
-    )
+    items, _ = reads.exceptions_for(request, who, filters, 1_000_000, 0)
     return download(items, data.EXCEPTION_COLUMNS, "exceptions", fmt)
 
 
@@ -102,13 +98,12 @@ def list_accounts(
     format: Format = None,
 ) -> dict[str, Any] | Response:
     """Accounts by health, worst first; `format=csv|xlsx` downloads every one that matches."""
-    with reading(request) as wh:
-        if format:
-            rows = data.accounts(wh, health, own_accounts(request, who))
-            for r in rows:
-                r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
-            return download(rows, list(rows[0]) if rows else ["account_key"], "accounts", format)
-        items = data.accounts(wh, health, own_accounts(request, who), limit, offset)
+    if format:
+        rows = reads.accounts_for(request, who, health)
+        for r in rows:
+            r["reasons"] = "; ".join(f"{x['text']} ({x['points']})" for x in r["reasons"])
+        return download(rows, list(rows[0]) if rows else ["account_key"], "accounts", format)
+    items = reads.accounts_for(request, who, health, limit, offset)
     return {"items": [_linked(a) for a in items], "limit": limit, "offset": offset}
 
 

@@ -35,6 +35,27 @@ class ExceptionFilters:
         return asdict(self)
 
 
+def exceptions_for(
+    request: Request, who: Caller, filters: ExceptionFilters, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the exception queue as the caller may see it, and how many in all."""
+    store = request.app.state.store
+    return data.exceptions(store, filters.as_dict(), limit, offset, own_accounts(request, who))
+
+
+def accounts_for(
+    request: Request,
+    who: Caller,
+    band: str | None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Accounts by health, worst first, as the caller may see them."""
+    own = own_accounts(request, who)
+    with reading(request) as wh:
+        return data.accounts(wh, band, own, limit, offset)
+
+
 def exception_for(request: Request, who: Caller, case_id: str) -> dict[str, Any]:
     in_scope(request, who, case_id)
     state = request.app.state

@@ -7,10 +7,10 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tieout.serve import charts, data, reads
+from tieout.serve import charts, reads
 from tieout.serve.headers import draws_charts
 from tieout.serve.permits import Viewer
-from tieout.serve.render import own_accounts, reading, render
+from tieout.serve.render import render
 
 router = APIRouter()
 PAGE_ROWS = 200  # worst first; the API pages through the rest
@@ -18,8 +18,7 @@ PAGE_ROWS = 200  # worst first; the API pages through the rest
 
 @router.get("/accounts", response_class=HTMLResponse)
 def accounts_page(request: Request, who: Viewer, health: str | None = None) -> HTMLResponse:
-    with reading(request) as wh:
-        rows = data.accounts(wh, health, own_accounts(request, who), limit=PAGE_ROWS)
+    rows = reads.accounts_for(request, who, health, limit=PAGE_ROWS)
     return render(request, "accounts.html", rows=rows, health=health, shown=PAGE_ROWS)
 
 

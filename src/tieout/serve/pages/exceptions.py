@@ -11,13 +11,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from tieout import pipeline
-from tieout.serve import data, reads
+from tieout.serve import reads
 from tieout.serve.actions import act_on_case, in_scope
 from tieout.serve.bulk import BulkRefusedError, act_on_all
 from tieout.serve.paging import MAX_LIMIT, PAGE_SIZE, Page
 from tieout.serve.permits import Viewer, permits_chosen
 from tieout.serve.reads import ExceptionFilters
-from tieout.serve.render import own_accounts, render
+from tieout.serve.render import render
 from tieout.serve.security import Caller, check_csrf
 from tieout.serve.uploads import read_limited
 from tieout.state.exceptions import notes
@@ -37,13 +37,7 @@ def exceptions_page(
 ) -> HTMLResponse:
     filters = chosen.as_dict()
     page = max(page, 1)
-    items, total = data.exceptions(
-        request.app.state.store,
-        filters,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
-        own_accounts(request, who),
-    )
+    items, total = reads.exceptions_for(request, who, chosen, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
