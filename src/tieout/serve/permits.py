@@ -22,8 +22,8 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 @dataclass(frozen=True)
 class Permit:
-    """One route's requirement: a fixed action, or (`chosen_by`) the exception action a
-    path parameter or body field names, checked against actions.PERMISSION."""
+    """One route's requirement: a fixed action, or (`chosen_by`) the permission of the
+    exception action a path parameter or body field names (state/controls.py's table)."""
 
     action: str | None = None
     chosen_by: str | None = None
