@@ -1,7 +1,7 @@
 """The state store's workflows behave the same on SQLite and on a real PostgreSQL (the
 `state_url` fixture): the exception queue's life cycle, two-person waivers and resolves,
-users, logins and tokens, period closes, match decisions, plan approval; after each, the
-audit verify finds the log intact and the tables equal to what it says."""
+period closes, match decisions, plan approval; after each, the audit verify finds the log
+intact and the tables equal to what it says (users and tokens: test_users.py)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,7 @@ from tieout.state.exceptions import (
 )
 from tieout.state.matching import ReviewItem, decide, decisions, review_id, reviews, sync_reviews
 from tieout.state.plans import approve, content, explain, explanations, import_version
-from tieout.state.users import add_user, issue_token, login, revoke_token, set_active, token_user
 from tieout.state.verify import verify
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -93,25 +90,6 @@ def test_a_resolve_over_the_limit_waits_for_approval(store: StateStore) -> None:
     assert _statuses(store) == {"EX-1": "resolve_requested"}
     decide_waiver(store, "EX-1", approve=True, by="fin1")
     assert _statuses(store) == {"EX-1": "resolved"}
-    _intact(store)
-
-
-def test_users_logins_and_tokens(store: StateStore) -> None:
-    add_user(store, "ann", "finance", PASSWORD, "ann@example.com")
-    add_user(store, "bot", "viewer", PASSWORD, None)
-    assert login(store, "ann", PASSWORD, attempts=3).ok
-    for _ in range(3):
-        assert not login(store, "ann", "wrong password!!", attempts=3).ok
-    assert not login(store, "ann", PASSWORD, attempts=3).ok  # locked
-    set_active(store, "bot", False)
-    assert not login(store, "bot", PASSWORD, attempts=3).ok
-    set_active(store, "bot", True)
-    token = issue_token(store, "bot", ["view"])
-    found = token_user(store, token)
-    assert found is not None and found[0].name == "bot" and found[1] == ["view"]
-    assert token_user(store, token.partition(".")[0] + ".not-the-secret") is None
-    revoke_token(store, token.partition(".")[0])
-    assert token_user(store, token) is None
     _intact(store)
 
 
