@@ -23,7 +23,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import Connection, column, create_engine, inspect, select, table, text
 
-from tieout.state import StateStore
+from tieout.state import Base, StateStore
 
 PASSWORD = "s3cret:p@ss/word"  # over TCP the server asks for it (scram-sha-256), as in production
 
@@ -88,8 +88,9 @@ class Server:
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
-            for name in seeded:  # DELETE: on a few rows far quicker than TRUNCATE
-                conn.execute(table(name).delete())
+            dependants_first = [t.name for t in reversed(Base.metadata.sorted_tables)]
+            for name in sorted(seeded, key=dependants_first.index):
+                conn.execute(table(name).delete())  # on a few rows far quicker than TRUNCATE
             conn.execute(
                 text(
                     "SELECT setval(c.oid, 1, false) FROM pg_class c "
