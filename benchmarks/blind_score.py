@@ -4,8 +4,8 @@
 
 Each seed's company is written by benchmarks/blind_company/generate.py (its author never
 read tieout's code; its truth is what it planted), run through the real CLI, and scored:
-pairwise precision / recall / F1 of work order -> quote and invoice line -> work order,
-customer pairs, and each rule's exceptions against the planted cases. `--src` scores
+pairwise precision / recall / F1 of work order -> quote, invoice line -> work order,
+time entry -> work order and customer pairs, and each rule's exceptions against the planted cases. `--src` scores
 another checkout's code (e.g. a git worktree of an older commit) on the same company.
 """
 
@@ -43,9 +43,12 @@ with pipeline.snapshots(load_project(Path(sys.argv[1]))).open_current() as wh:
     lw = wh.query(
         "SELECT l.source_file, l.source_row, w.native_id FROM job j JOIN invoice_line l "
         "ON l.id = j.invoice_line_id JOIN work_order w ON w.id = j.work_order_id")
+    tw = wh.query(
+        "SELECT t.source_file, t.source_row, w.native_id FROM job_time jt JOIN time_entry t "
+        "ON t.id = jt.time_entry_id JOIN work_order w ON w.id = jt.work_order_id")
     cust = wh.query(
         "SELECT golden_key, source_system, native_id FROM xref WHERE entity_type = 'customer'")
-print(json.dumps({"wq": wq, "lw": lw, "customers": cust}, default=str))
+print(json.dumps({"wq": wq, "lw": lw, "tw": tw, "customers": cust}, default=str))
 """
 
 
@@ -100,6 +103,8 @@ def score_seed(seed: int, src: Path, work: Path) -> None:
     )
     want_lines = {(t["file"], t["row"], wo) for t, wo in truth["invoice_line_work_order"]}
     print("  invoice line -> WO     ", _prf({tuple(p) for p in got["lw"]}, want_lines))
+    want_time = {(t["file"], t["row"], wo) for t, wo in truth["time_entry_work_order"]}
+    print("  time entry -> WO       ", _prf({tuple(p) for p in got["tw"]}, want_time))
     ours: dict[str, set[tuple[str, str]]] = {}
     for key, system, native in got["customers"]:
         ours.setdefault(key, set()).add((system, native))

@@ -13,6 +13,7 @@ as strong as the names it has to be told apart from.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,19 @@ def test_records_join_the_crm_account_they_are(company: Path) -> None:
             "WHERE x.entity_type = 'customer' AND x.source_system IN ('harvest', 'xero')"
         )
     assert {(s, n): name for s, n, name in rows} == EXPECTED
+
+
+def test_a_model_saved_by_an_older_version_is_retrained(company: Path) -> None:
+    """A model file names the columns its comparisons and blocking rules read; one saved by
+    an older tieout (here, blocking on a column this version no longer builds) is trained
+    again rather than failing the run."""
+    path = company / "models" / "customer.splink.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["blocking_rules_to_generate_predictions"][0]["blocking_rule"] = (
+        'l."name_first_next" = r."name_first_next"'
+    )
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    code, out = invoke(CliRunner(), "run", "-p", str(company))
+    assert code == 0, out
+    rules = json.loads(path.read_text(encoding="utf-8"))["blocking_rules_to_generate_predictions"]
+    assert "name_first_next" not in json.dumps(rules)

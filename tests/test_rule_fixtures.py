@@ -95,10 +95,11 @@ PRICING_WOS = (
     "2026-01-05T09:00:00Z,3000.00,GBP,2026-02-01T17:00:00Z\n"
 )
 _NW = "Northwind Traders Ltd"
-# totals: 1030 + 780 + 406 + 306 + 225 + 228; 110 + 75; 240 + 168 (not read by these rules)
-_INV = f"{_NW},INV-10,WO-00000101,10/02/2026,2975.00"
+# totals: 1030 + 780 + 406 + 306 + 225 + 228 - 30; 110 + 75; 240 + 168; 300 - 30
+_INV = f"{_NW},INV-10,WO-00000101,10/02/2026,2945.00"
 _CN = f"{_NW},CN-11,WO-00000101,20/02/2026,185.00"
 _VOID = f"{_NW},INV-12,WO-00000101,12/02/2026,408.00"
+_AGREED = f"{_NW},INV-17,WO-00000101,15/02/2026,270.00"
 PRICING_INVOICES = _csv(
     XERO_HEADER,
     [
@@ -109,6 +110,10 @@ PRICING_INVOICES = _csv(
         f"{_INV},QA,Testing,2,153.00,,GBP,Sales invoice,Paid",  # /4: exactly 2 %, no
         f"{_INV},DESIGN,Design,2,150.00,25,GBP,Sales invoice,Paid",  # /5: 25 % vs 10 % fires
         f"{_INV},TRAIN,Training,3,80.00,5,GBP,Sales invoice,Paid",  # /6: 5 % vs 5 %, no
+        f"{_INV},,Discount,1,-30.00,,GBP,Sales invoice,Paid",  # /7: a discount line, fires
+        # INV-17: DESIGN's quoted 10 % taken as a line of its own (2 x 150 x 10 % = 30): no
+        f"{_AGREED},DESIGN,Design,2,150.00,,GBP,Sales invoice,Paid",
+        f"{_AGREED},,Discount on design,1,-30.00,,GBP,Sales invoice,Paid",
         # a credit note and a voided invoice, both 10 % off price and with a deep discount:
         # neither counts for either rule
         f"{_CN},DEV,Development refund,1,110.00,,GBP,Sales credit note,Authorised",
@@ -145,8 +150,9 @@ def test_price_variance(pricing: tuple[CliRunner, Path]) -> None:
         # PM quoted 200.00, invoiced 195.00: 2.5 % under; |195 - 200| x 4 = 20.00
         ("INV-10/2", QL_PM): Decimal("20.00"),
         # not raised: INV-10/3 (203 vs 200 = 1.5 %), INV-10/4 (153 vs 150 = exactly 2 %, the
-        # rule wants more than pct), INV-10/5 and /6 (quoted price), CN-11 (a credit note at
-        # 110 vs 100) and INV-12 (voided, at 120 vs 100)
+        # rule wants more than pct), INV-10/5 and /6 (quoted price), INV-10/7 and INV-17/2
+        # (negative lines: discounts), CN-11 (a credit note at 110 vs 100) and INV-12
+        # (voided, at 120 vs 100)
     }
 
 
@@ -156,8 +162,12 @@ def test_discount_after_quote(pricing: tuple[CliRunner, Path]) -> None:
         # DESIGN quoted at 10 % off, invoiced at 25 % off: 15 points deeper;
         # 2 x 150.00 x 15 % = 45.00
         ("INV-10/5", QL_DESIGN): Decimal("45.00"),
+        # a "Discount" line of -30.00 on the quoted job's invoice; the quote agreed no
+        # discount that INV-10's lines do not already carry: all 30.00 is at risk
+        ("INV-10/7", QUOTE_ID): Decimal("30.00"),
         # not raised: INV-10/6 (5 % as quoted), lines with no discount on either side,
-        # CN-11/2 (50 % on a credit note) and INV-12/2 (30 % on a voided invoice)
+        # CN-11/2 (50 % on a credit note), INV-12/2 (30 % on a voided invoice), and
+        # INV-17/2 (-30.00 is the 10 % quoted on DESIGN, which INV-17/1 does not carry)
     }
 
 
@@ -201,24 +211,33 @@ _CT = "Contoso GmbH"
 
 def _bill(contact: str, number: str, date: str, total: str, ref: str = "", **kw: str) -> str:
     kind, status = kw.get("kind", "Sales invoice"), kw.get("status", "Paid")
-    return f"{contact},{number},{ref},{date},{total},,Services,1,{total},,GBP,{kind},{status}"
+    said = kw.get("said", "Services")
+    return f"{contact},{number},{ref},{date},{total},,{said},1,{total},,GBP,{kind},{status}"
 
 
 BILLING_ROWS = [
     _bill(_NW, "INV-20", "10/02/2026", "1000.00", "WO-00000101"),
     # Total typed with a letter O: the row goes to quarantine
     f'{_CT},INV-21,WO-00000102,10/04/2026,"1,7O0.00",,Audit,1,1700.00,,GBP,Sales invoice,Paid',
-    # duplicate_invoice (window 7 days)
-    _bill(_NW, "INV-1", "01/06/2026", "500.00"),  # fires with INV-2: 7 days apart
-    _bill(_NW, "INV-2", "08/06/2026", "500.00"),
-    _bill(_NW, "INV-3", "01/07/2026", "640.00"),  # near miss: INV-4 is 8 days later
-    _bill(_NW, "INV-4", "09/07/2026", "640.00"),
+    # duplicate_invoice (window 10 days)
+    _bill(_NW, "INV-1", "01/06/2026", "500.00"),  # fires with INV-2: 10 days apart
+    _bill(_NW, "INV-2", "11/06/2026", "500.00"),
+    _bill(_NW, "INV-3", "01/07/2026", "640.00"),  # near miss: INV-4 is 11 days later
+    _bill(_NW, "INV-4", "12/07/2026", "640.00"),
     _bill(_NW, "INV-5", "01/08/2026", "900.00"),  # near miss: INV-6 was credited by CN-1
     _bill(_NW, "INV-6", "03/08/2026", "900.00"),
     _bill(_NW, "CN-1", "10/08/2026", "900.00", "INV-6", kind="Sales credit note"),
     _bill(_NW, "INV-7", "01/09/2026", "300.00"),  # near miss: same day and amount as
     _bill(_CT, "INV-8", "01/09/2026", "300.00"),  # INV-8, but another customer
     _bill("Fabrikam Inc", "INV-9", "15/09/2026", "250.00"),  # no contract, no work order
+    # Contoso (under contract): the same total two days apart, but for two sites: near miss
+    _bill(_CT, "INV-23", "02/10/2026", "450.00", said="PPM visit - Leeds"),
+    _bill(_CT, "INV-24", "04/10/2026", "450.00", said="PPM visit - York"),
+    # the same bill again four days later, and a credit note that names nothing but repeats
+    # it line for line (a full credit and re-issue): near miss
+    _bill(_CT, "INV-25", "10/10/2026", "820.00"),
+    _bill(_CT, "INV-26", "14/10/2026", "820.00"),
+    _bill(_CT, "CN-3", "15/10/2026", "820.00", kind="Sales credit note"),
 ]
 
 
@@ -242,11 +261,12 @@ def billing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CliRunne
 def test_duplicate_invoice(billing: tuple[CliRunner, Path]) -> None:
     cli, root = billing
     assert _exceptions(cli, root, "duplicate_invoice") == {
-        # same customer, GBP, 500.00, 1 June and 8 June: 7 days, inside the 7-day window;
-        # money at risk is the later invoice's total, 500.00
+        # same customer, GBP, 500.00, the same line, 1 June and 11 June: 10 days, inside
+        # the 10-day window; money at risk is the later invoice's total, 500.00
         ("INV-1", "INV-2"): Decimal("500.00"),
-        # not raised: INV-3/INV-4 (8 days apart), INV-5/INV-6 (INV-6 credited by CN-1),
-        # INV-7/INV-8 (Northwind and Contoso)
+        # not raised: INV-3/INV-4 (11 days apart), INV-5/INV-6 (INV-6 credited by CN-1),
+        # INV-7/INV-8 (Northwind and Contoso), INV-23/INV-24 (Leeds and York),
+        # INV-25/INV-26 (CN-3 credits one of them in full)
     }
 
 

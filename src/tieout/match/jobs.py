@@ -18,14 +18,27 @@ import pyarrow as pa
 
 from tieout.engine import Warehouse
 from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
-from tieout.match.job_reviews import BILL_REVIEW, MATCH, QUOTE_REVIEW, Decided, review_items
+from tieout.match.job_reviews import (
+    BILL_REVIEW,
+    MATCH,
+    QUOTE_REVIEW,
+    REVIEW,
+    Decided,
+    review_items,
+)
 from tieout.match.sqlfiles import run_sql
 from tieout.state import StateStore
 from tieout.state.matching import sync_reviews
 
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
+CENT = Decimal("0.01")
 WINDOW_DAYS = 730
+SHARED_PRODUCTS = (  # the products comparison's levels that name a product in common
+    "the same products",
+    "products of one within the other's",
+    "some products shared",
+)
 
 
 @dataclass(frozen=True)
@@ -221,8 +234,11 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     invoice_of = dict(
         wh.query("SELECT line_id, source_system || '|' || invoice_number FROM _match_job_line")
     )
-    chosen = _invoices_whole(chosen, by_line, explicit, invoice_of, line_amount)
-    siblings = _with_siblings(pairs, {**explicit, **{p.left: p.right for p in chosen}}, invoice_of)
+    chosen = _invoices_whole(chosen, by_line, explicit, invoice_of, line_amount, amounts)
+    linked = {**explicit, **{p.left: p.right for p in chosen}}
+    siblings = _with_siblings(pairs, linked, invoice_of)
+    linked.update((p.left, p.right) for p in siblings)
+    only = _only_candidates(pairs, linked)
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -238,6 +254,7 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     decided.insert(wh, "_match_line_wo")
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
     _insert(wh, "_match_line_wo", siblings, method="invoice")
+    _insert(wh, "_match_line_wo", only, method="only_candidate")
 
 
 def _invoices_whole(
@@ -246,15 +263,18 @@ def _invoices_whole(
     explicit: dict[str, str],
     invoice_of: dict[str, str],
     line_amount: dict[str, Decimal],
+    wo_amount: dict[str, Decimal | None],
 ) -> list[Pair]:
     """One invoice is one job's bill far more often than not: a line whose own evidence
     hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
-    concurrent installs) bills the work order that most of its invoice's amount bills,
-    when that one is within NEAR bits of its own best."""
+    concurrent installs) bills the invoice's job, when that one is within NEAR bits of its
+    own best. The invoice's job is the one candidate of all its lines whose amount its
+    lines total to the cent (a whole bill), else the work order most of its amount bills."""
     billing: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for line, wo in [*explicit.items(), *((p.left, p.right) for p in chosen)]:
         billing[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
     job_of = {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in billing.items()}
+    job_of.update(_whole_bills(by_line, invoice_of, line_amount, wo_amount))
     whole = []
     for pick in chosen:
         job = job_of.get(invoice_of.get(pick.left, ""))
@@ -263,6 +283,34 @@ def _invoices_whole(
             pick = alternative
         whole.append(pick)
     return whole
+
+
+def _whole_bills(
+    by_line: dict[str, list[Pair]],
+    invoice_of: dict[str, str],
+    line_amount: dict[str, Decimal],
+    wo_amount: dict[str, Decimal | None],
+) -> dict[str, str]:
+    """Invoices whose lines total, to the cent, the amount of exactly one work order that
+    is a near-best candidate of every one of their lines: that work order, billed whole."""
+    lines_of: dict[str, list[str]] = defaultdict(list)
+    for line, invoice in invoice_of.items():
+        lines_of[invoice].append(line)
+    found = {}
+    for invoice, lines in lines_of.items():
+        if not all(line in by_line for line in lines):
+            continue
+        near = [
+            {p.right for p in by_line[line] if p.weight >= by_line[line][0].weight - NEAR}
+            for line in lines
+        ]
+        total = sum((line_amount.get(line, Decimal(0)) for line in lines), Decimal(0))
+        whole = [
+            wo for wo in set.intersection(*near) if abs((wo_amount.get(wo) or 0) - total) <= CENT
+        ]
+        if len(whole) == 1:
+            found[invoice] = whole[0]
+    return found
 
 
 def _with_siblings(
@@ -283,6 +331,22 @@ def _with_siblings(
         if wos == {p.right}:
             found.append(p)
     return sorted(found, key=lambda p: p.left)
+
+
+def _only_candidates(pairs: list[Pair], linked: dict[str, str]) -> list[Pair]:
+    """A line left over whose one plausible job shares its product: a bill is for some
+    job of its customer far more often than not, so given that, the one candidate at or
+    above REVIEW with every other below it is the job, though a price or amount that
+    disagrees (what price_variance looks for) kept its own probability under MATCH."""
+    by_line: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        if p.left not in linked and p.probability >= REVIEW:
+            by_line[p.left].append(p)
+    return [
+        options[0]
+        for _, options in sorted(by_line.items())
+        if len(options) == 1 and options[0].evidence["products"][0] in SHARED_PRODUCTS
+    ]
 
 
 def _insert(wh: Warehouse, table: str, pairs: list[Pair], method: str = "model") -> None:

@@ -113,7 +113,7 @@ def score_pairs(
         api.register(right, dataset_display_name="right", table_name=right),
     ]
     path = model_path(models_dir, model)
-    trained = retrain or not path.exists()
+    trained = retrain or not _fits(path, model)
     if trained:
         models_dir.mkdir(parents=True, exist_ok=True)
         settings = _train(wh, api, model, frames, right, labels)
@@ -128,6 +128,27 @@ def score_pairs(
         f"match_probability FROM {predictions.physical_name}",
     )
     return trained
+
+
+def _shape(settings: dict[str, Any]) -> tuple[object, ...]:
+    """What a trained model must share with the code that reads it: each comparison's
+    level conditions and the blocking rules (the columns they name)."""
+    return (
+        [[lv["sql_condition"] for lv in c["comparison_levels"]] for c in settings["comparisons"]],
+        [b["blocking_rule"] for b in settings["blocking_rules_to_generate_predictions"]],
+    )
+
+
+def _fits(path: Path, model: EntityModel) -> bool:
+    """Whether the model saved at `path` was trained for this version's comparisons; one
+    saved by an older tieout names columns that no longer exist, so it is retrained."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return bool(
+            _shape(saved) == _shape(_settings(model, "link_only").create_settings_dict("duckdb"))
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _settings(model: EntityModel, link_type: str) -> SettingsCreator:

@@ -41,29 +41,45 @@ LEFT JOIN _match_wo_quote wq ON wq.wo_id = w.wo_id
 WHERE w.wo_id NOT IN (SELECT wo_id FROM _match_line_wo)
 ORDER BY 1, 3, 4;
 
--- Time entries -> work order: the work order its project code names, else the one work
--- order of the same customer whose subject is the time sheet's project, within its dates.
+-- Time entries -> work order: the work order its project code names with a prefix or
+-- Salesforce's padding ("WO-00012345", "00012345"), else one work order of the same customer
+-- whose number its project code or name holds in any form ("J12345", "12345 Energy audit"),
+-- else the one work order of the same customer whose subject is the project, within its dates.
 DELETE FROM job_time;
 INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount, person_name,
                       entry_date)
-WITH coded AS (
-    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount, t.person_name, t.entry_date
+WITH entries AS (
+    SELECT t.id AS time_entry_id, t.hours, t.cost_amount, t.person_name, t.entry_date,
+           t.project_code, lower(trim(t.project_name)) AS project, tx.golden_key
     FROM time_entry t
+    LEFT JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
+         AND tx.native_id = t.customer_name
+),
+coded AS (
+    SELECT t.*, w.wo_id
+    FROM entries t
     JOIN _match_job_wo w ON w.number = coalesce(list_extract(_match_wo_refs(t.project_code), 1),
                                                 list_extract(_match_bare_refs(t.project_code), 1))
 ),
+numbered AS (
+    SELECT t.*, w.wo_id, count(DISTINCT w.wo_id) OVER (PARTITION BY t.time_entry_id) AS candidates
+    FROM (SELECT *, unnest(_job_numbers(concat_ws(' ', project_code, project))) AS number
+          FROM entries WHERE time_entry_id NOT IN (SELECT time_entry_id FROM coded)) t
+    JOIN _match_job_wo w ON w.number = t.number AND w.golden_key = t.golden_key
+),
 by_project AS (
-    SELECT t.id AS time_entry_id, w.wo_id, t.hours, t.cost_amount, t.person_name, t.entry_date,
-           count(*) OVER (PARTITION BY t.id) AS candidates
-    FROM time_entry t
-    JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
-         AND tx.native_id = t.customer_name
-    JOIN _match_job_wo w ON w.golden_key = tx.golden_key AND w.subject = lower(trim(t.project_name))
+    SELECT t.*, w.wo_id, count(*) OVER (PARTITION BY t.time_entry_id) AS candidates
+    FROM entries t
+    JOIN _match_job_wo w ON w.golden_key = t.golden_key AND w.subject = t.project
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
-    WHERE t.id NOT IN (SELECT time_entry_id FROM coded)
+    WHERE t.time_entry_id NOT IN (SELECT time_entry_id FROM coded)
+      AND t.time_entry_id NOT IN (SELECT time_entry_id FROM numbered WHERE candidates = 1)
 )
 SELECT time_entry_id, wo_id, 'project_code', hours, cost_amount, person_name, entry_date
 FROM coded
+UNION ALL
+SELECT DISTINCT time_entry_id, wo_id, 'project_number', hours, cost_amount, person_name, entry_date
+FROM numbered WHERE candidates = 1
 UNION ALL
 SELECT time_entry_id, wo_id, 'project', hours, cost_amount, person_name, entry_date
 FROM by_project WHERE candidates = 1

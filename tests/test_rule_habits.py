@@ -1,0 +1,124 @@
+"""Rules on habits other companies have, each on a hand-built project checked by hand:
+a work order's Duration that is the scheduled window rather than the effort, time sheets
+whose project code is the bare work-order number, and a bill's total that tells which of
+two look-alike jobs it is for."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from support import invoke, write_project
+from tieout import pipeline
+from tieout.config import load_project
+
+NORTHWIND, CONTOSO = "001Dn000004AAAaIAO", "001Dn000004AAAbIAO"
+ACCOUNTS = (
+    "Id,Name,Website\n"
+    f"{NORTHWIND},Northwind Traders Ltd,www.northwind.co.uk\n"
+    f"{CONTOSO},Contoso GmbH,contoso.de\n"
+)
+TIME_HEADER = (
+    "Date,Client,Project,Project Code,Task,Notes,Hours,Billable?,First Name,Last Name,"
+    "Cost Rate,Cost Amount,Currency\n"
+)
+YML = """
+name: habits
+as_of: 2026-10-31
+sources:
+  - {name: crm, path: Account.csv, preset: salesforce.account}
+  - {name: wo, path: WorkOrder.csv, preset: salesforce.workorder}
+  - {name: harvest, path: time.csv, preset: harvest.time}
+"""
+WO_HEADER = (
+    "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,EndDate,Duration,DurationType,"
+    "TotalPrice,CurrencyIsoCode\n"
+)
+
+
+def _wo(n: int, status: str, planned: int) -> str:
+    return (
+        f"0WODn{n:010d}OAA,{n:08d},{NORTHWIND},{status},Job {n},"
+        f"2026-0{1 + n % 8}-01T09:00:00Z,2026-0{1 + n % 8}-20T17:00:00Z,{planned},Hours,"
+        f"{planned * 100}.00,GBP"
+    )
+
+
+def _time(n: int, hours: int, code: str | None = None) -> str:
+    return (
+        f"2026-0{1 + n % 8}-10,Northwind Traders Ltd,Job {n},{code or f'WO-{n:08d}'},Work,,"
+        f"{hours},Yes,Ann,Lee,50,{hours * 50},GBP"
+    )
+
+
+def _scope_drift(cli: CliRunner, root: Path, logged_on_finished: int) -> dict[str, str]:
+    """Ten completed jobs planned at 40 h each with `logged_on_finished` hours logged,
+    and work order 00000011, in progress, planned at 40 h with 60 h logged (50 % over)."""
+    wos = [_wo(n, "Completed", 40) for n in range(1, 11)] + [_wo(11, "In Progress", 40)]
+    time = [_time(n, logged_on_finished) for n in range(1, 11)] + [_time(11, 60)]
+    write_project(
+        root,
+        YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "WorkOrder.csv": WO_HEADER + "\n".join(wos) + "\n",
+            "time.csv": TIME_HEADER + "\n".join(time) + "\n",
+        },
+    )
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    code, out = invoke(cli, "exceptions", "-p", str(root), "-f", "json", "--rule", "scope_drift")
+    assert code == 0, out
+    return {e["source_refs"][-1]["native_id"]: e["amount_at_risk"] for e in json.loads(out)}
+
+
+def test_scope_drift_reads_planned_hours_where_they_estimate_effort(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    # finished jobs logged 44 h against 40 h planned: within 25 %, so Duration is an effort
+    # estimate here, and job 11's 60 h against 40 h is 20 h over: 20 h x (4000 / 40) = 2000
+    assert _scope_drift(cli, tmp_path / "effort", 44) == {"0WODn0000000011OAA": "2000.00"}
+
+
+def test_scope_drift_ignores_a_duration_that_is_the_scheduled_window(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    # finished jobs logged 120 h against 40 h "planned" (the days on site x 8, with a crew of
+    # three): none within 25 % of plan, so the field says nothing about effort and job 11's
+    # 60 h is no overrun of it
+    assert _scope_drift(cli, tmp_path / "window", 120) == {}
+
+
+def test_time_sheets_find_their_work_order_by_a_bare_number(tmp_path: Path, cli: CliRunner) -> None:
+    wos = [_wo(18340, "Completed", 40), _wo(18341, "Completed", 40)]
+    wos.append(
+        f"0WODn000001WW999AO,00018342,{CONTOSO},Completed,Job 18342,2026-03-01T09:00:00Z,"
+        "2026-03-20T17:00:00Z,40,Hours,4000.00,GBP"
+    )
+    time = [
+        _time(18340, 5, "18340"),  # Northwind's work order 00018340, unpadded
+        _time(18341, 6, "J18341"),  # a job-number prefix the CRM never uses
+        # Northwind's project code names 18342, which is Contoso's work order: not linked
+        "2026-05-10,Northwind Traders Ltd,Site visit,18342,Work,,7,Yes,Ann,Lee,50,350,GBP",
+    ]
+    root = write_project(
+        tmp_path,
+        YML,
+        {
+            "Account.csv": ACCOUNTS,
+            "WorkOrder.csv": WO_HEADER + "\n".join(wos) + "\n",
+            "time.csv": TIME_HEADER + "\n".join(time) + "\n",
+        },
+    )
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    with pipeline.snapshots(load_project(root)).open_current() as wh:
+        linked = wh.query(
+            "SELECT w.work_order_number, t.hours FROM job_time jt "
+            "JOIN time_entry t ON t.id = jt.time_entry_id "
+            "JOIN work_order w ON w.id = jt.work_order_id ORDER BY 1"
+        )
+    assert linked == [("00018340", Decimal("5.00")), ("00018341", Decimal("6.00"))]
