@@ -5,7 +5,8 @@
 - umlauts spelt out in one system and not in another: "Mueller" for Müller Haustechnik;
 - the finance system bills under a trading name ("Saxon Services Ltd" for Saxon
   Facilities Limited) with no reference on the bills: each bill totals, to the cent, the
-  one work order of that size at the time.
+  one work order of that size at the time, or two bills (a deposit and the balance) do
+  together ("Solway Renewables" for Pennant Facilities Limited).
 
 The CRM also holds sixty other accounts, as a real one would: a name comparison is only
 as strong as the names it has to be told apart from.
@@ -103,8 +104,10 @@ NAMED = {
     "001Dn00000AAAACIAO": "Blackwood Healthcare Limited",
     "001Dn00000AAAADIAO": "Müller Haustechnik GmbH",
     "001Dn00000AAAAEIAO": "Saxon Facilities Limited",
+    "001Dn00000AAAAFIAO": "Pennant Facilities Limited",
 }
 SAXON = "001Dn00000AAAAEIAO"
+PENNANT = "001Dn00000AAAAFIAO"
 ACCOUNTS = {
     **NAMED,
     **{f"001Dn00000F{i:05d}AO": f"{w} {SECTORS[i % 4]}" for i, w in enumerate(FILLER)},
@@ -120,6 +123,9 @@ def _files() -> dict[str, str]:
         f"0WODn000001WWWaOAO,00018001,{SAXON},Completed,PPM visits,2026-03-02,GBP\n"
         f"0WODn000001WWWbOAO,00018002,{SAXON},Completed,Boiler service,2026-04-06,GBP\n"
         "0WODn000001WWWcOAO,00018003,001Dn00000F00003AO,Completed,PPM visits,2026-03-03,GBP\n"
+        # two Pennant jobs: one billed as a deposit and a balance, one billed whole
+        f"0WODn000001WWWdOAO,00018004,{PENNANT},Completed,Heat pump,2026-05-04,GBP\n"
+        f"0WODn000001WWWeOAO,00018005,{PENNANT},Completed,Survey,2026-06-01,GBP\n"
     )
     lines = (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -128,6 +134,10 @@ def _files() -> dict[str, str]:
         f"1WLDn000001IIIcOAO,0WODn000001WWWbOAO,{PPM},2,640.00,GBP\n"
         f"1WLDn000001IIIdOAO,0WODn000001WWWbOAO,{PPM},3,41.10,GBP\n"
         f"1WLDn000001IIIeOAO,0WODn000001WWWcOAO,{PPM},4,300.00,GBP\n"
+        f"1WLDn000001IIIfOAO,0WODn000001WWWdOAO,{PPM},2,612.40,GBP\n"
+        f"1WLDn000001IIIgOAO,0WODn000001WWWdOAO,{PPM},1,318.15,GBP\n"
+        f"1WLDn000001IIIhOAO,0WODn000001WWWeOAO,{PPM},3,205.35,GBP\n"
+        f"1WLDn000001IIIiOAO,0WODn000001WWWeOAO,{PPM},1,88.80,GBP\n"
     )
     invoices = (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -141,6 +151,19 @@ def _files() -> dict[str, str]:
         "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Boiler service,2,640.00,1280.00,"
         "GBP,Sales invoice,Paid\n"
         "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Parts,3,41.10,123.30,"
+        "GBP,Sales invoice,Paid\n"
+        # Pennant bills as "Solway Renewables": a deposit of 612.40 and the balance of
+        # 612.40 + 318.15 = 930.55; together 1542.95, the first Pennant work order's total
+        "Solway Renewables,INV-3,,06/05/2026,05/06/2026,Heat pump deposit,1,612.40,612.40,"
+        "GBP,Sales invoice,Paid\n"
+        "Solway Renewables,INV-4,,29/05/2026,28/06/2026,Heat pump balance,1,612.40,612.40,"
+        "GBP,Sales invoice,Paid\n"
+        "Solway Renewables,INV-4,,29/05/2026,28/06/2026,Commissioning,1,318.15,318.15,"
+        "GBP,Sales invoice,Paid\n"
+        # 616.05 + 88.80 = 704.85, the second, billed whole
+        "Solway Renewables,INV-5,,12/06/2026,12/07/2026,Survey,3,205.35,616.05,"
+        "GBP,Sales invoice,Paid\n"
+        "Solway Renewables,INV-5,,12/06/2026,12/07/2026,Report,1,88.80,88.80,"
         "GBP,Sales invoice,Paid\n"
     )
     time = "Date,Client,Project,Hours,First Name,Last Name\n" + "".join(
@@ -162,6 +185,7 @@ EXPECTED = {
     ("harvest", "Blackwood"): "Blackwood Healthcare Limited",
     ("harvest", "Mueller"): "Müller Haustechnik GmbH",
     ("xero", "Saxon Services Ltd"): "Saxon Facilities Limited",
+    ("xero", "Solway Renewables"): "Pennant Facilities Limited",
 }
 
 

@@ -84,30 +84,46 @@ refs AS (
     UNION ALL
     SELECT unique_id, 'quote', unnest(_match_bare_refs(text)), 0.5 FROM texts
 ),
--- A bill that totals, to the cent, the one work order of that size in its time is the
--- bill for it: half a vote (a trading name, "Saxon Services" for "Saxon Facilities",
+-- A bill (or two, together) that totals, to the cent, the one work order of that size in
+-- its time is the bill for it: half a vote per work order so billed (a trading name, "Saxon Services" for "Saxon Facilities",
 -- that no name comparison can prove), so one coincidence alone links nothing.
 wo_totals AS (
-    SELECT w.source_system, w.account_native_id, CAST(coalesce(w.start_date, w.created_at) AS DATE) AS started,
+    SELECT w.source_system, w.native_id AS wo, w.account_native_id,
+           CAST(coalesce(w.start_date, w.created_at) AS DATE) AS started,
            coalesce(sum(l.total_price), any_value(w.planned_value)) AS total
     FROM work_order w
     LEFT JOIN work_order_line l ON l.source_system = w.source_system AND l.work_order_native_id = w.native_id
     WHERE w.account_native_id IS NOT NULL
     GROUP BY w.source_system, w.native_id, w.account_native_id, started
 ),
-bills AS (
+invoices AS (
     SELECT a.source_system || '|' || a.source_object || '|' || a.native_id AS unique_id,
-           i.native_id, CAST(i.invoice_date AS DATE) AS billed, sum(l.line_amount) AS total
+           i.native_id, CAST(i.invoice_date AS DATE) AS billed, sum(l.line_amount) AS total,
+           count(*) AS lines
     FROM invoice i
     JOIN invoice_line l ON l.invoice_native_id = i.native_id AND l.source_system = i.source_system
     JOIN account a ON a.source_system = i.source_system
                   AND a.native_id = coalesce(i.account_native_id, i.customer_name)
     WHERE coalesce(i.doc_type, 'invoice') = 'invoice'
     GROUP BY ALL
-    HAVING count(*) >= 2 AND sum(l.line_amount) > 0
+),
+-- a bill of two lines or more, or two bills within 180 days that together total a work
+-- order (a deposit and the balance, two stage payments); an amount the contact is billed
+-- again and again is a fee, not a part of one job, and pairs with nothing
+parts AS (
+    SELECT * FROM invoices WHERE total > 0
+    QUALIFY count(*) OVER (PARTITION BY unique_id, total) = 1
+),
+bills AS (
+    SELECT unique_id, native_id, billed, total FROM invoices WHERE lines >= 2 AND total > 0
+    UNION ALL
+    SELECT a.unique_id, a.native_id || '+' || b.native_id, a.billed, a.total + b.total
+    FROM parts a JOIN parts b
+      ON a.unique_id = b.unique_id AND a.native_id < b.native_id
+     AND b.billed BETWEEN a.billed - 180 AND a.billed + 180
 ),
 sized AS (
-    SELECT b.unique_id, w.source_system, w.account_native_id,
+    SELECT b.unique_id, w.source_system, w.account_native_id, w.wo,
            count(*) OVER (PARTITION BY b.unique_id, b.native_id) AS n
     FROM bills b JOIN wo_totals w
       ON w.total = b.total AND b.billed BETWEEN w.started - INTERVAL 60 DAY AND w.started + INTERVAL 365 DAY
@@ -122,7 +138,7 @@ FROM (
       ON m.kind = r.kind AND m.number = r.number
     UNION ALL
     SELECT unique_id, source_system || '|' || getvariable('match_master_object') || '|' || account_native_id, 0.5
-    FROM sized WHERE n = 1
+    FROM (SELECT DISTINCT unique_id, source_system, account_native_id, wo FROM sized WHERE n = 1)
 )
 GROUP BY ALL;
 
