@@ -5,8 +5,9 @@
 Each seed's company is written by benchmarks/blind_company/generate.py (its author never
 read tieout's code; its truth is what it planted), run through the real CLI, and scored:
 pairwise precision / recall / F1 of work order -> quote, invoice line -> work order,
-time entry -> work order and customer pairs, and each rule's exceptions against the planted cases. `--src` scores
-another checkout's code (e.g. a git worktree of an older commit) on the same company.
+time entry -> work order and customer pairs, and each rule's exceptions against the
+planted cases. `--src` scores another checkout's code (e.g. a git worktree of an older
+commit) on the same company.
 """
 
 from __future__ import annotations
