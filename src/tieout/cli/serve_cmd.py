@@ -30,8 +30,12 @@ def serve(
         loaded = find_project(project)
         # checks the project, and makes the session key every worker then reads, before forking
         app = create_app(loaded, https_only=https_only)
+    # uvicorn would take the client's address from X-Forwarded-For on requests from
+    # 127.0.0.1 (its --forwarded-allow-ips default): an SSO proxy on this host would then
+    # look like its client and never match access.trusted_proxies. The app decides whose
+    # headers count, from access.trusted_proxies alone, against the address it is sent from.
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         return
     os.environ["TIEOUT_PROJECT"] = str(loaded.root)
     os.environ["TIEOUT_HTTPS_ONLY"] = "1" if https_only else "0"
@@ -42,4 +46,5 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,
     )
