@@ -8,7 +8,8 @@ user is disabled (state/users.py), or when it expires.
 Sign-in answers the same, after the same password-hash work, whether the name is unknown,
 disabled, locked or only mistyped its password, so neither the message nor the time tells
 an outsider which names are users. Every failed sign-in and every lockout is in the audit
-chain under the name that was tried.
+chain under the name that was tried. The CLI's `--user NAME` login (cli/auth.py) is the same
+check without the session (`check_password`), its entries marked `via: cli`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tieout.state.users import HASHER, LOCK, User, credential
 
 LIFETIME = dt.timedelta(hours=12)
 KEPT = dt.timedelta(days=30)  # an ended session's row, for whoever asks who was logged in
-REFUSED = "wrong name or password, or too many failed attempts (then wait 15 minutes)"
+REFUSED = "wrong name or password, or locked after too many failed attempts (wait 15 minutes)"
 SYSTEM = "tieout"
 
 
@@ -43,29 +44,51 @@ def sign_in(store: StateStore, name: str, password: str, attempts: int) -> SignI
     """Check a password and open a session; after `attempts` failures in a row the user is
     locked for 15 minutes. The hash is checked first, for every name, known or not."""
     with store.session() as s:
-        user = s.get(User, name)
-        good = _verify(user.password_hash if user is not None else _decoy(), password)
-        if user is None or not user.active:
-            _audit(s, name, "user.login_failed", name, {"why": "unknown or disabled user"})
+        if not _password_ok(s, name, password, attempts, {}):
             return SignIn(False)
-        if user.locked_until is not None and user.locked_until > now():
-            _audit(s, name, "user.login_failed", name, {"why": "locked"})
-            return SignIn(False)
-        if not good:
-            user.failed_logins += 1
-            _audit(s, name, "user.login_failed", name, {"why": "wrong password"})
-            if user.failed_logins >= attempts:
-                user.locked_until, user.failed_logins = now() + LOCK, 0
-                until = f"{user.locked_until:%Y-%m-%dT%H:%M:%S}"
-                _audit(s, SYSTEM, "user.locked", name, {"until": until, "after": attempts})
-            return SignIn(False)
-        user.failed_logins, user.locked_until = 0, None
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
-            _audit(s, name, "user.rehash", name, {"credential": credential(user.password_hash)})
         token = open_session(s, name)
         _audit(s, name, "user.login", name, {})
         return SignIn(True, token)
+
+
+def check_password(store: StateStore, name: str, password: str, attempts: int, via: str) -> bool:
+    """The same check for a login that opens no web session (the CLI's `--user NAME`): the
+    same lock, the same hash work for every name, failures and the login audited, each
+    entry saying `via` what it came."""
+    with store.session() as s:
+        if not _password_ok(s, name, password, attempts, {"via": via}):
+            return False
+        _audit(s, name, "user.login", name, {"via": via})
+        return True
+
+
+def _password_ok(
+    s: Session, name: str, password: str, attempts: int, how: dict[str, object]
+) -> bool:
+    """Whether `name` is an active, unlocked user and `password` is theirs, in the caller's
+    transaction; a failure is audited (`how` added to its detail) and counts towards the
+    lock. A good password resets the count and is rehashed when the parameters changed."""
+    user = s.get(User, name)
+    good = _verify(user.password_hash if user is not None else _decoy(), password)
+    if user is None or not user.active:
+        _audit(s, name, "user.login_failed", name, {"why": "unknown or disabled user", **how})
+        return False
+    if user.locked_until is not None and user.locked_until > now():
+        _audit(s, name, "user.login_failed", name, {"why": "locked", **how})
+        return False
+    if not good:
+        user.failed_logins += 1
+        _audit(s, name, "user.login_failed", name, {"why": "wrong password", **how})
+        if user.failed_logins >= attempts:
+            user.locked_until, user.failed_logins = now() + LOCK, 0
+            until = f"{user.locked_until:%Y-%m-%dT%H:%M:%S}"
+            _audit(s, SYSTEM, "user.locked", name, {"until": until, "after": attempts, **how})
+        return False
+    user.failed_logins, user.locked_until = 0, None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(password)
+        _audit(s, name, "user.rehash", name, {"credential": credential(user.password_hash)})
+    return True
 
 
 def open_session(s: Session, name: str, lifetime: dt.timedelta = LIFETIME) -> str:

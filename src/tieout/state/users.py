@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -99,27 +98,14 @@ def reset_password(store: StateStore, name: str, password: str) -> None:
         record(s, "user.reset_password", "user", name, detail)
 
 
-def login(store: StateStore, name: str, password: str, attempts: int) -> Login:
-    """Check a password; after `attempts` failures in a row the user is locked for 15 min."""
-    with store.session() as s:
-        user = s.get(User, name)
-        if user is None or not user.active:
-            return Login(False, "unknown or disabled user")
-        if user.locked_until is not None and user.locked_until > now():
-            return Login(False, f"locked until {user.locked_until:%H:%M} UTC")
-        try:
-            HASHER.verify(user.password_hash, password)
-        except VerificationError:
-            user.failed_logins += 1
-            if user.failed_logins >= attempts:
-                user.locked_until, user.failed_logins = now() + LOCK, 0
-            return Login(False, "wrong password")
-        user.failed_logins, user.locked_until = 0, None
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
-            detail: dict[str, object] = {"credential": credential(user.password_hash)}
-            record(s, "user.rehash", "user", name, detail)
-        return Login(True, "")
+def login(store: StateStore, name: str, password: str, attempts: int, via: str = "cli") -> Login:
+    """Check a password as the web's sign-in does, without opening a session
+    (state/sessions.check_password: the same lock, the same answer and hash work for every
+    name, failures audited); `why` is the one refusal message."""
+    from tieout.state.sessions import REFUSED, check_password  # sessions builds on this module
+
+    ok = check_password(store, name, password, attempts, via)
+    return Login(ok, "" if ok else REFUSED)
 
 
 def issue_token(store: StateStore, name: str, scopes: list[str]) -> str:
