@@ -14,6 +14,8 @@ import csv
 import io
 import json
 import shutil
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
+from tieout.match.job_model import Pair
+from tieout.match.jobs import _only_candidates
 
 YML = """
 name: habits
@@ -245,3 +249,36 @@ def test_an_uncertain_bill_is_reviewed_and_the_decision_holds(
     # the other bills' links are untouched by the decisions
     got = {(r["invoice_number"], r["line_number"]): r["work_order_number"] for r in _links(root)}
     assert {k: v for k, v in got.items() if k[0] != "INV-6"} == LINE_WORK_ORDER
+
+
+def _pair(line: str, wo: str, probability: float, products: str) -> Pair:
+    evidence = {"products": (products, 2.0), "price": ("nothing agrees", -3.8)}
+    return Pair(line, wo, probability, 0.0, evidence)
+
+
+def test_a_doubtful_bill_goes_to_the_one_job_with_room_for_it() -> None:
+    """The assignment alone, on pairs stated by hand: each line's only candidate at or above
+    REVIEW (0.3), below MATCH because its price disagrees."""
+    pairs = [
+        _pair("calder-1", "WO-5", 0.62, "the same products"),  # WO-5: nothing billed yet
+        _pair("becker-8", "WO-4", 0.62, "the same products"),  # WO-4: billed 1,800 of 1,800
+        _pair("hull-9", "WO-3", 0.55, "the same products"),  # WO-3: 600 of 1,200 billed
+        _pair("hull-9", "WO-2", 0.10, "the same products"),  # below REVIEW: no rival
+        _pair("leeds-10", "WO-2", 0.62, "nothing agrees"),  # shares no product: not linked
+        _pair("york-11", "WO-6", 0.5, "some products shared"),  # two plausible jobs: neither
+        _pair("york-11", "WO-7", 0.4, "some products shared"),
+        _pair("linked-1", "WO-5", 0.7, "the same products"),  # linked already: left alone
+    ]
+    billed = defaultdict(Decimal, {"WO-4": Decimal("1800"), "WO-3": Decimal("600")})
+    wo_amount: dict[str, Decimal | None] = {
+        "WO-2": Decimal("1200"),
+        "WO-3": Decimal("1200"),
+        "WO-4": Decimal("1800"),
+        "WO-5": Decimal("700"),
+    }
+    lines = {"calder-1": Decimal("820"), "becker-8": Decimal("1050"), "hull-9": Decimal("600")}
+    found = _only_candidates(pairs, {"linked-1": "WO-9"}, billed, wo_amount, lines)
+    # Calder's 820 on a 700 job with nothing billed: its first bill, though 17 % over;
+    # Hull's 600 brings WO-3 to 1,200 of 1,200. Becker's 1,050 would take WO-4 to 2,850
+    # of 1,800 (over 110 %): left for review
+    assert [(p.left, p.right) for p in found] == [("calder-1", "WO-5"), ("hull-9", "WO-3")]

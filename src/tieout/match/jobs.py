@@ -238,7 +238,10 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     linked = {**explicit, **{p.left: p.right for p in chosen}}
     siblings = _with_siblings(pairs, linked, invoice_of)
     linked.update((p.left, p.right) for p in siblings)
-    only = _only_candidates(pairs, linked)
+    billed = defaultdict(Decimal)
+    for line, wo in linked.items():
+        billed[wo] += line_amount.get(line, Decimal(0))
+    only = _only_candidates(pairs, linked, billed, amounts, line_amount)
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -333,20 +336,34 @@ def _with_siblings(
     return sorted(found, key=lambda p: p.left)
 
 
-def _only_candidates(pairs: list[Pair], linked: dict[str, str]) -> list[Pair]:
-    """A line left over whose one plausible job shares its product: a bill is for some
-    job of its customer far more often than not, so given that, the one candidate at or
-    above REVIEW with every other below it is the job, though a price or amount that
-    disagrees (what price_variance looks for) kept its own probability under MATCH."""
+def _only_candidates(
+    pairs: list[Pair],
+    linked: dict[str, str],
+    billed: dict[str, Decimal],
+    wo_amount: dict[str, Decimal | None],
+    line_amount: dict[str, Decimal],
+) -> list[Pair]:
+    """A line left over whose one plausible job shares its product, and which that job
+    still has room for (none of it billed yet, or this line keeps its bills within
+    OVERBILL): a bill is for some job of its customer far more often than not, so given
+    that, the one candidate at or above REVIEW with every other below it is the job,
+    though a price or amount that disagrees (what price_variance looks for) or a balance
+    billed months later kept its own probability under MATCH. A job already billed in
+    full is not given more (a support contract's extra hours, a fee)."""
     by_line: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
         if p.left not in linked and p.probability >= REVIEW:
             by_line[p.left].append(p)
-    return [
-        options[0]
-        for _, options in sorted(by_line.items())
-        if len(options) == 1 and options[0].evidence["products"][0] in SHARED_PRODUCTS
-    ]
+    found = []
+    for line, options in sorted(by_line.items()):
+        if len(options) != 1 or options[0].evidence["products"][0] not in SHARED_PRODUCTS:
+            continue
+        wo, amount = options[0].right, line_amount.get(line, Decimal(0))
+        cap = wo_amount.get(wo)
+        if not billed[wo] or cap is None or billed[wo] + amount <= cap * OVERBILL:
+            billed[wo] += amount
+            found.append(options[0])
+    return found
 
 
 def _insert(wh: Warehouse, table: str, pairs: list[Pair], method: str = "model") -> None:
