@@ -13,7 +13,7 @@ Run by hand (about 4 minutes on two otherwise idle cores). Generates `tieout dem
   SQLite store, and on PostgreSQL (a throwaway cluster from tests/pg.py, the store moved
   there with `tieout state copy` and state.url set in tieout.yml) when its server is
   installed;
-- tampering with the state store as someone with write access to it would (SQLite): the
+- tampering with the state store as someone with write access to it would (both stores): the
   newest entry, the newest 30 and every entry deleted with the head row fixed up, an actor
   rewritten and the chain recomputed, a case set to `waived` without an entry;
 - a `columns:` expression reading /etc/passwd; a cookie session's API POST without the
@@ -61,7 +61,7 @@ LINES: list[str] = []
 
 
 def report(attack: str, figures: str, verdict: str) -> None:
-    line = f"{attack:<44} {figures:<92} {verdict}"
+    line = f"{attack:<50} {figures:<92} {verdict}"
     LINES.append(line)
     print(line, flush=True)
 
@@ -277,29 +277,56 @@ TAMPERS: list[tuple[str, Callable[[Any], None]]] = [
 ]
 
 
-def tampering(root: Path) -> None:
-    db_file = root / ".tieout" / "state.db"
-    pristine = root / "state.pristine.db"
-    with sqlite3.connect(db_file) as src, sqlite3.connect(pristine) as dst:
-        src.backup(dst)
-    entries = sqlite3.connect(pristine).execute("SELECT count(*) FROM audit_log").fetchone()[0]
+def tampering(root: Path, kind: str, restore: Callable[[], None]) -> None:
+    """Each tamper on the store as it is now (`restore()` puts it back before the next)."""
+    with opened(root) as store, store.session() as s:
+        entries = s.scalar(select(func.count()).select_from(AuditEvent))
     for name, tamper in TAMPERS:
-        for extra in ("", "-wal", "-shm"):
-            Path(f"{db_file}{extra}").unlink(missing_ok=True)
-        shutil.copyfile(pristine, db_file)
         with opened(root) as store, store.engine.begin() as db:
             tamper(db)
         code, said = verify(root)
         report(
-            f"(b) {name}",
+            f"(b) {name}, {kind}",
             f"{entries} entries before; verify exit {code}: {said[:150]}",
             "DETECTED" if code == 1 else "FAILED",
         )
-    for extra in ("", "-wal", "-shm"):
-        Path(f"{db_file}{extra}").unlink(missing_ok=True)
-    shutil.copyfile(pristine, db_file)
+        restore()
     code, _ = verify(root)
     assert code == 0, "the untouched store no longer verifies"
+
+
+def tampering_sqlite(root: Path) -> None:
+    db_file = root / ".tieout" / "state.db"
+    pristine = root / "state.pristine.db"
+    with sqlite3.connect(db_file) as src, sqlite3.connect(pristine) as dst:
+        src.backup(dst)
+
+    def restore() -> None:
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{db_file}{extra}").unlink(missing_ok=True)
+        shutil.copyfile(pristine, db_file)
+
+    tampering(root, "SQLite", restore)
+
+
+def tampering_postgres(root: Path, server: Any, url: str) -> None:
+    """The database copied aside as a template, and copied back after each tamper."""
+    name = url.rsplit("/", 1)[1]
+
+    def copy(source: str, target: str) -> None:
+        with server_conn(server) as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname IN (:a, :b) AND pid <> pg_backend_pid()"
+                ),
+                {"a": source, "b": target},
+            )
+            conn.execute(text(f"DROP DATABASE IF EXISTS {target}"))
+            conn.execute(text(f"CREATE DATABASE {target} TEMPLATE {source}"))
+
+    copy(name, "pristine")
+    tampering(root, "PostgreSQL", lambda: copy("pristine", name))
 
 
 # --- (c) config SQL reading a file ------------------------------------------------------
@@ -422,6 +449,12 @@ def cli_waive(root: Path, case: str) -> None:
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
+def server_conn(server: Any) -> Any:
+    import pg
+
+    return pg._connected(server.url())
+
+
 def on_postgres(root: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     import pg  # the tests' throwaway cluster
@@ -442,6 +475,7 @@ def on_postgres(root: Path) -> None:
             yml.write(f"state:\n  url: '{bare}'\n")
         os.environ.update(env)  # for this script's own store sessions
         concurrent_writers(root, "PostgreSQL", env)
+        tampering_postgres(root, server, url)
     finally:
         cluster.__exit__(None, None, None)
 
@@ -460,7 +494,9 @@ def main() -> None:
         shutil.copytree(opts.from_demo, root)
     else:
         demo = [TIEOUT, "demo", "--seed", "5", "--scale", "0.2", "--out", str(root)]
-        subprocess.run(demo, check=True, capture_output=True)
+        made = subprocess.run(demo, capture_output=True, text=True, check=False)
+        if made.returncode:
+            raise SystemExit(f"tieout demo failed:\n{(made.stdout + made.stderr)[-2000:]}")
     on_pg = opts.workdir / "demo-pg"
     shutil.copytree(root, on_pg)
     print(
@@ -474,7 +510,7 @@ def main() -> None:
     concurrent_writers(root, "SQLite", then=web_attacks)
     cli_waive(root, open_cases(root)[0])
     config_sql(root)
-    tampering(root)
+    tampering_sqlite(root)
     if not opts.no_postgres:
         on_postgres(on_pg)
     print(f"done in {time.perf_counter() - started:.0f}s")
