@@ -4,7 +4,7 @@ exit 1) or FAILED (it worked).
 
     .venv/bin/python benchmarks/attacks.py [--workdir /tmp/tieout-attacks] [--no-postgres]
 
-Run by hand (about 4 minutes on two otherwise idle cores). Generates `tieout demo --seed 5
+Run by hand (about 3 minutes on two otherwise idle cores). Generates `tieout demo --seed 5
 --scale 0.2`, adds users and tokens through the state store, then:
 
 - concurrent writers: `tieout serve --workers 4`, 20 client threads x 20 actions (comment
