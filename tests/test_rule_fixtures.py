@@ -239,8 +239,8 @@ BILLING_ROWS = [
     _bill(_CT, "INV-26", "14/10/2026", "820.00"),
     _bill(_CT, "CN-3", "15/10/2026", "820.00", kind="Sales credit note"),
     # the same bill re-keyed three days later without the job number on its line: fires
-    _bill(_CT, "INV-27", "20/10/2026", "610.00", said="WO-00009001: Audit days"),
-    _bill(_CT, "INV-28", "23/10/2026", "610.00", said="Audit days"),
+    _bill(_CT, "INV-27", "20/10/2026", "610.00", said="WO-00009001: Consulting days"),
+    _bill(_CT, "INV-28", "23/10/2026", "610.00", said="Consulting days"),
 ]
 
 
@@ -267,7 +267,7 @@ def test_duplicate_invoice(billing: tuple[CliRunner, Path]) -> None:
         # same customer, GBP, 500.00, the same line, 1 June and 11 June: 10 days, inside
         # the 10-day window; money at risk is the later invoice's total, 500.00
         ("INV-1", "INV-2"): Decimal("500.00"),
-        # Contoso, 610.00, "Audit days" once the job number typed into the first copy's
+        # Contoso, 610.00, "Consulting days" once the job number typed into the first copy's
         # line is left out, 3 days apart
         ("INV-27", "INV-28"): Decimal("610.00"),
         # not raised: INV-3/INV-4 (11 days apart), INV-5/INV-6 (INV-6 credited by CN-1),

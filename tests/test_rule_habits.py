@@ -92,17 +92,29 @@ def test_scope_drift_ignores_a_duration_that_is_the_scheduled_window(
     assert _scope_drift(cli, tmp_path / "window", 120) == {}
 
 
-def test_time_sheets_find_their_work_order_by_a_bare_number(tmp_path: Path, cli: CliRunner) -> None:
+def test_time_sheets_find_their_work_order_by_number_or_service(
+    tmp_path: Path, cli: CliRunner
+) -> None:
     wos = [_wo(18340, "Completed", 40), _wo(18341, "Completed", 40)]
     wos.append(
         f"0WODn000001WW999AO,00018342,{CONTOSO},Completed,Job 18342,2026-03-01T09:00:00Z,"
         "2026-03-20T17:00:00Z,40,Hours,4000.00,GBP"
     )
+    wos += [  # two phases of one service, at once
+        f"0WODn000001WW9a7AO,00018343,{NORTHWIND},Completed,Energy audit for Northwind - "
+        "Phase 1,2026-06-01T09:00:00Z,2026-06-30T17:00:00Z,40,Hours,4000.00,GBP",
+        f"0WODn000001WW9b8AO,00018344,{NORTHWIND},Completed,Energy audit for Northwind - "
+        "Phase 2,2026-06-01T09:00:00Z,2026-06-30T17:00:00Z,40,Hours,4000.00,GBP",
+    ]
     time = [
         _time(18340, 5, "18340"),  # Northwind's work order 00018340, unpadded
         _time(18341, 6, "J18341"),  # a job-number prefix the CRM never uses
         # Northwind's project code names 18342, which is Contoso's work order: not linked
         "2026-05-10,Northwind Traders Ltd,Site visit,18342,Work,,7,Yes,Ann,Lee,50,350,GBP",
+        # no code: a project named "<client> - <service>", the work order's subject the other
+        # way round; the phase number tells the two apart
+        "2026-06-10,Northwind Traders Ltd,Northwind - Energy audit phase 2,,Work,,3,Yes,Ann,"
+        "Lee,50,150,GBP",
     ]
     root = write_project(
         tmp_path,
@@ -121,4 +133,8 @@ def test_time_sheets_find_their_work_order_by_a_bare_number(tmp_path: Path, cli:
             "JOIN time_entry t ON t.id = jt.time_entry_id "
             "JOIN work_order w ON w.id = jt.work_order_id ORDER BY 1"
         )
-    assert linked == [("00018340", Decimal("5.00")), ("00018341", Decimal("6.00"))]
+    assert linked == [
+        ("00018340", Decimal("5.00")),
+        ("00018341", Decimal("6.00")),
+        ("00018344", Decimal("3.00")),
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import pyarrow as pa
@@ -33,6 +34,7 @@ from tieout.state.matching import sync_reviews
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
 CENT = Decimal("0.01")
+BALANCE_DUE = timedelta(days=60)  # a job's last bill comes within this of its finish
 WINDOW_DAYS = 730
 SHARED_PRODUCTS = (  # the products comparison's levels that name a product in common
     "the same products",
@@ -241,7 +243,16 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     billed = defaultdict(Decimal)
     for line, wo in linked.items():
         billed[wo] += line_amount.get(line, Decimal(0))
-    only = _only_candidates(pairs, linked, billed, amounts, line_amount)
+    finished = dict(wh.query("SELECT wo_id, finished_on FROM _match_job_wo"))
+    billed_on = dict(wh.query("SELECT line_id, invoice_date FROM _match_job_line"))
+    timely = [  # a bill long after a job closed is not its balance (a monthly fee)
+        p
+        for p in pairs
+        if billed_on.get(p.left) is None
+        or finished.get(p.right) is None
+        or billed_on[p.left] <= finished[p.right] + BALANCE_DUE
+    ]
+    only = _only_candidates(timely, linked, billed, amounts, line_amount)
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "

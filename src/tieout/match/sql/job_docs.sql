@@ -14,6 +14,18 @@ CREATE OR REPLACE TEMP MACRO _job_words(text) AS trim(regexp_replace(
 CREATE OR REPLACE TEMP MACRO _job_title(text) AS
     lower(trim(split_part(coalesce(text, ''), ' - ', 1)));
 
+-- what a title says the work is, with the customer's own name and small words left out:
+-- "Lone Star - Annual servicing" and "Annual servicing for Lone Star" are one service;
+-- numbers stay ("Phase 1" is not "Phase 2")
+CREATE OR REPLACE TEMP MACRO _job_terms(text) AS string_split(trim(regexp_replace(
+    lower(coalesce(text, '')), '[^a-z0-9]+', ' ', 'g')), ' ');
+
+CREATE OR REPLACE TEMP MACRO _job_service(text, customer) AS list_sort(list_distinct(list_filter(
+    _job_terms(text),
+    lambda w: length(w) > 0
+        AND NOT list_contains(_job_terms(customer), w)
+        AND NOT list_contains(['for', 'the', 'and', 'of', 'at', 'to', 'in', 'on'], w))));
+
 CREATE OR REPLACE TEMP TABLE _job_product AS
 SELECT source_system, source_object, upper(native_id) AS native_id, golden_key
 FROM xref WHERE entity_type = 'product';

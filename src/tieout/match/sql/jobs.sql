@@ -44,13 +44,16 @@ ORDER BY 1, 3, 4;
 -- Time entries -> work order: the work order its project code names with a prefix or
 -- Salesforce's padding ("WO-00012345", "00012345"), else one work order of the same customer
 -- whose number its project code or name holds in any form ("J12345", "12345 Energy audit"),
--- else the one work order of the same customer whose subject is the project, within its dates.
+-- else the one work order of the same customer, within its dates, whose subject names the
+-- same service as the project ("Lone Star - Annual servicing", "Annual servicing for Lone
+-- Star").
 DELETE FROM job_time;
 INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount, person_name,
                       entry_date)
 WITH entries AS (
     SELECT t.id AS time_entry_id, t.hours, t.cost_amount, t.person_name, t.entry_date,
-           t.project_code, lower(trim(t.project_name)) AS project, tx.golden_key
+           t.project_code, lower(trim(t.project_name)) AS project, tx.golden_key,
+           _job_service(t.project_name, t.customer_name) AS service, t.customer_name
     FROM time_entry t
     LEFT JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
          AND tx.native_id = t.customer_name
@@ -70,7 +73,8 @@ numbered AS (
 by_project AS (
     SELECT t.*, w.wo_id, count(*) OVER (PARTITION BY t.time_entry_id) AS candidates
     FROM entries t
-    JOIN _match_job_wo w ON w.golden_key = t.golden_key AND w.subject = t.project
+    JOIN _match_job_wo w ON w.golden_key = t.golden_key
+         AND _job_service(w.subject, t.customer_name) = t.service AND len(t.service) > 0
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
     WHERE t.time_entry_id NOT IN (SELECT time_entry_id FROM coded)
       AND t.time_entry_id NOT IN (SELECT time_entry_id FROM numbered WHERE candidates = 1)
