@@ -66,8 +66,8 @@ class AccessConfig(BaseModel):
     trusted_proxies: list[IPv4Network | IPv6Network] = Field(
         default_factory=list,
         description="the addresses (IPs or CIDRs) of the SSO proxies whose trusted_header is "
-        "believed: the address the app sees a request come from (uvicorn's, after its own "
-        "--forwarded-allow-ips handling)",
+        "believed: the address of the connection itself (tieout serve ignores "
+        "X-Forwarded-For, so a client cannot claim to be the proxy)",
     )
     trusted_header: str | None = Field(
         None,

@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from tieout import pipeline
 from tieout.config import LoadedProject
-from tieout.errors import UsageError
+from tieout.errors import NoSnapshotError, UsageError
 from tieout.metrics import load_metrics
 from tieout.reconcile import load_rules
 from tieout.serve import api, api_workspace, pages
@@ -74,6 +74,11 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     @app.exception_handler(LoginRequiredError)
     def _to_login(request: Request, exc: LoginRequiredError) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(NoSnapshotError)
+    def _no_run_yet(request: Request, exc: NoSnapshotError) -> Response:
+        """Asked for data before the first `tieout run`: say so, not a server error."""
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(UsageError)
     def _refused(request: Request, exc: UsageError) -> Response:
