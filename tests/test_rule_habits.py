@@ -54,22 +54,24 @@ def _time(n: int, hours: int, code: str | None = None) -> str:
     )
 
 
+def _run(cli: CliRunner, root: Path, wos: list[str], time: list[str]) -> Path:
+    files = {
+        "Account.csv": ACCOUNTS,
+        "WorkOrder.csv": WO_HEADER + "\n".join(wos) + "\n",
+        "time.csv": TIME_HEADER + "\n".join(time) + "\n",
+    }
+    write_project(root, YML, files)
+    code, out = invoke(cli, "run", "-p", str(root))
+    assert code == 0, out
+    return root
+
+
 def _scope_drift(cli: CliRunner, root: Path, logged_on_finished: int) -> dict[str, str]:
     """Ten completed jobs planned at 40 h each with `logged_on_finished` hours logged,
     and work order 00000011, in progress, planned at 40 h with 60 h logged (50 % over)."""
     wos = [_wo(n, "Completed", 40) for n in range(1, 11)] + [_wo(11, "In Progress", 40)]
     time = [_time(n, logged_on_finished) for n in range(1, 11)] + [_time(11, 60)]
-    write_project(
-        root,
-        YML,
-        {
-            "Account.csv": ACCOUNTS,
-            "WorkOrder.csv": WO_HEADER + "\n".join(wos) + "\n",
-            "time.csv": TIME_HEADER + "\n".join(time) + "\n",
-        },
-    )
-    code, out = invoke(cli, "run", "-p", str(root))
-    assert code == 0, out
+    _run(cli, root, wos, time)
     code, out = invoke(cli, "exceptions", "-p", str(root), "-f", "json", "--rule", "scope_drift")
     assert code == 0, out
     return {e["source_refs"][-1]["native_id"]: e["amount_at_risk"] for e in json.loads(out)}
@@ -116,17 +118,7 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         "2026-06-10,Northwind Traders Ltd,Northwind - Energy audit phase 2,,Work,,3,Yes,Ann,"
         "Lee,50,150,GBP",
     ]
-    root = write_project(
-        tmp_path,
-        YML,
-        {
-            "Account.csv": ACCOUNTS,
-            "WorkOrder.csv": WO_HEADER + "\n".join(wos) + "\n",
-            "time.csv": TIME_HEADER + "\n".join(time) + "\n",
-        },
-    )
-    code, out = invoke(cli, "run", "-p", str(root))
-    assert code == 0, out
+    root = _run(cli, tmp_path, wos, time)
     with pipeline.snapshots(load_project(root)).open_current() as wh:
         linked = wh.query(
             "SELECT w.work_order_number, t.hours FROM job_time jt "
