@@ -25,8 +25,8 @@ from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
+from tieout.match.job_assignment import only_candidates
 from tieout.match.job_model import Pair
-from tieout.match.jobs import _only_candidates
 
 YML = """
 name: habits
@@ -277,7 +277,7 @@ def test_a_doubtful_bill_goes_to_the_one_job_with_room_for_it() -> None:
         "WO-5": Decimal("700"),
     }
     lines = {"calder-1": Decimal("820"), "becker-8": Decimal("1050"), "hull-9": Decimal("600")}
-    found = _only_candidates(pairs, {"linked-1": "WO-9"}, billed, wo_amount, lines)
+    found = only_candidates(pairs, {"linked-1": "WO-9"}, billed, wo_amount, lines)
     # Calder's 820 on a 700 job with nothing billed: its first bill, though 17 % over;
     # Hull's 600 brings WO-3 to 1,200 of 1,200. Becker's 1,050 would take WO-4 to 2,850
     # of 1,800 (over 110 %): left for review

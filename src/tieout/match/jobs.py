@@ -12,18 +12,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 import pyarrow as pa
 
 from tieout.engine import Warehouse
+from tieout.match.job_assignment import (
+    NEAR,
+    OVERBILL,
+    invoices_whole,
+    only_candidates,
+    timely,
+    with_siblings,
+)
 from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
 from tieout.match.job_reviews import (
     BILL_REVIEW,
     MATCH,
     QUOTE_REVIEW,
-    REVIEW,
     Decided,
     review_items,
 )
@@ -31,16 +37,7 @@ from tieout.match.sqlfiles import run_sql
 from tieout.state import StateStore
 from tieout.state.matching import sync_reviews
 
-NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
-OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
-CENT = Decimal("0.01")
-BALANCE_DUE = timedelta(days=60)  # a job's last bill comes within this of its finish
 WINDOW_DAYS = 730
-SHARED_PRODUCTS = (  # the products comparison's levels that name a product in common
-    "the same products",
-    "products of one within the other's",
-    "some products shared",
-)
 
 
 @dataclass(frozen=True)
@@ -236,23 +233,14 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     invoice_of = dict(
         wh.query("SELECT line_id, source_system || '|' || invoice_number FROM _match_job_line")
     )
-    chosen = _invoices_whole(chosen, by_line, explicit, invoice_of, line_amount, amounts)
+    chosen = invoices_whole(chosen, by_line, explicit, invoice_of, line_amount, amounts)
     linked = {**explicit, **{p.left: p.right for p in chosen}}
-    siblings = _with_siblings(pairs, linked, invoice_of)
+    siblings = with_siblings(pairs, linked, invoice_of)
     linked.update((p.left, p.right) for p in siblings)
-    billed = defaultdict(Decimal)
+    so_far: dict[str, Decimal] = defaultdict(Decimal)
     for line, wo in linked.items():
-        billed[wo] += line_amount.get(line, Decimal(0))
-    finished = dict(wh.query("SELECT wo_id, finished_on FROM _match_job_wo"))
-    billed_on = dict(wh.query("SELECT line_id, invoice_date FROM _match_job_line"))
-    timely = [  # a bill long after a job closed is not its balance (a monthly fee)
-        p
-        for p in pairs
-        if billed_on.get(p.left) is None
-        or finished.get(p.right) is None
-        or billed_on[p.left] <= finished[p.right] + BALANCE_DUE
-    ]
-    only = _only_candidates(timely, linked, billed, amounts, line_amount)
+        so_far[wo] += line_amount.get(line, Decimal(0))
+    only = only_candidates(timely(wh, pairs), linked, so_far, amounts, line_amount)
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -269,112 +257,6 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
     _insert(wh, "_match_line_wo", siblings, method="invoice")
     _insert(wh, "_match_line_wo", only, method="only_candidate")
-
-
-def _invoices_whole(
-    chosen: list[Pair],
-    by_line: dict[str, list[Pair]],
-    explicit: dict[str, str],
-    invoice_of: dict[str, str],
-    line_amount: dict[str, Decimal],
-    wo_amount: dict[str, Decimal | None],
-) -> list[Pair]:
-    """One invoice is one job's bill far more often than not: a line whose own evidence
-    hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
-    concurrent installs) bills the invoice's job, when that one is within NEAR bits of its
-    own best. The invoice's job is the one candidate of all its lines whose amount its
-    lines total to the cent (a whole bill), else the work order most of its amount bills."""
-    billing: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for line, wo in [*explicit.items(), *((p.left, p.right) for p in chosen)]:
-        billing[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
-    job_of = {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in billing.items()}
-    job_of.update(_whole_bills(by_line, invoice_of, line_amount, wo_amount))
-    whole = []
-    for pick in chosen:
-        job = job_of.get(invoice_of.get(pick.left, ""))
-        alternative = next((p for p in by_line[pick.left] if p.right == job), None)
-        if alternative is not None and alternative.weight >= pick.weight - NEAR:
-            pick = alternative
-        whole.append(pick)
-    return whole
-
-
-def _whole_bills(
-    by_line: dict[str, list[Pair]],
-    invoice_of: dict[str, str],
-    line_amount: dict[str, Decimal],
-    wo_amount: dict[str, Decimal | None],
-) -> dict[str, str]:
-    """Invoices whose lines total, to the cent, the amount of exactly one work order that
-    is a near-best candidate of every one of their lines: that work order, billed whole."""
-    lines_of: dict[str, list[str]] = defaultdict(list)
-    for line, invoice in invoice_of.items():
-        lines_of[invoice].append(line)
-    found = {}
-    for invoice, lines in lines_of.items():
-        if not all(line in by_line for line in lines):
-            continue
-        near = [
-            {p.right for p in by_line[line] if p.weight >= by_line[line][0].weight - NEAR}
-            for line in lines
-        ]
-        total = sum((line_amount.get(line, Decimal(0)) for line in lines), Decimal(0))
-        whole = [
-            wo for wo in set.intersection(*near) if abs((wo_amount.get(wo) or 0) - total) <= CENT
-        ]
-        if len(whole) == 1:
-            found[invoice] = whole[0]
-    return found
-
-
-def _with_siblings(
-    pairs: list[Pair], linked: dict[str, str], invoice_of: dict[str, str]
-) -> list[Pair]:
-    """A line left over whose invoice's other lines all bill one work order, and which
-    that work order's own evidence does not rule out (it is a scored candidate), bills it
-    too: one invoice is one job's bill far more often than not, and the line that stands
-    out from its siblings (a price raised, an extra item) is what the rules look for."""
-    jobs_of: dict[str, set[str]] = defaultdict(set)
-    for line, wo in linked.items():
-        jobs_of[invoice_of.get(line, "")].add(wo)
-    found = []
-    for p in pairs:
-        if p.left in linked or not p.names_the_job:
-            continue
-        wos = jobs_of.get(invoice_of.get(p.left, ""), set())
-        if wos == {p.right}:
-            found.append(p)
-    return sorted(found, key=lambda p: p.left)
-
-
-def _only_candidates(
-    pairs: list[Pair],
-    linked: dict[str, str],
-    billed: dict[str, Decimal],
-    wo_amount: dict[str, Decimal | None],
-    line_amount: dict[str, Decimal],
-) -> list[Pair]:
-    """A line left over whose one plausible job shares its product, and which that job
-    still has room for (none of it billed yet, or this line keeps its bills within
-    OVERBILL): a bill is for some job of its customer far more often than not, so given
-    that, the one candidate at or above REVIEW with every other below it is the job,
-    though a price or amount that disagrees (what price_variance looks for) or a balance
-    billed months later kept its own probability under MATCH. A job already billed in
-    full is not given more (a support contract's extra hours, a fee)."""
-    by_line: dict[str, list[Pair]] = defaultdict(list)
-    for p in pairs:
-        if p.left not in linked and p.probability >= REVIEW:
-            by_line[p.left].append(p)
-    found = []
-    for line, options in sorted(by_line.items()):
-        if len(options) != 1 or options[0].evidence["products"][0] not in SHARED_PRODUCTS:
-            continue
-        wo, amount = options[0].right, line_amount.get(line, Decimal(0))
-        cap = wo_amount.get(wo)
-        if not billed[wo] or cap is None or billed[wo] + amount <= cap * OVERBILL:
-            billed[wo] += amount
-            found.append(options[0])
-    return found
 
 
 def _insert(wh: Warehouse, table: str, pairs: list[Pair], method: str = "model") -> None:
