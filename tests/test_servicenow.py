@@ -180,6 +180,24 @@ def test_event_log_keeps_the_latest_row_per_incident(tmp_path: Path) -> None:
     ]
 
 
+def test_bad_rows_of_one_incident_are_each_quarantined_not_superseded(tmp_path: Path) -> None:
+    """Two rows with no number and two updates of one incident whose dates cannot be read
+    share an id (or none): each is quarantined with its reason, none counted as an older
+    version of another (that broke the row count at the demo's scale 10)."""
+    bad = (
+        LOG
+        + ",2025-03-19 09:00:00,New,3 - Moderate,2025-03-19 09:00:00,\n"
+        + ",2025-03-19 10:00:00,New,3 - Moderate,2025-03-19 10:00:00,\n"
+        + "INC0040003,2025-02-30 09:00:00,New,3 - Moderate,2025-03-19 09:00:00,\n"
+        + "INC0040003,2025-02-30 09:00:00,Closed,3 - Moderate,2025-03-20 09:00:00,\n"
+    )
+    _, summary = _ingest(tmp_path, bad)
+    (f,) = summary.files
+    # 8 rows: INC0040001's two earlier updates superseded as before, the four bad ones
+    # quarantined, 2 tickets kept; 2 + 4 + 2 = 8
+    assert (f.rows_read, f.rows_quarantined, f.rows_superseded) == (8, 4, 2)
+
+
 def test_custom_states_add_to_the_preset_values(tmp_path: Path) -> None:
     csv = (
         "number,opened_at,state\n"

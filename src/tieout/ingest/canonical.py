@@ -217,7 +217,13 @@ def _load_primary(
     )
     wh.create_temp_table(ROWS, staged)
     later = exp.column("_rank") > 1
-    superseded = exp.and_(later, exp.true() if spec.latest_by else exp.false())
+    # only a good row is superseded: two bad rows with one id (or none) are each quarantined
+    superseded = exp.and_(
+        later,
+        exp.column("_clean"),
+        exp.not_(exp.column("_exists")),
+        exp.true() if spec.latest_by else exp.false(),
+    )
     rejected = exp.or_(
         exp.column("_clean").not_(), exp.column("_exists"), exp.and_(later, superseded.not_())
     )
