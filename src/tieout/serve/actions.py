@@ -5,16 +5,19 @@ resolves, the two-person rule) are decided in state/controls.py, as for the CLI.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 
 from tieout import pipeline
+from tieout.config.access import AccessConfig
 from tieout.errors import UsageError
 from tieout.serve.render import own_accounts
 from tieout.serve.security import Caller, require
 from tieout.state import controls
-from tieout.state.models import ExceptionCase
+from tieout.state.models import ExceptionCase, ExceptionNote
+from tieout.state.store import StateStore
 
 
 def permission(action: str) -> str:
@@ -42,26 +45,51 @@ def act_on_case(
     actor = controls.Actor(who.name, who.role, who.scopes)
     access, store = state.project.config.access, state.store
     own = own_accounts(request, who)
+    found = apply(
+        store,
+        access,
+        actor,
+        case_id,
+        action,
+        reason=reason,
+        to=to,
+        own=own,
+        attachment=attachment,
+        folder=pipeline.attachments(state.project),
+    )
+    if isinstance(found, ExceptionNote):
+        return {"id": case_id, "note": found.id, "sha256": found.file_sha256}
+    return case_answer(found)
+
+
+def apply(
+    store: StateStore,
+    access: AccessConfig,
+    actor: controls.Actor,
+    case_id: str,
+    action: str,
+    *,
+    reason: str | None,
+    to: str | None,
+    own: set[str] | None,
+    attachment: tuple[str, bytes] | None = None,
+    folder: Path | None = None,
+) -> ExceptionCase | ExceptionNote:
+    """The domain call for one exception action, shared by one action and a bulk one."""
     if action in ("ack", "resolve", "waive"):
-        case = controls.act_on_exception(store, access, actor, case_id, action, reason, own=own)
-    elif action == "assign":
-        case = controls.assign_exception(store, access, actor, case_id, to, own=own)
-    elif action in ("approve", "reject"):
-        case = controls.decide_exception(
+        return controls.act_on_exception(store, access, actor, case_id, action, reason, own=own)
+    if action == "assign":
+        return controls.assign_exception(store, access, actor, case_id, to, own=own)
+    if action in ("approve", "reject"):
+        return controls.decide_exception(
             store, access, actor, case_id, approve=action == "approve", note=reason, own=own
         )
-    else:
-        note = controls.comment_exception(
-            store,
-            access,
-            actor,
-            case_id,
-            reason or "",
-            attachment=attachment,
-            folder=pipeline.attachments(state.project),
-            own=own,
-        )
-        return {"id": case_id, "note": note.id, "sha256": note.file_sha256}
+    return controls.comment_exception(
+        store, access, actor, case_id, reason or "", attachment=attachment, folder=folder, own=own
+    )
+
+
+def case_answer(case: ExceptionCase) -> dict[str, Any]:
     return {
         "id": case.id,
         "status": case.status,

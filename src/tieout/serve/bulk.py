@@ -18,9 +18,11 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from tieout.errors import UsageError
+from tieout.serve.actions import apply, case_answer
 from tieout.serve.render import own_accounts
 from tieout.serve.security import Caller
 from tieout.state import controls
+from tieout.state.models import ExceptionNote
 from tieout.state.store import StateStore
 
 
@@ -96,25 +98,9 @@ def _one(
     to: str | None,
     own: set[str] | None,
 ) -> dict[str, Any]:
-    access = state.project.config.access
-    if action in ("ack", "resolve", "waive"):
-        case = controls.act_on_exception(store, access, actor, case_id, action, reason, own=own)
-    elif action == "assign":
-        case = controls.assign_exception(store, access, actor, case_id, to, own=own)
-    elif action in ("approve", "reject"):
-        approve = action == "approve"
-        case = controls.decide_exception(
-            store, access, actor, case_id, approve=approve, note=reason, own=own
-        )
-    else:
-        note = controls.comment_exception(
-            store, access, actor, case_id, reason or "", attachment=None, folder=None, own=own
-        )
-        return {"id": case_id, "note": note.id}
-    return {
-        "id": case.id,
-        "status": case.status,
-        "reason": case.reason,
-        "owner": case.assignee,
-        "waiver_requested_by": case.waiver_requested_by,
-    }
+    found = apply(
+        store, state.project.config.access, actor, case_id, action, reason=reason, to=to, own=own
+    )
+    if isinstance(found, ExceptionNote):
+        return {"id": case_id, "note": found.id}
+    return case_answer(found)
