@@ -137,7 +137,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("seeds", nargs="+", type=int)
     parser.add_argument("--src", type=Path, default=ROOT / "src")
+    parser.add_argument("--keep", type=Path, help="keep each company in this folder")
     args = parser.parse_args()
+    if args.keep:
+        for seed in args.seeds:
+            score_seed(seed, args.src, args.keep)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             score_seed(seed, args.src, Path(tmp))

@@ -5,7 +5,10 @@
 - invoices carry the customer's PO number or nothing; product codes sit in the description;
 - a boiler job is billed as a deposit and a balance, and part of it credited;
 - one customer has two maintenance jobs with the same product, price and dates at two
-  sites (Leeds, Hull): the bill naming the site goes to that job.
+  sites (Leeds, Hull): the bill naming the site goes to that job;
+- another has two rewiring jobs alike in every word, product, price and date but how much
+  of each they are for (330 m of cable or 310): each bill goes to the job whose quantities
+  it bills.
 """
 
 from __future__ import annotations
@@ -43,18 +46,24 @@ sources:
   - {name: fx, path: fx.csv, preset: canonical.fx_rate}
 """
 HARBOUR, BECKER = "001Dn000004HHHaIAO", "001Dn000004BBBaIAO"
+NORTHGATE = "001Dn000004NNNaIAO"
 BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
+CABLE, ACCESS, PM = "01tDn000000PPPdIAO", "01tDn000000PPPeIAO", "01tDn000000PPPfIAO"
 FILES = {
     "sf/Account.csv": (
         "Id,Name,BillingCity\n"
         f"{HARBOUR},Harbourside Logistics Ltd,Leeds\n"
         f"{BECKER},Becker Logistik GmbH,Bremen\n"
+        f"{NORTHGATE},Northgate Engineering Ltd,York\n"
     ),
     "sf/Product2.csv": (
         "Id,Name,ProductCode,IsActive\n"
         f"{BOILER},Boiler installation,INST-BLR,true\n"
         f"{PPM},Planned preventive maintenance visit,MNT-PPM,true\n"
         f"{SURVEY},Site survey,CON-SURV,true\n"
+        f"{CABLE},Cabling and containment,MAT-CABLE,true\n"
+        f"{ACCESS},Access equipment hire,HIRE-ACC,true\n"
+        f"{PM},Project management,CON-PM,true\n"
     ),
     "sf/Quote.csv": (
         "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,CurrencyIsoCode\n"
@@ -66,6 +75,10 @@ FILES = {
         f"{HARBOUR},Accepted,2026-03-11T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQdKAO,00702004,Quote Becker Logistik GmbH - Site survey,"
         f"{BECKER},Accepted,2026-04-01T09:00:00.000Z,EUR\n"
+        f"0Q0Dn000001QQQeKAO,00702005,Quote Northgate Engineering Ltd - Rewire,"
+        f"{NORTHGATE},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQfKAO,00702006,Quote Northgate Engineering Ltd - Rewire,"
+        f"{NORTHGATE},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -74,6 +87,12 @@ FILES = {
         f"0QLDn000001LLLcKAO,0Q0Dn000001QQQbKAO,{PPM},4,300.00,GBP\n"
         f"0QLDn000001LLLdKAO,0Q0Dn000001QQQcKAO,{PPM},4,300.00,GBP\n"
         f"0QLDn000001LLLeKAO,0Q0Dn000001QQQdKAO,{SURVEY},2,900.00,EUR\n"
+        f"0QLDn000001LLLfKAO,0Q0Dn000001QQQeKAO,{CABLE},330,23.00,GBP\n"
+        f"0QLDn000001LLLgKAO,0Q0Dn000001QQQeKAO,{ACCESS},8,180.00,GBP\n"
+        f"0QLDn000001LLLhKAO,0Q0Dn000001QQQeKAO,{PM},1,1000.00,GBP\n"
+        f"0QLDn000001LLLiKAO,0Q0Dn000001QQQfKAO,{CABLE},310,23.00,GBP\n"
+        f"0QLDn000001LLLjKAO,0Q0Dn000001QQQfKAO,{ACCESS},6,180.00,GBP\n"
+        f"0QLDn000001LLLkKAO,0Q0Dn000001QQQfKAO,{PM},1,1000.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -85,6 +104,10 @@ FILES = {
         "ref 0702003. Hull depot,2026-03-21T08:00:00.000Z,GBP\n"
         f"0WODn000001WWWdOAO,00018004,{BECKER},Completed,Survey for Becker,"
         "as per our quotation 702004,2026-04-06T08:00:00.000Z,EUR\n"
+        f"0WODn000001WWWeOAO,00018005,{NORTHGATE},Completed,Rewire for Northgate,"
+        "per quote 702005,2026-04-13T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWfOAO,00018006,{NORTHGATE},Completed,Rewire for Northgate,"
+        "per quote 702006,2026-04-13T08:00:00.000Z,GBP\n"
     ),
     "sf/WorkOrderLineItem.csv": (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -93,6 +116,12 @@ FILES = {
         f"1WLDn000001IIIcOAO,0WODn000001WWWbOAO,{PPM},4,300.00,GBP\n"
         f"1WLDn000001IIIdOAO,0WODn000001WWWcOAO,{PPM},4,300.00,GBP\n"
         f"1WLDn000001IIIeOAO,0WODn000001WWWdOAO,{SURVEY},2,900.00,EUR\n"
+        f"1WLDn000001IIIfOAO,0WODn000001WWWeOAO,{CABLE},330,23.00,GBP\n"
+        f"1WLDn000001IIIgOAO,0WODn000001WWWeOAO,{ACCESS},8,180.00,GBP\n"
+        f"1WLDn000001IIIhOAO,0WODn000001WWWeOAO,{PM},1,1000.00,GBP\n"
+        f"1WLDn000001IIIiOAO,0WODn000001WWWfOAO,{CABLE},310,23.00,GBP\n"
+        f"1WLDn000001IIIjOAO,0WODn000001WWWfOAO,{ACCESS},6,180.00,GBP\n"
+        f"1WLDn000001IIIkOAO,0WODn000001WWWfOAO,{PM},1,1000.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -111,6 +140,14 @@ FILES = {
         "Planned preventive maintenance visit - Hull,2,300.00,600.00,GBP,Sales invoice,Paid\n"
         "Becker Logistik GmbH,INV-5,P/O 37394,20/04/2026,20/05/2026,"
         "Site survey (CON-SURV),2,900.00,1800.00,EUR,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-7,,30/04/2026,30/05/2026,"
+        "Cabling and containment,310,23.00,7130.00,GBP,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-7,,30/04/2026,30/05/2026,"
+        "Access equipment hire,6,180.00,1080.00,GBP,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-8,,30/04/2026,30/05/2026,"
+        "Cabling and containment,330,23.00,7590.00,GBP,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-8,,30/04/2026,30/05/2026,"
+        "Access equipment hire,8,180.00,1440.00,GBP,Sales invoice,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -120,6 +157,8 @@ WORK_ORDER_QUOTE = {
     "00018002": "00702002",
     "00018003": "00702003",
     "00018004": "00702004",
+    "00018005": "00702005",
+    "00018006": "00702006",
 }
 LINE_WORK_ORDER = {
     ("INV-1", 1): "00018001",  # the deposit, before the work started
@@ -129,6 +168,10 @@ LINE_WORK_ORDER = {
     ("INV-3", 1): "00018002",  # Leeds
     ("INV-4", 1): "00018003",  # Hull
     ("INV-5", 1): "00018004",
+    ("INV-7", 1): "00018006",  # 310 m of cable
+    ("INV-7", 2): "00018006",
+    ("INV-8", 1): "00018005",  # 330 m
+    ("INV-8", 2): "00018005",
 }
 
 

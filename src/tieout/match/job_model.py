@@ -21,13 +21,13 @@ from tieout.engine import Warehouse
 # fewer documents than this say too little to learn from: the starting values (Level.m, .u)
 # stand, as a small company's first runs would otherwise learn noise
 MIN_DOCUMENTS = 50
-VETO_FREE = ("price", "amount")  # comparisons on what the billing rules check
-JOB_EVIDENCE = ("reference", "products", "price", "words")  # about the work itself
+VETO_FREE = ("price", "quantity", "amount")  # comparisons on what the billing rules check
+JOB_EVIDENCE = ("reference", "products", "price", "quantity", "words")  # about the work itself
 DISAGREEMENT = 0.05  # the least m of their levels short of full agreement
 UNSEEN = 1e-4  # the least m or u of any level
 
 # the columns every job document has (job_docs.sql), and its stage in the job's life
-DOC_COLUMNS = "golden_key, doc_date, own, mentions, products, prices, amount, words, title"
+DOC_COLUMNS = "golden_key, doc_date, own, mentions, products, prices, items, amount, words, title"
 STAGES = {"quote": 0, "work_order": 1, "line": 2}
 
 
@@ -114,6 +114,20 @@ EVIDENCE = (
         (
             Level("a unit price agrees", 'list_has_any("prices_l", "prices_r")', 0.6, 0.05),
             Level("a unit price within 10%", _NEAR_PRICE, 0.2, 0.1),
+        ),
+    ),
+    # one customer's concurrent jobs for the same products and prices differ in how much:
+    # 310 m of cable, not 330
+    Evidence(
+        "quantity",
+        'len("items_l") = 0 OR len("items_r") = 0',
+        (
+            Level(
+                "a line of the same product and quantity",
+                'list_has_any("items_l", "items_r")',
+                0.6,
+                0.1,
+            ),
         ),
     ),
     Evidence(

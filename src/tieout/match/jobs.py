@@ -155,6 +155,7 @@ def _billed_documents(wh: Warehouse) -> None:
         "list_distinct(list_concat(w.mentions, coalesce(q.mentions, []))) AS mentions, "
         "list_distinct(list_concat(w.products, coalesce(q.products, []))) AS products, "
         "list_distinct(list_concat(w.prices, coalesce(q.prices, []))) AS prices, "
+        "list_distinct(list_concat(w.items, coalesce(q.items, []))) AS items, "
         "coalesce(w.amount, q.amount) AS amount, "
         "trim(concat_ws(' ', w.words, q.words)) AS words, w.title "
         "FROM _match_job_wo w "

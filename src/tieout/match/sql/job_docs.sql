@@ -26,6 +26,11 @@ CREATE OR REPLACE TEMP MACRO _job_service(text, customer) AS list_sort(list_dist
         AND NOT list_contains(_job_terms(customer), w)
         AND NOT list_contains(['for', 'the', 'and', 'of', 'at', 'to', 'in', 'on'], w))));
 
+-- a line's product and quantity as one key ("P-12|310.000"): a customer's concurrent jobs for
+-- the same products differ in how much of each they are for
+CREATE OR REPLACE TEMP MACRO _job_item(product, quantity) AS
+    product || '|' || CAST(CAST(abs(quantity) AS DECIMAL(18, 3)) AS VARCHAR);
+
 CREATE OR REPLACE TEMP TABLE _job_product AS
 SELECT source_system, source_object, upper(native_id) AS native_id, golden_key
 FROM xref WHERE entity_type = 'product';
@@ -51,7 +56,7 @@ WHERE length(trim(token)) >= 4;
 -- each quote line with its golden product (catalogue id, else product code), built once:
 -- the quote documents below and jobs.sql's invoice line -> quote line both read it
 CREATE OR REPLACE TEMP TABLE _job_quote_line AS
-SELECT ql.id, ql.source_system, ql.quote_native_id, ql.unit_price, ql.currency,
+SELECT ql.id, ql.source_system, ql.quote_native_id, ql.unit_price, ql.quantity, ql.currency,
        coalesce(ql.total_price, ql.subtotal) AS amount,
        coalesce(p.golden_key, pc.golden_key) AS product
 FROM quote_line ql
@@ -64,6 +69,8 @@ WITH lines AS (
     SELECT source_system, quote_native_id,
            list_distinct(list(product) FILTER (WHERE product IS NOT NULL)) AS products,
            list_distinct(list(unit_price) FILTER (WHERE unit_price IS NOT NULL)) AS prices,
+           list_distinct(list(_job_item(product, quantity))
+                         FILTER (WHERE product IS NOT NULL AND quantity IS NOT NULL)) AS items,
            sum(amount) AS amount
     FROM _job_quote_line
     GROUP BY ALL
@@ -76,6 +83,7 @@ SELECT q.id AS quote_id, q.native_id, q.source_system, x.golden_key,
            AS mentions,
        coalesce(l.products, []) AS products,
        coalesce(l.prices, []) AS prices,
+       coalesce(l.items, []) AS items,
        coalesce(q.total_price, q.subtotal, l.amount) AS amount,
        _job_words(q.name) AS words,
        _job_title(q.name) AS title,
@@ -94,6 +102,8 @@ WITH lines AS (
     SELECT wl.source_system, wl.work_order_native_id,
            list_distinct(list(p.golden_key) FILTER (WHERE p.golden_key IS NOT NULL)) AS products,
            list_distinct(list(wl.unit_price) FILTER (WHERE wl.unit_price IS NOT NULL)) AS prices,
+           list_distinct(list(_job_item(p.golden_key, wl.quantity))
+                         FILTER (WHERE p.golden_key IS NOT NULL AND wl.quantity IS NOT NULL)) AS items,
            sum(wl.total_price) AS amount
     FROM work_order_line wl
     LEFT JOIN _job_product p ON p.source_system = wl.source_system
@@ -111,6 +121,7 @@ SELECT w.id AS wo_id, w.native_id, w.source_system, w.quote_native_id,
                    lambda n: NOT list_contains(_job_numbers(w.work_order_number), n)) AS mentions,
        coalesce(l.products, []) AS products,
        coalesce(l.prices, []) AS prices,
+       coalesce(l.items, []) AS items,
        coalesce(l.amount, w.planned_value) AS amount,
        _job_words(concat_ws(' ', w.subject, w.description)) AS words,
        _job_title(w.subject) AS title
@@ -121,6 +132,7 @@ LEFT JOIN lines l ON l.source_system = w.source_system AND l.work_order_native_i
 
 -- Invoice lines with the references typed into them and their customer's golden key.
 CREATE OR REPLACE TEMP TABLE _match_job_line AS
+WITH lines AS (
 SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice_date,
        _match_invoice_refs(coalesce(i.reference, '') || ' ' || coalesce(l.description, '')) AS invoice_refs,
        _match_wo_refs(concat_ws(' ', i.reference, l.description)) AS wo_refs,
@@ -136,10 +148,16 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        CASE WHEN l.unit_price IS NULL THEN [] ELSE [abs(l.unit_price)] END AS prices,
        l.line_amount AS amount,
        _job_words(l.description) AS words,
-       lower(trim(coalesce(l.description, ''))) AS title
+       lower(trim(coalesce(l.description, ''))) AS title,
+       l.quantity
 FROM invoice_line l
 JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
 LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
                 AND x.native_id = coalesce(i.account_native_id, i.customer_name)
 LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_object = 'item'
-     AND p.native_id = upper(l.item_code);
+     AND p.native_id = upper(l.item_code)
+)
+SELECT * EXCLUDE (quantity),
+       CASE WHEN quantity IS NULL THEN [] ELSE list_transform(products, lambda p: _job_item(p, quantity))
+       END AS items
+FROM lines;
