@@ -35,11 +35,20 @@ def invoices_whole(
     hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
     concurrent installs) bills the invoice's job, when that one is within NEAR bits of its
     own best. The invoice's job is the one candidate of all its lines whose amount its
-    lines total to the cent (a whole bill), else the work order most of its amount bills."""
-    billing: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for line, wo in [*explicit.items(), *((p.left, p.right) for p in chosen)]:
-        billing[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
-    job_of = {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in billing.items()}
+    lines total to the cent (a whole bill), else the work order most of the amount its
+    lines name bills, else the candidate its lines' evidence favours together (the sum of
+    their weights: every line of a bill says something about its job)."""
+    named: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line, wo in explicit.items():
+        named[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
+    together: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for line, options in by_line.items():
+        for p in options:
+            together[invoice_of.get(line, "")][p.right] += p.weight
+    job_of = {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in together.items()}
+    job_of.update(
+        {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in named.items()}
+    )
     job_of.update(_whole_bills(by_line, invoice_of, line_amount, wo_amount))
     whole = []
     for pick in chosen:

@@ -145,21 +145,28 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
 
 
 def _billed_documents(wh: Warehouse) -> None:
-    """What a bill can be for: a work order with its quote's numbers, products and prices;
-    and the invoice lines as documents."""
+    """What a bill can be for: a work order with its quote's numbers and words, and its
+    quote's products and prices too where the work order is the quote's only one (a
+    phased job's quote covers every phase, so a phase is told by its own lines); and the
+    invoice lines as documents."""
+    lines = {
+        column: f"CASE WHEN phases = 1 OR len(w.{column}) = 0 "
+        f"THEN list_distinct(list_concat(w.{column}, coalesce(q.{column}, []))) "
+        f"ELSE w.{column} END AS {column}"
+        for column in ("products", "prices", "items")
+    }
     wh.create_temp_table(
         "_job_s_billed",
         f"SELECT w.wo_id AS unique_id, {STAGES['work_order']} AS stage, w.golden_key, "
         "w.started_on AS doc_date, "
         "list_distinct(list_concat(w.own, coalesce(q.own, []))) AS own, "
         "list_distinct(list_concat(w.mentions, coalesce(q.mentions, []))) AS mentions, "
-        "list_distinct(list_concat(w.products, coalesce(q.products, []))) AS products, "
-        "list_distinct(list_concat(w.prices, coalesce(q.prices, []))) AS prices, "
-        "list_distinct(list_concat(w.items, coalesce(q.items, []))) AS items, "
+        f"{lines['products']}, {lines['prices']}, {lines['items']}, "
         "coalesce(w.amount, q.amount) AS amount, "
         "trim(concat_ws(' ', w.words, q.words)) AS words, w.title "
         "FROM _match_job_wo w "
-        "LEFT JOIN _match_wo_quote wq ON wq.wo_id = w.wo_id "
+        "LEFT JOIN (SELECT *, count(*) OVER (PARTITION BY quote_id) AS phases "
+        "           FROM _match_wo_quote) wq ON wq.wo_id = w.wo_id "
         "LEFT JOIN _match_job_quote q ON q.quote_id = wq.quote_id "
         "WHERE w.golden_key IS NOT NULL",
     )
