@@ -8,7 +8,9 @@
   sites (Leeds, Hull): the bill naming the site goes to that job;
 - another has two rewiring jobs alike in every word, product, price and date but how much
   of each they are for (330 m of cable or 310): each bill goes to the job whose quantities
-  it bills.
+  it bills;
+- a boiler job quoted once is done in two phases, one work order each, alike but for
+  "phase 1 of 2" and "phase 2 of 2": a bill saying "(phase 2)" goes to the second.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ FILES = {
         f"{NORTHGATE},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQfKAO,00702006,Quote Northgate Engineering Ltd - Rewire,"
         f"{NORTHGATE},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQgKAO,00702007,Quote Northgate Engineering Ltd - Boiler replacement,"
+        f"{NORTHGATE},Accepted,2026-02-02T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -93,6 +97,7 @@ FILES = {
         f"0QLDn000001LLLiKAO,0Q0Dn000001QQQfKAO,{CABLE},310,23.00,GBP\n"
         f"0QLDn000001LLLjKAO,0Q0Dn000001QQQfKAO,{ACCESS},6,180.00,GBP\n"
         f"0QLDn000001LLLkKAO,0Q0Dn000001QQQfKAO,{PM},1,1000.00,GBP\n"
+        f"0QLDn000001LLLlKAO,0Q0Dn000001QQQgKAO,{BOILER},2,4000.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -108,6 +113,10 @@ FILES = {
         "per quote 702005,2026-04-13T08:00:00.000Z,GBP\n"
         f"0WODn000001WWWfOAO,00018006,{NORTHGATE},Completed,Rewire for Northgate,"
         "per quote 702006,2026-04-13T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWgOAO,00018007,{NORTHGATE},Completed,"
+        "Boiler works for Northgate - phase 1 of 2,per quote 702007,2026-02-16T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWhOAO,00018008,{NORTHGATE},Completed,"
+        "Boiler works for Northgate - phase 2 of 2,per quote 702007,2026-02-16T08:00:00.000Z,GBP\n"
     ),
     "sf/WorkOrderLineItem.csv": (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -122,6 +131,8 @@ FILES = {
         f"1WLDn000001IIIiOAO,0WODn000001WWWfOAO,{CABLE},310,23.00,GBP\n"
         f"1WLDn000001IIIjOAO,0WODn000001WWWfOAO,{ACCESS},6,180.00,GBP\n"
         f"1WLDn000001IIIkOAO,0WODn000001WWWfOAO,{PM},1,1000.00,GBP\n"
+        f"1WLDn000001IIIlOAO,0WODn000001WWWgOAO,{BOILER},1,4000.00,GBP\n"
+        f"1WLDn000001IIImOAO,0WODn000001WWWhOAO,{BOILER},1,4000.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -148,6 +159,10 @@ FILES = {
         "Cabling and containment,330,23.00,7590.00,GBP,Sales invoice,Paid\n"
         "Northgate Engineering Ltd,INV-8,,30/04/2026,30/05/2026,"
         "Access equipment hire,8,180.00,1440.00,GBP,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-9,,02/03/2026,01/04/2026,"
+        "Boiler installation (phase 2),1,4000.00,4000.00,GBP,Sales invoice,Paid\n"
+        "Northgate Engineering Ltd,INV-10,,03/03/2026,02/04/2026,"
+        "Boiler installation (phase 1) - stage payment,0.5,4000.00,2000.00,GBP,Sales invoice,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -159,6 +174,8 @@ WORK_ORDER_QUOTE = {
     "00018004": "00702004",
     "00018005": "00702005",
     "00018006": "00702006",
+    "00018007": "00702007",
+    "00018008": "00702007",
 }
 LINE_WORK_ORDER = {
     ("INV-1", 1): "00018001",  # the deposit, before the work started
@@ -172,6 +189,8 @@ LINE_WORK_ORDER = {
     ("INV-7", 2): "00018006",
     ("INV-8", 1): "00018005",  # 330 m
     ("INV-8", 2): "00018005",
+    ("INV-9", 1): "00018008",  # phase 2
+    ("INV-10", 1): "00018007",  # phase 1
 }
 
 

@@ -67,7 +67,8 @@ def _whole_bills(
     wo_amount: dict[str, Decimal | None],
 ) -> dict[str, str]:
     """Invoices whose lines total, to the cent, the amount of exactly one work order that
-    is a near-best candidate of every one of their lines: that work order, billed whole."""
+    is a candidate of every one of their lines: that work order, billed whole. A total
+    that agrees to the cent across several lines outweighs any one line's look-alike."""
     lines_of: dict[str, list[str]] = defaultdict(list)
     for line, invoice in invoice_of.items():
         lines_of[invoice].append(line)
@@ -75,10 +76,7 @@ def _whole_bills(
     for invoice, lines in lines_of.items():
         if not all(line in by_line for line in lines):
             continue
-        near = [
-            {p.right for p in by_line[line] if p.weight >= by_line[line][0].weight - NEAR}
-            for line in lines
-        ]
+        near = [{p.right for p in by_line[line]} for line in lines]
         total = sum((line_amount.get(line, Decimal(0)) for line in lines), Decimal(0))
         whole = [
             wo for wo in set.intersection(*near) if abs((wo_amount.get(wo) or 0) - total) <= CENT

@@ -27,7 +27,9 @@ DISAGREEMENT = 0.05  # the least m of their levels short of full agreement
 UNSEEN = 1e-4  # the least m or u of any level
 
 # the columns every job document has (job_docs.sql), and its stage in the job's life
-DOC_COLUMNS = "golden_key, doc_date, own, mentions, products, prices, items, amount, words, title"
+DOC_COLUMNS = (
+    "golden_key, doc_date, until, own, mentions, products, prices, items, amount, words, title"
+)
 STAGES = {"quote": 0, "work_order": 1, "line": 2}
 
 
@@ -46,10 +48,16 @@ class Evidence:
     levels: tuple[Level, ...]  # strongest first; anything else is the last, "else", level
 
 
-# days from the earlier document of the job to the later one (quote, work order, bill)
-_DAYS = (
+# days from the start and from the end (`until`: a work order's finish) of the earlier
+# document of the job to the later one (quote, work order, bill): a bill comes while the
+# work goes on or soon after it ends, however long the job took
+_DAYS_FROM_START = (
     'CASE WHEN "stage_l" > "stage_r" THEN date_diff(\'day\', "doc_date_r", "doc_date_l") '
     'ELSE date_diff(\'day\', "doc_date_l", "doc_date_r") END'
+)
+_DAYS_FROM_END = (
+    'CASE WHEN "stage_l" > "stage_r" THEN date_diff(\'day\', "until_r", "doc_date_l") '
+    'ELSE date_diff(\'day\', "until_l", "doc_date_r") END'
 )
 _WORDS_L = "list_distinct(list_filter(string_split(\"words_l\", ' '), lambda w: length(w) > 2))"
 _WORDS_R = "list_distinct(list_filter(string_split(\"words_r\", ' '), lambda w: length(w) > 2))"
@@ -153,8 +161,18 @@ EVIDENCE = (
         "dates",
         '"doc_date_l" IS NULL OR "doc_date_r" IS NULL',
         (
-            Level("in order, within 45 days", f"{_DAYS} BETWEEN 0 AND 45", 0.6, 0.05),
-            Level("in order, within a year", f"{_DAYS} BETWEEN -30 AND 400", 0.35, 0.4),
+            Level(
+                "in order, within 45 days of the end",
+                f"{_DAYS_FROM_START} >= 0 AND {_DAYS_FROM_END} <= 45",
+                0.6,
+                0.05,
+            ),
+            Level(
+                "in order, within a year",
+                f"{_DAYS_FROM_START} >= -30 AND {_DAYS_FROM_END} <= 400",
+                0.35,
+                0.4,
+            ),
         ),
     ),
     Evidence(

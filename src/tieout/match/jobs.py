@@ -85,8 +85,8 @@ def _documents(wh: Warehouse) -> None:
     wh.create_temp_table(
         "_job_s_wo",
         f"SELECT wo_id AS unique_id, {STAGES['work_order']} AS stage, "
-        f"{DOC_COLUMNS.replace('doc_date', 'started_on AS doc_date')} "
-        "FROM _match_job_wo WHERE golden_key IS NOT NULL",
+        + DOC_COLUMNS.replace("doc_date, until", "started_on AS doc_date, finished_on AS until")
+        + " FROM _match_job_wo WHERE golden_key IS NOT NULL",
     )
     wh.create_temp_table(
         "_job_s_quote",
@@ -158,7 +158,7 @@ def _billed_documents(wh: Warehouse) -> None:
     wh.create_temp_table(
         "_job_s_billed",
         f"SELECT w.wo_id AS unique_id, {STAGES['work_order']} AS stage, w.golden_key, "
-        "w.started_on AS doc_date, "
+        "w.started_on AS doc_date, w.finished_on AS until, "
         "list_distinct(list_concat(w.own, coalesce(q.own, []))) AS own, "
         "list_distinct(list_concat(w.mentions, coalesce(q.mentions, []))) AS mentions, "
         f"{lines['products']}, {lines['prices']}, {lines['items']}, "
@@ -173,8 +173,8 @@ def _billed_documents(wh: Warehouse) -> None:
     wh.create_temp_table(
         "_job_s_line",
         f"SELECT line_id AS unique_id, {STAGES['line']} AS stage, "
-        f"{DOC_COLUMNS.replace('doc_date', 'invoice_date AS doc_date')} "
-        "FROM _match_job_line WHERE golden_key IS NOT NULL",
+        + DOC_COLUMNS.replace("doc_date, until", "invoice_date AS doc_date, invoice_date AS until")
+        + " FROM _match_job_line WHERE golden_key IS NOT NULL",
     )
     _mark_unique_words(wh, "_job_s_billed")
     wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_words VARCHAR[] DEFAULT []")

@@ -7,8 +7,12 @@
 CREATE OR REPLACE TEMP MACRO _job_numbers(text) AS list_distinct(list_transform(
     regexp_extract_all(_match_unquartered(text), '[0-9]{3,12}'), lambda x: CAST(x AS BIGINT)));
 
-CREATE OR REPLACE TEMP MACRO _job_words(text) AS trim(regexp_replace(
-    lower(coalesce(text, '')), '[^a-z]+', ' ', 'g'));
+-- a document's words, and a word with the small number after it as one more ("phase 2" is
+-- also "phase2"): which phase, stage or lot a bill is for
+CREATE OR REPLACE TEMP MACRO _job_words(text) AS trim(
+    regexp_replace(lower(coalesce(text, '')), '[^a-z]+', ' ', 'g') || ' ' || array_to_string(
+        list_transform(regexp_extract_all(lower(coalesce(text, '')), '\b[a-z]+ [0-9]{1,2}\b'),
+                       lambda t: replace(t, ' ', '')), ' '));
 
 -- a document's title: its text up to the first " - " (what follows is a customer, a phase)
 CREATE OR REPLACE TEMP MACRO _job_title(text) AS
@@ -78,6 +82,7 @@ WITH lines AS (
 SELECT q.id AS quote_id, q.native_id, q.source_system, x.golden_key,
        TRY_CAST(nullif(regexp_replace(q.quote_number, '[^0-9]', '', 'g'), '') AS BIGINT) AS number,
        CAST(q.quote_date AS DATE) AS doc_date,
+       CAST(q.quote_date AS DATE) AS until,
        _job_numbers(q.quote_number) AS own,
        list_filter(_job_numbers(q.name), lambda n: NOT list_contains(_job_numbers(q.quote_number), n))
            AS mentions,
@@ -143,7 +148,7 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        coalesce(CASE WHEN p.golden_key IS NOT NULL THEN [p.golden_key] END,
                 (SELECT list(DISTINCT c.golden_key) FROM _job_product_code c
                  WHERE regexp_matches(upper(coalesce(l.description, '')),
-                                      '(^|[^A-Z0-9])' || c.code || '($|[^A-Z0-9])')),
+                                      '(^|[^A-Z0-9])' || regexp_escape(c.code) || '($|[^A-Z0-9])')),
                 []) AS products,
        CASE WHEN l.unit_price IS NULL THEN [] ELSE [abs(l.unit_price)] END AS prices,
        l.line_amount AS amount,
