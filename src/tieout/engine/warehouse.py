@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -45,8 +45,19 @@ def render(sql: SQL) -> str:
     return sql if isinstance(sql, str) else sql.sql(DIALECT)
 
 
+class StatementRecorder(Protocol):
+    """Sees every statement a warehouse runs, before and after (benchmarks/spark_replay.py
+    records a run with it). None is installed in a normal run."""
+
+    def before(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None: ...
+
+    def after(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None: ...
+
+
 class Warehouse:
     """A DuckDB database file (or memory), opened read-write or read-only."""
+
+    recorder: ClassVar[StatementRecorder | None] = None
 
     def __init__(
         self,
@@ -58,6 +69,7 @@ class Warehouse:
     ) -> None:
         self.path = path
         self.read_only = read_only
+        self.variables: dict[str, Any] = {}
         self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         self._con.execute("SET GLOBAL TimeZone = 'UTC'").fetchall()  # cursors inherit it
         self._con.execute("SET enable_progress_bar = false").fetchall()  # the CLI draws its own
@@ -74,6 +86,7 @@ class Warehouse:
         connection is not safe to share between threads; its cursors are)."""
         twin = object.__new__(Warehouse)
         twin.path, twin.read_only = self.path, self.read_only
+        twin.variables = {}
         twin._con = self._con.cursor()
         return twin
 
@@ -106,16 +119,31 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _run(self, sql: SQL, params: Sequence[Any] | None) -> tuple[list[str], list[Any]]:
+        """Every statement goes through here: (column names, rows)."""
+        text, args = render(sql), list(params or [])
+        if (recorder := Warehouse.recorder) is not None:
+            recorder.before(self, text, args)
+        cur = self._con.execute(text, args)
+        names = [d[0] for d in cur.description or []]
+        rows = cur.fetchall()
+        if recorder is not None:
+            recorder.after(self, text, args)
+        return names, rows
+
     def execute(self, sql: SQL, params: Sequence[Any] | None = None) -> None:
-        self._con.execute(render(sql), params or []).fetchall()
+        self._run(sql, params)
 
     def query(self, sql: SQL, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._con.execute(render(sql), params or []).fetchall()
+        return self._run(sql, params)[1]
 
     def query_dicts(self, sql: SQL, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self._con.execute(render(sql), params or [])
-        names = [d[0] for d in cur.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        names, rows = self._run(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def arrow(self, sql: SQL, params: Sequence[Any] | None = None) -> pa.Table:
+        """A query's result as Arrow, not seen by the recorder (it reads tables with this)."""
+        return self._con.execute(render(sql), list(params or [])).to_arrow_table()
 
     def scalar(self, sql: SQL, params: Sequence[Any] | None = None) -> Any:
         rows = self.query(sql, params)
@@ -149,12 +177,17 @@ class Warehouse:
     def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
         """Run a .sql file of several statements; `variables` are read with getvariable()."""
         self.set_variables(variables or {})
-        self._con.execute(script).fetchall()
+        if Warehouse.recorder is None:
+            self._con.execute(script).fetchall()
+            return
+        for statement in self._con.extract_statements(script):
+            self._run(statement.query, None)
 
     def set_variables(self, variables: dict[str, Any]) -> None:
         """Values a later query reads with getvariable(name)."""
         for name, value in variables.items():
             self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
+            self.variables[name] = value
 
     # files ---------------------------------------------------------------------
     def attach(self, path: Path, alias: str) -> None:

@@ -1,0 +1,447 @@
+"""Every warehouse statement of a small demo run, replayed on Spark: does it run, and does it
+give DuckDB's data?
+
+    SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python benchmarks/spark_replay.py --scale 0.05
+
+1. Record: `tieout demo` at a small scale with a recorder on the warehouse. For the first
+   run of each distinct statement it keeps the statement, its parameters and variables, every
+   table it reads as it was just before (Parquet), and what DuckDB made of it: a query's
+   rows, or the written table's content afterwards.
+2. Replay each distinct statement, in order, on Spark local[2] against exactly those inputs
+   (so one failure never hides the statements after it), twice: through plain
+   `sqlglot.transpile(read="duckdb", write="spark")` (the baseline) and through tieout's
+   engine layer (tieout.engine.dialect: operations plus portability rewrites).
+3. Compare each result with DuckDB's as a multiset of rows (numbers to 10 significant
+   digits, lists in order). Figures go to stdout and, with --write, spark_replay_result.txt.
+
+Parameters are bound as literals in both modes (binding is not a dialect question). Both
+modes split a statement into an operation the same way (a CREATE TABLE AS runs its query);
+only the engine layer turns UPDATE and DELETE into a query and defines macros.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import pickle
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import sqlglot
+from sqlglot import exp
+
+from tieout.engine import Warehouse
+from tieout.engine.dialect import (
+    Append,
+    CreateTable,
+    DefineMacro,
+    Drop,
+    EngineOnly,
+    Materialize,
+    Operation,
+    Query,
+    Replace,
+    Translator,
+)
+from tieout.engine.dialect.literals import bind_parameters
+from tieout.engine.dialect.operations import operation
+from tieout.engine.spark import SparkSQL, session
+
+HERE = Path(__file__).parent
+
+
+# -- recording ------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    index: int
+    sql: str
+    params: list[Any]
+    variables: dict[str, Any]
+    inputs: dict[str, str] = field(default_factory=dict)  # table -> Parquet file
+    result: str | None = None  # Parquet: a query's rows or the written table afterwards
+    target: str | None = None
+    problem: str | None = None  # why an input or result could not be kept
+    caller: str = ""  # the tieout module that sent it
+
+
+def _caller() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name.startswith("tieout.") and not name.startswith("tieout.engine"):
+            return name
+        frame = frame.f_back  # type: ignore[assignment]
+    return "?"
+
+
+def _parse(sql: str) -> exp.Expr | None:
+    try:
+        return sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.ParseError:
+        return None
+
+
+def _name(table: exp.Table) -> str:
+    return ".".join(p.name for p in table.parts).lower()
+
+
+def input_tables(tree: exp.Expr | None) -> list[str]:
+    if tree is None:
+        return []
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names: list[str] = []
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func) or not table.name:
+            continue
+        name = _name(table)
+        if name not in ctes and name not in names:
+            names.append(name)
+    return names
+
+
+def write_targets(tree: exp.Expr | None) -> list[str]:
+    if isinstance(tree, exp.Create | exp.Insert | exp.Update | exp.Delete):
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        return [_name(target)] if isinstance(target, exp.Table) else []
+    if isinstance(tree, exp.Drop):
+        return [_name(t) for t in tree.expressions if isinstance(t, exp.Table)]
+    return []
+
+
+def _quoted(name: str) -> str:
+    return ".".join(f'"{p}"' for p in name.split("."))
+
+
+class Recorder:
+    """Keeps the first run of each distinct statement with its inputs and DuckDB's result."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        (out / "tables").mkdir(parents=True, exist_ok=True)
+        self.records: list[Record] = []
+        self.seen: set[str] = set()
+        self.executions = 0
+        self._trees: dict[str, exp.Expr | None] = {}
+        self._dumped: dict[str, str] = {}  # table written by a recorded statement -> dump
+        self._pending: Record | None = None
+        self._files = 0
+
+    def _tree(self, sql: str, params: Sequence[Any]) -> exp.Expr | None:
+        if sql not in self._trees:
+            try:
+                self._trees[sql] = _parse(bind_parameters(sql, params))
+            except ValueError:
+                self._trees[sql] = None
+        return self._trees[sql]
+
+    def _dump(self, wh: Warehouse, name: str) -> str | None:
+        if name in self._dumped:
+            return self._dumped[name]
+        table = wh.arrow(f"SELECT * FROM {_quoted(name)}")
+        self._files += 1
+        path = self.out / "tables" / f"{self._files:05d}-{name}.parquet"
+        pq.write_table(table, path)
+        self._dumped[name] = str(path)
+        return str(path)
+
+    def before(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None:
+        self.executions += 1
+        self._pending = None
+        if sql in self.seen:
+            return
+        self.seen.add(sql)
+        tree = self._tree(sql, params)
+        rec = Record(len(self.records), sql, list(params), dict(wh.variables), caller=_caller())
+        for name in input_tables(tree):
+            try:
+                path = self._dump(wh, name)
+            except Exception:  # a CTE of a subquery, a table made by this very statement
+                continue
+            if path:
+                rec.inputs[name] = path
+            if name not in self._written:
+                self._dumped.pop(name, None)  # registered data or Splink's: dump it each time
+        self._pending = rec
+
+    @property
+    def _written(self) -> set[str]:
+        return {t for r in self.records for t in ([r.target] if r.target else [])}
+
+    def after(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None:
+        tree = self._tree(sql, params)
+        targets = write_targets(tree)
+        for name in targets:
+            self._dumped.pop(name, None)
+        rec, self._pending = self._pending, None
+        if rec is None:
+            return
+        try:
+            if isinstance(tree, exp.Query):
+                self._files += 1
+                path = self.out / "tables" / f"{self._files:05d}-result.parquet"
+                pq.write_table(wh.arrow(sql, params), path)
+                rec.result = str(path)
+            elif targets and not isinstance(tree, exp.Drop):
+                rec.target = targets[0]
+                rec.result = self._dump(wh, targets[0])
+        except Exception as exc:
+            rec.problem = f"result not kept: {type(exc).__name__}: {exc}"
+        self.records.append(rec)
+
+
+def record(workdir: Path, scale: float, seed: int) -> list[Record]:
+    from tieout.cli.demo_cmd import demo
+
+    recorder = Recorder(workdir / "recording")
+    Warehouse.recorder = recorder
+    started = time.perf_counter()
+    try:
+        demo(scale=scale, seed=seed, out=workdir / "demo", force=True)
+    finally:
+        Warehouse.recorder = None
+    print(
+        f"recorded {len(recorder.records)} distinct statements of {recorder.executions} run "
+        f"in {time.perf_counter() - started:.0f}s",
+        flush=True,
+    )
+    (workdir / "recording" / "records.pickle").write_bytes(pickle.dumps(recorder.records))
+    return recorder.records
+
+
+# -- comparing ------------------------------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float | Decimal):
+        f = float(v)
+        if math.isnan(f):
+            return "NaN"
+        return float(f"{f:.10g}")
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo else v
+    if isinstance(v, dict):
+        return tuple(_value(x) for x in v.values())
+    if isinstance(v, list | tuple):  # a Spark Row is a tuple
+        return tuple(_value(x) for x in v)
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    if isinstance(v, bytes | bytearray):
+        return bytes(v)
+    return v
+
+
+def canonical(rows: Iterable[Sequence[Any]]) -> Counter[Any]:
+    return Counter(tuple(_value(v) for v in row) for row in rows)
+
+
+def duckdb_rows(path: str) -> list[tuple[Any, ...]]:
+    table = pq.read_table(path)
+    return [tuple(r.values()) for r in table.to_pylist()]
+
+
+# -- replaying ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    index: int
+    status: str  # ran, same, different, failed, engine, skipped
+    detail: str = ""
+
+
+class Transpiled(SparkSQL):
+    """The baseline: sqlglot.transpile's Spark SQL for each query, nothing else."""
+
+    def plan(self, sql: str, params: Sequence[Any] = ()) -> Operation:
+        bound = bind_parameters(sql, params)
+        tree = sqlglot.parse_one(bound, read="duckdb")
+        if isinstance(tree, exp.Update | exp.Delete | exp.Command) or (
+            isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "MACRO"
+        ):
+            self.spark.sql(sqlglot.transpile(bound, read="duckdb", write="spark")[0])
+            return EngineOnly(tree, "ran as transpiled")
+        return operation(tree, self.columns)
+
+    def generate(self, tree: exp.Expr) -> str:
+        return tree.sql(dialect="spark")
+
+
+def _first_line(exc: BaseException) -> str:
+    java = getattr(exc, "java_exception", None)
+    text = (str(java.toString()) if java is not None else str(exc)).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return f"{type(exc).__name__}: {line}"[:240]
+
+
+def construct(error: str) -> str:
+    """What a failure is about, for grouping: Spark's error class and the name it names."""
+    cls = re.search(r"\[([A-Z_.]+)\]", error)
+    named = re.search(r"(?:routine|function|column|table or view|name) [`'\"]?([\w.`]+)", error)
+    key = cls.group(1) if cls else error.split(":")[0]
+    if named:
+        key += f" {named.group(1).strip('`')}"
+    elif not cls:
+        key = error[:90]
+    return key
+
+
+# Landing stays per file in DuckDB (CSV parsing with rejects, Parquet typing, date-layout
+# sampling) and hands Parquet to the engine: its statements are not the engine's.
+LANDING = ("tieout.ingest.land", "tieout.ingest.formats")
+
+
+def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> list[Outcome]:
+    engine: SparkSQL = (Transpiled if baseline else SparkSQL)(spark, store)
+    loaded: dict[str, str] = {}
+    outcomes: list[Outcome] = []
+    for rec in records:
+        if rec.caller in LANDING:
+            outcomes.append(Outcome(rec.index, "landing", rec.caller))
+            continue
+        if rec.problem:
+            outcomes.append(Outcome(rec.index, "skipped", rec.problem))
+            continue
+        for name, path in rec.inputs.items():
+            if "." in name or loaded.get(name) == path:
+                continue
+            engine.load_parquet(name, path)
+            loaded[name] = path
+        engine.variables = dict(rec.variables)
+        try:
+            op = engine.plan(rec.sql, rec.params)
+            if isinstance(op, EngineOnly):
+                status = "ran" if op.what == "ran as transpiled" else "engine"
+                outcomes.append(Outcome(rec.index, status, op.what))
+                continue
+            if isinstance(op, DefineMacro | Drop):
+                outcomes.append(Outcome(rec.index, "ran", type(op).__name__))
+                continue
+            frame = engine.frame(op)
+            assert frame is not None
+            rows = frame.collect()
+        except Exception as exc:
+            outcomes.append(Outcome(rec.index, "failed", _first_line(exc)))
+            continue
+        if rec.result is None or not isinstance(
+            op, Query | Materialize | Append | Replace | CreateTable
+        ):
+            outcomes.append(Outcome(rec.index, "ran"))
+            continue
+        want = canonical(duckdb_rows(rec.result))
+        got = canonical(rows)
+        if want == got:
+            outcomes.append(Outcome(rec.index, "same"))
+        else:
+            extra, missing = got - want, want - got
+            sample = next(iter(missing or extra), ())
+            outcomes.append(
+                Outcome(
+                    rec.index,
+                    "different",
+                    f"{sum(want.values())} rows in DuckDB, {sum(got.values())} in Spark; "
+                    f"{sum(missing.values())} of DuckDB's not in Spark, e.g. {str(sample)[:160]}",
+                )
+            )
+    return outcomes
+
+
+def summary(label: str, records: list[Record], outcomes: list[Outcome]) -> list[str]:
+    counts = Counter(o.status for o in outcomes)
+    portable = len(outcomes) - counts["engine"] - counts["skipped"] - counts["landing"]
+    run = counts["ran"] + counts["same"] + counts["different"]
+    lines = [
+        f"{label}: {len(outcomes)} distinct statements; {counts['landing']} landing "
+        f"(per file, stays DuckDB), {counts['engine']} engine plumbing "
+        f"(SET, ATTACH, CREATE INDEX, COPY: engine methods, not replayed), "
+        f"{counts['skipped']} not kept; of {portable} for the engine: {run} run, "
+        f"{counts['failed']} fail; {counts['same']} give DuckDB's data, "
+        f"{counts['different']} different",
+    ]
+    failures: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.status == "failed":
+            failures.setdefault(construct(o.detail), []).append(o)
+    for key, group in sorted(failures.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  fail x{len(group)} {key}: #{group[0].index} {group[0].detail}")
+    for o in outcomes:
+        if o.status == "different":
+            head = " ".join(records[o.index].sql.split())[:100]
+            lines.append(f"  different #{o.index} {head}: {o.detail}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=0.05)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/tieout-spark-replay"))
+    ap.add_argument("--reuse", action="store_true", help="replay the last recording again")
+    ap.add_argument("--only", choices=["baseline", "engine"], help="replay one mode")
+    ap.add_argument("--show", type=int, nargs="*", help="print these statements and stop")
+    ap.add_argument("--write", action="store_true", help="write spark_replay_result.txt")
+    args = ap.parse_args(argv)
+
+    saved = args.workdir / "recording" / "records.pickle"
+    if args.reuse and saved.exists():
+        records: list[Record] = pickle.loads(saved.read_bytes())
+    else:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        records = record(args.workdir, args.scale, args.seed)
+    if args.show is not None:
+        for i in args.show:
+            rec = records[i]
+            print(f"#{i} params={rec.params} inputs={list(rec.inputs)}\n{rec.sql}\n")
+            if args.only != "baseline":
+                try:
+                    tr = Translator("spark")
+                    for earlier in records[:i]:
+                        if "MACRO" in earlier.sql.upper():
+                            tr.plan(earlier.sql, earlier.params, earlier.variables)
+                    op = tr.plan(rec.sql, rec.params, rec.variables, lambda t: ["?"])
+                    query = getattr(op, "query", None)
+                    print("->", tr.generate(query) if query is not None else op, "\n")
+                except Exception as exc:
+                    print("-> cannot translate:", _first_line(exc), "\n")
+        return 0
+    spark = session("local[2]", app="spark-replay")
+    lines = [
+        f"spark_replay.py: demo scale {args.scale:g}, seed {args.seed}; "
+        f"Spark {spark.version} local[2], sqlglot {sqlglot.__version__}, "
+        f"{dt.date.today().isoformat()}",
+    ]
+    try:
+        for label, baseline in (("plain sqlglot.transpile", True), ("tieout engine layer", False)):
+            if args.only and args.only != ("baseline" if baseline else "engine"):
+                continue
+            started = time.perf_counter()
+            store = args.workdir / ("spark-baseline" if baseline else "spark-engine")
+            outcomes = replay(records, spark, store, baseline)
+            block = summary(label, records, outcomes)
+            block[0] += f" ({time.perf_counter() - started:.0f}s)"
+            print("\n".join(block), flush=True)
+            lines.extend(block)
+    finally:
+        spark.stop()
+    if args.write:
+        (HERE / "spark_replay_result.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

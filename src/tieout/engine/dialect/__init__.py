@@ -1,0 +1,117 @@
+"""The engine layer's dialect: DuckDB SQL is the authoring dialect; this parses each
+statement once into a sqlglot tree, binds its parameters and variables, inlines macros,
+applies the portability rewrites and generates the statement for the target engine.
+
+    tr = Translator("spark")
+    op = tr.plan(sql, params, variables, columns)   # what the statement does (operations.py)
+    text = tr.generate(op.query)                    # the query part, in Spark's SQL
+
+Stages keep writing DuckDB SQL; only an engine calls this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+from tieout.engine.dialect.literals import bind_parameters, literal
+from tieout.engine.dialect.macros import MacroError, MacroRegistry, parse_macro
+from tieout.engine.dialect.operations import (
+    Append,
+    Columns,
+    CreateTable,
+    DefineMacro,
+    Drop,
+    EngineOnly,
+    Materialize,
+    NotPortableError,
+    Operation,
+    Query,
+    Replace,
+    operation,
+)
+from tieout.engine.dialect.rewrites import NEUTRAL, SPARK, Context, Rule
+
+DIALECT = "duckdb"
+TARGETS = {"duckdb": (), "spark": SPARK}
+
+__all__ = [
+    "NEUTRAL",
+    "SPARK",
+    "Append",
+    "CreateTable",
+    "DefineMacro",
+    "Drop",
+    "EngineOnly",
+    "MacroError",
+    "Materialize",
+    "NotPortableError",
+    "Operation",
+    "Query",
+    "Replace",
+    "Rule",
+    "Translator",
+    "literal",
+]
+
+
+def _no_columns(table: str) -> list[str]:
+    raise NotPortableError(f"the columns of {table} are not known here")
+
+
+class Translator:
+    """One connection's translation state (the macros it has defined) for one target."""
+
+    def __init__(self, target: str = "spark") -> None:
+        if target not in TARGETS:
+            raise ValueError(f"no SQL rewrites for engine {target!r}")
+        self.target = target
+        self.macros = MacroRegistry()
+
+    def parse(self, sql: str, params: Sequence[Any] = ()) -> exp.Expr | None:
+        """One DuckDB statement as a tree (None for a macro sqlglot cannot parse)."""
+        bound = bind_parameters(sql, params)
+        try:
+            return sqlglot.parse_one(bound, read=DIALECT)
+        except sqlglot.ParseError:
+            if parse_macro(None, bound) is not None:
+                return None
+            raise
+
+    def plan(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        variables: Mapping[str, Any] | None = None,
+        columns: Columns = _no_columns,
+    ) -> Operation:
+        """What the statement does, its SQL already free of DuckDB-only constructs that
+        need no table knowledge (variables, macros, ASOF, ordered any_value)."""
+        bound = bind_parameters(sql, params)
+        tree = self.parse(bound)
+        macro = parse_macro(tree, bound)
+        if macro is not None:
+            self.macros.define(
+                type(macro)(macro.name, macro.params, self.neutral(macro.body, variables))
+            )
+            return DefineMacro(macro.name)
+        assert tree is not None
+        return operation(self.neutral(tree, variables), columns)
+
+    def neutral(self, tree: exp.Expr, variables: Mapping[str, Any] | None = None) -> exp.Expr:
+        ctx = Context(variables or {}, self.macros)
+        for rule in NEUTRAL:
+            tree = rule.rewrite(tree, ctx)
+        return tree
+
+    def generate(self, tree: exp.Expr) -> str:
+        """The (neutral) tree in the target's SQL, after the target's rewrites."""
+        ctx = Context({}, self.macros)
+        out = tree.copy()
+        for rule in TARGETS[self.target]:
+            out = rule.rewrite(out, ctx)
+        return out.sql(dialect=self.target, unsupported_level=ErrorLevel.RAISE)
