@@ -53,7 +53,7 @@ def test_config_errors_name_file_line_and_key(
     assert words in out
 
     with pytest.raises(ConfigError) as info:
-        from tieout.ingest import resolve_sources
+        from tieout.config.presets import resolve_sources
 
         resolve_sources(load_project(tmp_path))
     assert info.value.line == line

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from tieout.config.presets import builtin_presets
 from tieout.engine import Warehouse
-from tieout.ingest import builtin_presets, formats
+from tieout.ingest import formats
 
 BOUNDS = formats.Bounds(dt.date(1990, 1, 1), dt.date(2046, 12, 31))
 

@@ -240,12 +240,8 @@ def test_by_default_red_and_strategic_amber_ask_leadership(state_url: str, tmp_p
     ],
 )
 def test_a_bad_threshold_is_a_config_error(tmp_path: Path, when: str, problem: str) -> None:
-    store = StateStore("sqlite:///state.db", tmp_path)
-    store.upgrade()
-    bad = DecisionThreshold(name="bad", when=when, question="?")
-    with Warehouse(tmp_path / "health.duckdb") as wh:
-        _health(wh, HEALTH)
-        with pytest.raises(ConfigError, match=problem) as caught:
-            raise_by_thresholds(wh, store, [bad], AS_OF)
-    assert caught.value.key == "decisions.thresholds.0.when"
-    store.close()
+    yml = f"name: t\ndecisions:\n  thresholds:\n    - name: bad\n      when: {json.dumps(when)}\n"
+    write_project(tmp_path, yml + "      question: '?'\n", {})
+    with pytest.raises(ConfigError, match=problem) as caught:
+        load_project(tmp_path)  # checked when tieout.yml loads, before any stage
+    assert (caught.value.line, caught.value.key) == (5, "decisions.thresholds.0.when")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tieout.config.presets import ResolvedSource
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 from tieout.ingest import _display, _files
 from tieout.ingest.csvsplit import ReportLayout
 from tieout.ingest.land import LandedFile, land
-from tieout.ingest.presets import ResolvedSource
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from support import invoke
-from tieout.reconcile import builtin_rules
+from tieout.config.rules import builtin_rules
 
 pytestmark = pytest.mark.slow
 

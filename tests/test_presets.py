@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from support import invoke, write_project
 from tieout.config import load_project
-from tieout.ingest import builtin_presets, resolve_sources
+from tieout.config.presets import builtin_presets, resolve_sources
 from tieout.ingest.fieldsql import Typing, typed_select
 from tieout.ingest.formats import Bounds
 from tieout.ingest.land import LandedFile

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from support import invoke
 from tieout.config import FieldSpec, load_project
-from tieout.ingest import _files, resolve_sources
+from tieout.config.presets import Preset, builtin_presets, resolve_sources
+from tieout.ingest import _files
 from tieout.ingest.detect import Recognition, decide, recognise_file, weigh
-from tieout.ingest.presets import Preset, builtin_presets
 
 # Salesforce Data Export headers: every field of the object, API names.
 SF_ACCOUNT = (

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from cli_users import token_for
 from support import invoke, write_project
+from tieout.config.rules import Rule, check_rule
+from tieout.config.yamlfile import LocatedYaml
 from tieout.errors import ConfigError
-from tieout.reconcile.rules import Rule, check_rule
 
 ACCOUNTS = (
     "Id,Name,Website\n"
@@ -178,7 +179,7 @@ def test_rule_parameters_and_errors(tmp_path: Path, cli: CliRunner) -> None:
 def test_rule_sql_is_checked(sql: str, problem: str) -> None:
     rule = Rule(id="custom", title="t", description="d", owner="finance", severity="low", sql=sql)
     with pytest.raises(ConfigError, match=problem):
-        check_rule(rule, "rules/custom.yml")
+        check_rule(rule, LocatedYaml("rules/custom.yml", None))
 
 
 DELIVERY_YML = """

@@ -16,8 +16,8 @@ from typing import Any
 from support import write_project
 from tieout import ingest, operations
 from tieout.config import load_project
+from tieout.config.presets import resolve_source
 from tieout.engine import Warehouse
-from tieout.ingest.presets import resolve_source
 
 AS_OF = dt.date(2026, 3, 31)
 PROJECT = """\

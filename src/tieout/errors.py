@@ -2,6 +2,7 @@
 
 TieoutError                  exit 1 unless a subclass says otherwise
 ├── ConfigError              exit 2: tieout.yml, a preset or a rule is invalid (file, line, key)
+│   └── ConfigProblemsError  exit 2: several of those at once (`tieout check`, a run's preflight)
 ├── UsageError               exit 2: a command was called wrongly
 ├── SourceFileError          exit 1: an export cannot be read at all (file and what is missing)
 │   └── QuarantineLimitError exit 1: a file set aside more rows than ingest.max_quarantine_pct
@@ -11,6 +12,9 @@ TieoutError                  exit 1 unless a subclass says otherwise
 """
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 
 class TieoutError(Exception):
@@ -28,13 +32,40 @@ class ConfigError(TieoutError):
         line: int | None = None,
         key: str | None = None,
     ) -> None:
-        self.file, self.line, self.key = file, line, key
+        self.message, self.file, self.line, self.key = message, file, line, key
         where = file or ""
         if line is not None:
             where += f":{line}"
         prefix = f"{where}: " if where else ""
         at_key = f"{key}: " if key else ""
         super().__init__(f"{prefix}{at_key}{message}")
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        """Each problem on its own, so a report can list them one by one."""
+        return (self,)
+
+
+class ConfigProblemsError(ConfigError):
+    """Every problem found in a project's definitions, so one check reports them all
+    instead of one per attempt; reads as the first one where a single problem is expected."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, file=first.file, line=first.line, key=first.key)
+        self._problems = tuple(p for found in problems for p in found.problems)
+        self.args = ("\n".join(str(p) for p in self._problems),)
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        return self._problems
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest known name, else '': a typo's fix, where a
+    list of every name would not fit on a screen."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class UsageError(TieoutError):

@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from tieout import __version__, accounts, ingest, match, metrics, operations, plan, reconcile
 from tieout.accounts import AccountsSummary
-from tieout.accounts.decisions import condition_problem
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore, Warehouse
 from tieout.errors import RunFailedError, RunLockedError, TieoutError
@@ -22,8 +21,6 @@ from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
 from tieout.model.lookups import LOOKUPS
 from tieout.operations import OperationsSummary
-from tieout.operations.funnel import STAGES as FUNNEL_STAGES
-from tieout.operations.funnel import stage_sql
 from tieout.plan import PlanSummary
 from tieout.reconcile import ReconcileSummary
 from tieout.state import StateStore
@@ -76,8 +73,9 @@ def run(
     progress: Progress | None = None,
     retrain: bool = False,
 ) -> RunSummary:
+    """Every stage in order. `project` holds every definition already loaded and checked
+    (`load_project`), so a bad one has stopped the run before anything was built."""
     as_of = resolve_as_of(project, as_of)
-    check_definitions(project)
     work = project.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     with _run_lock(work / "run.lock"):
@@ -178,21 +176,6 @@ def run(
             stages,
             tuple(pruned),
         )
-
-
-def check_definitions(project: LoadedProject) -> None:
-    """Every definition people write SQL into, loaded and checked before any stage runs:
-    sources' column expressions, rules, metrics, the funnel and decision thresholds. A bad
-    one is a config error naming its file and key, and nothing is built or recorded."""
-    ingest.resolve_sources(project)
-    reconcile.load_rules(project)
-    metrics.load_metrics(project)
-    for name in FUNNEL_STAGES:
-        stage_sql(name, getattr(project.config.funnel, name))
-    for i, threshold in enumerate(project.config.decisions.thresholds):
-        if problem := condition_problem(threshold.when):
-            message = f"decision threshold {threshold.name}: {problem}"
-            raise project.error(message, "decisions", "thresholds", i, "when")
 
 
 def _as_failure(exc: BaseException, stage: list[str]) -> BaseException:

@@ -23,8 +23,7 @@ from tieout.accounts.health import Health, OpenException, score
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
-from tieout.metrics import Period, compute, load_metrics
-from tieout.reconcile import load_rules
+from tieout.metrics import Period, compute
 from tieout.state import StateStore
 from tieout.state.exceptions import open_by_account
 from tieout.state.health import record_scores
@@ -60,7 +59,7 @@ def run(
     except TieoutError as exc:  # e.g. revenue in a currency with no rate: the run says so
         margins = {}
         warnings.append(f"account health scored without margin: {exc}")
-    effects = {r.rule.id: r.health for r in load_rules(project)}
+    effects = {r.rule.id: r.health for r in project.definitions.rules}
     cases = open_by_account(store)
     scored: dict[str, tuple[dict[str, object], Health]] = {}
     for row in wh.query_dicts("SELECT * FROM _health_signal ORDER BY account_key"):
@@ -97,7 +96,7 @@ def _margins(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> dict[str,
     period = Period(start, as_of, f"{start:%Y-%m}..{as_of:%Y-%m}")
     result = compute(
         wh,
-        load_metrics(project),
+        project.definitions.metrics,
         "margin_pct",
         by=["customer"],
         period=period,

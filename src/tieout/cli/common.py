@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
 
 from tieout.cli.output import Format, ReportFormat, err_console
 from tieout.config import PROJECT_FILE, LoadedProject, load_project
@@ -50,12 +52,31 @@ def parse_date(value: str | None, option: str = "--as-of") -> dt.date | None:
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Print a tieout error as one line and exit with its code (1 failure, 2 config/usage)."""
+    """Print a tieout error (each problem of a config error) and exit with its code
+    (1 failure, 2 config/usage)."""
     try:
         yield
+    except ConfigError as exc:
+        print_problems(exc)
+        raise typer.Exit(exc.exit_code) from None
     except TieoutError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+
+
+def print_problems(exc: ConfigError) -> None:
+    """One `error: file:line: key: message` per problem, the form editors and CI logs jump
+    to; in a terminal a long one wraps under its indent, so it reads at 80 columns."""
+    if not err_console.is_terminal:
+        for problem in exc.problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold red", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for problem in exc.problems:
+        grid.add_row("error:", Text(str(problem)))
+    err_console.print(grid)
 
 
 @contextmanager

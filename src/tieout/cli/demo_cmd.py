@@ -17,8 +17,6 @@ from tieout.cli.run_cmds import show_run
 from tieout.config import LoadedProject, load_project
 from tieout.demo.scaffold import write_demo_project
 from tieout.errors import UsageError
-from tieout.metrics import load_metrics
-from tieout.plan import load_plan_file
 from tieout.state.plans import approve, import_version
 
 AUTHOR = "demo marketing lead"
@@ -80,16 +78,14 @@ def demo(
 
 def _approve_plans(project: LoadedProject) -> None:
     """The demo's joint plan, drafted by marketing and approved by sales, as in real life."""
-    catalogue = load_metrics(project)
     store = pipeline.state_store(project)
     try:
-        for pattern in project.config.plan_files:
-            for path in sorted(project.root.glob(pattern)):
-                plan, name = load_plan_file(path, project.root, catalogue)
-                row, _ = import_version(
-                    store, plan.model_dump(), digest=plan.digest(), source=name, author=AUTHOR
-                )
-                if row.status != "approved":
-                    approve(store, row.plan, row.version, by=APPROVER)
+        for defined in project.definitions.plans:
+            plan = defined.plan
+            row, _ = import_version(
+                store, plan.model_dump(), digest=plan.digest(), source=defined.file, author=AUTHOR
+            )
+            if row.status != "approved":
+                approve(store, row.plan, row.version, by=APPROVER)
     finally:
         store.close()

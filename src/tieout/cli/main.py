@@ -6,6 +6,7 @@ import typer
 
 from tieout.cli import (
     audit_cmds,
+    check_cmd,
     close_cmds,
     decision_cmds,
     demo_cmd,
@@ -32,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("init")(init_cmd.init)
+app.command("check")(check_cmd.check)
 app.command("run")(run_cmds.run)
 app.command("runs")(run_cmds.runs)
 app.command("quarantine")(run_cmds.quarantine_cmd)

@@ -23,7 +23,6 @@ from tieout.metrics import (
     MetricResult,
     Period,
     compute,
-    load_metrics,
 )
 from tieout.state.metric_versions import register
 
@@ -96,7 +95,7 @@ def show(
 
 def catalogue_for(loaded: LoadedProject) -> Catalogue:
     """The project's metrics, their versions checked against the ones already used."""
-    catalogue = load_metrics(loaded)
+    catalogue = loaded.definitions.metrics
     store = pipeline.state_store(loaded)
     try:
         register(

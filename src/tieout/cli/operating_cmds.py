@@ -15,8 +15,7 @@ from tieout import pipeline
 from tieout.accounts.health import WORST_FIRST
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.output import Format, console, emit
-from tieout.metrics import load_metrics
-from tieout.metrics.scorecards import lint_scorecards, scorecards
+from tieout.metrics.scorecards import lint_scorecards
 from tieout.operations.views import (
     capacity_rows,
     commitment_rows,
@@ -246,8 +245,7 @@ def scorecard(
     dominate a scorecard."""
     with reported_errors():
         loaded = find_project(project)
-        catalogue = load_metrics(loaded)
-        cards = scorecards(loaded.config.scorecards, catalogue)
+        catalogue, cards = loaded.definitions.metrics, loaded.definitions.scorecards
     rows = [
         {
             "function": f,

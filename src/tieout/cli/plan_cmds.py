@@ -13,10 +13,11 @@ from tieout.cli.auth import UserOption, acting
 from tieout.cli.common import FormatOption, ProjectOption, find_project, reported_errors
 from tieout.cli.metric_cmds import metrics_snapshot
 from tieout.cli.output import Format, amount, console, emit, write_json
+from tieout.config import LoadedProject
+from tieout.config.plans import DefinedPlan, load_plan_file
 from tieout.errors import ConfigError, UsageError
-from tieout.metrics import load_metrics
 from tieout.periods import Period
-from tieout.plan import load_plan_file, measure
+from tieout.plan import measure
 from tieout.plan.variance import variance_row
 from tieout.state import controls
 from tieout.state.plans import content, explanations, versions
@@ -64,10 +65,8 @@ def import_plan(
 ) -> None:
     """Import a plan file as a new draft version (unchanged content makes no new version)."""
     with reported_errors(), acting(project, user) as (loaded, store, who):
-        files = [file] if file else _plan_files(loaded.root, loaded.config.plan_files)
-        catalogue = load_metrics(loaded)
-        for path in files:
-            plan, name = load_plan_file(path, loaded.root, catalogue)
+        for defined in _plans(loaded, file):
+            plan, name = defined.plan, defined.file
             row, created = controls.import_plan(
                 store,
                 loaded.config.access,
@@ -223,11 +222,15 @@ def explain_variance(
     )
 
 
-def _plan_files(root: Path, patterns: list[str]) -> list[Path]:
-    files = sorted({p for pattern in patterns for p in root.glob(pattern)})
-    if not files:
+def _plans(loaded: LoadedProject, file: Path | None) -> tuple[DefinedPlan, ...]:
+    """The plan file named (checked now: it need not be one of plan_files), else every
+    file of plan_files (checked when the project loaded)."""
+    if file is not None:
+        return (load_plan_file(file, loaded.root, loaded.definitions.metrics),)
+    if not loaded.definitions.plans:
+        patterns = ", ".join(loaded.config.plan_files)
         raise ConfigError(
-            f"no plan file matches plan_files ({', '.join(patterns)}): name one, "
+            f"no plan file matches plan_files ({patterns}): name one, "
             "e.g. tieout plan import plans/joint-plan.yml"
         )
-    return files
+    return loaded.definitions.plans

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tieout.cli.output import Format, emit
-from tieout.ingest import builtin_presets
+from tieout.config.presets import builtin_presets
 
 
 def presets(

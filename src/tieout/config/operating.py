@@ -8,7 +8,18 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from sqlglot import exp
+
+from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
+from tieout.model.tables import TABLE_MAP
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -101,6 +112,19 @@ class CapacityConfig(Strict):
 class FunnelStage(Strict):
     at: str = Field(description="SQL over the lead row: when it reached the stage")
     when: str = Field("TRUE", description="SQL condition over the lead row")
+
+    @field_validator("at", "when")
+    @classmethod
+    def _over_the_lead(cls, sql: str) -> str:
+        """Data-only SQL over the lead's own columns, checked when tieout.yml loads."""
+        try:
+            checked_expression(sql, TABLE_MAP["lead"].column_map)
+        except UnknownColumnsError as unknown:
+            names = ", ".join(map(repr, unknown.names))
+            raise ValueError(f"the lead has no column {names}") from None
+        except UnsafeSQLError as problem:
+            raise ValueError(str(problem)) from None
+        return sql
 
 
 def _stage(at: str) -> FunnelStage:
@@ -227,6 +251,27 @@ class DecisionThreshold(Strict):
     options: list[str] = Field(default_factory=list)
     owner: str = "leadership"
     due_days: int = Field(7, ge=0)
+
+    @field_validator("when")
+    @classmethod
+    def _one_condition(cls, when: str, info: ValidationInfo) -> str:
+        """One data-only SQL condition over account_health's own columns (no query, no
+        second statement), checked when tieout.yml loads."""
+        known = TABLE_MAP["account_health"].column_map
+        problem = None
+        try:
+            if not isinstance(checked_expression(when, known), exp.Condition):
+                problem = "must be one condition, e.g. band = 'red' AND renewal_days <= 90"
+        except UnknownColumnsError as unknown:
+            problem = (
+                f"account_health has no column {', '.join(unknown.names)} "
+                f"(it has {', '.join(known)}; quote text with single quotes)"
+            )
+        except UnsafeSQLError as unsafe:
+            problem = str(unsafe)
+        if problem:
+            raise ValueError(f"decision threshold {info.data.get('name', '')}: {problem}")
+        return when
 
 
 def _default_thresholds() -> list[DecisionThreshold]:

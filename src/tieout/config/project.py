@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -29,6 +31,8 @@ from tieout.config.operating import (
     HealthConfig,
     ServiceConfig,
 )
+from tieout.config.yamlfile import LocatedYaml
+from tieout.errors import ConfigError
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -342,3 +346,17 @@ class Project(BaseModel):
                 raise ValueError(f"two sources are named {src.name!r}")
             seen.add(src.name)
         return sources
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """A validated tieout.yml and where it lives (relative paths resolve against `root`):
+    what the definitions are loaded from."""
+
+    root: Path
+    file: Path
+    config: Project
+    located: LocatedYaml
+
+    def error(self, message: str, *path: str | int) -> ConfigError:
+        return self.located.error(message, *path)

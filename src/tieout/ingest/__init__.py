@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlglot import exp
 
 from tieout.config import LoadedProject
+from tieout.config.presets import ResolvedSource
 from tieout.engine import Warehouse
 from tieout.errors import QuarantineLimitError, SourceFileError, TieoutError
 from tieout.ingest import archive, formats, quarantine
 from tieout.ingest.canonical import PrimaryLoad, load_source
 from tieout.ingest.fieldsql import bind_fields
 from tieout.ingest.land import LandedFile, land
-from tieout.ingest.presets import ResolvedSource, builtin_presets, resolve_sources
 from tieout.ingest.references import check_references
 from tieout.ingest.totals import derive_totals
 from tieout.model import TABLES
@@ -28,9 +28,7 @@ from tieout.model import TABLES
 __all__ = [
     "FileSummary",
     "IngestSummary",
-    "builtin_presets",
     "file_record",
-    "resolve_sources",
     "run",
 ]
 
@@ -87,7 +85,7 @@ def run(
 ) -> IngestSummary:
     """Load every source; fails (keeping the previous snapshot) when a file cannot be read
     or sets aside more of its rows than `ingest.max_quarantine_pct`."""
-    sources = resolve_sources(project)
+    sources = project.definitions.sources
     settings = project.config.ingest
     ahead = dt.timedelta(days=round(365.25 * settings.latest_years_ahead))
     bounds = formats.Bounds(settings.earliest_date, as_of + ahead)

@@ -12,6 +12,7 @@ from functools import reduce
 
 from sqlglot import exp
 
+from tieout.config.presets import SEQ, ResolvedSource, ResolvedTable
 from tieout.engine import Warehouse, ddl_type
 from tieout.ingest import formats, numbers, quarantine
 from tieout.ingest.canonical_insert import insert_rows
@@ -23,7 +24,6 @@ from tieout.ingest.fieldsql import (
     typed_select,
 )
 from tieout.ingest.land import LandedFile
-from tieout.ingest.presets import SEQ, ResolvedSource, ResolvedTable
 from tieout.ingest.salesforce_ids import system_id
 from tieout.model import table
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from tieout.config.presets import ResolvedTable
 from tieout.engine import Warehouse, render
 from tieout.ingest.fieldsql import concat_ws
-from tieout.ingest.presets import ResolvedTable
 from tieout.model import LINEAGE_NAMES, table
 
 

@@ -23,44 +23,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tieout.config.fields import ReportLayout
 
 CHUNK_ROWS = 50_000
-
-
-class ReportLayout(BaseModel):
-    """How a report export marks rows that are not records (a preset's `report:`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    totals: str | None = Field(
-        None, description="a row whose first non-empty cell matches this pattern is a total"
-    )
-    groups: str | None = Field(
-        None,
-        description="a row with only its first cell set is a group header: its text is this "
-        "column of the rows under it (the column has no header in the report)",
-    )
-    footer: bool = Field(
-        True,
-        description="one-cell lines after the last record are the report's footer (copyright, "
-        "who ran it and when): counted, not read. Without a report layout they are short rows",
-    )
-
-    @property
-    def row_by_row(self) -> bool:
-        """Whether rows inside the body need reading one by one (totals, groups)."""
-        return self.totals is not None or self.groups is not None
-
-    @field_validator("totals")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return value
 
 
 @dataclass

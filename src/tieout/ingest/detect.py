@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tieout.config.presets import Preset, builtin_presets
 from tieout.errors import SourceFileError
 from tieout.ingest import archive, decode
 from tieout.ingest.csvsplit import grouped_headers
 from tieout.ingest.fieldsql import normalise_header
 from tieout.ingest.land import header_line, sniff_delimiter
-from tieout.ingest.presets import Preset, builtin_presets
 
 EXPORT_SUFFIXES = (*archive.MEMBER_SUFFIXES, ".zip")
 IDENTIFY_WEIGHT = 4.0  # a header that says which export this is

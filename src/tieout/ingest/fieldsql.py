@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from tieout.config import FieldSpec
+from tieout.config.presets import ResolvedSource
 from tieout.errors import SourceFileError
 from tieout.ingest import formats, numbers
 from tieout.ingest.currencies import ISO_4217
 from tieout.ingest.land import LandedFile
-from tieout.ingest.presets import ResolvedSource
 from tieout.ingest.salesforce_ids import SF_EMPTY, matches, salesforce_id
 
 ISO_LAYOUTS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")

@@ -25,10 +25,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tieout.config.fields import ReportLayout
 from tieout.engine import Warehouse
 from tieout.errors import SourceFileError
 from tieout.ingest import archive, decode
-from tieout.ingest.csvsplit import ReportLayout, Split, grouped_headers, parse_forgiving
+from tieout.ingest.csvsplit import Split, grouped_headers, parse_forgiving
 
 LANDING_VERSION = "6"  # 6: report layout rows skipped and counted
 DELIMITERS = (",", ";", "\t", "|")

@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 
+from tieout.config.metrics import Catalogue
 from tieout.engine import Warehouse
-from tieout.metrics.definitions import Catalogue
 from tieout.metrics.query import compute, fact_sql
 from tieout.periods import Period
 

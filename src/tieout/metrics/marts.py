@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tieout.config.metrics import OPTIONAL_COLUMNS, Catalogue, MetricDef
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
-from tieout.metrics.definitions import OPTIONAL_COLUMNS, Catalogue, MetricDef
 from tieout.metrics.query import CUSTOMERS, JOB_REPS, checked_fact
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from tieout.config.metrics import Catalogue, MetricDef
 from tieout.engine import Warehouse, render
 from tieout.errors import TieoutError, UsageError
-from tieout.metrics.definitions import Catalogue, MetricDef
 from tieout.model.sqlcheck import bind
 from tieout.periods import Compare, Period
 

@@ -18,18 +18,14 @@ import pyarrow as pa
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
-from tieout.metrics import load_metrics
 from tieout.plan import commitments as campaign_commitments
-from tieout.plan.files import PlanFile, load_plan_file
 from tieout.plan.variance import Variance, measure, review_date
 from tieout.state import StateStore
 from tieout.state.plans import approved, explanations
 
 __all__ = [
-    "PlanFile",
     "PlanSummary",
     "Variance",
-    "load_plan_file",
     "measure",
     "review_date",
     "run",
@@ -46,7 +42,7 @@ class PlanSummary:
 
 
 def run(wh: Warehouse, project: LoadedProject, store: StateStore, as_of: dt.date) -> PlanSummary:
-    catalogue = load_metrics(project)
+    catalogue = project.definitions.metrics
     currency = project.config.reporting_currency
     targets: list[dict[str, Any]] = []
     commitments: list[dict[str, Any]] = []

@@ -15,11 +15,10 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.reconcile.escalation import escalator
 from tieout.reconcile.exceptions import current, find_exceptions
-from tieout.reconcile.rules import builtin_rules, load_rules
 from tieout.state import StateStore
 from tieout.state.exceptions import SyncResult, sync_cases
 
-__all__ = ["ReconcileSummary", "builtin_rules", "load_rules", "run"]
+__all__ = ["ReconcileSummary", "run"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ def run(
     wh: Warehouse, project: LoadedProject, store: StateStore, as_of: dt.date
 ) -> ReconcileSummary:
     cfg = project.config
-    rules = load_rules(project)
+    rules = project.definitions.rules
     by_rule = find_exceptions(wh, rules, as_of, cfg.reporting_currency, cfg.ownership)
     cases = sync_cases(store, current(wh), as_of, escalator(cfg.escalation, as_of))
     return ReconcileSummary(by_rule, cases)

@@ -25,7 +25,6 @@ from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.periods import Period
-from tieout.reconcile.rules import load_rules
 from tieout.state import StateStore
 from tieout.state.exceptions import OPEN_STATUSES, cases
 from tieout.state.models import PeriodClose
@@ -166,7 +165,7 @@ def close_from_snapshot(
     info = wh.query_dicts("SELECT run_id, as_of FROM run_info")
     if not info:
         raise TieoutError("the current snapshot has no run information: run `tieout run`")
-    explains = {r.rule.id: r.rule.explains for r in load_rules(project)}
+    explains = {r.rule.id: r.rule.explains for r in project.definitions.rules}
     active = [
         (case.id, kind)
         for case in cases(store, rule=None, status=None, owner=None)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
+from tieout.config.rules import ResolvedRule
 from tieout.engine import Warehouse, render
-from tieout.reconcile.rules import ResolvedRule
 
 FOUND = "_reconcile_found"
 
 
 def find_exceptions(
     wh: Warehouse,
-    rules: list[ResolvedRule],
+    rules: Sequence[ResolvedRule],
     as_of: dt.date,
     reporting_currency: str,
     ownership: dict[str, str],

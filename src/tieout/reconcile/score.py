@@ -7,9 +7,9 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from tieout.config.rules import builtin_rules
 from tieout.engine import Warehouse
 from tieout.match.score import Accuracy
-from tieout.reconcile.rules import builtin_rules
 
 Refs = frozenset[tuple[str, str, str]]
 

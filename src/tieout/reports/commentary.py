@@ -16,8 +16,8 @@ import textwrap
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from tieout.config.metrics import Catalogue
 from tieout.engine import Warehouse
-from tieout.metrics.definitions import Catalogue
 from tieout.metrics.query import compute, fact_sql
 from tieout.periods import Period
 from tieout.reconcile.close import compute_close

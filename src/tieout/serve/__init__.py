@@ -19,8 +19,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from tieout import pipeline
 from tieout.config import LoadedProject
 from tieout.errors import NoSnapshotError, UsageError
-from tieout.metrics import load_metrics
-from tieout.reconcile import load_rules
 from tieout.serve import api, api_workspace, pages
 from tieout.serve.headers import SecurityHeaders
 from tieout.serve.security import LoginRequiredError, secret_key
@@ -48,8 +46,8 @@ def create_app(project: LoadedProject, *, https_only: bool = False) -> FastAPI:
     )
     app.state.project = project
     app.state.store = pipeline.state_store(project)
-    app.state.catalogue = load_metrics(project)  # definitions load once; restart to change
-    app.state.rules = load_rules(project)
+    app.state.catalogue = project.definitions.metrics  # loaded once; restart to change
+    app.state.rules = project.definitions.rules
     app.state.reader = SnapshotReader(pipeline.snapshots(project))
     app.state.snapshot_info = {}
     app.state.totals = {}

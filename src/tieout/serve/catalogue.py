@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tieout.config.rules import ResolvedRule
 from tieout.metrics import Catalogue
-from tieout.reconcile.rules import ResolvedRule
 
 
 def definitions(rules: list[ResolvedRule], catalogue: Catalogue) -> dict[str, Any]:

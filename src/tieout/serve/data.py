@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from tieout.accounts.health import WORST_FIRST
 from tieout.config import LoadedProject
+from tieout.config.rules import ResolvedRule
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics import Catalogue, Period, compute
-from tieout.reconcile.rules import ResolvedRule
 from tieout.serve.drill import records_for_refs
 from tieout.state.audit import history
 from tieout.state.exceptions import OPEN_STATUSES, notes

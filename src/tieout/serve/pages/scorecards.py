@@ -9,14 +9,14 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.errors import TieoutError
 from tieout.metrics import Catalogue, Period, compute
-from tieout.metrics.scorecards import lint_scorecards, scorecards
+from tieout.metrics.scorecards import lint_scorecards
 from tieout.serve import data
 from tieout.serve.permits import permits
 from tieout.serve.render import reading, render
@@ -28,10 +28,7 @@ def scorecard_view(request: Request) -> dict[str, Any]:
     """Every function's metrics with their as-of month values (computed once per snapshot:
     a snapshot never changes) and the lint's warnings."""
     state = request.app.state
-    try:
-        cards = scorecards(state.project.config.scorecards, state.catalogue)
-    except TieoutError as exc:
-        raise HTTPException(400, str(exc)) from None
+    cards = state.project.definitions.scorecards
     names = sorted({m for metrics in cards.values() for m in metrics})
     with reading(request) as wh:
         as_of = data.health_as_of(wh)

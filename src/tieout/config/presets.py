@@ -8,7 +8,6 @@ parsed with sqlglot and checked against the fields and the model when the projec
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,16 +15,10 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
-from tieout.config import (
-    DateOrder,
-    FieldSpec,
-    LoadedProject,
-    SourceConfig,
-    TableSpec,
-    parse_yaml,
-    validate_model,
-)
-from tieout.ingest.csvsplit import ReportLayout
+from tieout.config.fields import DateOrder, FieldSpec, ReportLayout, TableSpec
+from tieout.config.project import ProjectFile, SourceConfig
+from tieout.config.yamlfile import collecting, parse_yaml, raise_problems, validate_model
+from tieout.errors import ConfigError, did_you_mean
 from tieout.model import LINEAGE_NAMES, TABLE_MAP, table
 from tieout.model.sqlcheck import UnknownColumnsError, UnsafeSQLError, checked_expression
 
@@ -82,7 +75,7 @@ class Preset(BaseModel):
 @cache
 def builtin_presets() -> dict[str, Preset]:
     presets: dict[str, Preset] = {}
-    folder = resources.files("tieout.ingest") / "presets"
+    folder = resources.files("tieout") / "ingest" / "presets"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yml"):
             continue
@@ -156,17 +149,24 @@ class ResolvedSource:
         return next(t for t in self.tables.values() if not t.group_by)
 
 
-def resolve_sources(project: LoadedProject) -> list[ResolvedSource]:
-    return [resolve_source(project, i) for i in range(len(project.config.sources))]
+def resolve_sources(project: ProjectFile) -> tuple[ResolvedSource, ...]:
+    """Every source resolved; the first problem of each is reported, all sources at once."""
+    problems: list[ConfigError] = []
+    resolved: list[ResolvedSource] = []
+    for i in range(len(project.config.sources)):
+        with collecting(problems):
+            resolved.append(resolve_source(project, i))
+    raise_problems(problems)
+    return tuple(resolved)
 
 
-def resolve_source(project: LoadedProject, index: int) -> ResolvedSource:
+def resolve_source(project: ProjectFile, index: int) -> ResolvedSource:
     src = project.config.sources[index]
     where: tuple[str | int, ...] = ("sources", index)
     presets = builtin_presets()
     if src.preset is not None:
         if src.preset not in presets:
-            near = _nearest(src.preset, list(presets))
+            near = did_you_mean(src.preset, presets)
             raise project.error(f"unknown preset {src.preset!r}{near}", *where, "preset")
         preset = presets[src.preset]
     else:
@@ -248,7 +248,7 @@ def _with_placeholders(spec: FieldSpec, placeholders: dict[str, str]) -> FieldSp
 
 
 def _preset_from_mapping(
-    project: LoadedProject, src: SourceConfig, where: tuple[str | int, ...]
+    project: ProjectFile, src: SourceConfig, where: tuple[str | int, ...]
 ) -> Preset:
     """A source mapped column by column in tieout.yml: fields named like canonical columns."""
     missing = [k for k in ("system", "object", "table") if getattr(src, k) is None]
@@ -285,7 +285,7 @@ def _preset_from_mapping(
 
 
 def _resolve_table(
-    project: LoadedProject,
+    project: ProjectFile,
     where: tuple[str | int, ...],
     tname: str,
     spec: TableSpec,
@@ -322,7 +322,7 @@ def _resolve_table(
 
 
 def parse_expression(
-    project: LoadedProject, sql: str, known: set[str], where: tuple[str | int, ...]
+    project: ProjectFile, sql: str, known: set[str], where: tuple[str | int, ...]
 ) -> exp.Expr:
     """A column's expression over the row's fields, data only (see model.sqlcheck)."""
     try:
@@ -332,8 +332,3 @@ def parse_expression(
         raise project.error(f"expression {sql!r} names unknown field(s) {names}", *where) from None
     except UnsafeSQLError as problem:
         raise project.error(f"{problem}: {sql!r}", *where) from None
-
-
-def _nearest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -18,9 +18,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
-from tieout.config import LoadedProject, parse_yaml, validate_model
 from tieout.config.operating import ExceptionEffect
-from tieout.errors import ConfigError
+from tieout.config.project import ProjectFile
+from tieout.config.yamlfile import (
+    LocatedYaml,
+    collecting,
+    load_yaml,
+    parse_yaml,
+    raise_problems,
+    validate_model,
+)
+from tieout.errors import ConfigError, did_you_mean
 from tieout.model.sqlcheck import UnsafeSQLError, bind, checked_query
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
@@ -60,78 +68,78 @@ class ResolvedRule:
         return bind(self.rule.sql, {**self.params, "as_of": as_of})
 
 
+Defined = tuple[Rule, LocatedYaml]  # a rule and the file it came from, with its lines
+
+
 @cache
-def builtin_rules() -> dict[str, tuple[Rule, str]]:
-    rules: dict[str, tuple[Rule, str]] = {}
-    folder = resources.files("tieout.reconcile") / "rules"
+def builtin_rules() -> dict[str, Defined]:
+    rules: dict[str, Defined] = {}
+    folder = resources.files("tieout") / "reconcile" / "rules"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yml"):
-            name = f"rules/{entry.name}"
-            rule = validate_model(Rule, parse_yaml(entry.read_text(encoding="utf-8"), name))
+            located = parse_yaml(entry.read_text(encoding="utf-8"), f"rules/{entry.name}")
+            rule = validate_model(Rule, located)
             if f"{rule.id}.yml" != entry.name:
-                raise ConfigError(f"rule id {rule.id!r} must equal its file name", file=name)
-            rules[rule.id] = (rule, name)
+                raise located.error("rule id must equal its file name", "id")
+            check_rule(rule, located)
+            rules[rule.id] = (rule, located)
     return rules
 
 
-def project_rules(project: LoadedProject) -> dict[str, tuple[Rule, str]]:
-    """The project's own rules: YAML files matched by `rule_files` (default rules/*.yml)."""
-    rules: dict[str, tuple[Rule, str]] = {}
+def project_rules(project: ProjectFile) -> dict[str, Defined]:
+    """The project's own rules: YAML files matched by `rule_files` (default rules/*.yml),
+    every file checked and all their problems reported together."""
+    rules: dict[str, Defined] = {}
     builtin = builtin_rules()
+    problems: list[ConfigError] = []
     for pattern in project.config.rule_files:
         for path in sorted(project.root.glob(pattern)):
-            name = str(path.relative_to(project.root))
-            located = parse_yaml(path.read_text(encoding="utf-8"), name)
-            rule = validate_model(Rule, located)
-            if rule.id in builtin or rule.id in rules:
-                raise ConfigError(
-                    f"rule id {rule.id!r} is already defined in "
-                    f"{(builtin | rules)[rule.id][1]}: give it another id",
-                    file=name,
-                    line=located.line_of(("id",)),
-                    key="id",
-                )
-            rules[rule.id] = (rule, name)
+            with collecting(problems):
+                located = load_yaml(path, display_name=str(path.relative_to(project.root)))
+                rule = validate_model(Rule, located)
+                if rule.id in builtin or rule.id in rules:
+                    other = (builtin | rules)[rule.id][1].file
+                    message = f"rule id {rule.id!r} is already defined in {other}"
+                    raise located.error(f"{message}: give it another id", "id")
+                check_rule(rule, located)
+                rules[rule.id] = (rule, located)
+    raise_problems(problems)
     return rules
 
 
-def load_rules(project: LoadedProject) -> list[ResolvedRule]:
-    """Built-in and project rules with the parameter and health overrides, each checked
-    against the model."""
+def load_rules(project: ProjectFile) -> tuple[ResolvedRule, ...]:
+    """Built-in and project rules with tieout.yml's parameter and health overrides, each
+    checked against the model."""
     overrides = project.config.rules
     effects = project.config.health.exceptions
     rules = {**builtin_rules(), **project_rules(project)}
+    problems: list[ConfigError] = []
     for section, keys in (("rules", overrides), ("health.exceptions", effects)):
         for rule_id in keys:
             if rule_id not in rules:
-                raise project.error(
-                    f"no rule {rule_id!r} (rules: {', '.join(rules)})", *section.split("."), rule_id
-                )
+                message = f"no rule {rule_id!r}{did_you_mean(rule_id, rules)}"
+                problems.append(project.error(message, *section.split("."), rule_id))
     resolved: list[ResolvedRule] = []
-    for rule_id, (rule, source) in rules.items():
+    for rule_id, (rule, located) in rules.items():
         params: dict[str, Any] = dict(rule.params)
         for key, value in overrides.get(rule_id, {}).items():
             if key not in params:
                 known = ", ".join(params) or "none"
-                raise project.error(
-                    f"rule {rule_id} has no parameter {key!r} (it has {known})",
-                    "rules",
-                    rule_id,
-                    key,
-                )
+                message = f"rule {rule_id} has no parameter {key!r} (it has {known})"
+                problems.append(project.error(message, "rules", rule_id, key))
             params[key] = value
-        check_rule(rule, source)
         tuned = effects.get(rule_id)
         health = rule.health
         if tuned is not None:
             health = health.model_copy(update=tuned.model_dump(exclude_unset=True))
-        resolved.append(ResolvedRule(rule, source, params, health))
-    return resolved
+        resolved.append(ResolvedRule(rule, located.file, params, health))
+    raise_problems(problems)
+    return tuple(resolved)
 
 
-def check_rule(rule: Rule, source: str) -> None:
+def check_rule(rule: Rule, located: LocatedYaml) -> None:
     """Parse the SQL: one data-only query over the model's tables and columns."""
     try:
         checked_query(rule.sql, {*rule.params, "as_of"}, OUTPUT_COLUMNS)
     except UnsafeSQLError as problem:
-        raise ConfigError(f"rule {rule.id}: {problem}", file=source, key="sql") from None
+        raise located.error(f"rule {rule.id}: {problem}", "sql") from None

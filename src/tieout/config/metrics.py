@@ -19,7 +19,14 @@ import sqlglot
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlglot import exp
 
-from tieout.config import LoadedProject, parse_yaml, validate_model
+from tieout.config.project import ProjectFile
+from tieout.config.yamlfile import (
+    LocatedYaml,
+    collecting,
+    load_yaml,
+    parse_yaml,
+    validate_model,
+)
 from tieout.errors import ConfigError
 from tieout.model.sqlcheck import (
     UnknownColumnsError,
@@ -105,47 +112,65 @@ class Catalogue:
         return self.metrics[name]
 
 
+Defined = tuple[MetricDef, LocatedYaml]  # a metric and the file it came from, with its lines
+
+
 @cache
-def builtin_metrics() -> tuple[tuple[MetricDef, str], ...]:
-    folder = resources.files("tieout.metrics") / "definitions"
+def builtin_metrics() -> tuple[Defined, ...]:
+    """The shipped metrics, read and checked once per process (a formula among them uses
+    only shipped metrics, which a project cannot redefine)."""
+    folder = resources.files("tieout") / "metrics" / "definitions"
     found = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yml"):
-            name = f"metrics/{entry.name}"
-            found.append(
-                (validate_model(MetricDef, parse_yaml(entry.read_text("utf-8"), name)), name)
-            )
+            located = parse_yaml(entry.read_text("utf-8"), f"metrics/{entry.name}")
+            found.append((validate_model(MetricDef, located), located))
+    shipped = {metric.name: metric for metric, _ in found}
+    for metric, located in found:
+        _check(metric, located, shipped)
     return tuple(found)
 
 
-def load_metrics(project: LoadedProject) -> Catalogue:
-    """Built-in and project metrics (`metric_files`), every one checked."""
-    entries = list(builtin_metrics())
+def read_metrics(project: ProjectFile) -> tuple[dict[str, Defined], list[ConfigError]]:
+    """Built-in and project metrics (`metric_files`) by name, and the problems of the
+    project's files that do not read (YAML, schema, a name already taken)."""
+    found = {metric.name: (metric, located) for metric, located in builtin_metrics()}
+    problems: list[ConfigError] = []
     for pattern in project.config.metric_files:
         for path in sorted(project.root.glob(pattern)):
-            name = str(path.relative_to(project.root))
-            entries.append(
-                (validate_model(MetricDef, parse_yaml(path.read_text("utf-8"), name)), name)
-            )
-    metrics: dict[str, MetricDef] = {}
-    sources: dict[str, str] = {}
-    for metric, source in entries:
-        if metric.name in metrics:
-            raise ConfigError(
-                f"metric {metric.name!r} is already defined in {sources[metric.name]}",
-                file=source,
-                key="name",
-            )
-        metrics[metric.name] = metric
-        sources[metric.name] = source
-    for metric in metrics.values():
-        _check(metric, sources[metric.name], metrics)
-    return Catalogue(metrics, sources)
+            with collecting(problems):
+                located = load_yaml(path, display_name=str(path.relative_to(project.root)))
+                metric = validate_model(MetricDef, located)
+                if metric.name in found:
+                    message = f"metric {metric.name!r} is already defined in "
+                    raise located.error(message + found[metric.name][1].file, "name")
+                found[metric.name] = (metric, located)
+    return found, problems
 
 
-def _check(metric: MetricDef, source: str, metrics: dict[str, MetricDef]) -> None:
+def check_metrics(found: dict[str, Defined]) -> list[ConfigError]:
+    """Each project metric's query or formula, against the model and the other metrics
+    (the built-in ones were checked when read)."""
+    shipped = {metric.name for metric, _ in builtin_metrics()}
+    metrics = {name: metric for name, (metric, _) in found.items()}
+    problems: list[ConfigError] = []
+    for name, (metric, located) in found.items():
+        if name not in shipped:
+            with collecting(problems):
+                _check(metric, located, metrics)
+    return problems
+
+
+def catalogue(found: dict[str, Defined]) -> Catalogue:
+    return Catalogue(
+        {name: metric for name, (metric, _) in found.items()},
+        {name: located.file for name, (_, located) in found.items()},
+    )
+
+
+def _check(metric: MetricDef, located: LocatedYaml, metrics: dict[str, MetricDef]) -> None:
     def fail(problem: str, key: str) -> ConfigError:
-        return ConfigError(f"metric {metric.name}: {problem}", file=source, key=key)
+        return located.error(f"metric {metric.name}: {problem}", key)
 
     if metric.fact is not None:
         outputs = [*FACT_COLUMNS]

@@ -1,19 +1,28 @@
-"""Plan files: the joint plan as YAML, checked against the metric catalogue on import, so a
-target naming an unknown metric or split is a config error with file, line and key."""
+"""Plan files: the joint plan as YAML, checked against the metric catalogue when the project
+loads, so a target naming an unknown metric or split is a config error with file, line and
+key before `tieout plan import` (or a run) starts."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tieout.config import LocatedYaml, config_error, parse_yaml, validate_model
-from tieout.errors import ConfigError
-from tieout.metrics import Catalogue
+from tieout.config.metrics import Catalogue
+from tieout.config.project import ProjectFile
+from tieout.config.yamlfile import (
+    LocatedYaml,
+    collecting,
+    load_yaml,
+    raise_problems,
+    validate_model,
+)
+from tieout.errors import ConfigError, did_you_mean
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -64,55 +73,66 @@ class PlanFile(Strict):
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-def load_plan_file(path: Path, root: Path, catalogue: Catalogue) -> tuple[PlanFile, str]:
-    """The checked plan and the name errors call its file by (relative to the project)."""
+@dataclass(frozen=True)
+class DefinedPlan:
+    plan: PlanFile
+    file: str  # what errors and the plan's versions call it (relative to the project)
+
+
+def load_plans(project: ProjectFile, catalogue: Catalogue) -> tuple[DefinedPlan, ...]:
+    """Every file of `plan_files`, checked; all their problems reported together."""
+    problems: list[ConfigError] = []
+    plans: list[DefinedPlan] = []
+    paths = sorted({p for pattern in project.config.plan_files for p in project.root.glob(pattern)})
+    for path in paths:
+        with collecting(problems):
+            plans.append(load_plan_file(path, project.root, catalogue))
+    raise_problems(problems)
+    return tuple(plans)
+
+
+def load_plan_file(path: Path, root: Path, catalogue: Catalogue) -> DefinedPlan:
+    """One plan file, checked (a file named on the command line need not be in plan_files)."""
     try:
         name = str(path.resolve().relative_to(root))
     except ValueError:
         name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=name) from None
-    located = parse_yaml(text, name)
+    located = load_yaml(path, display_name=name)
     plan = validate_model(PlanFile, located)
-    _check(plan, located, catalogue)
-    return plan, name
+    raise_problems(_problems(plan, located, catalogue))
+    return DefinedPlan(plan, name)
 
 
-def _check(plan: PlanFile, located: LocatedYaml, catalogue: Catalogue) -> None:
+def _problems(plan: PlanFile, located: LocatedYaml, catalogue: Catalogue) -> list[ConfigError]:
     """Every metric exists and every target's split is one its metric allows; no target or
     commitment is given twice."""
+    problems: list[ConfigError] = []
     seen: dict[tuple[str, str, str | None, str | None], int] = {}
     for i, t in enumerate(plan.targets):
         metric = catalogue.metrics.get(t.metric)
         if metric is None:
-            known = ", ".join(sorted(catalogue.metrics))
-            raise config_error(
-                located, f"no metric {t.metric!r} (metrics: {known})", ("targets", i, "metric")
-            )
+            message = f"no metric {t.metric!r}{did_you_mean(t.metric, catalogue.metrics)}"
+            problems.append(located.error(message, "targets", i, "metric"))
+            continue
         splits = [d for d in metric.dimensions if d != "month"]
         if t.dimension is not None and t.dimension not in splits:
-            raise config_error(
-                located,
+            message = (
                 f"{t.metric} cannot be split by {t.dimension!r} (it can by "
-                f"{', '.join(splits) or 'nothing'})",
-                ("targets", i, "dimension"),
+                f"{', '.join(splits) or 'nothing'})"
             )
+            problems.append(located.error(message, "targets", i, "dimension"))
         key = (t.period, t.metric, t.dimension, t.member)
         if key in seen:
-            raise config_error(
-                located, f"the same target as targets[{seen[key]}]", ("targets", i, "period")
-            )
+            message = f"the same target as targets[{seen[key]}]"
+            problems.append(located.error(message, "targets", i, "period"))
         seen[key] = i
     committed: dict[tuple[str, str], int] = {}
     for i, c in enumerate(plan.commitments):
         if c.metric not in catalogue.metrics:
-            raise config_error(located, f"no metric {c.metric!r}", ("commitments", i, "metric"))
+            message = f"no metric {c.metric!r}{did_you_mean(c.metric, catalogue.metrics)}"
+            problems.append(located.error(message, "commitments", i, "metric"))
         if (c.campaign, c.metric) in committed:
-            raise config_error(
-                located,
-                f"the same commitment as commitments[{committed[c.campaign, c.metric]}]",
-                ("commitments", i, "campaign"),
-            )
+            message = f"the same commitment as commitments[{committed[c.campaign, c.metric]}]"
+            problems.append(located.error(message, "commitments", i, "campaign"))
         committed[c.campaign, c.metric] = i
+    return problems
