@@ -76,20 +76,8 @@ class Record:
     caller: str = ""  # the tieout module that sent it
 
 
-# Warehouse methods that pass a stage's statement through; any other sends its own SQL
-# (seal, indexes, CSV parsing, COPY): engine plumbing, each engine has its own way
-PASS_THROUGH = {"execute", "query", "query_dicts", "scalar", "count", "create_temp_table",
-                "drop_table", "run_script", "create_model_table"}
-
-
 def _caller() -> str:
     frame = sys._getframe(2)
-    entry = ""  # the outermost Warehouse method: the one tieout code called
-    while frame is not None and frame.f_globals.get("__name__") == "tieout.engine.warehouse":
-        entry = frame.f_code.co_name
-        frame = frame.f_back  # type: ignore[assignment]
-    if entry not in PASS_THROUGH:
-        return f"tieout.engine.warehouse.{entry}"
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
         if name.startswith("tieout.") and not name.startswith("tieout.engine"):
@@ -315,28 +303,16 @@ def construct(error: str) -> str:
 
 # Landing stays per file in DuckDB (CSV parsing with rejects, Parquet typing, date-layout
 # sampling) and hands Parquet to the engine: its statements are not the engine's.
-LANDING = (
-    "tieout.ingest.land",
-    "tieout.ingest.formats",
-    "tieout.engine.warehouse.csv_to_parquet_strict",
-    "tieout.engine.warehouse.parquet_to_varchar_parquet",
-)
+LANDING = ("tieout.ingest.land", "tieout.ingest.formats")
 
 
-def replay(
-    records: list[Record], spark: Any, store: Path, baseline: bool, only: set[int] | None = None
-) -> list[Outcome]:
+def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> list[Outcome]:
     engine: SparkSQL = (Transpiled if baseline else SparkSQL)(spark, store)
     loaded: dict[str, str] = {}
     outcomes: list[Outcome] = []
     for rec in records:
         if rec.caller in LANDING:
             outcomes.append(Outcome(rec.index, "landing", rec.caller))
-            continue
-        if rec.caller.startswith("tieout.engine"):
-            outcomes.append(Outcome(rec.index, "engine", rec.caller))
-            continue
-        if only and rec.index not in only and "MACRO" not in rec.sql.upper():
             continue
         if rec.problem:
             outcomes.append(Outcome(rec.index, "skipped", rec.problem))
@@ -418,7 +394,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="replay the last recording again")
     ap.add_argument("--only", choices=["baseline", "engine"], help="replay one mode")
     ap.add_argument("--show", type=int, nargs="*", help="print these statements and stop")
-    ap.add_argument("--indices", type=int, nargs="*", help="replay only these statements")
     ap.add_argument("--write", action="store_true", help="write spark_replay_result.txt")
     args = ap.parse_args(argv)
 
@@ -456,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             started = time.perf_counter()
             store = args.workdir / ("spark-baseline" if baseline else "spark-engine")
-            outcomes = replay(records, spark, store, baseline, set(args.indices or []))
+            outcomes = replay(records, spark, store, baseline)
             block = summary(label, records, outcomes)
             block[0] += f" ({time.perf_counter() - started:.0f}s)"
             print("\n".join(block), flush=True)
