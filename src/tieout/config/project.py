@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tieout.config.access import AccessConfig
+from tieout.config.engine import ENGINE_HELP, EngineName, SparkConfig
 from tieout.config.fields import DateOrder, FieldSpec
 from tieout.config.notify import NotifyConfig
 from tieout.config.operating import (
@@ -108,6 +109,7 @@ class IngestConfig(BaseModel):
 class WarehouseConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    engine: EngineName = Field("duckdb", description=ENGINE_HELP)
     dir: str = ".tieout/warehouse"
     retention: int = Field(7, ge=1, description="snapshots kept, the current one included")
     memory_limit: str = Field(
@@ -280,6 +282,7 @@ class Project(BaseModel):
         None, description="fixed as-of date for every window; today when omitted"
     )
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    spark: SparkConfig = Field(default_factory=SparkConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
