@@ -135,6 +135,16 @@ LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = w.source_sy
                 AND x.native_id = w.account_native_id
 LEFT JOIN lines l ON l.source_system = w.source_system AND l.work_order_native_id = w.native_id;
 
+-- The products each distinct line description names, a code or name as a whole word: read
+-- once per description, not once per line, and a code's pattern built and matched only
+-- where the description holds the code at all.
+CREATE OR REPLACE TEMP TABLE _job_described AS
+SELECT d.text, list(DISTINCT c.golden_key) AS products
+FROM (SELECT DISTINCT upper(coalesce(description, '')) AS text FROM invoice_line) d
+JOIN _job_product_code c ON contains(d.text, c.code)
+     AND regexp_matches(d.text, '(^|[^A-Z0-9])' || regexp_escape(c.code) || '($|[^A-Z0-9])')
+GROUP BY d.text;
+
 -- Invoice lines with the references typed into them and their customer's golden key.
 CREATE OR REPLACE TEMP TABLE _match_job_line AS
 WITH lines AS (
@@ -145,11 +155,8 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        _job_numbers(i.invoice_number) AS own,
        list_filter(_job_numbers(concat_ws(' ', i.reference, l.description)),
                    lambda n: NOT list_contains(_job_numbers(i.invoice_number), n)) AS mentions,
-       coalesce(CASE WHEN p.golden_key IS NOT NULL THEN [p.golden_key] END,
-                (SELECT list(DISTINCT c.golden_key) FROM _job_product_code c
-                 WHERE regexp_matches(upper(coalesce(l.description, '')),
-                                      '(^|[^A-Z0-9])' || regexp_escape(c.code) || '($|[^A-Z0-9])')),
-                []) AS products,
+       coalesce(CASE WHEN p.golden_key IS NOT NULL THEN [p.golden_key] END, d.products, [])
+           AS products,
        CASE WHEN l.unit_price IS NULL THEN [] ELSE [abs(l.unit_price)] END AS prices,
        l.line_amount AS amount,
        _job_words(l.description) AS words,
@@ -161,6 +168,7 @@ LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_sy
                 AND x.native_id = coalesce(i.account_native_id, i.customer_name)
 LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_object = 'item'
      AND p.native_id = upper(l.item_code)
+LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
 )
 SELECT * EXCLUDE (quantity),
        CASE WHEN quantity IS NULL THEN [] ELSE list_transform(products, lambda p: _job_item(p, quantity))

@@ -70,11 +70,19 @@ numbered AS (
           FROM entries WHERE time_entry_id NOT IN (SELECT time_entry_id FROM coded)) t
     JOIN _match_job_wo w ON w.number = t.number AND w.golden_key = t.golden_key
 ),
+-- each work order's service as its customer's time sheets would name it (without the name
+-- they give the customer), worked out once per work order and name, not once per entry
+wo_service AS (
+    SELECT w.wo_id, w.golden_key, w.started_on, w.finished_on, n.customer_name,
+           _job_service(w.subject, n.customer_name) AS service
+    FROM _match_job_wo w
+    JOIN (SELECT DISTINCT golden_key, customer_name FROM entries) n ON n.golden_key = w.golden_key
+),
 by_project AS (
     SELECT t.*, w.wo_id, count(*) OVER (PARTITION BY t.time_entry_id) AS candidates
     FROM entries t
-    JOIN _match_job_wo w ON w.golden_key = t.golden_key
-         AND _job_service(w.subject, t.customer_name) = t.service AND len(t.service) > 0
+    JOIN wo_service w ON w.golden_key = t.golden_key AND w.customer_name = t.customer_name
+         AND w.service = t.service AND len(t.service) > 0
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
     WHERE t.time_entry_id NOT IN (SELECT time_entry_id FROM coded)
       AND t.time_entry_id NOT IN (SELECT time_entry_id FROM numbered WHERE candidates = 1)
