@@ -125,14 +125,17 @@ EVIDENCE = (
         ),
     ),
     # one customer's concurrent jobs for the same products and prices differ in how much:
-    # 310 m of cable, not 330
+    # 310 m of cable, not 330. A bill is scored on the lines that set a job apart from the
+    # customer's others (unique_items, jobs.py): where every job of theirs has one
+    # commissioning visit, that one visit says nothing
     Evidence(
         "quantity",
         'len("items_l") = 0 OR len("items_r") = 0',
         (
             Level(
                 "a line of the same product and quantity",
-                'list_has_any("items_l", "items_r")',
+                'list_has_any("items_l", "unique_items_r") OR '
+                'list_has_any("unique_items_l", "items_r")',
                 0.6,
                 0.1,
             ),

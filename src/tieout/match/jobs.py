@@ -97,19 +97,31 @@ def _documents(wh: Warehouse) -> None:
     _mark_unique_words(wh, "_job_s_quote")
 
 
-def _mark_unique_words(wh: Warehouse, table: str) -> None:
+def _mark_unique_words(wh: Warehouse, table: str, *, items: bool = False) -> None:
     """Each document's words no other document of its customer has (a site, "Norwich
-    plant"; a system, "AHU"): what tells one customer's concurrent jobs apart, where words
-    every job of theirs shares ("retrofit", their own name) tell nothing."""
+    plant"; a system, "AHU"), and with `items` likewise its lines' product and quantity:
+    what tells one customer's concurrent jobs apart, where what every job of theirs shares
+    ("retrofit", their own name, one commissioning visit) tells nothing. Without `items`
+    every line is its own (a work order and its quote share them all)."""
+    unique = (
+        "SELECT unique_id, list(value ORDER BY value) AS found FROM ("
+        "  SELECT *, count(*) OVER (PARTITION BY golden_key, value) AS n FROM ("
+        "    SELECT DISTINCT unique_id, golden_key, unnest({values}) AS value FROM {table}))"
+        " WHERE n = 1 GROUP BY unique_id"
+    )
+    words = unique.format(
+        values="list_filter(string_split(words, ' '), lambda x: length(x) >= 2)", table=table
+    )
+    unique_items, join_items = "t.items", ""
+    if items:
+        unique_items = "coalesce(ui.found, [])"
+        join_items = (
+            f" LEFT JOIN ({unique.format(values='items', table=table)}) ui USING (unique_id)"
+        )
     wh.create_temp_table(
         table,
-        "WITH w AS (SELECT DISTINCT unique_id, golden_key, unnest(list_filter("
-        "string_split(words, ' '), lambda x: length(x) >= 2)) AS word FROM " + table + "), "
-        "counted AS (SELECT *, count(*) OVER (PARTITION BY golden_key, word) AS n FROM w), "
-        "u AS (SELECT unique_id, list(word ORDER BY word) AS unique_words FROM counted "
-        "WHERE n = 1 GROUP BY unique_id) "
-        "SELECT t.*, coalesce(u.unique_words, []) AS unique_words "
-        "FROM " + table + " t LEFT JOIN u USING (unique_id)",
+        f"SELECT t.*, coalesce(uw.found, []) AS unique_words, {unique_items} AS unique_items "
+        f"FROM {table} t LEFT JOIN ({words}) uw USING (unique_id){join_items}",
     )
 
 
@@ -176,8 +188,9 @@ def _billed_documents(wh: Warehouse) -> None:
         + DOC_COLUMNS.replace("doc_date, until", "invoice_date AS doc_date, invoice_date AS until")
         + " FROM _match_job_line WHERE golden_key IS NOT NULL",
     )
-    _mark_unique_words(wh, "_job_s_billed")
+    _mark_unique_words(wh, "_job_s_billed", items=True)
     wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_words VARCHAR[] DEFAULT []")
+    wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_items VARCHAR[] DEFAULT []")
 
 
 def _explicit_lines(wh: Warehouse) -> None:
