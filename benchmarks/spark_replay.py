@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import pickle
 import re
 import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +39,7 @@ import sqlglot
 from sqlglot import exp
 
 from tieout.engine import Warehouse
+from tieout.engine.compare import canonical
 from tieout.engine.dialect import (
     Append,
     CreateTable,
@@ -74,10 +73,32 @@ class Record:
     target: str | None = None
     problem: str | None = None  # why an input or result could not be kept
     caller: str = ""  # the tieout module that sent it
+    catalog: list[str] | None = None  # DuckDB's tables, for a statement that lists them
+
+
+# Warehouse methods that pass a stage's statement through; any other sends its own SQL
+# (seal, indexes, CSV parsing, COPY): engine plumbing, each engine has its own way
+PASS_THROUGH = {
+    "execute",
+    "query",
+    "query_dicts",
+    "scalar",
+    "count",
+    "create_temp_table",
+    "drop_table",
+    "run_script",
+    "create_model_table",
+}
 
 
 def _caller() -> str:
     frame = sys._getframe(2)
+    entry = ""  # the outermost Warehouse method: the one tieout code called
+    while frame is not None and frame.f_globals.get("__name__") == "tieout.engine.warehouse":
+        entry = frame.f_code.co_name
+        frame = frame.f_back  # type: ignore[assignment]
+    if entry not in PASS_THROUGH:
+        return f"tieout.engine.warehouse.{entry}"
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
         if name.startswith("tieout.") and not name.startswith("tieout.engine"):
@@ -116,7 +137,7 @@ def write_targets(tree: exp.Expr | None) -> list[str]:
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         return [_name(target)] if isinstance(target, exp.Table) else []
     if isinstance(tree, exp.Drop):
-        return [_name(t) for t in tree.expressions if isinstance(t, exp.Table)]
+        return [_name(t) for t in tree.args.get("tables") or [] if isinstance(t, exp.Table)]
     return []
 
 
@@ -164,6 +185,9 @@ class Recorder:
         self.seen.add(sql)
         tree = self._tree(sql, params)
         rec = Record(len(self.records), sql, list(params), dict(wh.variables), caller=_caller())
+        if "duckdb_tables()" in sql:
+            names = wh.arrow("SELECT table_name FROM duckdb_tables()").column(0).to_pylist()
+            rec.catalog = [str(n) for n in names]
         for name in input_tables(tree):
             try:
                 path = self._dump(wh, name)
@@ -223,33 +247,6 @@ def record(workdir: Path, scale: float, seed: int) -> list[Record]:
 # -- comparing ------------------------------------------------------------------------------
 
 
-def _value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, int | float | Decimal):
-        f = float(v)
-        if math.isnan(f):
-            return "NaN"
-        return float(f"{f:.10g}")
-    if isinstance(v, dt.datetime):
-        return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo else v
-    if isinstance(v, dict):
-        return tuple(_value(x) for x in v.values())
-    if isinstance(v, list | tuple):  # a Spark Row is a tuple
-        return tuple(_value(x) for x in v)
-    if isinstance(v, dt.timedelta):
-        return v.total_seconds()
-    if isinstance(v, bytes | bytearray):
-        return bytes(v)
-    return v
-
-
-def canonical(rows: Iterable[Sequence[Any]]) -> Counter[Any]:
-    return Counter(tuple(_value(v) for v in row) for row in rows)
-
-
 def duckdb_rows(path: str) -> list[tuple[Any, ...]]:
     table = pq.read_table(path)
     return [tuple(r.values()) for r in table.to_pylist()]
@@ -303,16 +300,33 @@ def construct(error: str) -> str:
 
 # Landing stays per file in DuckDB (CSV parsing with rejects, Parquet typing, date-layout
 # sampling) and hands Parquet to the engine: its statements are not the engine's.
-LANDING = ("tieout.ingest.land", "tieout.ingest.formats")
+LANDING = (
+    "tieout.ingest.land",
+    "tieout.ingest.formats",
+    "tieout.engine.warehouse.csv_to_parquet_strict",
+    "tieout.engine.warehouse.parquet_to_varchar_parquet",
+)
 
 
-def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> list[Outcome]:
+def replay(
+    records: list[Record],
+    spark: Any,
+    store: Path,
+    baseline: bool,
+    only: set[int] | None = None,
+    show_diff: bool = False,
+) -> list[Outcome]:
     engine: SparkSQL = (Transpiled if baseline else SparkSQL)(spark, store)
     loaded: dict[str, str] = {}
     outcomes: list[Outcome] = []
     for rec in records:
         if rec.caller in LANDING:
             outcomes.append(Outcome(rec.index, "landing", rec.caller))
+            continue
+        if rec.caller.startswith("tieout.engine"):
+            outcomes.append(Outcome(rec.index, "engine", rec.caller))
+            continue
+        if only and rec.index not in only and "MACRO" not in rec.sql.upper():
             continue
         if rec.problem:
             outcomes.append(Outcome(rec.index, "skipped", rec.problem))
@@ -323,6 +337,8 @@ def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> li
             engine.load_parquet(name, path)
             loaded[name] = path
         engine.variables = dict(rec.variables)
+        if rec.catalog is not None:
+            engine.translator.catalog.tables = rec.catalog.copy
         try:
             op = engine.plan(rec.sql, rec.params)
             if isinstance(op, EngineOnly):
@@ -343,12 +359,18 @@ def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> li
         ):
             outcomes.append(Outcome(rec.index, "ran"))
             continue
-        want = canonical(duckdb_rows(rec.result))
+        expected = duckdb_rows(rec.result)
+        want = canonical(expected)
         got = canonical(rows)
         if want == got:
             outcomes.append(Outcome(rec.index, "same"))
+        elif canonical(expected, list_order=False) == canonical(rows, list_order=False):
+            outcomes.append(Outcome(rec.index, "list order"))
         else:
             extra, missing = got - want, want - got
+            if show_diff:
+                print(f"#{rec.index} DuckDB only:", *list(missing)[:3], sep="\n  ")
+                print(f"#{rec.index} Spark only:", *list(extra)[:3], sep="\n  ")
             sample = next(iter(missing or extra), ())
             outcomes.append(
                 Outcome(
@@ -364,14 +386,15 @@ def replay(records: list[Record], spark: Any, store: Path, baseline: bool) -> li
 def summary(label: str, records: list[Record], outcomes: list[Outcome]) -> list[str]:
     counts = Counter(o.status for o in outcomes)
     portable = len(outcomes) - counts["engine"] - counts["skipped"] - counts["landing"]
-    run = counts["ran"] + counts["same"] + counts["different"]
+    run = counts["ran"] + counts["same"] + counts["different"] + counts["list order"]
     lines = [
         f"{label}: {len(outcomes)} distinct statements; {counts['landing']} landing "
         f"(per file, stays DuckDB), {counts['engine']} engine plumbing "
         f"(SET, ATTACH, CREATE INDEX, COPY: engine methods, not replayed), "
         f"{counts['skipped']} not kept; of {portable} for the engine: {run} run, "
         f"{counts['failed']} fail; {counts['same']} give DuckDB's data, "
-        f"{counts['different']} different",
+        f"{counts['list order']} the same but for the order inside a list_distinct or "
+        f"list(DISTINCT) (undefined in DuckDB), {counts['different']} different",
     ]
     failures: dict[str, list[Outcome]] = {}
     for o in outcomes:
@@ -394,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="replay the last recording again")
     ap.add_argument("--only", choices=["baseline", "engine"], help="replay one mode")
     ap.add_argument("--show", type=int, nargs="*", help="print these statements and stop")
+    ap.add_argument("--indices", type=int, nargs="*", help="replay only these statements")
+    ap.add_argument("--diff", action="store_true", help="print rows that differ")
     ap.add_argument("--write", action="store_true", help="write spark_replay_result.txt")
     args = ap.parse_args(argv)
 
@@ -431,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             started = time.perf_counter()
             store = args.workdir / ("spark-baseline" if baseline else "spark-engine")
-            outcomes = replay(records, spark, store, baseline)
+            outcomes = replay(records, spark, store, baseline, set(args.indices or []), args.diff)
             block = summary(label, records, outcomes)
             block[0] += f" ({time.perf_counter() - started:.0f}s)"
             print("\n".join(block), flush=True)

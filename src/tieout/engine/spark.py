@@ -14,6 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
 from tieout.engine.dialect import (
     Append,
     CreateTable,
@@ -27,6 +31,8 @@ from tieout.engine.dialect import (
     Replace,
     Translator,
 )
+from tieout.engine.dialect.literals import bind_parameters
+from tieout.engine.warehouse import SQL, Warehouse, render
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,9 +81,30 @@ class SparkSQL:
     def __init__(self, spark: SparkSession, store: Path) -> None:
         self.spark = spark
         self.store = store
-        self.translator = Translator("spark")
+        self.translator = Translator(
+            "spark", lists=self._is_list, tables=self.tables, columns=self._columns
+        )
         self.variables: dict[str, Any] = {}
+        self.written: set[str] = set()  # tables this session holds
+        self.temporary: set[str] = set()  # of those, the scratch ones
+        self.last: Operation | None = None
         self._versions: dict[str, int] = {}
+
+    def tables(self) -> list[str]:
+        return [t.name for t in self.spark.catalog.listTables()]
+
+    def _columns(self, table: str) -> list[str] | None:
+        return self.columns(table) if self.exists(table) else None
+
+    def _is_list(self, table: str, column: str) -> bool | None:
+        from pyspark.sql.types import ArrayType
+
+        if not self.exists(table):
+            return None
+        for field in self.spark.table(_quoted(table)).schema.fields:
+            if field.name.lower() == column.lower():
+                return isinstance(field.dataType, ArrayType)
+        return None
 
     # tables ----------------------------------------------------------------------------
     def exists(self, table: str) -> bool:
@@ -96,6 +123,7 @@ class SparkSQL:
         path = self.store / table / f"v{version}"
         frame.write.mode("overwrite").parquet(str(path))
         self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
+        self.written.add(table)
         old = self.store / table / f"v{version - 1}"
         self._versions[table] = version
         if version > 1:
@@ -103,6 +131,8 @@ class SparkSQL:
 
     def drop(self, table: str) -> None:
         self.spark.catalog.dropTempView(table)
+        self.written.discard(table)
+        self.temporary.discard(table)
         shutil.rmtree(self.store / table, ignore_errors=True)
         self._versions.pop(table, None)
 
@@ -150,14 +180,15 @@ class SparkSQL:
                     f"INSERT INTO {op.table}: {len(new.columns)} columns for {len(names)}"
                 )
             cols = [fn.col(f"`{c}`") for c in new.columns]
-        return old.unionAll(_typed_as(new.select(*cols), old, names))
+        named = [c.alias(f"_t{i}") for i, c in enumerate(cols)]  # unique names to cast by
+        return old.unionAll(_typed_as(new.select(*named), old, names))
 
     def schema(self, op: CreateTable) -> str:
         return ", ".join(f"`{name}` {dtype.sql(dialect='spark')}" for name, dtype in op.columns)
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
         """Run one statement: (column names, rows) for a query, nothing for the rest."""
-        op = self.plan(sql, params)
+        op = self.last = self.plan(sql, params)
         if isinstance(op, Query):
             frame = self.spark.sql(self.translator.generate(op.query))
             return list(frame.columns), [tuple(r) for r in frame.collect()]
@@ -168,6 +199,8 @@ class SparkSQL:
             content = self.frame(op)
             assert content is not None
             self.write(op.table, content)
+            if isinstance(op, Materialize | CreateTable):
+                (self.temporary.add if op.temporary else self.temporary.discard)(op.table)
         elif isinstance(op, EngineOnly):
             raise NotPortableError(f"{op.what} has no portable meaning: use the engine's method")
         else:
@@ -190,3 +223,154 @@ def _typed_as(frame: DataFrame, like: DataFrame, names: list[str]) -> DataFrame:
 
 def _quoted(table: str) -> str:
     return ".".join(f"`{part}`" for part in table.split("."))
+
+
+class SparkWarehouse(Warehouse):
+    """A run's warehouse on Spark (`warehouse.engine: spark`), used by stages exactly as the
+    DuckDB one: each statement goes through the dialect layer to Spark. Landing stays on an
+    embedded DuckDB (this object's own connection): CSV and Parquet typing per file, and any
+    query that reads only landed files or registered Arrow data (date-layout sampling), so
+    a file is read the same way whatever the engine. close() leaves every persistent table
+    in a DuckDB snapshot file at `path`: serving stays embedded."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        master: str = "local[2]",
+        conf: Mapping[str, str] | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
+        super().__init__(None, memory_limit=memory_limit)
+        self.path = path  # the snapshot file close() writes
+        store = path.parent / f"{path.name}.spark"
+        shutil.rmtree(store, ignore_errors=True)
+        self.engine = SparkSQL(session(master, conf=conf), store)
+        self._arrow: set[str] = set()
+        self._indexes: list[tuple[str, str]] = []
+        self._landing = False
+
+    def cursor(self) -> Warehouse:
+        return self  # one Spark session serves every thread
+
+    def _run(self, sql: SQL, params: Sequence[Any] | None) -> tuple[list[str], list[Any]]:
+        text, args = render(sql), list(params or [])
+        if self._landing or self._files_only(text, args):
+            return super()._run(text, args)
+        if (recorder := Warehouse.recorder) is not None:
+            recorder.before(self, text, args)
+        out = self.engine.run(text, args)
+        if isinstance(self.engine.last, DefineMacro):
+            super()._run(text, args)  # landing-side queries may call it too
+        if recorder is not None:
+            recorder.after(self, text, args)
+        return out
+
+    def _files_only(self, sql: str, params: Sequence[Any]) -> bool:
+        """A query reading nothing but Parquet files and registered Arrow data."""
+        try:
+            tree = sqlglot.parse_one(bind_parameters(sql, params), read="duckdb")
+        except (sqlglot.ParseError, ValueError):
+            return False
+        if not isinstance(tree, exp.Query):
+            return False
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.ReadParquet):
+                continue
+            name = table.name.lower()
+            if name not in ctes and name not in self._arrow:
+                return False
+        return True
+
+    def arrow(self, sql: SQL, params: Sequence[Any] | None = None) -> pa.Table:
+        text, args = render(sql), list(params or [])
+        if self._landing or self._files_only(text, args):
+            return super().arrow(text, args)
+        op = self.engine.plan(text, args)
+        if not isinstance(op, Query):
+            raise NotPortableError("arrow() takes a query")
+        return self.engine.spark.sql(self.engine.translator.generate(op.query)).toArrow()
+
+    def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
+        self.set_variables(variables or {})
+        for statement in self._con.extract_statements(script):
+            self._run(statement.query, None)
+
+    def set_variables(self, variables: dict[str, Any]) -> None:
+        super().set_variables(variables)
+        self.engine.variables.update(variables)
+
+    def create_index(self, table: str, column: str) -> None:
+        self._indexes.append((table, column))  # made on the snapshot file by close()
+
+    def splink_api(self) -> Any:
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.engine.spark)  # type: ignore[no-untyped-call]
+
+    def register_arrow(self, name: str, data: pa.Table) -> None:
+        super().register_arrow(name, data)
+        self.engine.spark.createDataFrame(data).createOrReplaceTempView(name)
+        self._arrow.add(name.lower())
+
+    def unregister(self, name: str) -> None:
+        super().unregister(name)
+        self.engine.spark.catalog.dropTempView(name)
+        self._arrow.discard(name.lower())
+
+    def attach(self, path: Path, alias: str) -> None:
+        raise NotPortableError("reading another snapshot is for the embedded (DuckDB) warehouse")
+
+    def csv_to_parquet_strict(
+        self, src: Path, dest: Path, rejects: Path, *, delimiter: str, columns: int, footer: bool
+    ) -> tuple[int, int, int] | None:
+        self._landing = True
+        try:
+            return super().csv_to_parquet_strict(
+                src, dest, rejects, delimiter=delimiter, columns=columns, footer=footer
+            )
+        finally:
+            self._landing = False
+
+    def parquet_to_varchar_parquet(self, src: Path, dest: Path) -> list[str]:
+        self._landing = True
+        try:
+            return super().parquet_to_varchar_parquet(src, dest)
+        finally:
+            self._landing = False
+
+    def close(self) -> None:
+        """Write the persistent tables into the DuckDB snapshot file, then stop Spark."""
+        try:
+            if self.engine.written:
+                self._export()
+        finally:
+            self.engine.spark.stop()
+            shutil.rmtree(self.engine.store, ignore_errors=True)
+            super().close()
+
+    def _export(self) -> None:
+        import duckdb
+
+        with duckdb.connect(str(self.path)) as con:
+            con.execute("SET TimeZone = 'UTC'").fetchall()
+            for table in sorted(self.engine.written - self.engine.temporary):
+                data = _naive_times(self.engine.spark.table(_quoted(table)).toArrow())
+                con.register("_spark_table", data)
+                con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _spark_table').fetchall()
+                con.unregister("_spark_table")
+            for table, column in self._indexes:
+                con.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{table}_by_{column}" ON "{table}" ("{column}")'
+                ).fetchall()
+
+
+def _naive_times(table: pa.Table) -> pa.Table:
+    """Spark's time stamps (UTC, zoned in Arrow) as the plain TIMESTAMP columns DuckDB's
+    snapshot has."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            naive = table.column(i).cast(pa.timestamp(field.type.unit))
+            table = table.set_column(i, field.name, naive)
+    return table

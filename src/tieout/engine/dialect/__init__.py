@@ -11,7 +11,7 @@ Stages keep writing DuckDB SQL; only an engine calls this.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlglot
@@ -35,6 +35,7 @@ from tieout.engine.dialect.operations import (
     operation,
 )
 from tieout.engine.dialect.rewrites import NEUTRAL, SPARK, Context, Rule
+from tieout.engine.dialect.types import ListColumns
 
 DIALECT = "duckdb"
 TARGETS = {"duckdb": (), "spark": SPARK}
@@ -66,11 +67,23 @@ def _no_columns(table: str) -> list[str]:
 class Translator:
     """One connection's translation state (the macros it has defined) for one target."""
 
-    def __init__(self, target: str = "spark") -> None:
+    def __init__(
+        self,
+        target: str = "spark",
+        *,
+        lists: ListColumns | None = None,
+        tables: Callable[[], list[str]] | None = None,
+        columns: Callable[[str], list[str] | None] | None = None,
+    ) -> None:
         if target not in TARGETS:
             raise ValueError(f"no SQL rewrites for engine {target!r}")
         self.target = target
         self.macros = MacroRegistry()
+        self.catalog = Context(
+            lists=lists or Context.lists,
+            tables=tables or Context.tables,
+            columns=columns or Context.columns,
+        )
 
     def parse(self, sql: str, params: Sequence[Any] = ()) -> exp.Expr | None:
         """One DuckDB statement as a tree (None for a macro sqlglot cannot parse)."""
@@ -110,7 +123,9 @@ class Translator:
 
     def generate(self, tree: exp.Expr) -> str:
         """The (neutral) tree in the target's SQL, after the target's rewrites."""
-        ctx = Context({}, self.macros)
+        ctx = Context(
+            {}, self.macros, self.catalog.lists, self.catalog.tables, self.catalog.columns
+        )
         out = tree.copy()
         for rule in TARGETS[self.target]:
             out = rule.rewrite(out, ctx)

@@ -109,7 +109,7 @@ def operation(tree: exp.Expr, columns: Columns) -> Operation:
     if isinstance(tree, exp.Drop):
         if str(tree.args.get("kind") or "").upper() not in ("TABLE", "VIEW"):
             return EngineOnly(tree, f"DROP {tree.args.get('kind')}")
-        return Drop(tuple(table_name(t) for t in tree.expressions))
+        return Drop(tuple(table_name(t) for t in tree.args.get("tables") or []))
     kind = type(tree).__name__.upper()
     return EngineOnly(tree, kind)
 

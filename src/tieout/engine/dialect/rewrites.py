@@ -17,17 +17,35 @@ from functools import cache
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 from tieout.engine.dialect.literals import literal
 from tieout.engine.dialect.macros import MacroRegistry
+from tieout.engine.dialect.types import ListColumns, is_list
+
+
+def _no_lists(table: str, column: str) -> bool | None:
+    return None
+
+
+def _no_tables() -> list[str]:
+    return []
+
+
+def _no_columns(table: str) -> list[str] | None:
+    return None
 
 
 @dataclass
 class Context:
-    """What a rewrite may need beyond the tree."""
+    """What a rewrite may need beyond the tree: the statement's variables, the macros
+    defined so far, and what the engine's catalog knows (tables, list-typed columns)."""
 
     variables: Mapping[str, Any] = field(default_factory=dict)
     macros: MacroRegistry = field(default_factory=MacroRegistry)
+    lists: ListColumns = _no_lists
+    tables: Callable[[], list[str]] = _no_tables
+    columns: Callable[[str], list[str] | None] = _no_columns
 
 
 Rewrite = Callable[[exp.Expr, Context], exp.Expr]
@@ -45,14 +63,20 @@ def _fn(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _on_nodes(kind: type[exp.Expr] | tuple[type[exp.Expr], ...], change: Any) -> Rewrite:
-    def rewrite(tree: exp.Expr, ctx: Context) -> exp.Expr:
-        def visit(node: exp.Expr) -> exp.Expr:
-            return change(node, ctx) if isinstance(node, kind) else node
-
-        return tree.transform(visit, copy=False)
-
-    return rewrite
+def _bottom_up(tree: exp.Expr, visit: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    """Apply `visit` to every node, children before parents, replacing in place; the
+    (possibly new) root. Unlike sqlglot's transform, a node built around an original
+    child still has that child rewritten (nested regexp_replace calls)."""
+    root = tree
+    for node in reversed(list(tree.dfs())):
+        new = visit(node)
+        if new is node:
+            continue
+        if node is root:
+            root = new
+        else:
+            node.replace(new)
+    return root
 
 
 def _anon_name(node: exp.Expr) -> str:
@@ -73,7 +97,7 @@ def bind_variables(tree: exp.Expr, ctx: Context) -> exp.Expr:
             raise ValueError("getvariable() takes a literal name")
         return literal(ctx.variables.get(arg.this))
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def inline_macros(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -116,14 +140,17 @@ def single_row_subquery(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
         return exp.paren(outer.expressions[0].unalias().copy().transform(swap), copy=False)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def any_value_ordered(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    """any_value(x ORDER BY y [DESC]) -> arg_min(x, y) / arg_max(x, y) over rows where x is
-    known (any_value skips NULLs). Spark has no ordered any_value."""
+    """any_value(x ORDER BY y [DESC]) -> arg_min(x, (x IS NULL, y IS NULL, y)) (arg_max
+    with the flags turned for DESC): the first known x in y's order, NULL keys where DuckDB
+    puts them. Spark has no ordered any_value."""
 
     def visit(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.AnyValue) and isinstance(node.parent, exp.IgnoreNulls):
+            return node  # rewritten with its wrapper
         inner = node.this if isinstance(node, exp.IgnoreNulls) else node
         if not isinstance(inner, exp.AnyValue) or not isinstance(inner.this, exp.Order):
             return node
@@ -132,11 +159,19 @@ def any_value_ordered(tree: exp.Expr, ctx: Context) -> exp.Expr:
             raise ValueError("any_value(... ORDER BY) with more than one key")
         key = order.expressions[0]
         value = order.this
-        by = exp.If(this=exp.not_(exp.Is(this=value.copy(), expression=exp.null())), true=key.this)
-        cls = exp.ArgMax if key.args.get("desc") else exp.ArgMin
-        return cls(this=value, expression=exp.Case(ifs=[by]))
+        desc = bool(key.args.get("desc"))
+        nulls_first = bool(key.args.get("nulls_first"))
 
-    return tree.transform(visit, copy=False)
+        def flag(e: exp.Expr, prefer_null: bool) -> exp.Expr:
+            is_null = exp.Is(this=e.copy(), expression=exp.null())
+            # arg_min prefers False, arg_max True
+            return is_null if prefer_null == desc else exp.not_(is_null)
+
+        parts = [flag(value, False), flag(key.this, nulls_first), key.this.copy()]
+        cls = exp.ArgMax if desc else exp.ArgMin
+        return cls(this=value, expression=exp.Tuple(expressions=parts))
+
+    return _bottom_up(tree, visit)
 
 
 def _of(node: exp.Expr, alias: str) -> bool:
@@ -255,20 +290,46 @@ def ordered_list(tree: exp.Expr, ctx: Context) -> exp.Expr:
     sqlglot turns it into COLLECT_LIST, which loses both the order and the NULLs."""
 
     def visit(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.ArrayAgg) and isinstance(node.parent, exp.Filter):
+            return node  # rewritten with its FILTER
+        where = None
+        if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
+            where = node.expression
+            node = node.this
         if not isinstance(node, exp.ArrayAgg):
             return node
         value, keys = node.this, []
         if isinstance(value, exp.Order):
             keys = list(value.expressions)
             value = value.this
+        if isinstance(value, exp.Distinct):  # list(DISTINCT x): a set
+            if len(value.expressions) != 1 or len(keys) > 1:
+                raise ValueError("list(DISTINCT ...) of several values or keys")
+            distinct = value.expressions[0]
+            if keys and keys[0].this != distinct:
+                raise ValueError("list(DISTINCT x ORDER BY another value)")
+            # in a struct, so a NULL stays (as in DuckDB); ordered by itself as _k0
+            out: exp.Expr = _fn("collect_set", _fn("struct", exp.alias_(distinct, "_k0")))
+            if where is not None:
+                out = exp.Filter(this=out, expression=where.copy())
+            if keys:
+                out = _fn("array_sort", out, _comparator(keys))
+            field = exp.Lambda(
+                this=exp.column("_k0", table="e"), expressions=[exp.to_identifier("e")]
+            )
+            return _fn("transform", out, field)
         fields = [exp.alias_(k.this.copy(), f"_k{i}") for i, k in enumerate(keys)]
-        packed = _fn("collect_list", _fn("struct", *fields, exp.alias_(value.copy(), "_v")))
+        packed: exp.Expr = _fn(
+            "collect_list", _fn("struct", *fields, exp.alias_(value.copy(), "_v"))
+        )
+        if where is not None:  # FILTER belongs to the aggregate, inside the wrapping
+            packed = exp.Filter(this=packed, expression=where.copy())
         if keys:
             packed = _fn("array_sort", packed, _comparator(keys))
         unwrap = exp.Lambda(this=exp.column("_v", table="e"), expressions=[exp.to_identifier("e")])
         return _fn("transform", packed, unwrap)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def string_agg_ordered(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -281,7 +342,7 @@ def string_agg_ordered(tree: exp.Expr, ctx: Context) -> exp.Expr:
         agg = exp.ArrayAgg(this=node.this)
         return _fn("array_join", ordered_list(agg, ctx), sep)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def list_slice(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -305,7 +366,7 @@ def list_slice(tree: exp.Expr, ctx: Context) -> exp.Expr:
             )
         return _fn("slice", node.this, start, _fn("greatest", length, exp.Literal.number(0)))
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def list_index(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -313,6 +374,8 @@ def list_index(tree: exp.Expr, ctx: Context) -> exp.Expr:
     Spark's [] counts from 0 and fails out of range. (sqlglot keeps l[i] for a column i.)"""
 
     def visit(node: exp.Expr) -> exp.Expr:
+        if _anon_name(node) in ("list_extract", "array_extract", "list_element"):
+            return _fn("try_element_at", *node.expressions)
         if not isinstance(node, exp.Bracket) or len(node.expressions) != 1:
             return node
         index = node.expressions[0]
@@ -322,7 +385,7 @@ def list_index(tree: exp.Expr, ctx: Context) -> exp.Expr:
             index = exp.Literal.number(int(index.this) + 1)
         return _fn("try_element_at", node.this, index)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def division_as_double(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -334,7 +397,7 @@ def division_as_double(tree: exp.Expr, ctx: Context) -> exp.Expr:
             node.set("this", exp.cast(exp.paren(node.this), exp.DataType.Type.DOUBLE))
         return node
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 _DOUBLE_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT}
@@ -382,7 +445,7 @@ def double_rounding(tree: exp.Expr, ctx: Context) -> exp.Expr:
         scaled = exp.Mul(this=exp.paren(node.this.copy()), expression=scale)
         return exp.paren(exp.Div(this=exp.Round(this=scaled), expression=scale.copy()))
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def regexp_replace_flags(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -393,21 +456,21 @@ def regexp_replace_flags(tree: exp.Expr, ctx: Context) -> exp.Expr:
     def visit(node: exp.Expr) -> exp.Expr:
         if not isinstance(node, exp.RegexpReplace):
             return node
-        pattern, repl = node.expression, node.args.get("replacement")
-        flags_node = node.args.get("modifiers")
-        if not isinstance(pattern, exp.Literal) or not isinstance(repl, exp.Literal):
+        pattern = _constant_text(node.expression)
+        repl = _constant_text(node.args.get("replacement"))
+        flags = _constant_text(node.args.get("modifiers")) or ""
+        if pattern is None or repl is None:
             raise ValueError("regexp_replace with a computed pattern or replacement")
-        flags = str(flags_node.this) if isinstance(flags_node, exp.Literal) else ""
         unknown = set(flags) - set("gi")
         if unknown:
             raise ValueError(f"regexp_replace flags {sorted(unknown)}")
-        regex = str(pattern.this)
+        regex = pattern
         if "i" in flags:
             regex = f"(?i){regex}"
         shift = 0
-        if "g" not in flags and not _matches_once(str(pattern.this)):
+        if "g" not in flags and not _matches_once(pattern):
             regex, shift = f"^(?s:(.*?))(?:{regex})", 1
-        replacement = _java_replacement(str(repl.this), shift)
+        replacement = _java_replacement(repl, shift)
         return _fn(
             "regexp_replace",
             node.this,
@@ -415,7 +478,19 @@ def regexp_replace_flags(tree: exp.Expr, ctx: Context) -> exp.Expr:
             exp.Literal.string(replacement),
         )
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
+
+
+def _constant_text(node: exp.Expr | None) -> str | None:
+    """The text of a string literal or of literals joined with ||; None if computed."""
+    if isinstance(node, exp.Paren):
+        return _constant_text(node.this)
+    if isinstance(node, exp.Literal) and node.is_string:
+        return str(node.this)
+    if isinstance(node, exp.DPipe):
+        left, right = _constant_text(node.this), _constant_text(node.expression)
+        return None if left is None or right is None else left + right
+    return None
 
 
 def _matches_once(pattern: str) -> bool:
@@ -454,7 +529,7 @@ def regexp_extract_all_group(tree: exp.Expr, ctx: Context) -> exp.Expr:
         group = node.args.get("group") or exp.Literal.number(0)
         return _fn("regexp_extract_all", node.this, node.expression, group)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 # strptime directive -> Java DateTimeFormatter letters (lenient widths, as DuckDB parses)
@@ -539,7 +614,7 @@ def try_date_parsing(tree: exp.Expr, ctx: Context) -> exp.Expr:
         ]
         return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0], expressions=tries[1:])
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def jaro_winkler(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -551,7 +626,7 @@ def jaro_winkler(tree: exp.Expr, ctx: Context) -> exp.Expr:
             return _fn("jaro_winkler", node.this, node.expression)
         return node
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def unicode_chr(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -566,7 +641,7 @@ def unicode_chr(tree: exp.Expr, ctx: Context) -> exp.Expr:
             raise ValueError("chr() of a computed code point")
         return node
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 @cache
@@ -594,7 +669,7 @@ def strip_accents(tree: exp.Expr, ctx: Context) -> exp.Expr:
             "translate", node.expressions[0], exp.Literal.string(src), exp.Literal.string(dst)
         )
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def read_parquet(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -619,7 +694,7 @@ def read_parquet(tree: exp.Expr, ctx: Context) -> exp.Expr:
             union = exp.union(union, exp.select("*").from_(t), distinct=False)
         return union.subquery(alias)
 
-    return tree.transform(visit, copy=False)
+    return _bottom_up(tree, visit)
 
 
 def qualify_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -628,10 +703,357 @@ def qualify_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
     for select in tree.find_all(exp.Select):
         if select.args.get("qualify") is None:
             continue
+        seen: set[str] = set()
         for i, item in enumerate(select.expressions):
-            if not isinstance(item, exp.Alias | exp.Column | exp.Star):
-                item.replace(exp.alias_(item.copy(), f"_col{i}"))
+            name = item.alias_or_name.lower()
+            if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and item.is_star):
+                continue
+            if not isinstance(item, exp.Alias | exp.Column) or name in seen:
+                item.replace(exp.alias_(item.unalias().copy(), f"_col{i}"))
+            seen.add(name)
     return tree
+
+
+def list_length(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """len(l) / length(l) of a list -> size(l): sqlglot reads DuckDB's len() as a string's
+    length, and Spark's length() refuses a list. Whether the argument is a list comes
+    from the catalog's column types and the CTEs and subqueries that compute it."""
+    for scope in traverse_scope(tree):
+        for node in list(scope.walk()):
+            if isinstance(node, exp.Length) and is_list(node.this, scope, ctx.lists):
+                node.replace(_fn("size", node.this.copy()))
+    return tree
+
+
+_INTERVAL_PARTS = {"to_days": 0, "to_hours": 1, "to_minutes": 2, "to_seconds": 3}
+
+
+def interval_functions(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """to_days/to_hours/to_minutes/to_seconds(n) -> make_dt_interval with n in its place."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        name = _anon_name(node)
+        if name not in _INTERVAL_PARTS:
+            return node
+        parts: list[exp.Expr] = [exp.Literal.number(0) for _ in range(4)]
+        parts[_INTERVAL_PARTS[name]] = node.expressions[0]
+        return _fn("make_dt_interval", *parts)
+
+    return _bottom_up(tree, visit)
+
+
+def catalog_tables(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """FROM duckdb_tables() -> the engine's tables as an inline table (table_name)."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Table) or _anon_name(node.this) != "duckdb_tables":
+            return node
+        names = ctx.tables()
+        rows = [exp.Tuple(expressions=[exp.Literal.string(n)]) for n in names] or [
+            exp.Tuple(expressions=[exp.cast(exp.null(), exp.DataType.Type.VARCHAR)])
+        ]
+        alias = exp.TableAlias(
+            this=exp.to_identifier(node.alias_or_name or "_tables"),
+            columns=[exp.to_identifier("table_name")],
+        )
+        values = exp.Values(expressions=rows, alias=alias)
+        if names:
+            return values
+        query = exp.select("*").from_(values).where(exp.false())
+        return query.subquery(node.alias_or_name or "_tables")
+
+    return _bottom_up(tree, visit)
+
+
+def correlated_derived_table(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """(SELECT agg FROM (SELECT ..., w OVER (ORDER BY s) FROM t WHERE t.k = outer.k) d)
+    -> the correlation moved out of the derived table: d selects t.k, partitions its
+    windows by it, and the subquery matches d.k = outer.k. Spark cannot resolve an outer
+    column inside a derived table."""
+    for sub in list(tree.find_all(exp.Subquery)):
+        select = sub.this
+        if isinstance(sub.parent, exp.From | exp.Join) or not isinstance(select, exp.Select):
+            continue
+        source = select.args.get("from_") or select.args.get("from")
+        if source is None or not isinstance(source.this, exp.Subquery):
+            continue
+        derived = source.this
+        inner = derived.this
+        if not isinstance(inner, exp.Select) or inner.args.get("where") is None:
+            continue
+        names = {s.alias_or_name.lower() for s in _sources(inner)}
+        where = inner.args["where"].this
+        kept: list[exp.Expr] = []
+        moved: list[tuple[exp.Expr, exp.Expr]] = []
+        for cond in where.flatten() if isinstance(where, exp.And) else [where]:
+            pair = _outer_equality(cond, names)
+            if pair is None:
+                kept.append(cond)
+            else:
+                moved.append(pair)
+        if not moved:
+            continue
+        alias = derived.alias_or_name or "_corr"
+        if not derived.alias:
+            derived.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        inner.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
+        links = []
+        for i, (own, outer) in enumerate(moved):
+            inner.select(exp.alias_(own.copy(), f"_corr{i}"), copy=False)
+            for window in inner.find_all(exp.Window):
+                window.set("partition_by", [own.copy(), *(window.args.get("partition_by") or [])])
+            links.append(exp.EQ(this=exp.column(f"_corr{i}", table=alias), expression=outer))
+        select.where(exp.and_(*links), copy=False)
+    return tree
+
+
+def _sources(select: exp.Select) -> list[exp.Expr]:
+    source = select.args.get("from_") or select.args.get("from")
+    found = [source.this] if source is not None else []
+    return found + [j.this for j in select.args.get("joins") or []]
+
+
+def _outer_equality(cond: exp.Expr, names: set[str]) -> tuple[exp.Expr, exp.Expr] | None:
+    """(own column, outer column) when the condition is own = outer."""
+    if not isinstance(cond, exp.EQ):
+        return None
+    left, right = cond.this, cond.expression
+    if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
+        return None
+    if left.table.lower() in names and right.table and right.table.lower() not in names:
+        return left, right
+    if right.table.lower() in names and left.table and left.table.lower() not in names:
+        return right, left
+    return None
+
+
+def distinct_window_count(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """count(DISTINCT x) OVER (PARTITION BY p) -> size(collect_set(x) OVER (...)): Spark
+    has no DISTINCT window aggregates; both leave NULLs out. (Whole partitions only.)"""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Window) or not isinstance(node.this, exp.Count):
+            return node
+        distinct = node.this.this
+        if not isinstance(distinct, exp.Distinct):
+            return node
+        if node.args.get("order") is not None or len(distinct.expressions) != 1:
+            raise ValueError("count(DISTINCT) over an ordered window or several columns")
+        window = node.copy()
+        window.set("this", _fn("collect_set", distinct.expressions[0].copy()))
+        return _fn("size", window)
+
+    return _bottom_up(tree, visit)
+
+
+def nested_outer_reference(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """(SELECT agg FROM s WHERE c AND EXISTS (SELECT 1 FROM e WHERE e.k = t.k)) where t is
+    two levels out -> CASE WHEN EXISTS (...) THEN (SELECT agg FROM s WHERE c) END: a
+    predicate that reads nothing of the subquery it sits in moves out to the level whose
+    columns it reads (Spark resolves outer columns one level out only). The NULL an
+    aggregate gives over no rows is what the CASE gives when the predicate fails."""
+    for sub in list(tree.find_all(exp.Subquery)):
+        select = sub.this
+        if isinstance(sub.parent, exp.From | exp.Join) or not isinstance(select, exp.Select):
+            continue
+        where = select.args.get("where")
+        if where is None or not _single_aggregate(select):
+            continue
+        own = {s.alias_or_name.lower() for s in _sources(select)}
+        conds = list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+        hoisted = [c for c in conds if isinstance(c, exp.Exists) and not _reads(c, own)]
+        if not hoisted:
+            continue
+        kept = [c for c in conds if c not in hoisted]
+        select.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
+        guard = exp.and_(*[h.copy() for h in hoisted])
+        sub.replace(exp.Case(ifs=[exp.If(this=guard, true=sub.copy())]))
+    return tree
+
+
+def _single_aggregate(select: exp.Select) -> bool:
+    """SELECT agg(...) without GROUP BY: one row, NULL (or 0 for count) over none."""
+    if len(select.expressions) != 1 or select.args.get("group"):
+        return False
+    item = select.expressions[0].unalias()
+    return isinstance(item, exp.AggFunc) and not isinstance(item, exp.Count)
+
+
+def _reads(node: exp.Expr, tables: set[str]) -> bool:
+    """Whether any column in the node is qualified by one of these table names."""
+    return any(c.table.lower() in tables for c in node.find_all(exp.Column))
+
+
+def regexp_escape(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    r"""regexp_escape(s) -> s quoted as \Q...\E (a \E inside closed and reopened): Spark
+    has no regexp_escape; Java reads a quoted stretch literally."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if _anon_name(node) != "regexp_escape":
+            return node
+        inner = _fn(
+            "replace",
+            node.expressions[0],
+            exp.Literal.string("\\E"),
+            exp.Literal.string("\\E\\\\E\\Q"),
+        )
+        return _fn("concat", exp.Literal.string("\\Q"), inner, exp.Literal.string("\\E"))
+
+    return _bottom_up(tree, visit)
+
+
+def row_key_nulls_last(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """arg_min(x, (a, b)) -> min_by(x, struct(a IS NULL, a, b IS NULL, b)): DuckDB orders
+    a row key with a NULL field after every value, Spark before; a flag per field before
+    it gives DuckDB's order on Spark."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.ArgMin | exp.ArgMax):
+            return node
+        key = node.expression
+        if not isinstance(key, exp.Tuple):
+            return node
+        fields: list[exp.Expr] = []
+        for i, part in enumerate(key.expressions):
+            if not isinstance(part, exp.Is | exp.Not):  # a NULL test is never NULL itself
+                is_null = exp.Is(this=exp.paren(part.copy()), expression=exp.null())
+                fields.append(exp.alias_(is_null, f"_n{i}"))
+            fields.append(exp.alias_(part.copy(), f"_k{i}"))
+        node.set("expression", _fn("struct", *fields))
+        return node
+
+    return _bottom_up(tree, visit)
+
+
+def _output_names(query: exp.Expr, root: exp.Expr, ctx: Context) -> list[str] | None:
+    """A query's column names in order: stars expanded from the catalog or the CTE they
+    read; None when that cannot be told."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    if isinstance(query, exp.Subquery):
+        return _output_names(query.this, root, ctx)
+    if not isinstance(query, exp.Select):
+        return None
+    names: list[str] = []
+    for item in query.expressions:
+        expanded = _star(query, item, root, ctx)
+        if expanded is not None:
+            names += [n for n, _ in expanded]
+        elif _is_star(item):
+            return None
+        else:
+            names.append(item.alias_or_name)
+    return names
+
+
+def _is_star(item: exp.Expr) -> bool:
+    return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and item.is_star)
+
+
+def _star(
+    select: exp.Select, item: exp.Expr, root: exp.Expr, ctx: Context
+) -> list[tuple[str, exp.Expr]] | None:
+    """(name, column) for each column a star item stands for, or None."""
+    if not _is_star(item) or item.args.get("except") or item.args.get("replace"):
+        return None
+    wanted = item.table.lower() if isinstance(item, exp.Column) else ""
+    out: list[tuple[str, exp.Expr]] = []
+    for source in _sources(select):
+        alias = source.alias_or_name
+        if wanted and alias.lower() != wanted:
+            continue
+        if isinstance(source, exp.Table) and not isinstance(source.this, exp.Func):
+            cte = _cte(root, source.name)
+            names = (
+                _output_names(cte.this, root, ctx)
+                if cte is not None
+                else ctx.columns(".".join(p.name for p in source.parts).lower())
+            )
+        elif isinstance(source, exp.Subquery):
+            names = _output_names(source.this, root, ctx)
+        else:
+            names = None
+        if names is None:
+            return None
+        out += [(n, exp.column(n, table=alias, quoted=True)) for n in names]
+    return out or None
+
+
+def _cte(root: exp.Expr, name: str) -> exp.CTE | None:
+    for cte in root.find_all(exp.CTE):
+        if cte.alias_or_name.lower() == name.lower():
+            return cte
+    return None
+
+
+def duplicate_column_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """SELECT l.*, i.invoice_number in a CTE or subquery, l having invoice_number too ->
+    the later one named invoice_number_1, as DuckDB names it (Spark calls a reference to
+    either ambiguous). Stars are spelled out from the catalog where that is needed."""
+    for select in list(tree.find_all(exp.Select)):
+        if not isinstance(select.parent, exp.CTE | exp.Subquery):
+            continue
+        items: list[tuple[str, exp.Expr, bool]] = []  # name, expression, from a star
+        for item in select.expressions:
+            expanded = _star(select, item, tree, ctx)
+            if expanded is None and _is_star(item):
+                items = []
+                break
+            if expanded is not None:
+                items += [(n, e, True) for n, e in expanded]
+            else:
+                items.append((item.alias_or_name, item, False))
+        lowered = [n.lower() for n, _, _ in items]
+        if not items or len(set(lowered)) == len(lowered):
+            continue
+        seen: dict[str, int] = {}
+        rebuilt: list[exp.Expr] = []
+        for name, node, _ in items:
+            count = seen.get(name.lower(), 0)
+            seen[name.lower()] = count + 1
+            if count:
+                rebuilt.append(exp.alias_(node.unalias().copy(), f"{name}_{count}", quoted=True))
+            else:
+                rebuilt.append(node.copy())
+        select.set("expressions", rebuilt)
+    return tree
+
+
+def union_by_name(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """A UNION [ALL] BY NAME B -> both sides selecting every name in A's order then B's
+    new ones, NULL where a side lacks it. Spark unions by position only."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Union) or not node.args.get("by_name"):
+            return node
+        left = _output_names(node.this, tree, ctx)
+        right = _output_names(node.expression, tree, ctx)
+        if left is None or right is None:
+            raise ValueError("UNION BY NAME over columns that cannot be named")
+        lower_left = [n.lower() for n in left]
+        names = left + [n for n in right if n.lower() not in lower_left]
+
+        def side(query: exp.Expr, has: list[str], alias: str) -> exp.Select:
+            present = {n.lower() for n in has}
+            items = [
+                exp.column(n, table=alias, quoted=True)
+                if n.lower() in present
+                else exp.alias_(exp.null(), n, quoted=True)
+                for n in names
+            ]
+            return exp.select(*items).from_(exp.paren(query.copy()).as_(alias))
+
+        union = exp.union(
+            side(node.this, left, "_l"),
+            side(node.expression, right, "_r"),
+            distinct=bool(node.args.get("distinct")),
+        )
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            union.set("with_", with_.copy())
+        return union
+
+    return _bottom_up(tree, visit)
 
 
 NEUTRAL: tuple[Rule, ...] = (
@@ -645,6 +1067,16 @@ NEUTRAL: tuple[Rule, ...] = (
 )
 
 SPARK: tuple[Rule, ...] = (
+    Rule("union_by_name", "UNION [ALL] BY NAME", union_by_name),
+    Rule("duplicate_column_names", "SELECT l.*, i.x with x in l too", duplicate_column_names),
+    Rule("list_length", "len(l) / length(l) of a list", list_length),
+    Rule(
+        "correlated_derived_table", "an outer column in a derived table", correlated_derived_table
+    ),
+    Rule("nested_outer_reference", "EXISTS on a column two levels out", nested_outer_reference),
+    Rule("distinct_window_count", "count(DISTINCT x) OVER (...)", distinct_window_count),
+    Rule("interval_functions", "to_minutes(n), to_seconds(n)", interval_functions),
+    Rule("catalog_tables", "duckdb_tables()", catalog_tables),
     Rule("qualify_names", "SELECT expr ... QUALIFY", qualify_names),
     Rule("ordered_list", "list(x ORDER BY y), array_agg", ordered_list),
     Rule("string_agg_ordered", "string_agg(x, sep ORDER BY y)", string_agg_ordered),
@@ -653,6 +1085,8 @@ SPARK: tuple[Rule, ...] = (
     Rule("division_as_double", "a / b on decimals", division_as_double),
     Rule("double_rounding", "round(double, d)", double_rounding),
     Rule("regexp_replace_flags", "regexp_replace(s, p, '\\1' [, 'g'])", regexp_replace_flags),
+    Rule("row_key_nulls_last", "arg_min(x, (a, b))", row_key_nulls_last),
+    Rule("regexp_escape", "regexp_escape(s)", regexp_escape),
     Rule("regexp_extract_all_group", "regexp_extract_all(s, p)", regexp_extract_all_group),
     Rule("try_date_parsing", "strptime / try_strptime", try_date_parsing),
     Rule("jaro_winkler", "jaro_winkler_similarity", jaro_winkler),

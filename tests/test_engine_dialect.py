@@ -1,0 +1,543 @@
+"""The engine layer's portability rewrites, each proven by running: DuckDB runs the original
+statement, Spark runs what tieout.engine.dialect generates from it, on the same tiny tables,
+and the rows must be the same multiset (tieout.engine.compare)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from tieout.engine.compare import difference
+from tieout.engine.dialect import Translator
+from tieout.model import TABLES
+
+pytestmark = pytest.mark.spark
+pytest.importorskip("pyspark")
+
+from tieout.engine.spark import SparkSQL, session  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java")
+    s = session("local[2]", app="test_engine_dialect")
+    yield s
+    s.stop()
+
+
+class Both:
+    """The same tiny tables in DuckDB and on Spark; statements run on each."""
+
+    def __init__(self, spark: Any, folder: Path) -> None:
+        self.folder = folder
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.spark = SparkSQL(spark, folder / "spark")
+        self.variables: dict[str, Any] = {}
+
+    def table(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+        path = self.folder / f"{name}.parquet"
+        self.con.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
+        self.spark.load_parquet(name, path)
+
+    def set(self, **variables: Any) -> None:
+        for key, value in variables.items():
+            self.con.execute(f"SET VARIABLE {key} = ?", [value])
+        self.spark.variables.update(variables)
+
+    def generated(self, sql: str, params: list[Any] | None = None) -> str:
+        op = self.spark.plan(sql, params or [])
+        return self.spark.translator.generate(op.query)  # type: ignore[union-attr]
+
+    def same(self, sql: str, params: list[Any] | None = None) -> str:
+        """Run a query on both; assert the same rows; the Spark SQL that ran."""
+        want = self.con.execute(sql, params or []).fetchall()
+        text = self.generated(sql, params)
+        got = [tuple(r) for r in self.spark.spark.sql(text).collect()]
+        assert difference(want, got) is None, f"{difference(want, got)}\nSpark SQL: {text}"
+        return text
+
+    def run(self, sql: str, params: list[Any] | None = None) -> None:
+        """A statement that writes: run on both (Spark through its operation)."""
+        self.con.execute(sql, params or [])
+        self.spark.run(sql, params or [])
+
+    def same_table(self, name: str) -> None:
+        want = self.con.execute(f"SELECT * FROM {name}").fetchall()
+        got = [tuple(r) for r in self.spark.spark.table(name).collect()]
+        assert difference(want, got) is None, difference(want, got)
+
+
+@pytest.fixture
+def both(spark: Any, tmp_path: Path) -> Both:
+    return Both(spark, tmp_path)
+
+
+PEOPLE = """SELECT * FROM (VALUES
+    (1, 'north', 'Ann', 10.50::DECIMAL(18,2), DATE '2025-01-03'),
+    (2, 'north', 'Bob', NULL, DATE '2025-01-01'),
+    (3, 'south', 'Cy', 7.25::DECIMAL(18,2), DATE '2025-02-10'),
+    (4, 'south', NULL, 7.25::DECIMAL(18,2), DATE '2025-02-09'),
+    (5, 'east', 'Di', 3.00::DECIMAL(18,2), NULL)
+) AS t(id, region, name, amount, day)"""
+
+
+# -- neutral rewrites ---------------------------------------------------------------------
+
+
+def test_bind_variables(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.set(floor=5, region="south")
+    text = both.same(
+        "SELECT id FROM people WHERE amount > getvariable('floor') "
+        "AND region = getvariable('region')"
+    )
+    assert "getvariable" not in text.lower()
+
+
+def test_bind_parameters_including_a_cast_list(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same(
+        "SELECT id FROM people WHERE list_contains(?::VARCHAR[], name) AND day >= ?",
+        [["Ann", "Cy"], __import__("datetime").date(2025, 1, 2)],
+    )
+
+
+def test_inline_macros(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.run("CREATE OR REPLACE TEMP MACRO _shout(x) AS ' ' || upper(coalesce(x, '')) || '!'")
+    both.run("CREATE OR REPLACE TEMP MACRO _twice(x) AS _shout(x) || _shout(x)")
+    text = both.same("SELECT id, _twice(name) FROM people")
+    assert "_shout" not in text and "_twice" not in text
+
+
+def test_single_row_subquery(both: Both) -> None:
+    """A macro naming an intermediate value with a one-row CTE (like _match_domain)."""
+    both.table("people", PEOPLE)
+    both.run(
+        "CREATE OR REPLACE TEMP MACRO _initial(v) AS ("
+        " WITH c AS (SELECT lower(coalesce(v, '')) AS h)"
+        " SELECT CASE WHEN h = '' THEN NULL ELSE substr(h, 1, 1) END FROM c)"
+    )
+    text = both.same("SELECT id, _initial(name) FROM people")
+    assert "WITH" not in text.upper()
+
+
+def test_any_value_ordered(both: Both) -> None:
+    both.table("people", PEOPLE)
+    text = both.same(
+        "SELECT region, any_value(name ORDER BY day DESC) AS last_name, "
+        "any_value(name ORDER BY amount) AS cheapest FROM people GROUP BY region"
+    )
+    assert "any_value" not in text.lower()
+
+
+def test_asof_join_as_validity_ranges(both: Both) -> None:
+    both.table(
+        "rate",
+        "SELECT * FROM (VALUES ('EUR', DATE '2025-01-01', 0.8), ('EUR', DATE '2025-02-01', 0.9),"
+        " ('USD', DATE '2025-01-15', 0.7), ('USD', NULL, 9.9)) AS t(cur, since, rate)",
+    )
+    both.table(
+        "bill",
+        "SELECT * FROM (VALUES (1, 'EUR', DATE '2025-01-20'), (2, 'EUR', DATE '2025-02-01'),"
+        " (3, 'USD', DATE '2025-01-01'), (4, 'GBP', DATE '2025-03-01')) AS t(id, cur, day)",
+    )
+    text = both.same(
+        "SELECT b.id, r.rate FROM bill b ASOF LEFT JOIN rate r "
+        "ON r.cur = b.cur AND b.day >= r.since"
+    )
+    assert "ASOF" not in text.upper()
+    both.same(
+        "SELECT b.id, r.rate FROM bill b ASOF JOIN rate r ON b.cur = r.cur AND b.day > r.since"
+    )
+    both.same(
+        "WITH cal AS (SELECT * FROM rate WHERE cur = 'EUR') "
+        "SELECT b.id, i.rate FROM bill b ASOF JOIN cal i ON b.id * 0.5 > i.rate"
+    )
+
+
+def test_qualify_with_unnamed_items(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same(
+        "SELECT region, upper(name) FROM people "
+        "QUALIFY row_number() OVER (PARTITION BY region ORDER BY id) = 1"
+    )
+
+
+# -- Spark rewrites -------------------------------------------------------------------------
+
+
+def test_list_length(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.table("tagged", "SELECT 1 AS id, ['a', 'b'] AS tags UNION ALL SELECT 2, []")
+    text = both.same(
+        "WITH names AS (SELECT region, list(name) AS names FROM people GROUP BY region) "
+        "SELECT n.region, len(n.names), length(min(p.name)) FROM names n "
+        "JOIN people p USING (region) GROUP BY ALL"
+    )
+    assert "SIZE(" in text.upper()
+    both.same("SELECT id, len(tags) FROM tagged WHERE len(tags) = 0 OR len(tags) > 1")
+
+
+def test_correlated_derived_table(both: Both) -> None:
+    both.table(
+        "seg",
+        "SELECT * FROM (VALUES (1, 1, 'open'), (1, 2, 'stopped'), (1, 3, 'open'),"
+        " (2, 1, 'stopped'), (2, 2, 'open'), (3, 1, 'open')) AS t(ticket, s, state)",
+    )
+    both.table("ticket", "SELECT * FROM (VALUES (1), (2), (3), (4)) AS t(id)")
+    both.same(
+        "SELECT t.id, (SELECT count(*) FROM ("
+        "  SELECT state, lag(state) OVER (ORDER BY s) AS before"
+        "  FROM seg s WHERE s.ticket = t.id)"
+        " WHERE before = 'stopped' AND state <> 'stopped') AS reopens FROM ticket t"
+    )
+
+
+def test_interval_functions(both: Both) -> None:
+    both.table("people", PEOPLE)
+    text = both.same(
+        "SELECT id, CAST(day AS TIMESTAMP) + to_minutes(id * 90), "
+        "CAST(day AS TIMESTAMP) + to_seconds(CAST(id AS BIGINT)) FROM people"
+    )
+    assert "to_minutes" not in text.lower()
+
+
+def test_catalog_tables(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'people'")
+    both.same("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_mart'")
+
+
+def test_ordered_list_keeps_order_and_nulls(both: Both) -> None:
+    both.table("people", PEOPLE)
+    text = both.same(
+        "SELECT region, list(name ORDER BY day DESC, id) AS names, "
+        "list(amount ORDER BY id) FILTER (WHERE id > 1) AS amounts FROM people GROUP BY region"
+    )
+    assert "collect_list" in text.lower()
+    both.same("SELECT list(name ORDER BY amount NULLS FIRST, id) FROM people")
+
+
+def test_string_agg_ordered(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same("SELECT region, string_agg(name, ', ' ORDER BY name DESC) FROM people GROUP BY 1")
+
+
+def test_list_slice(both: Both) -> None:
+    both.table("tagged", "SELECT 1 AS id, ['a', 'b', 'c', 'd'] AS tags UNION ALL SELECT 2, ['x']")
+    both.same("SELECT id, tags[2:3], tags[:2], tags[3:] FROM tagged")
+
+
+def test_list_index(both: Both) -> None:
+    both.table("tagged", "SELECT 1 AS id, ['a', 'b', 'c'] AS tags UNION ALL SELECT 2, ['x']")
+    text = both.same("SELECT id, tags[1], tags[id], tags[3], list_extract(tags, 2) FROM tagged")
+    assert "try_element_at" in text.lower()
+
+
+def test_division_as_double(both: Both) -> None:
+    both.table(
+        "shares",
+        "SELECT * FROM (VALUES (1.00::DECIMAL(18,2), 3.00::DECIMAL(18,2)),"
+        " (2.00, 7.00)) AS t(part, whole)",
+    )
+    both.same("SELECT part / whole, (part / whole) >= 0.2857142857, 7 / 2 FROM shares")
+
+
+def test_double_rounding(both: Both) -> None:
+    """A margin of 91.135%: DuckDB rounds the product (91.14), Spark the binary value."""
+    both.table(
+        "margin",
+        "SELECT * FROM (VALUES (100000.0::DECIMAL(18,2), 8865.0::DECIMAL(18,2)),"
+        " (3.0, 1.0)) AS t(rev, cost)",
+    )
+    both.same(
+        "SELECT round((rev - cost) / rev * 100, 2), round(0.285::DECIMAL(9,3), 2) FROM margin"
+    )
+
+
+def test_regexp_replace_first_match_and_back_references(both: Both) -> None:
+    both.table("people", "SELECT * FROM (VALUES ('a.b.c'), ('A.B. Smith'), (NULL)) AS t(s)")
+    text = both.same(
+        "SELECT regexp_replace(s, '\\.', '-'), regexp_replace(s, '\\.', '-', 'g'),"
+        " regexp_replace(lower(s), '\\b([a-z])\\.', '\\1', 'g'),"
+        " regexp_replace(s, '^(a)', '<\\1>', 'i'), regexp_replace(s, 'B', '$', 'gi') FROM people"
+    )
+    assert "\\1" not in text
+
+
+def test_regexp_extract_all_group(both: Both) -> None:
+    both.table("refs", "SELECT * FROM (VALUES ('WO-12 and wo 345'), ('none')) AS t(s)")
+    both.same(
+        "SELECT regexp_extract_all(s, '[0-9]+'), "
+        "regexp_extract_all(s, '(?i)wo[- ]([0-9]+)', 1) FROM refs"
+    )
+
+
+def test_try_date_parsing(both: Both) -> None:
+    both.table(
+        "raw",
+        "SELECT * FROM (VALUES ('03/01/2025 10:30'), ('31/12/2024 23:59'), ('99/99/9999 00:00'),"
+        " ('2025-01-03'), (NULL)) AS t(v)",
+    )
+    text = both.same(
+        "SELECT v, try_strptime(v, '%d/%m/%Y %H:%M'), "
+        "try_strptime(v, ['%d/%m/%Y %H:%M', '%Y-%m-%d']) FROM raw"
+    )
+    assert "try_to_timestamp" in text.lower()
+
+
+def test_jaro_winkler(both: Both) -> None:
+    both.table(
+        "names",
+        "SELECT * FROM (VALUES ('martha', 'marhta'), ('acme ltd', 'acme limited'),"
+        " ('', 'x')) AS t(a, b)",
+    )
+    both.same("SELECT a, round(jaro_winkler_similarity(a, b), 6) FROM names")
+
+
+def test_unicode_chr(both: Both) -> None:
+    both.table("names", "SELECT * FROM (VALUES ('O’Neil'), ('O''Neil')) AS t(s)")
+    both.same("SELECT replace(replace(s, chr(8217), ''), '''', '') FROM names")
+
+
+def test_strip_accents(both: Both) -> None:
+    both.table(
+        "names", "SELECT * FROM (VALUES ('Société Générale'), ('Łódź Ørsted Müller')) AS t(s)"
+    )
+    both.same("SELECT strip_accents(s) FROM names")
+
+
+def test_read_parquet(both: Both) -> None:
+    both.table("people", PEOPLE)
+    path = both.folder / "people.parquet"
+    both.same(f"SELECT count(*), sum(amount) FROM read_parquet(['{path}', '{path}']) AS l")
+
+
+def test_regexp_replace_with_a_pattern_built_of_literals(both: Both) -> None:
+    both.table("names", "SELECT * FROM (VALUES ('acme ltd '), ('acme limited co ')) AS t(s)")
+    both.same("SELECT regexp_replace(s, '( (ltd|' || 'limited|co))+ $', ' ') FROM names")
+
+
+def test_regexp_escape(both: Both) -> None:
+    both.table(
+        "codes",
+        "SELECT * FROM (VALUES ('LED (per floor)', 'led (per floor) retrofit'),"
+        " ('A\\E.B', 'x a\\e.b'), ('A.B', 'axb')) AS t(code, text)",
+    )
+    both.same(
+        "SELECT code, regexp_matches(upper(text), '(^|[^A-Z0-9])' || regexp_escape(code)) "
+        "FROM codes"
+    )
+
+
+def test_row_key_nulls_last(both: Both) -> None:
+    both.table(
+        "touch",
+        "SELECT * FROM (VALUES (1, 'late', TIMESTAMP '2025-01-02 00:00:00'),"
+        " (1, 'none', NULL), (1, 'early', TIMESTAMP '2025-01-01 00:00:00'),"
+        " (2, 'only-null', NULL)) AS t(lead, campaign, touched)",
+    )
+    both.same(
+        "SELECT lead, arg_min(campaign, (touched, campaign)), "
+        "arg_max(campaign, (touched, campaign)) "
+        "FROM touch GROUP BY lead"
+    )
+
+
+def test_distinct_window_count(both: Both) -> None:
+    both.table("people", PEOPLE)
+    text = both.same("SELECT id, count(DISTINCT amount) OVER (PARTITION BY region) FROM people")
+    assert "collect_set" in text.lower()
+
+
+def test_nested_outer_reference(both: Both) -> None:
+    both.table("seg", "SELECT * FROM (VALUES (1, 5), (1, 7), (2, 4), (3, 9)) AS t(ticket, s)")
+    both.table("event", "SELECT * FROM (VALUES (1), (3)) AS t(ticket)")
+    both.table("ticket", "SELECT * FROM (VALUES (1, 6), (2, 1), (3, 1), (4, 1)) AS t(id, opened)")
+    both.same(
+        "SELECT t.id, (SELECT min(s.s) FROM seg s WHERE s.ticket = t.id AND s.s > t.opened "
+        "AND EXISTS (SELECT 1 FROM event e WHERE e.ticket = t.id)) FROM ticket t"
+    )
+
+
+def test_list_distinct_ordered_and_not(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same(
+        "SELECT list(DISTINCT amount ORDER BY amount DESC) FILTER (WHERE id > 1), "
+        "list_sort(list(DISTINCT region)) FROM people"
+    )
+
+
+def test_union_by_name(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.same(
+        "WITH p AS (SELECT id, name FROM people WHERE id < 3) "
+        "SELECT * FROM p UNION ALL BY NAME SELECT region AS area, name, id FROM people"
+    )
+
+
+def test_duplicate_column_names(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.table("regions", "SELECT 'north' AS region, 'N' AS name")
+    both.same(
+        "WITH n AS (SELECT p.*, r.name FROM people p JOIN regions r USING (region)) "
+        "SELECT n.id, n.name FROM n"
+    )
+
+
+# -- statements as operations ----------------------------------------------------------------
+
+
+def test_update_without_from(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.table("extra", "SELECT 3 AS id, 1.00::DECIMAL(18,2) AS bonus")
+    both.run(
+        "UPDATE people SET amount = coalesce(amount, (SELECT sum(e.bonus) FROM extra e "
+        "WHERE e.id = people.id)) + 1, name = upper(name) WHERE region = 'north' OR id = 3"
+    )
+    both.same_table("people")
+
+
+def test_update_from_a_derived_table(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.run(
+        "UPDATE people SET amount = d.total FROM (WITH x AS (SELECT region, sum(amount) AS "
+        "total FROM people GROUP BY region) SELECT * FROM x) d "
+        "WHERE people.region = d.region AND people.id > 2"
+    )
+    both.same_table("people")
+
+
+def test_delete_with_exists(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.table("gone", "SELECT 2 AS id UNION ALL SELECT 5")
+    both.run(
+        "DELETE FROM people AS t WHERE t.region <> 'south' "
+        "AND EXISTS (SELECT 1 FROM gone g WHERE g.id = t.id)"
+    )
+    both.same_table("people")
+
+
+def test_inserts(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.table("more", "SELECT 'west' AS region, 9 AS id, 'Ed' AS name")
+    both.run("INSERT INTO people (id, name) VALUES (?, ?)", [7, "Gil"])
+    both.run("INSERT INTO people BY NAME SELECT * FROM more")
+    both.run("INSERT INTO people SELECT 8, NULL, NULL, 1.005, NULL")
+    both.same_table("people")
+
+
+def test_create_table_and_materialize(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.run("CREATE TABLE empty_one (a VARCHAR, b DECIMAL(18, 2), c DATE)")
+    both.run(
+        "CREATE OR REPLACE TEMP TABLE regions AS "
+        "SELECT region, count(*) AS n FROM people GROUP BY ALL"
+    )
+    both.same_table("empty_one")
+    both.same_table("regions")
+    both.run("DROP TABLE IF EXISTS regions")
+    assert not both.spark.exists("regions")
+
+
+def test_a_translator_without_spark_needs_no_session() -> None:
+    """Planning and generating are pure: no Spark needed to see the SQL."""
+    tr = Translator("spark")
+    op = tr.plan("SELECT any_value(a ORDER BY b) FROM t")
+    assert "MIN_BY" in tr.generate(op.query).upper()  # type: ignore[union-attr]
+
+
+# -- lint: every built-in statement has a Spark form ----------------------------------------
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "tieout"
+
+
+def _builtin_statements() -> list[tuple[str, str]]:
+    """(where, DuckDB statement) for the built-in SQL: the stages' .sql files, the rules'
+    sql and the metrics' facts. Templates get a column or an expression; `:name`
+    placeholders a literal. (SQL built in Python is covered by benchmarks/spark_replay.py.)"""
+    out: list[tuple[str, str]] = []
+    con = duckdb.connect()
+    for path in sorted(SRC.rglob("sql/*.sql")):
+        text = re.sub(r"\.\{(\w+)\}", r".\1", path.read_text(encoding="utf-8"))
+        text = re.sub(r"\{\w+\}", "NULL", text)
+        for i, statement in enumerate(con.extract_statements(text)):
+            out.append((f"{path.relative_to(SRC)}#{i + 1}", statement.query))
+    for folder, key in (("reconcile/rules", "sql"), ("metrics/definitions", "fact")):
+        for path in sorted((SRC / folder).glob("*.yml")):
+            sql = yaml.safe_load(path.read_text(encoding="utf-8")).get(key)
+            if sql:
+                bound = re.sub(r"(?<![:\w]):([a-z_]\w*)", "'1'", sql)
+                out.append((str(path.relative_to(SRC)), bound))
+    return out
+
+
+def _spark_functions() -> set[str]:
+    from pyspark.sql import functions
+
+    from tieout.engine.spark import JAR_FUNCTIONS
+
+    names = {n.lower() for n in dir(functions) if not n.startswith("_")}
+    return names | {name for name, _ in JAR_FUNCTIONS} | {"struct", "filter", "transform"}
+
+
+def spark_problems(statements: list[tuple[str, str]]) -> list[str]:
+    """What keeps each statement from Spark: it cannot be planned or generated, or its
+    Spark SQL calls a function Spark lacks."""
+    model = {t.name: [c.name for c in t.all_columns] for t in TABLES}
+    tr = Translator("spark")
+    for _, sql in statements:  # macros first: rules and job documents call them
+        if "MACRO" in sql.upper():
+            tr.plan(sql)
+    known = _spark_functions()
+    problems = []
+    for where, sql in statements:
+        # an UPDATE needs its table's columns: the model's, else any name in the statement
+        def columns(table: str, sql: str = sql) -> list[str]:
+            return model.get(table) or list(dict.fromkeys(re.findall(r"\w+", sql)))
+
+        try:
+            op = tr.plan(sql, columns=columns)
+            query = getattr(op, "query", None)
+            if query is None:
+                continue
+            text = tr.generate(query)
+        except Exception as exc:
+            problems.append(f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            continue
+        for call in sqlglot.parse_one(text, read="spark").find_all(exp.Anonymous):
+            if str(call.this).lower() not in known:
+                problems.append(f"{where}: Spark has no {call.this}()")
+    return problems
+
+
+def test_every_builtin_statement_has_a_spark_form() -> None:
+    """Fails when built-in SQL uses a construct no rewrite covers."""
+    statements = _builtin_statements()
+    assert len(statements) > 80
+    problems = spark_problems(statements)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_lint_sees_an_uncovered_construct() -> None:
+    problems = spark_problems(
+        [
+            ("a", "SELECT list_reduce(l, lambda x, y: x + y) FROM t"),
+            ("b", "SELECT regexp_replace(s, p, 'x') FROM t"),
+            ("c", "SELECT 1 FROM t"),
+        ]
+    )
+    assert [p.split(":")[0] for p in problems] == ["a", "b"], problems
