@@ -1,4 +1,4 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, and how `./dev test` spreads the tests over workers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,59 @@ import pytest
 from typer.testing import CliRunner
 
 from pg import Server, server
+from support import DemoCompanies
+
+# Scheduling. `./dev test` runs pytest-xdist with `--dist loadgroup`: a group's tests run on
+# one worker, one after another. A test marked @pytest.mark.xdist_group(name) is in that
+# group (tests that share a session fixture, or one slow test alone so that it does not wait
+# behind the rest of its file); every other test is in its file's group, as with
+# `--dist loadfile`, so a module's fixtures still run once. Groups are handed out in
+# collection order, and the collection puts the heaviest groups first (FIRST, measured on
+# 2 workers, longest first), so a long group never starts last while the other worker
+# idles. A name missing from FIRST only costs time, never a result.
+FIRST = (
+    "demo-seed7",  # test_e2e_demo[7] and test_match_keys.py share one demo company
+    "demo-seed23",
+    "match-seed7",
+    "match-seed19",
+    "tests/test_metrics.py",
+    "tests/test_fuzz_csv.py",
+    "tests/test_reconcile.py",
+    "tests/test_serve.py",
+    "tests/test_health_exceptions.py",
+    "tests/test_close.py",
+    "tests/test_job_links.py",
+    "tests/test_cli_controls.py",
+    "tests/test_corpus.py",
+    "tests/test_ingest.py",
+    "tests/test_audit.py",
+    "tests/test_audit_concurrency.py",
+    "tests/test_browser.py",
+    "tests/test_plan.py",
+)
+
+
+def _group(item: pytest.Item) -> str:
+    marks = [m for m in item.iter_markers("xdist_group")]
+    if marks:
+        return str(marks[0].args[0] if marks[0].args else marks[0].kwargs.get("name"))
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(FIRST)))  # stable: else as found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): run with the group's other tests")
+    # xdist would reorder the groups by how many tests each holds; the order above is by time
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 @pytest.fixture
@@ -42,3 +95,18 @@ def empty_state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'state.db'}"
     running: Server = request.getfixturevalue("pg_server")
     return running.database()
+
+
+@pytest.fixture(scope="session")
+def demo_company(tmp_path_factory: pytest.TempPathFactory) -> DemoCompanies:
+    """`demo_company(seed)`: the demo company at scale 0.3, run twice (support.DemoCompany)."""
+    return DemoCompanies(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def web_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """web_project's company, built once per pytest process; each module that uses it works
+    on its own copy (support.copy_project)."""
+    from web_project import build
+
+    return build(tmp_path_factory.mktemp("web-company"))

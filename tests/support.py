@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tieout.cli.main import app
@@ -70,3 +73,47 @@ def assert_health_agrees_with_queue(cli: CliRunner, root: Path) -> dict[str, int
     for a in accounts:
         bands[a["band"]] += 1
     return bands
+
+
+def copy_project(template: Path, dest: Path) -> Path:
+    """A copy of a project that has already run, for one test to change: the expensive run
+    happens once and each test gets its own copy (a project may be copied or moved; its
+    landing cache and state store follow it)."""
+    shutil.copytree(template, dest, symlinks=True)
+    return dest
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    """The demo company at scale 0.3 as `tieout demo` left it (`built`), and a copy of it
+    after a second `tieout run -f json` over the same files (`rerun`, with that command's
+    exit code and output). Both are shared: a test only reads them, and copies one
+    (support.copy_project) to change it."""
+
+    built: Path
+    rerun: Path
+    rerun_code: int
+    rerun_out: str
+
+
+class DemoCompanies:
+    """Each seed's demo company, built the first time a test asks for it in this pytest
+    process. A demo run is the suite's most expensive step; the tests that share one are in
+    one xdist group, so it is built once."""
+
+    def __init__(self, base: pytest.TempPathFactory) -> None:
+        self._base = base
+        self._built: dict[int, DemoCompany] = {}
+
+    def __call__(self, seed: int) -> DemoCompany:
+        if seed not in self._built:
+            folder = self._base.mktemp(f"demo-seed{seed}")
+            built, rerun = folder / "built", folder / "rerun"
+            code, out = invoke(
+                CliRunner(), "demo", "--scale", "0.3", "--seed", str(seed), "--out", str(built)
+            )
+            assert code == 0, out
+            copy_project(built, rerun)
+            code, out = invoke(CliRunner(), "run", "-p", str(rerun), "--format", "json")
+            self._built[seed] = DemoCompany(built, rerun, code, out)
+        return self._built[seed]

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from support import invoke, write_project
+from support import copy_project, invoke, write_project
 from tieout.state import Base, StateStore
 from tieout.state.audit import entry_hash
 from tieout.state.closes import prepare_close
@@ -35,13 +35,19 @@ sources:
 ACCOUNTS = "Id,Name\n001Dn000004AAAaIAK,Acme Ltd\n"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> tuple[CliRunner, Path]:
+@pytest.fixture(scope="module")
+def project_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cli = CliRunner()
-    root = write_project(tmp_path, YML, {"Account.csv": ACCOUNTS})
+    root = write_project(tmp_path_factory.mktemp("audit") / "audit", YML, {"Account.csv": ACCOUNTS})
     assert invoke(cli, "run", "-p", str(root))[0] == 0
     assert invoke(cli, "run", "-p", str(root))[0] == 0
-    return cli, root
+    return root
+
+
+@pytest.fixture
+def project(project_run: Path, tmp_path: Path) -> tuple[CliRunner, Path]:
+    """The project after two runs (run once for the module): each test's own copy."""
+    return CliRunner(), copy_project(project_run, tmp_path / "audit")
 
 
 def _db(root: Path) -> sqlite3.Connection:

@@ -17,16 +17,17 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from support import copy_project
 from tieout.config import load_project
 from tieout.serve import create_app
-from web_project import PASSWORD, build
+from web_project import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = build(tmp_path_factory.mktemp("browser"))
+def server(web_company: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = copy_project(web_company, tmp_path_factory.mktemp("browser") / "project")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -14,19 +14,26 @@ from typer.testing import CliRunner
 import test_close
 import test_reconcile
 from cli_users import PASSWORD, token_for
-from support import invoke
+from support import copy_project, invoke
 from tieout.cli.main import app
 
 LIMIT = "access: {waive_approval_above: 1000}\n"  # the unbilled work (1,700) is over it
 
 
-@pytest.fixture
-def books(tmp_path: Path, cli: CliRunner) -> Path:
-    root = test_reconcile._project(tmp_path, test_reconcile.XERO_ROWS)
+@pytest.fixture(scope="module")
+def books_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("controls") / "books"
+    test_reconcile._project(root, test_reconcile.XERO_ROWS)
     (root / "tieout.yml").write_text((root / "tieout.yml").read_text("utf-8") + LIMIT, "utf-8")
-    code, out = invoke(cli, "run", "-p", str(root))
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
     assert code == 0, out
     return root
+
+
+@pytest.fixture
+def books(books_run: Path, tmp_path: Path) -> Path:
+    """The book after its run (run once for the module): each test's own copy."""
+    return copy_project(books_run, tmp_path / "books")
 
 
 def _case(cli: CliRunner, root: Path, rule: str) -> dict[str, str]:

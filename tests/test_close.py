@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli_users import token_for
-from support import invoke, write_project
+from support import copy_project, invoke, write_project
 
 YML = """
 name: close
@@ -92,12 +92,18 @@ def _amounts(row: dict[str, str], *names: str) -> tuple[Decimal, ...]:
     return tuple(Decimal(row[n]) for n in names)
 
 
-@pytest.fixture
-def closed_books(tmp_path: Path, cli: CliRunner) -> Path:
-    root = _project(tmp_path)
-    code, out = invoke(cli, "run", "-p", str(root))
+@pytest.fixture(scope="module")
+def books_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _project(tmp_path_factory.mktemp("close") / "books")
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
     assert code == 0, out
     return root
+
+
+@pytest.fixture
+def closed_books(books_run: Path, tmp_path: Path) -> Path:
+    """The book after its run (run once for the module): each test's own copy."""
+    return copy_project(books_run, tmp_path / "books")
 
 
 def test_close_figures_by_hand(closed_books: Path, cli: CliRunner) -> None:

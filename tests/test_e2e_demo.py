@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import assert_health_agrees_with_queue, invoke
+from support import DemoCompanies, assert_health_agrees_with_queue, invoke
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.reconcile.close import MEASURES
@@ -29,11 +29,18 @@ def _snapshot_contents(root: Path) -> dict[str, list[tuple[object, ...]]]:
         return {t: wh.query(f'SELECT * FROM "{t}" ORDER BY id') for t in TABLES}
 
 
-@pytest.mark.parametrize("seed", [7, 23])
-def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
-    root = tmp_path / "demo"
-    code, out = invoke(cli, "demo", "--scale", "0.3", "--seed", str(seed), "--out", str(root))
-    assert code == 0, out
+@pytest.mark.parametrize(
+    "seed",
+    [  # each seed a group of its own (conftest.py); seed 7's company is test_match_keys.py's too
+        pytest.param(7, marks=pytest.mark.xdist_group("demo-seed7")),
+        pytest.param(23, marks=pytest.mark.xdist_group("demo-seed23")),
+    ],
+)
+def test_demo_end_to_end(cli: CliRunner, demo_company: DemoCompanies, seed: int) -> None:
+    # `tieout demo --scale 0.3 --seed S` (it must succeed), then `tieout run` again over the
+    # same files on a copy (the fixture keeps its exit code and output for the checks below)
+    company = demo_company(seed)
+    root = company.built
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
 
     code, out = invoke(cli, "quarantine", "-p", str(root), "--format", "json")
@@ -59,7 +66,8 @@ def test_demo_end_to_end(tmp_path: Path, cli: CliRunner, seed: int) -> None:
         assert counted[file] == rows, file
 
     before = _snapshot_contents(root)
-    code, out = invoke(cli, "run", "-p", str(root), "--format", "json")
+    root = company.rerun  # the second run, over the same files
+    code, out = company.rerun_code, company.rerun_out
     assert code == 0, out
     assert all(f["cached"] for f in json.loads(out))
     assert _snapshot_contents(root) == before

@@ -31,7 +31,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli_users import token_for
-from support import assert_health_agrees_with_queue, invoke, write_project
+from support import assert_health_agrees_with_queue, copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.serve import create_app
@@ -95,11 +95,17 @@ FILES = {
 }
 
 
-@pytest.fixture
-def company(tmp_path: Path, cli: CliRunner) -> Path:
-    root = write_project(tmp_path / "health", YML, FILES)
-    _ok(cli, "run", "-p", str(root))
+@pytest.fixture(scope="module")
+def company_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("health") / "health", YML, FILES)
+    _ok(CliRunner(), "run", "-p", str(root))
     return root
+
+
+@pytest.fixture
+def company(company_run: Path, tmp_path: Path) -> Path:
+    """The company after its first run (run once for the module): each test's own copy."""
+    return copy_project(company_run, tmp_path / "health")
 
 
 def _ok(cli: CliRunner, *args: str) -> str:
@@ -371,11 +377,19 @@ def _committed(cli: CliRunner, root: Path) -> dict[tuple[str, str], tuple[Any, .
     }
 
 
+@pytest.fixture(scope="module")
+def campaigns_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(
+        tmp_path_factory.mktemp("campaigns") / "campaigns", CAMPAIGN_YML, CAMPAIGN_FILES
+    )
+    _ok(CliRunner(), "run", "-p", str(root))
+    return root
+
+
 @pytest.fixture
-def campaigns(tmp_path: Path, cli: CliRunner) -> Iterator[Path]:
-    root = write_project(tmp_path / "campaigns", CAMPAIGN_YML, CAMPAIGN_FILES)
-    _ok(cli, "run", "-p", str(root))
-    yield root
+def campaigns(campaigns_run: Path, tmp_path: Path) -> Iterator[Path]:
+    """The campaigns company after its first run (run once for the module), copied."""
+    yield copy_project(campaigns_run, tmp_path / "campaigns")
 
 
 def test_a_commitment_in_the_crm_counts_with_no_plan(campaigns: Path, cli: CliRunner) -> None:

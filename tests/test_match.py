@@ -23,7 +23,13 @@ def _accuracy(cli: CliRunner, root: Path) -> dict[str, float]:
     return {r["entity"]: r["f1"] for r in json.loads(out) if r.get("f1") is not None}
 
 
-@pytest.mark.parametrize("seed", [7, 19])
+@pytest.mark.parametrize(
+    "seed",
+    [  # each seed a group of its own (conftest.py): two workers can take one each
+        pytest.param(7, marks=pytest.mark.xdist_group("match-seed7")),
+        pytest.param(19, marks=pytest.mark.xdist_group("match-seed19")),
+    ],
+)
 def test_accuracy_floors_at_default_scale(tmp_path: Path, cli: CliRunner, seed: int) -> None:
     root = tmp_path / "demo"
     code, out = invoke(cli, "demo", "--seed", str(seed), "--out", str(root))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import add_source, invoke, write_project
+from support import add_source, copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 
@@ -115,6 +115,12 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code, out = invoke(CliRunner(), "run", "-p", str(root))
     assert code == 0, out
     return root
+
+
+@pytest.fixture
+def own_books(books: Path, tmp_path: Path) -> Path:
+    """A copy of `books` (after its run) for a test that changes the project."""
+    return copy_project(books, tmp_path / "metrics")
 
 
 def _show(root: Path, name: str, *args: str) -> dict[str, object]:
@@ -230,10 +236,9 @@ fact: |
 
 
 def test_a_fact_that_fans_out_is_refused_and_versions_are_kept(
-    tmp_path: Path, cli: CliRunner
+    own_books: Path, cli: CliRunner
 ) -> None:
-    root = _project(tmp_path)
-    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    root = own_books
     (root / "metrics").mkdir()
     mine = root / "metrics" / "mine.yml"
     mine.write_text(FANOUT, encoding="utf-8")
@@ -316,10 +321,9 @@ def test_a_commission_plan_must_rise(tmp_path: Path, cli: CliRunner) -> None:
     assert code == 2 and "tieout.yml" in out and "tiers must rise" in out, out
 
 
-def test_marts_answer_as_the_facts_do(tmp_path: Path, cli: CliRunner) -> None:
+def test_marts_answer_as_the_facts_do(own_books: Path) -> None:
     """A metric added after the run has no mart and is read from its fact: same figures."""
-    root = _project(tmp_path)
-    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    root = own_books
     with pipeline.snapshots(load_project(root)).open_current() as wh:
         assert "revenue" in {m for (m,) in wh.query("SELECT metric FROM metric_mart")}
     (root / "metrics").mkdir()

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from support import invoke
+from support import copy_project, invoke
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.config.access import ROLES
@@ -28,12 +28,12 @@ from tieout.state.exceptions import act, cases, comment, decide_waiver
 from tieout.state.models import Run
 from tieout.state.plans import approve
 from tieout.state.users import issue_token
-from web_project import PASSWORD, api_headers, build, csrf_of, log_in
+from web_project import PASSWORD, api_headers, csrf_of, log_in
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("serve"))
+def project(web_company: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(web_company, tmp_path_factory.mktemp("serve") / "project")
 
 
 @pytest.fixture

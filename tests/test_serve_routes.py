@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from support import write_project
+from support import copy_project, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.config.access import ACTIONS, ROLES, AccessConfig
@@ -25,7 +25,6 @@ from tieout.serve.actions import permission
 from tieout.serve.permits import Permit
 from tieout.state.exceptions import cases, comment
 from tieout.state.users import issue_token
-from web_project import build
 
 # reachable by anyone: logging in and out, the docs, and static files (no one's data)
 PUBLIC = {
@@ -167,8 +166,8 @@ def test_each_exception_action_needs_its_permission() -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("routes-live"))
+def project(web_company: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(web_company, tmp_path_factory.mktemp("routes-live") / "project")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from support import invoke, write_project
+from support import copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.config.access import AccessConfig
@@ -29,12 +29,12 @@ from tieout.state.models import AuditEvent, ExceptionCase, WebSession
 from tieout.state.sessions import REFUSED, sign_in
 from tieout.state.store import StateStore
 from tieout.state.users import add_user, reset_password, set_active
-from web_project import PASSWORD, api_headers, build, csrf_of, log_in
+from web_project import PASSWORD, api_headers, csrf_of, log_in
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("sessions"))
+def project(web_company: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(web_company, tmp_path_factory.mktemp("sessions") / "project")
 
 
 @pytest.fixture
