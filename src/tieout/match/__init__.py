@@ -8,11 +8,13 @@ decisions and golden keys live in the state store, so they survive every rebuild
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from tieout.config import LoadedProject
 from tieout.engine import Warehouse
 from tieout.match.customers import CustomerResult, Thresholds, link_customers
 from tieout.match.golden import Entity, EntityResult, build_golden
+from tieout.match.job_scores import Scoring
 from tieout.match.jobs import JobResult, link_jobs
 from tieout.match.sqlfiles import load_macros, run_sql
 from tieout.state import StateStore
@@ -33,8 +35,15 @@ class MatchSummary:
 
 
 def run(
-    wh: Warehouse, project: LoadedProject, store: StateStore, *, retrain: bool = False
+    wh: Warehouse,
+    project: LoadedProject,
+    store: StateStore,
+    *,
+    retrain: bool = False,
+    previous: Path | None = None,
 ) -> MatchSummary:
+    """`previous`: the last run's snapshot, whose job scores serve customers whose
+    documents have not changed since (match/job_scores.py)."""
     cfg = project.config.matching
     load_macros(wh)
     customers = link_customers(
@@ -50,4 +59,5 @@ def run(
     people = build_golden(wh, store, PEOPLE)
     run_sql(wh, "products.sql", match_master=master)
     products = build_golden(wh, store, PRODUCTS)
-    return MatchSummary(customers, people, products, link_jobs(wh, store))
+    scoring = Scoring(models=project.root / MODELS_DIR, previous=previous, retrain=retrain)
+    return MatchSummary(customers, people, products, link_jobs(wh, store, scoring))

@@ -8,15 +8,9 @@ its evidence (each comparison's level and weight) for the job page and `export j
 from __future__ import annotations
 
 import json
-import logging
 import math
 from dataclasses import dataclass
 from typing import Any
-
-from splink import Linker, SettingsCreator
-from splink.internals.exceptions import EMTrainingException
-
-from tieout.engine import Warehouse
 
 # fewer documents than this say too little to learn from: the starting values (Level.m, .u)
 # stand, as a small company's first runs would otherwise learn noise
@@ -59,10 +53,14 @@ _DAYS_FROM_END = (
     'CASE WHEN "stage_l" > "stage_r" THEN date_diff(\'day\', "until_r", "doc_date_l") '
     'ELSE date_diff(\'day\', "until_l", "doc_date_r") END'
 )
-_WORDS_L = "list_distinct(list_filter(string_split(\"words_l\", ' '), lambda w: length(w) > 2))"
-_WORDS_R = "list_distinct(list_filter(string_split(\"words_r\", ' '), lambda w: length(w) > 2))"
-_ALL_WORDS_L = "string_split(\"words_l\", ' ')"
-_ALL_WORDS_R = "string_split(\"words_r\", ' ')"
+# what the comparisons read of a document's words, worked out once per document (scoring
+# adds these columns, job_scores.py) rather than again for each of the many pairs it is in
+FEATURES = {
+    "word_set": "list_distinct(list_filter(string_split(words, ' '), lambda w: length(w) > 2))",
+    "all_words": "string_split(words, ' ')",
+}
+_WORDS_L, _WORDS_R = '"word_set_l"', '"word_set_r"'
+_ALL_WORDS_L, _ALL_WORDS_R = '"all_words_l"', '"all_words_r"'
 _SHARED_WORDS = (
     f"len(list_intersect({_WORDS_L}, {_WORDS_R})) / "
     f"greatest(least(len({_WORDS_L}), len({_WORDS_R})), 1)"
@@ -308,62 +306,3 @@ class Pair:
             {k: {"level": lv, "weight": round(w, 2)} for k, (lv, w) in self.evidence.items()},
             sort_keys=True,
         )
-
-
-def score(wh: Warehouse, left: str, right: str, *, window_days: int) -> list[Pair]:
-    """Every same-customer pair of `left` x `right` documents within `window_days`, scored."""
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    if not wh.count(left) or not wh.count(right):
-        return []
-    api = wh.splink_api()
-    frames = [
-        api.register(left, dataset_display_name="left", table_name=f"{left}_s"),
-        api.register(right, dataset_display_name="right", table_name=f"{right}_s"),
-    ]
-    blocking = (
-        "l.golden_key = r.golden_key AND "
-        f"abs(date_diff('day', l.doc_date, r.doc_date)) <= {int(window_days)}"
-    )
-    settings = SettingsCreator(
-        link_type="link_only",
-        comparisons=[_comparison(e) for e in EVIDENCE],
-        blocking_rules_to_generate_predictions=[{"blocking_rule": blocking}],
-        probability_two_random_records_match=min(0.5, 1.0 / max(wh.count(right), 1)),
-        retain_intermediate_calculation_columns=True,
-        retain_matching_columns=False,
-        additional_columns_to_retain=[],
-        max_iterations=10,  # the weights settle in a few; each pass reads every pair
-        em_convergence=0.001,
-    )
-    linker = Linker(frames, settings, log_level=logging.ERROR)
-    model = linker.misc.save_model_to_json()
-    if min(wh.count(left), wh.count(right)) >= MIN_DOCUMENTS:
-        linker.training.estimate_u_using_random_sampling(max_pairs=5e4, seed=1, num_chunks=1)
-        model = linker.misc.save_model_to_json()
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                blocking, fix_u_probabilities=True
-            )
-            model = linker.misc.save_model_to_json()
-        except (EMTrainingException, ValueError):
-            pass  # too few pairs to learn m from: the starting values stand
-    model = _allow_disagreement(model)
-    linker = Linker(frames, model, log_level=logging.ERROR)
-    predictions = linker.inference.predict(threshold_match_probability=0.05)
-    weights = _level_weights(model)
-    columns = ", ".join(f"mw_{e.name}" for e in EVIDENCE)
-    rows = wh.query(
-        "SELECT CASE WHEN source_dataset_l = 'left' THEN unique_id_l ELSE unique_id_r END, "
-        "CASE WHEN source_dataset_l = 'left' THEN unique_id_r ELSE unique_id_l END, "
-        f"match_probability, match_weight, {columns} FROM {predictions.physical_name} "
-        "ORDER BY 1, 2"
-    )
-    pairs = []
-    for row in rows:
-        evidence = {}
-        for i, e in enumerate(EVIDENCE):
-            mw = float(row[4 + i])
-            level = min(weights[e.name], key=lambda lw: abs(lw[1] - mw))[0]
-            evidence[e.name] = (level, mw)
-        pairs.append(Pair(str(row[0]), str(row[1]), float(row[2]), float(row[3]), evidence))
-    return pairs

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import pyarrow as pa
 
@@ -25,7 +26,7 @@ from tieout.match.job_assignment import (
     timely,
     with_siblings,
 )
-from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair, score
+from tieout.match.job_model import DOC_COLUMNS, STAGES, Pair
 from tieout.match.job_reviews import (
     BILL_REVIEW,
     MATCH,
@@ -33,6 +34,7 @@ from tieout.match.job_reviews import (
     Decided,
     review_items,
 )
+from tieout.match.job_scores import Scoring, score
 from tieout.match.sqlfiles import run_sql
 from tieout.state import StateStore
 from tieout.state.matching import sync_reviews
@@ -50,16 +52,17 @@ class JobResult:
     in_review: int
 
 
-def link_jobs(wh: Warehouse, store: StateStore) -> JobResult:
+def link_jobs(wh: Warehouse, store: StateStore, scoring: Scoring | None = None) -> JobResult:
+    scored = partial(score, window_days=WINDOW_DAYS, scoring=scoring or Scoring())
     run_sql(wh, "job_docs.sql")
     _documents(wh)
     quotes = Decided.load(store, QUOTE_REVIEW)
-    wo_pairs = score(wh, "_job_s_wo", "_job_s_quote", window_days=WINDOW_DAYS)
+    wo_pairs = scored(wh, "_job_s_wo", "_job_s_quote", name="job_quote")
     _link_quotes(wh, [p for p in wo_pairs if quotes.allows(p.left, p.right)], quotes)
     _billed_documents(wh)
     _explicit_lines(wh)
     bills = Decided.load(store, BILL_REVIEW)
-    line_pairs = score(wh, "_job_s_line", "_job_s_billed", window_days=WINDOW_DAYS)
+    line_pairs = scored(wh, "_job_s_line", "_job_s_billed", name="job_bill")
     _link_lines(wh, [p for p in line_pairs if bills.allows(p.left, p.right)], bills)
     in_review = sync_reviews(
         store, QUOTE_REVIEW, review_items(wh, wo_pairs, quotes, "_match_wo_quote", "wo_id")
