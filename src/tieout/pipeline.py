@@ -47,8 +47,14 @@ class RunSummary:
 
 
 def snapshots(project: LoadedProject) -> SnapshotStore:
-    cfg = project.config.warehouse
-    return SnapshotStore(project.root / cfg.dir, memory_limit=cfg.memory_limit)
+    cfg, spark = project.config.warehouse, project.config.spark
+    return SnapshotStore(
+        project.root / cfg.dir,
+        memory_limit=cfg.memory_limit,
+        engine=cfg.engine,
+        spark_master=spark.master,
+        spark_conf=spark.conf,
+    )
 
 
 def attachments(project: LoadedProject) -> Path:
@@ -86,6 +92,8 @@ def run(
         started = time.perf_counter()
         stages: dict[str, float] = {}
         stage = ["start"]  # the stage running now, named when one fails
+        last = snaps.current_id()
+        previous = snaps.path_for(last) if last else None
         wh = snaps.begin(run_id)
         try:
 
@@ -107,7 +115,7 @@ def run(
             matched = timed(
                 "match",
                 "matching customers and jobs",
-                lambda: match.run(wh, project, store, retrain=retrain),
+                lambda: match.run(wh, project, store, retrain=retrain, previous=previous),
             )
             operated = timed(
                 "operations",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,20 @@ class Snapshot:
 
 
 class SnapshotStore:
-    def __init__(self, directory: Path, *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        memory_limit: str | None = None,
+        engine: str = "duckdb",
+        spark_master: str = "local[2]",
+        spark_conf: Mapping[str, str] | None = None,
+    ) -> None:
         self.directory = directory
         self.memory_limit = memory_limit
+        self.engine = engine
+        self.spark_master = spark_master
+        self.spark_conf = dict(spark_conf or {})
 
     @property
     def pointer(self) -> Path:
@@ -70,6 +82,12 @@ class SnapshotStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp(run_id)
         tmp.unlink(missing_ok=True)
+        if self.engine == "spark":  # builds on Spark, leaves a DuckDB snapshot for serving
+            from tieout.engine.spark import SparkWarehouse
+
+            return SparkWarehouse(
+                tmp, master=self.spark_master, conf=self.spark_conf, memory_limit=self.memory_limit
+            )
         return Warehouse(tmp, memory_limit=self.memory_limit, spill_dir=self.directory / "spill")
 
     def commit(self, run_id: str) -> None:
