@@ -6,7 +6,10 @@
 - the finance system bills under a trading name ("Saxon Services Ltd" for Saxon
   Facilities Limited) with no reference on the bills: each bill totals, to the cent, the
   one work order of that size at the time, or two bills (a deposit and the balance) do
-  together ("Solway Renewables" for Pennant Facilities Limited).
+  together ("Solway Renewables" for Pennant Facilities Limited);
+- a trading name and nothing in its bills, but the e-mail domain of one account and that
+  account's postcode ("Kelda Cartons Ltd" for Kelda Packaging Ltd.). A domain two accounts
+  share (a group and its subsidiary) says nothing, and nor does a domain alone.
 
 The CRM also holds sixty other accounts, as a real one would: a name comparison is only
 as strong as the names it has to be told apart from.
@@ -108,15 +111,25 @@ NAMED = {
 }
 SAXON = "001Dn00000AAAAEIAO"
 PENNANT = "001Dn00000AAAAFIAO"
+WEBSITES = {  # account: (website, postcode)
+    "001Dn00000AAAAGIAO": ("Kelda Packaging Ltd.", "www.keldapackaging.co.uk", "CF1 2WS"),
+    "001Dn00000AAAAHIAO": ("Halden Group plc", "www.haldengroup.co.uk", "LS1 4AP"),
+    "001Dn00000AAAAIIAO": ("Halden Facilities Limited", "www.haldengroup.co.uk", "LS1 4AP"),
+    "001Dn00000AAAAJIAO": ("Tern Logistics Ltd", "https://ternlogistics.co.uk/", "HU1 1AA"),
+}
 ACCOUNTS = {
     **NAMED,
+    **{k: name for k, (name, _, _) in WEBSITES.items()},
     **{f"001Dn00000F{i:05d}AO": f"{w} {SECTORS[i % 4]}" for i, w in enumerate(FILLER)},
 }
 PPM = "01tDn000000PPPbIAO"
 
 
 def _files() -> dict[str, str]:
-    accounts = "Id,Name\n" + "".join(f"{k},{v}\n" for k, v in ACCOUNTS.items())
+    accounts = "Id,Name,Website,BillingPostalCode\n" + "".join(
+        f"{k},{v},{','.join(WEBSITES[k][1:]) if k in WEBSITES else ','}\n"
+        for k, v in ACCOUNTS.items()
+    )
     # two Saxon jobs, and a filler customer's job of another size at the same time
     work_orders = (
         "Id,WorkOrderNumber,AccountId,Status,Subject,StartDate,CurrencyIsoCode\n"
@@ -141,30 +154,38 @@ def _files() -> dict[str, str]:
     )
     invoices = (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
-        "UnitAmount,LineAmount,Currency,Type,Status\n"
+        "UnitAmount,LineAmount,Currency,Type,Status,EmailAddress,POPostalCode\n"
         # 1246.00 + 95.25 = 1341.25, the first Saxon work order's total
         "Saxon Services Ltd,INV-1,,20/03/2026,19/04/2026,Maintenance visits,4,311.50,1246.00,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         "Saxon Services Ltd,INV-1,,20/03/2026,19/04/2026,Call-out,1,95.25,95.25,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         # 1280.00 + 123.30 = 1403.30, the second
         "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Boiler service,2,640.00,1280.00,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         "Saxon Services Ltd,INV-2,,30/04/2026,30/05/2026,Parts,3,41.10,123.30,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         # Pennant bills as "Solway Renewables": a deposit of 612.40 and the balance of
         # 612.40 + 318.15 = 930.55; together 1542.95, the first Pennant work order's total
         "Solway Renewables,INV-3,,06/05/2026,05/06/2026,Heat pump deposit,1,612.40,612.40,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         "Solway Renewables,INV-4,,29/05/2026,28/06/2026,Heat pump balance,1,612.40,612.40,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         "Solway Renewables,INV-4,,29/05/2026,28/06/2026,Commissioning,1,318.15,318.15,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         # 616.05 + 88.80 = 704.85, the second, billed whole
         "Solway Renewables,INV-5,,12/06/2026,12/07/2026,Survey,3,205.35,616.05,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
         "Solway Renewables,INV-5,,12/06/2026,12/07/2026,Report,1,88.80,88.80,"
-        "GBP,Sales invoice,Paid\n"
+        "GBP,Sales invoice,Paid,,\n"
+        # trading names with no job in their bills: the domain and postcode of one account; a
+        # domain two accounts share; a domain with another postcode
+        "Kelda Cartons Ltd,INV-6,,15/04/2026,15/05/2026,Site visit,1,777.00,777.00,"
+        "GBP,Sales invoice,Paid,accounts@keldapackaging.co.uk,CF1 2WS\n"
+        "Haldex Services,INV-7,,16/04/2026,16/05/2026,Site visit,1,666.00,666.00,"
+        "GBP,Sales invoice,Paid,ap@haldengroup.co.uk,LS1 4AP\n"
+        "Wherry Freight,INV-8,,17/04/2026,17/05/2026,Site visit,1,555.00,555.00,"
+        "GBP,Sales invoice,Paid,ap@ternlogistics.co.uk,NR1 1AA\n"
     )
     time = "Date,Client,Project,Hours,First Name,Last Name\n" + "".join(
         f"2026-03-{d:02d},{client},General,2.0,Ann,Lee\n"
@@ -186,6 +207,9 @@ EXPECTED = {
     ("harvest", "Mueller"): "Müller Haustechnik GmbH",
     ("xero", "Saxon Services Ltd"): "Saxon Facilities Limited",
     ("xero", "Solway Renewables"): "Pennant Facilities Limited",
+    ("xero", "Kelda Cartons Ltd"): "Kelda Packaging Ltd.",
+    ("xero", "Haldex Services"): None,
+    ("xero", "Wherry Freight"): None,
 }
 
 

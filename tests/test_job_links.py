@@ -5,7 +5,8 @@
 - invoices carry the customer's PO number or nothing; product codes sit in the description;
 - a boiler job is billed as a deposit and a balance, and part of it credited;
 - one customer has two maintenance jobs with the same product, price and dates at two
-  sites (Leeds, Hull): the bill naming the site goes to that job;
+  sites (Leeds, Hull): the bill naming the site goes to that job, and a credit note naming
+  the Leeds bill goes with it, though its words name Hull;
 - another has two rewiring jobs alike in every word, product, price and date but how much
   of each they are for (330 m of cable or 310): each bill goes to the job whose quantities
   it bills;
@@ -149,6 +150,9 @@ FILES = {
         "Planned preventive maintenance visit - Leeds,2,300.00,600.00,GBP,Sales invoice,Paid\n"
         "Harbourside Logistics Ltd,INV-4,4500123456,16/04/2026,16/05/2026,"
         "Planned preventive maintenance visit - Hull,2,300.00,600.00,GBP,Sales invoice,Paid\n"
+        "Harbourside Logistics Ltd,CN-2,Credit against INV-3,24/04/2026,24/05/2026,"
+        "Planned preventive maintenance visit - credit: Hull price charged,1,50.00,50.00,GBP,"
+        "Sales credit note,Paid\n"
         "Becker Logistik GmbH,INV-5,P/O 37394,20/04/2026,20/05/2026,"
         "Site survey (CON-SURV),2,900.00,1800.00,EUR,Sales invoice,Paid\n"
         "Northgate Engineering Ltd,INV-7,,30/04/2026,30/05/2026,"
@@ -184,6 +188,7 @@ LINE_WORK_ORDER = {
     ("CN-1", 1): "00018001",  # credits INV-2
     ("INV-3", 1): "00018002",  # Leeds
     ("INV-4", 1): "00018003",  # Hull
+    ("CN-2", 1): "00018002",  # credits INV-3, Leeds
     ("INV-5", 1): "00018004",
     ("INV-7", 1): "00018006",  # 310 m of cable
     ("INV-7", 2): "00018006",

@@ -25,8 +25,8 @@ taxes AS (
            count(*) OVER (PARTITION BY o.unique_id) AS n
     FROM others o JOIN anchors a ON o.tax_number = a.tax_number
 ),
-domains AS (
-    SELECT o.unique_id, a.unique_id AS anchor_id,
+domains AS (  -- a postcode that agrees too is a second, independent witness
+    SELECT o.unique_id, a.unique_id AS anchor_id, o.postcode = a.postcode AS same_postcode,
            count(*) OVER (PARTITION BY o.unique_id) AS n
     FROM others o JOIN anchors a ON o.domain = a.domain
 ),
@@ -54,6 +54,7 @@ SELECT
     coalesce(v.vote_rank = 1 AND v.share >= 0.8 AND v.votes >= 2, false) AS vote_strong,
     coalesce(e.n = 1, false) AS exact_unique,
     coalesce(d.n = 1, false) AS domain_unique,
+    coalesce(d.n = 1 AND d.same_postcode, false) AS domain_postcode,
     coalesce(t.n = 1, false) AS tax_unique,
     coalesce(pr.match_probability, 0) AS probability,
     coalesce(pr.p_rank = 1 AND pr.p_ties = 1, false) AS p_top,
@@ -80,7 +81,9 @@ WITH scored AS (
             WHEN vote_strong THEN 'job_reference'
             WHEN exact_unique THEN 'exact_name'
             WHEN vote_top AND (domain_unique OR (p_top AND probability >= 0.5)) THEN 'job_reference'
-            WHEN domain_unique AND p_top AND probability >= 0.5 THEN 'domain'
+            -- a trading name (the name says nothing) at the one account with its e-mail
+            -- domain and postcode; a group's companies share a domain, so it is not unique
+            WHEN domain_unique AND (domain_postcode OR (p_top AND probability >= 0.5)) THEN 'domain'
             WHEN p_top AND probability >= getvariable('match_upper') THEN 'probabilistic'
             WHEN vote_top THEN 'job_reference'
         END AS method,

@@ -3,23 +3,35 @@
 -- evidence. Credit notes follow the invoice they credit; time entries, quote lines and
 -- unreadable billing hang off the same keys.
 
--- A credit note line follows the work order of the invoice it credits.
-INSERT INTO _match_line_wo
+-- A credit note line that names the invoice it credits follows that invoice's work order
+-- (the line of it with the same product, else the same price, else its first), whatever the
+-- model made of the credit's own words; a person's decision or a named work order stand.
+CREATE OR REPLACE TEMP TABLE _job_credited AS
 WITH credited AS (
-    SELECT l.line_id, unnest(l.invoice_refs) AS invoice_number
+    SELECT l.line_id, l.products, l.prices, unnest(l.invoice_refs) AS invoice_number
     FROM _match_job_line l
-    WHERE l.doc_type = 'credit_note' AND l.line_id NOT IN (SELECT line_id FROM _match_line_wo)
+    WHERE l.doc_type = 'credit_note' AND l.line_id NOT IN (
+        SELECT line_id FROM _match_line_wo WHERE method IN ('decision', 'wo_reference'))
 ),
 original AS (
     SELECT c.line_id, lw.wo_id,
-           row_number() OVER (PARTITION BY c.line_id ORDER BY lw.wo_id) AS rnk
+           row_number() OVER (
+               PARTITION BY c.line_id
+               ORDER BY len(list_intersect(c.products, o.products)) > 0 DESC,
+                        len(list_intersect(c.prices, o.prices)) > 0 DESC, o.line_id
+           ) AS rnk
     FROM credited c
     JOIN _match_job_line o ON upper(o.invoice_number) = upper(c.invoice_number)
+         AND o.doc_type <> 'credit_note'
     JOIN _match_line_wo lw ON lw.line_id = o.line_id
 )
+SELECT line_id, wo_id FROM original WHERE rnk = 1;
+
+DELETE FROM _match_line_wo WHERE line_id IN (SELECT line_id FROM _job_credited);
+INSERT INTO _match_line_wo
 SELECT line_id, wo_id, 'credit_note', 0.9,
        '{"credits": {"level": "the invoice it credits is on this work order", "weight": null}}'
-FROM original WHERE rnk = 1;
+FROM _job_credited;
 
 DELETE FROM job;
 INSERT INTO job (job_key, quote_id, work_order_id, invoice_line_id, method, confidence,
