@@ -11,7 +11,11 @@
   of each they are for (330 m of cable or 310): each bill goes to the job whose quantities
   it bills;
 - a boiler job quoted once is done in two phases, one work order each, alike but for
-  "phase 1 of 2" and "phase 2 of 2": a bill saying "(phase 2)" goes to the second.
+  "phase 1 of 2" and "phase 2 of 2": a bill saying "(phase 2)" goes to the second;
+- two heating jobs alike at one customer, one with two boilers and one with one: two
+  progress bills of one boiler each ("progress 1 of 2", "2 of 2") are parts of the first,
+  though one boiler is the second's quantity; its project management price (780, not 740)
+  says whose they are.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ sources:
 """
 HARBOUR, BECKER = "001Dn000004HHHaIAO", "001Dn000004BBBaIAO"
 NORTHGATE = "001Dn000004NNNaIAO"
+ORCHARD = "001Dn000004OOOaIAO"
 BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
 CABLE, ACCESS, PM = "01tDn000000PPPdIAO", "01tDn000000PPPeIAO", "01tDn000000PPPfIAO"
 FILES = {
@@ -58,6 +63,7 @@ FILES = {
         f"{HARBOUR},Harbourside Logistics Ltd,Leeds\n"
         f"{BECKER},Becker Logistik GmbH,Bremen\n"
         f"{NORTHGATE},Northgate Engineering Ltd,York\n"
+        f"{ORCHARD},Orchard Foods Ltd,Hereford\n"
     ),
     "sf/Product2.csv": (
         "Id,Name,ProductCode,IsActive\n"
@@ -84,6 +90,10 @@ FILES = {
         f"{NORTHGATE},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQgKAO,00702007,Quote Northgate Engineering Ltd - Boiler replacement,"
         f"{NORTHGATE},Accepted,2026-02-02T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQhKAO,00702008,Quote Orchard Foods Ltd - Heating plant,"
+        f"{ORCHARD},Accepted,2026-04-20T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQiKAO,00702009,Quote Orchard Foods Ltd - Heating plant,"
+        f"{ORCHARD},Accepted,2026-04-21T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -99,6 +109,10 @@ FILES = {
         f"0QLDn000001LLLjKAO,0Q0Dn000001QQQfKAO,{ACCESS},6,180.00,GBP\n"
         f"0QLDn000001LLLkKAO,0Q0Dn000001QQQfKAO,{PM},1,1000.00,GBP\n"
         f"0QLDn000001LLLlKAO,0Q0Dn000001QQQgKAO,{BOILER},2,4000.00,GBP\n"
+        f"0QLDn000001LLLmKAO,0Q0Dn000001QQQhKAO,{BOILER},2,4200.00,GBP\n"
+        f"0QLDn000001LLLnKAO,0Q0Dn000001QQQhKAO,{PM},4,780.00,GBP\n"
+        f"0QLDn000001LLLoKAO,0Q0Dn000001QQQiKAO,{BOILER},1,4200.00,GBP\n"
+        f"0QLDn000001LLLpKAO,0Q0Dn000001QQQiKAO,{PM},4,740.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -118,6 +132,10 @@ FILES = {
         "Boiler works for Northgate - phase 1 of 2,per quote 702007,2026-02-16T08:00:00.000Z,GBP\n"
         f"0WODn000001WWWhOAO,00018008,{NORTHGATE},Completed,"
         "Boiler works for Northgate - phase 2 of 2,per quote 702007,2026-02-16T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWiOAO,00018009,{ORCHARD},Completed,Heating plant replacement for Orchard,"
+        "per quote 702008,2026-05-04T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWjOAO,00018010,{ORCHARD},Completed,Heating plant replacement for Orchard,"
+        "per quote 702009,2026-05-11T08:00:00.000Z,GBP\n"
     ),
     "sf/WorkOrderLineItem.csv": (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -134,6 +152,10 @@ FILES = {
         f"1WLDn000001IIIkOAO,0WODn000001WWWfOAO,{PM},1,1000.00,GBP\n"
         f"1WLDn000001IIIlOAO,0WODn000001WWWgOAO,{BOILER},1,4000.00,GBP\n"
         f"1WLDn000001IIImOAO,0WODn000001WWWhOAO,{BOILER},1,4000.00,GBP\n"
+        f"1WLDn000001IIInOAO,0WODn000001WWWiOAO,{BOILER},2,4200.00,GBP\n"
+        f"1WLDn000001IIIoOAO,0WODn000001WWWiOAO,{PM},4,780.00,GBP\n"
+        f"1WLDn000001IIIpOAO,0WODn000001WWWjOAO,{BOILER},1,4200.00,GBP\n"
+        f"1WLDn000001IIIqOAO,0WODn000001WWWjOAO,{PM},4,740.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -167,6 +189,18 @@ FILES = {
         "Boiler installation (phase 2),1,4000.00,4000.00,GBP,Sales invoice,Paid\n"
         "Northgate Engineering Ltd,INV-10,,03/03/2026,02/04/2026,"
         "Boiler installation (phase 1) - stage payment,0.5,4000.00,2000.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-11,,20/05/2026,19/06/2026,"
+        "Boiler installation - progress 1 of 2,1,4200.00,4200.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-11,,20/05/2026,19/06/2026,"
+        "Project management - progress 1 of 2,1,780.00,780.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-12,,08/06/2026,08/07/2026,"
+        "Boiler installation - progress 2 of 2,1,4200.00,4200.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-12,,08/06/2026,08/07/2026,"
+        "Project management - progress 2 of 2,3,780.00,2340.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-13,,09/06/2026,09/07/2026,"
+        "Boiler installation,1,4200.00,4200.00,GBP,Sales invoice,Paid\n"
+        "Orchard Foods Ltd,INV-13,,09/06/2026,09/07/2026,"
+        "Project management,4,740.00,2960.00,GBP,Sales invoice,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -180,6 +214,8 @@ WORK_ORDER_QUOTE = {
     "00018006": "00702006",
     "00018007": "00702007",
     "00018008": "00702007",
+    "00018009": "00702008",
+    "00018010": "00702009",
 }
 LINE_WORK_ORDER = {
     ("INV-1", 1): "00018001",  # the deposit, before the work started
@@ -196,6 +232,12 @@ LINE_WORK_ORDER = {
     ("INV-8", 2): "00018005",
     ("INV-9", 1): "00018008",  # phase 2
     ("INV-10", 1): "00018007",  # phase 1
+    ("INV-11", 1): "00018009",  # a part of the two-boiler job
+    ("INV-11", 2): "00018009",
+    ("INV-12", 1): "00018009",
+    ("INV-12", 2): "00018009",
+    ("INV-13", 1): "00018010",  # the one-boiler job, billed whole
+    ("INV-13", 2): "00018010",
 }
 
 

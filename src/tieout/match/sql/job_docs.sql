@@ -161,7 +161,10 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        l.line_amount AS amount,
        _job_words(l.description) AS words,
        lower(trim(coalesce(l.description, ''))) AS title,
-       l.quantity
+       l.quantity,
+       regexp_matches(lower(coalesce(l.description, '')),
+                      '\bprogress \d+ of \d+|\bstage payment|\bdeposit|\bbalance\b|\d ?%')
+           AS part
 FROM invoice_line l
 JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
 LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
@@ -170,7 +173,9 @@ LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_objec
      AND p.native_id = upper(l.item_code)
 LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
 )
-SELECT * EXCLUDE (quantity),
-       CASE WHEN quantity IS NULL THEN [] ELSE list_transform(products, lambda p: _job_item(p, quantity))
-       END AS items
+SELECT * EXCLUDE (quantity, part),
+       -- a line that bills a part of the work ("progress 1 of 2", "stage payment", "deposit",
+       -- "balance", "40%") bills a part of its quantity too: it says nothing about the job's
+       CASE WHEN quantity IS NULL OR part THEN []
+            ELSE list_transform(products, lambda p: _job_item(p, quantity)) END AS items
 FROM lines;
