@@ -130,7 +130,9 @@ def _mark_unique_words(wh: Warehouse, table: str, *, items: bool = False) -> Non
 
 def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     """Each work order's quote: a person's decision, else the CRM lookup, else its most
-    likely quote (a quote may have several work orders: phases, re-opened work)."""
+    likely quote (a quote may have several work orders: phases, re-opened work). An
+    accepted quote within NEAR bits of the likeliest is the deal the work was done for; a
+    superseded or rejected version of it only looks like it."""
     wh.create_temp_table(
         "_match_wo_quote",
         "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
@@ -145,18 +147,16 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     decided.insert(wh, "_match_wo_quote")
     looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
     rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
-    best: dict[str, Pair] = {}
+    options: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
-        if p.left in looked_up or p.probability < MATCH or not p.names_the_job:
-            continue
-        held = best.get(p.left)
-        if held is None or (-p.weight, rank.get(p.right, 1), p.right) < (
-            -held.weight,
-            rank.get(held.right, 1),
-            held.right,
-        ):
-            best[p.left] = p
-    _insert(wh, "_match_wo_quote", [best[k] for k in sorted(best)])
+        if p.left not in looked_up and p.probability >= MATCH and p.names_the_job:
+            options[p.left].append(p)
+    best = []
+    for wo in sorted(options):
+        top = max(p.weight for p in options[wo])
+        near = [p for p in options[wo] if p.weight >= top - NEAR]
+        best.append(min(near, key=lambda p: (rank.get(p.right, 1), -p.weight, p.right)))
+    _insert(wh, "_match_wo_quote", best)
 
 
 def _billed_documents(wh: Warehouse) -> None:
