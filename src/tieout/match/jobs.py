@@ -10,7 +10,8 @@ candidate scored between REVIEW and MATCH goes to the review queue (`tieout matc
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -40,6 +41,9 @@ from tieout.state import StateStore
 from tieout.state.matching import sync_reviews
 
 WINDOW_DAYS = 730
+NAMES_THE_NUMBER = "one names the other's number"  # the reference comparison's top level
+MIN_NAMED = 20  # fewer quotes named outright say too little about how many jobs a deal has
+PHASED = 0.1  # the share of deals done as more than one job, until the data says
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,13 @@ def _mark_unique_words(wh: Warehouse, table: str, *, items: bool = False) -> Non
 
 def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     """Each work order's quote: a person's decision, else the CRM lookup, else its most
-    likely quote (a quote may have several work orders: phases, re-opened work). An
-    accepted quote within NEAR bits of the likeliest is the deal the work was done for; a
-    superseded or rejected version of it only looks like it."""
+    likely quote (a quote may have several work orders: phases, re-opened work). Where
+    an accepted quote is within NEAR bits of the likeliest, only accepted ones are the
+    deal the work was done for (a superseded or rejected version of it only looks like
+    it); among those, one another work order already has is that much less likely
+    (_another_work_order_bits), and within NEAR bits of the likeliest then, one no other
+    has is preferred: two alike jobs of one customer are two deals. The surest work orders
+    choose first."""
     wh.create_temp_table(
         "_match_wo_quote",
         "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
@@ -151,12 +159,41 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     for p in pairs:
         if p.left not in looked_up and p.probability >= MATCH and p.names_the_job:
             options[p.left].append(p)
+    taken = {str(r[0]) for r in wh.query("SELECT quote_id FROM _match_wo_quote")}
+    again = _another_work_order_bits(wh, pairs)
     best = []
-    for wo in sorted(options):
+    for wo in sorted(options, key=lambda w: (-max(p.weight for p in options[w]), w)):
         top = max(p.weight for p in options[wo])
-        near = [p for p in options[wo] if p.weight >= top - NEAR]
-        best.append(min(near, key=lambda p: (rank.get(p.right, 1), -p.weight, p.right)))
-    _insert(wh, "_match_wo_quote", best)
+        status = min(rank.get(p.right, 1) for p in options[wo] if p.weight >= top - NEAR)
+        weighed = [
+            (p.weight - (again if p.right in taken else 0.0), p)
+            for p in options[wo]
+            if rank.get(p.right, 1) == status
+        ]
+        best_here = max(w for w, _ in weighed)
+        pick = min(
+            (p for w, p in weighed if w >= best_here - NEAR),
+            key=lambda p: (p.right in taken, -p.weight, p.right),
+        )
+        taken.add(pick.right)
+        best.append(pick)
+    _insert(wh, "_match_wo_quote", sorted(best, key=lambda p: p.left))
+
+
+def _another_work_order_bits(wh: Warehouse, pairs: list[Pair]) -> float:
+    """How much less likely a quote is to be one more work order's than its first's, in
+    bits, learned from the work orders that name their quote outright (the CRM lookup, or
+    the quote's number in their text): most deals are one job, a phased one is two."""
+    named = dict(wh.query("SELECT wo_id, quote_id FROM _match_wo_quote"))
+    for p in pairs:
+        if p.probability >= MATCH and p.evidence["reference"][0] == NAMES_THE_NUMBER:
+            named.setdefault(p.left, p.right)
+    per_quote = Counter(named.values())
+    share = PHASED
+    if len(per_quote) >= MIN_NAMED:
+        share = sum(1 for n in per_quote.values() if n > 1) / len(per_quote)
+        share = min(max(share, 1 / len(per_quote)), 0.5)
+    return math.log2((1 - share) / share)
 
 
 def _billed_documents(wh: Warehouse) -> None:
