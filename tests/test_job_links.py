@@ -40,7 +40,7 @@ from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
-from tieout.match.job_assignment import only_candidates
+from tieout.match.job_assignment import only_candidates, quotes_jointly
 from tieout.match.job_model import Pair
 
 YML = """
@@ -428,3 +428,29 @@ def test_a_doubtful_bill_goes_to_the_one_job_with_room_for_it() -> None:
     # Hull's 600 brings WO-3 to 1,200 of 1,200. Becker's 1,050 would take WO-4 to 2,850
     # of 1,800 (over 110 %): left for review
     assert [(p.left, p.right) for p in found] == [("calder-1", "WO-5"), ("hull-9", "WO-3")]
+
+
+def test_work_orders_choose_quotes_jointly() -> None:
+    """Weights by hand; a quote another work order has costs 3 bits here."""
+
+    def pair(wo: str, quote: str, weight: float) -> Pair:
+        return Pair(wo, quote, 0.99, weight, {})
+
+    rank = {"Q-denied": 2}  # every other quote accepted (0) or unknown (1 by default)
+    options = [
+        # two alike deals: A is surer of Q1 (10 bits) and takes it first; B's Q1 is
+        # 9 - 3 = 6 bits then, and its Q2 (5 bits) within 2 of that and nobody's: Q2
+        pair("WO-A", "Q1", 10.0),
+        pair("WO-A", "Q2", 6.0),
+        pair("WO-B", "Q1", 9.0),
+        pair("WO-B", "Q2", 5.0),
+        # a phased deal: E's Q3 is 12 - 3 = 9 bits, far above Q4's 4: both phases on Q3
+        pair("WO-D", "Q3", 12.5),
+        pair("WO-E", "Q3", 12.0),
+        pair("WO-E", "Q4", 4.0),
+        # a denied version 1 bit above the accepted one is not the deal
+        pair("WO-C", "Q-denied", 8.0),
+        pair("WO-C", "Q5", 7.0),
+    ]
+    got = {p.left: p.right for p in quotes_jointly(options, rank, set(), again=3.0)}
+    assert got == {"WO-A": "Q1", "WO-B": "Q2", "WO-C": "Q5", "WO-D": "Q3", "WO-E": "Q3"}

@@ -60,6 +60,39 @@ def invoices_whole(
     return whole
 
 
+def quotes_jointly(
+    options: list[Pair], rank: dict[str, int], taken: set[str], again: float
+) -> list[Pair]:
+    """Each work order's quote among its `options`, the surest work orders first. Where an
+    accepted quote (status `rank` 0) is within NEAR bits of the likeliest, only accepted
+    ones are the deal the work was done for: a superseded or rejected version of it only
+    looks like it. Among those, a quote another work order already has (`taken`) is
+    `again` bits less likely, and within NEAR bits of the likeliest then, one nobody has is
+    preferred: two alike jobs of one customer are two deals, a phased one is the rarer
+    case."""
+    by_wo: dict[str, list[Pair]] = defaultdict(list)
+    for p in options:
+        by_wo[p.left].append(p)
+    taken = set(taken)
+    chosen = []
+    for wo in sorted(by_wo, key=lambda w: (-max(p.weight for p in by_wo[w]), w)):
+        top = max(p.weight for p in by_wo[wo])
+        status = min(rank.get(p.right, 1) for p in by_wo[wo] if p.weight >= top - NEAR)
+        weighed = [
+            (p.weight - (again if p.right in taken else 0.0), p)
+            for p in by_wo[wo]
+            if rank.get(p.right, 1) == status
+        ]
+        best = max(w for w, _ in weighed)
+        pick = min(
+            (p for w, p in weighed if w >= best - NEAR),
+            key=lambda p: (p.right in taken, -p.weight, p.right),
+        )
+        taken.add(pick.right)
+        chosen.append(pick)
+    return sorted(chosen, key=lambda p: p.left)
+
+
 def _whole_bills(
     by_line: dict[str, list[Pair]],
     invoice_of: dict[str, str],

@@ -24,6 +24,7 @@ from tieout.match.job_assignment import (
     OVERBILL,
     invoices_whole,
     only_candidates,
+    quotes_jointly,
     timely,
     with_siblings,
 )
@@ -134,13 +135,7 @@ def _mark_unique_words(wh: Warehouse, table: str, *, items: bool = False) -> Non
 
 def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     """Each work order's quote: a person's decision, else the CRM lookup, else its most
-    likely quote (a quote may have several work orders: phases, re-opened work). Where
-    an accepted quote is within NEAR bits of the likeliest, only accepted ones are the
-    deal the work was done for (a superseded or rejected version of it only looks like
-    it); among those, one another work order already has is that much less likely
-    (_another_work_order_bits), and within NEAR bits of the likeliest then, one no other
-    has is preferred: two alike jobs of one customer are two deals. The surest work orders
-    choose first."""
+    likely quote, chosen with the others' (job_assignment.quotes_jointly)."""
     wh.create_temp_table(
         "_match_wo_quote",
         "SELECT w.wo_id, q.quote_id, 'crm_lookup' AS method, 1.0 AS confidence, "
@@ -155,29 +150,12 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     decided.insert(wh, "_match_wo_quote")
     looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
     rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
-    options: dict[str, list[Pair]] = defaultdict(list)
-    for p in pairs:
-        if p.left not in looked_up and p.probability >= MATCH and p.names_the_job:
-            options[p.left].append(p)
+    options = [
+        p for p in pairs if p.left not in looked_up and p.probability >= MATCH and p.names_the_job
+    ]
     taken = {str(r[0]) for r in wh.query("SELECT quote_id FROM _match_wo_quote")}
-    again = _another_work_order_bits(wh, pairs)
-    best = []
-    for wo in sorted(options, key=lambda w: (-max(p.weight for p in options[w]), w)):
-        top = max(p.weight for p in options[wo])
-        status = min(rank.get(p.right, 1) for p in options[wo] if p.weight >= top - NEAR)
-        weighed = [
-            (p.weight - (again if p.right in taken else 0.0), p)
-            for p in options[wo]
-            if rank.get(p.right, 1) == status
-        ]
-        best_here = max(w for w, _ in weighed)
-        pick = min(
-            (p for w, p in weighed if w >= best_here - NEAR),
-            key=lambda p: (p.right in taken, -p.weight, p.right),
-        )
-        taken.add(pick.right)
-        best.append(pick)
-    _insert(wh, "_match_wo_quote", sorted(best, key=lambda p: p.left))
+    best = quotes_jointly(options, rank, taken, _another_work_order_bits(wh, pairs))
+    _insert(wh, "_match_wo_quote", best)
 
 
 def _another_work_order_bits(wh: Warehouse, pairs: list[Pair]) -> float:
