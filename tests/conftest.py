@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -19,6 +20,12 @@ from support import DemoCompanies
 # collection order, and the collection puts the heaviest groups first (FIRST, measured on
 # 2 workers, longest first), so a long group never starts last while the other worker
 # idles. A name missing from FIRST only costs time, never a result.
+#
+# xdist 3.8 marks a test's group by appending "@name" to its node id (item._nodeid), which
+# pytest 9.2 no longer reads (node ids are structured: pytest-xdist issue 1386), so every
+# test was scheduled alone: a module's fixtures and a shared demo company were built on
+# both workers. Here the workers give a marked test its "@name" suffix themselves, and the
+# scheduler (FileOrGroupScheduling) puts every other test in its file's group.
 FIRST = (
     "demo-seed7",  # test_e2e_demo[7] and test_match_keys.py share one demo company
     "demo-seed23",
@@ -41,20 +48,55 @@ FIRST = (
 )
 
 
+def _marked_group(item: pytest.Item) -> str | None:
+    """The group an xdist_group mark names (several marks: their names sorted and joined
+    with '_', as xdist joins them), or None."""
+    names = {
+        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+        for m in item.iter_markers("xdist_group")
+    }
+    return "_".join(sorted(names)) if names else None
+
+
 def _group(item: pytest.Item) -> str:
-    marks = [m for m in item.iter_markers("xdist_group")]
-    if marks:
-        return str(marks[0].args[0] if marks[0].args else marks[0].kwargs.get("name"))
-    return item.nodeid.split("::", 1)[0]
+    return _marked_group(item) or item.nodeid.split("::", 1)[0]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def _scope_of(nodeid: str) -> str:
+    """A test's group from its node id as the controller sees it: the name after '@' (a
+    parameter may hold an '@': only one after the last ']' counts), else the test's file."""
+    if nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.rsplit("@", 1)[1]
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True)  # after xdist's own attempt at the suffix
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(_group(item)))
     rank = {name: i for i, name in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(_group(item), len(FIRST)))  # stable: else as found
+    if not getattr(config.option, "loadgroup", False):  # set in an xdist worker
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        name = _marked_group(item)
+        if name is not None and _scope_of(item.nodeid) != name:
+            item._id = NodeId.parse(f"{item.nodeid}@{name}")  # type: ignore[attr-defined]
+    assert all(_scope_of(item.nodeid) == _group(item) for item in items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with every unmarked test in its file's group."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileOrGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope_of(nodeid)
+
+    return FileOrGroupScheduling(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
