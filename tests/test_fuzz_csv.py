@@ -294,7 +294,9 @@ TIME_ENTRY = Layout(
         ),
         # an unreadable optional value (billable, currency) is emptied and the row kept:
         # not a spoiler here (test_ingest_rules checks that rule by hand)
-        ("hours", ("1.5h", "abc", "one", "1,5", "..", "")),
+        # not "1,5": where it is the file's only hours it is a decimal comma, read as 1.5
+        # (a number format is the column's, and such a column has no other reading)
+        ("hours", ("1.5h", "abc", "one", "1,5,0", "..", "")),
         ("native_id", ("", "  ")),
     ),
     accepted_sql=(
