@@ -67,11 +67,14 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(state_url: str, tmp_
     sync_cases(store, found, dt.date(2026, 3, 31), lambda row, first: ("high", "finance"))
     with store.session() as s:
         before = s.scalar(select(func.count()).select_from(AuditEvent))
+    store.close()  # no connection of the parent's is open across the fork
 
-    spawn = mp.get_context("spawn")
-    start, failures = spawn.Barrier(WORKERS), spawn.Queue()
+    # forked, not spawned (as test_state_postgres.py's migrators): each child opens its own
+    # store after the fork, and is spared importing tieout again (~2 CPU-s a child)
+    fork = mp.get_context("fork")
+    start, failures = fork.Barrier(WORKERS), fork.Queue()
     procs = [
-        spawn.Process(target=_worker, args=(state_url, str(tmp_path), w, start, failures))
+        fork.Process(target=_worker, args=(state_url, str(tmp_path), w, start, failures))
         for w in range(WORKERS)
     ]
     for p in procs:
@@ -84,6 +87,7 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(state_url: str, tmp_
     assert lost == [], lost
     assert [p.exitcode for p in procs] == [0] * WORKERS
 
+    store = StateStore(state_url, tmp_path)
     verdict = verify(store)
     assert verdict.problems == [], verdict.problems[:5]
     assert verdict.entries == before + WORKERS * ACTIONS

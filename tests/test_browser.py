@@ -22,7 +22,10 @@ from tieout.config import load_project
 from tieout.serve import create_app
 from web_project import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("web-company"),  # tests copying web_company: one group, one build
+]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import invoke
+from support import copy_project, invoke
 from test_metrics import _project
 from tieout import pipeline
 from tieout.config import load_project
@@ -58,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def stub() -> Iterator[_Stub]:
     server = _Stub(("127.0.0.1", 0), _Handler)
     server.requests = []
@@ -68,8 +68,11 @@ def stub() -> Iterator[_Stub]:
     server.shutdown()
 
 
-def _books(root: Path, stub: _Stub, cli: CliRunner) -> Path:
-    _project(root)
+@pytest.fixture(scope="module")
+def books(stub: _Stub, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """test_metrics' books with the stub as the commentary model, after one run (which asks
+    the model nothing); shared, each test working on its own copy (`own_books`)."""
+    root = _project(tmp_path_factory.mktemp("commentary"))
     port = stub.server_address[1]
     yml = root / "tieout.yml"
     yml.write_text(
@@ -77,8 +80,16 @@ def _books(root: Path, stub: _Stub, cli: CliRunner) -> Path:
         + f"commentary:\n  llm: {{url: 'http://127.0.0.1:{port}/v1', model: stub-1}}\n",
         "utf-8",
     )
-    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    code, out = invoke(CliRunner(), "run", "-p", str(root))
+    assert code == 0, out
+    assert stub.requests == []
     return root
+
+
+@pytest.fixture
+def own_books(books: Path, stub: _Stub, tmp_path: Path) -> Path:
+    stub.requests = []  # this test's requests only
+    return copy_project(books, tmp_path / "books")
 
 
 def _commentary(cli: CliRunner, root: Path) -> dict[str, object]:
@@ -89,9 +100,9 @@ def _commentary(cli: CliRunner, root: Path) -> dict[str, object]:
     return dict(json.loads(out[out.index("{") :]))
 
 
-def test_a_faithful_rewording_is_used(tmp_path: Path, stub: _Stub, cli: CliRunner) -> None:
+def test_a_faithful_rewording_is_used(own_books: Path, stub: _Stub, cli: CliRunner) -> None:
     stub.reply = lambda text: "In short: " + text.replace("Of the change,", "Behind it,")
-    root = _books(tmp_path, stub, cli)
+    root = own_books
     result = _commentary(cli, root)
     assert result["by_model"] is True and str(result["text"]).startswith("In short: Margin")
     (request,) = stub.requests
@@ -99,10 +110,10 @@ def test_a_faithful_rewording_is_used(tmp_path: Path, stub: _Stub, cli: CliRunne
 
 
 def test_a_made_up_number_is_refused_and_logged(
-    tmp_path: Path, stub: _Stub, cli: CliRunner
+    own_books: Path, stub: _Stub, cli: CliRunner
 ) -> None:
     stub.reply = lambda text: text.replace("1,850.00", "1,900.00") + " Growth was 12 %."
-    root = _books(tmp_path, stub, cli)
+    root = own_books
     result = _commentary(cli, root)
     assert result["by_model"] is False
     assert result["rejected_numbers"] == ["1,900.00", "12"]

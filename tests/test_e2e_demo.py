@@ -31,7 +31,8 @@ def _snapshot_contents(root: Path) -> dict[str, list[tuple[object, ...]]]:
 
 @pytest.mark.parametrize(
     "seed",
-    [  # each seed a group of its own (conftest.py); seed 7's company is test_match_keys.py's too
+    [  # each seed a group of its own (conftest.py), shared with test_match.py's floors, and
+        # seed 7's with test_match_keys.py
         pytest.param(7, marks=pytest.mark.xdist_group("demo-seed7")),
         pytest.param(23, marks=pytest.mark.xdist_group("demo-seed23")),
     ],

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
-from support import invoke, write_project
+from support import copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.engine import Warehouse
 from tieout.model import stable_id
+from tieout.pipeline import RunSummary
 
 SF_ACCOUNT = (
     "Id,Name,Website,BillingPostalCode,Tier__c\n"
@@ -108,9 +110,17 @@ def make(root: Path) -> Path:
     )
 
 
-def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
-    project = load_project(make(tmp_path))
-    summary = pipeline.run(project)
+@pytest.fixture(scope="module")
+def landed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
+    """The hand-written exports after their first run, and that run's summary; shared, each
+    test that changes the project working on its own copy."""
+    root = make(tmp_path_factory.mktemp("ingest"))
+    return root, pipeline.run(load_project(root))
+
+
+def test_hand_written_exports_land_as_expected(landed: tuple[Path, RunSummary]) -> None:
+    root, summary = landed
+    project = load_project(root)
     files = {f.file: f for f in summary.ingest.files}
     for f in files.values():
         assert f.rows_read == f.rows_accepted + f.rows_quarantined
@@ -212,9 +222,11 @@ def test_hand_written_exports_land_as_expected(tmp_path: Path) -> None:
         assert reason == "Customer Name: required value is empty"
 
 
-def test_second_run_is_cached_and_identical(tmp_path: Path) -> None:
-    project = load_project(make(tmp_path))
-    first = pipeline.run(project)
+def test_second_run_is_cached_and_identical(
+    landed: tuple[Path, RunSummary], tmp_path: Path
+) -> None:
+    root, first = landed
+    project = load_project(copy_project(root, tmp_path / "ingest"))
     second = pipeline.run(project)
     assert not any(f.cached for f in first.ingest.files)
     assert all(f.cached for f in second.ingest.files)
@@ -236,12 +248,12 @@ def test_second_run_is_cached_and_identical(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_stops_run_and_keeps_previous_snapshot(
-    tmp_path: Path, cli: CliRunner
+    landed: tuple[Path, RunSummary], tmp_path: Path, cli: CliRunner
 ) -> None:
-    root = make(tmp_path)
-    assert invoke(cli, "run", "-p", str(root))[0] == 0
+    root = copy_project(landed[0], tmp_path / "ingest")  # after its first run
     project = load_project(root)
     before = pipeline.snapshots(project).current_id()
+    assert before == landed[1].run_id
     (root / "exports/xero/extra.csv").write_text("Name,Amount\nx,1\n", encoding="utf-8")
     code, out = invoke(cli, "run", "-p", str(root))
     assert code == 1

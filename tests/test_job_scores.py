@@ -20,7 +20,7 @@ from splink.internals.linker_components.inference import LinkerInference
 from splink.internals.linker_components.training import LinkerTraining
 from typer.testing import CliRunner
 
-from support import invoke, write_project
+from support import copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.match import job_scores
@@ -153,6 +153,22 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     yield Calls(monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, int]]:
+    """The company after its first run, with how often that run trained and applied a job
+    model; run once for the module, each test changing its own copy (`jobs`)."""
+    root = write_project(tmp_path_factory.mktemp("job-scores") / "jobs", YML, _company())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        counted = Calls(monkeypatch)
+        _run(root)
+    return root, (counted.trained, counted.predicted)
+
+
+@pytest.fixture
+def jobs(first_run: tuple[Path, tuple[int, int]], tmp_path: Path) -> Path:
+    return copy_project(first_run[0], tmp_path / "jobs")
+
+
 def _run(root: Path, *args: str) -> None:
     code, out = invoke(CliRunner(), *(args or ("run",)), "-p", str(root))
     assert code == 0, out
@@ -191,10 +207,11 @@ def _models(root: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "models").glob("job_*"))}
 
 
-def test_a_saved_job_model_and_kept_scores_serve_the_next_run(tmp_path: Path, calls: Calls) -> None:
-    root = write_project(tmp_path / "jobs", YML, _company())
-    _run(root)
-    assert (calls.trained, calls.predicted) == (2, 2)  # both job models
+def test_a_saved_job_model_and_kept_scores_serve_the_next_run(
+    first_run: tuple[Path, tuple[int, int]], jobs: Path, tmp_path: Path, calls: Calls
+) -> None:
+    assert first_run[1] == (2, 2)  # the first run trained and applied both job models
+    root = jobs
     saved = _models(root)
     assert set(saved) == {"job_bill.splink.json", "job_quote.splink.json"}
     assert json.loads(saved["job_bill.splink.json"])["tieout"]["documents"] == [50, 50]
@@ -238,10 +255,13 @@ def test_a_saved_job_model_and_kept_scores_serve_the_next_run(tmp_path: Path, ca
 
 
 def test_a_stale_or_changed_job_model_is_retrained(
-    tmp_path: Path, calls: Calls, monkeypatch: pytest.MonkeyPatch
+    first_run: tuple[Path, tuple[int, int]],
+    jobs: Path,
+    tmp_path: Path,
+    calls: Calls,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = write_project(tmp_path / "jobs", YML, _company())
-    _run(root)
+    root = jobs  # after its first run
     saved = _models(root)
 
     # evidence the saved model was not trained for (a starting value changed)
@@ -257,10 +277,10 @@ def test_a_stale_or_changed_job_model_is_retrained(
     assert calls.trained == 2
     assert _models(root) != saved
     monkeypatch.setattr(job_scores, "EVIDENCE", EVIDENCE)
-    _run(root)  # back to the code's evidence: trained again for it
-    saved = _models(root)
 
-    # a fifth more work orders and quotes: both models retrained
+    # a fifth more work orders and quotes: both models retrained (another copy of the first
+    # run, whose saved models are those of the code's evidence)
+    root = copy_project(first_run[0], tmp_path / "more")
     write_project(root, YML, _company(jobs_each=12))
     calls.reset()
     _run(root)

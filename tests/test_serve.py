@@ -30,6 +30,9 @@ from tieout.state.plans import approve
 from tieout.state.users import issue_token
 from web_project import PASSWORD, api_headers, csrf_of, log_in
 
+# one xdist group for the tests that copy the session's web_company (conftest.py): built once
+pytestmark = pytest.mark.xdist_group("web-company")
+
 
 @pytest.fixture(scope="module")
 def project(web_company: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -26,6 +26,9 @@ from tieout.serve.permits import Permit
 from tieout.state.exceptions import cases, comment
 from tieout.state.users import issue_token
 
+# one xdist group for the tests that copy the session's web_company (conftest.py): built once
+pytestmark = pytest.mark.xdist_group("web-company")
+
 # reachable by anyone: logging in and out, the docs, and static files (no one's data)
 PUBLIC = {
     ("GET", "/login"),
