@@ -62,11 +62,16 @@ def _prf(found: set[object], truth: set[object]) -> str:
 
 
 def _tieout(src: Path, *args: str) -> str:
+    """The command's output; a run that stopped (exit 2, or 1 naming the failed stage) ends
+    the benchmark, since scoring the previous snapshot would report the old code's links."""
     env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "200"}
     code = "from tieout.cli.main import app; app()"
     done = subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
     )
+    said = done.stdout + done.stderr
+    if done.returncode == 2 or (done.returncode == 1 and "stage failed" in said):
+        sys.exit(f"tieout {' '.join(args)} failed (exit {done.returncode}):\n{said[-2000:]}")
     return done.stdout
 
 
