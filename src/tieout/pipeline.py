@@ -11,11 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from tieout import __version__, accounts, ingest, match, metrics, operations, plan, reconcile
+from tieout import (
+    __version__,
+    accounts,
+    facts,
+    ingest,
+    match,
+    metrics,
+    operations,
+    plan,
+    reconcile,
+)
 from tieout.accounts import AccountsSummary
 from tieout.config import LoadedProject
 from tieout.engine import SnapshotStore, Warehouse
 from tieout.errors import RunFailedError, RunLockedError, TieoutError
+from tieout.facts import FactsSummary
 from tieout.ingest import IngestSummary
 from tieout.match import MatchSummary
 from tieout.metrics import MetricsSummary
@@ -36,6 +47,7 @@ class RunSummary:
     as_of: dt.date
     ingest: IngestSummary
     match: MatchSummary
+    facts: FactsSummary
     operations: OperationsSummary
     reconcile: ReconcileSummary
     metrics: MetricsSummary
@@ -117,6 +129,11 @@ def run(
                 "matching customers and jobs",
                 lambda: match.run(wh, project, store, retrain=retrain, previous=previous),
             )
+            known = timed(
+                "facts",
+                "facts: customer keys, rates, jobs",
+                lambda: facts.run(wh, project, as_of),
+            )
             operated = timed(
                 "operations",
                 "operations: SLA clocks, capacity, funnel",
@@ -175,6 +192,7 @@ def run(
             as_of,
             summary,
             matched,
+            known,
             operated,
             reconciled,
             measured,

@@ -20,18 +20,6 @@ from tieout.model.schema import (
 
 OPERATING_TABLES: Final[tuple[Table, ...]] = (
     Table(
-        "customer_key",
-        "shared keys",
-        (
-            C("source_system", required=True),
-            C("native_id", required=True),
-            C("golden_key", required=True),
-        ),
-        doc="one golden customer per (system, native id) that names a customer, whatever "
-        "object it came from: the join every later stage uses for a record's customer",
-        derived=True,
-    ),
-    Table(
         "business_interval",
         "service",
         (

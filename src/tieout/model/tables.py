@@ -9,13 +9,19 @@ from __future__ import annotations
 from typing import Final
 
 from tieout.model.commercial import COMMERCIAL_TABLES
+from tieout.model.facts import FACTS_TABLES
 from tieout.model.operating import OPERATING_TABLES
 from tieout.model.operations import OPERATIONS_TABLES
 from tieout.model.schema import LINEAGE_NAMES, Column, Table
 
 __all__ = ["LINEAGE_NAMES", "SOURCE_TABLES", "TABLES", "TABLE_MAP", "Column", "Table", "table"]
 
-TABLES: Final[tuple[Table, ...]] = (*COMMERCIAL_TABLES, *OPERATIONS_TABLES, *OPERATING_TABLES)
+TABLES: Final[tuple[Table, ...]] = (
+    *COMMERCIAL_TABLES,
+    *OPERATIONS_TABLES,
+    *FACTS_TABLES,
+    *OPERATING_TABLES,
+)
 TABLE_MAP: Final[dict[str, Table]] = {t.name: t for t in TABLES}
 SOURCE_TABLES: Final = tuple(t for t in TABLES if not t.derived)
 

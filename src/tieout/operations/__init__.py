@@ -46,16 +46,10 @@ def end_of_day(as_of: dt.date) -> dt.datetime:
 
 def run(wh: Warehouse, project: LoadedProject, as_of: dt.date) -> OperationsSummary:
     cfg = project.config
-    wh.execute("DELETE FROM customer_key")
-    wh.execute(
-        "INSERT INTO customer_key SELECT source_system, native_id, "
-        "any_value(golden_key ORDER BY golden_key) FROM xref WHERE entity_type = 'customer' "
-        "GROUP BY ALL"
-    )
     build_calendars(wh, project, as_of)
     tickets = build_ticket_sla(wh, cfg.service, end_of_day(as_of))
     over = build_capacity(wh, cfg.capacity, cfg.calendars[cfg.capacity.calendar], as_of)
-    leads = build_funnel(wh, cfg.funnel, cfg.reporting_currency)
+    leads = build_funnel(wh, cfg.funnel, cfg.reporting_currency, as_of)
     return OperationsSummary(tickets, over, leads, unclocked_tickets(wh))
 
 

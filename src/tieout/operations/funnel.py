@@ -4,6 +4,8 @@ same leads. A lead's cohort is the campaign of its first membership (first touch
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlglot
 from sqlglot import exp
 
@@ -26,9 +28,9 @@ def stage_sql(stage: FunnelStage) -> str:
     return f"CASE WHEN {parts[0]} THEN CAST({parts[1]} AS TIMESTAMP) END"
 
 
-def build_funnel(wh: Warehouse, funnel: FunnelConfig, currency: str) -> int:
+def build_funnel(wh: Warehouse, funnel: FunnelConfig, currency: str, as_of: dt.date) -> int:
     script = sql_text("funnel.sql")
     for name in STAGES:
         script = script.replace("{" + name + "}", stage_sql(getattr(funnel, name)))
-    wh.run_script(script, {"funnel_currency": currency})
+    wh.run_script(script, {"funnel_currency": currency, "funnel_as_of": as_of})
     return wh.count("lead_funnel")
