@@ -221,4 +221,4 @@ def test_a_missing_rate_stops_the_close(tmp_path: Path, cli: CliRunner) -> None:
     (root / "fx.csv").write_text("native_id,rate_date,from_currency,to_currency,rate\n", "utf-8")
     assert invoke(cli, "run", "-p", str(root))[0] == 0
     code, out = invoke(cli, "close", "--period", "2026-09", "-p", str(root))
-    assert code == 1 and "no EUR -> GBP rate on or before 2026-09-30" in out, out
+    assert code == 1 and "no EUR -> GBP rate dated on or before 2026-10-31" in out, out

@@ -4,6 +4,7 @@ and the rows must be the same multiset (tieout.engine.compare)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from collections.abc import Iterator
@@ -165,6 +166,45 @@ def test_asof_join_as_validity_ranges(both: Both) -> None:
     both.same(
         "WITH cal AS (SELECT * FROM rate WHERE cur = 'EUR') "
         "SELECT b.id, i.rate FROM bill b ASOF JOIN cal i ON b.id * 0.5 > i.rate"
+    )
+
+
+def test_facts_rate_ranges_and_the_range_join_that_reads_them(both: Both) -> None:
+    """facts.sql's currency_rate (the one rate rule) and a reader's range join, which
+    replaced the ASOF joins, give the same rows on Spark."""
+    from tieout.facts import sql_text
+
+    statements = duckdb.connect().extract_statements(sql_text())
+    (build,) = [s.query for s in statements if "INSERT INTO currency_rate" in s.query]
+    build = build.replace("_facts_currency", "facts_currency")  # Hadoop skips _files
+    both.table(
+        "fx_rate",
+        "SELECT * FROM (VALUES (DATE '2025-01-10', 'EUR', 'GBP', 0.80::DECIMAL(18, 8)),"
+        " (DATE '2025-02-01', 'EUR', 'GBP', 0.90::DECIMAL(18, 8)),"
+        " (DATE '2025-02-01', 'EUR', 'GBP', 0.88::DECIMAL(18, 8)),"
+        " (DATE '2025-03-01', 'EUR', 'GBP', 0.95::DECIMAL(18, 8)))"
+        " AS t(rate_date, from_currency, to_currency, rate)",
+    )
+    both.table("facts_currency", "SELECT * FROM (VALUES ('EUR'), ('USD')) AS t(currency)")
+    both.table(
+        "currency_rate",
+        "SELECT 'x' AS from_currency, 'x' AS to_currency, DATE '2025-01-01' AS valid_from, "
+        "DATE '2025-01-01' AS valid_until, 1::DECIMAL(18, 8) AS rate",  # Spark reads no empty file
+    )
+    both.set(facts_as_of=dt.date(2025, 2, 15), facts_currency="GBP")
+    both.run("DELETE FROM currency_rate")
+    both.run(build)
+    both.same_table("currency_rate")
+    both.table(
+        "bill",
+        "SELECT * FROM (VALUES (1, 'EUR', DATE '2024-12-01'), (2, 'EUR', DATE '2025-01-31'),"
+        " (3, 'EUR', DATE '2025-02-01'), (4, 'EUR', DATE '2025-03-05'), (5, 'GBP', NULL),"
+        " (6, 'USD', DATE '2025-02-01')) AS t(id, cur, day)",
+    )
+    both.same(
+        "SELECT b.id, r.rate FROM bill b LEFT JOIN currency_rate r ON r.from_currency = b.cur "
+        "AND r.to_currency = 'GBP' AND coalesce(b.day, DATE '2025-02-15') "
+        "BETWEEN r.valid_from AND r.valid_until"
     )
 
 

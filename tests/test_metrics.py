@@ -7,12 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+import tieout
 from support import add_source, copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 
+METRICS = Path(tieout.__file__).parent / "metrics" / "definitions"
 YML = """
 name: metrics
 as_of: 2026-10-31
@@ -197,7 +200,10 @@ def test_metrics_by_hand(books: Path, metric: str, by: tuple[str, ...]) -> None:
         assert _by(report, by[0]) == {k: Decimal(v) for k, v in expected.items()}
         if not metric.endswith("_pct"):  # a ratio's total is not the sum of its parts
             assert _total(report) == sum(Decimal(v) for v in expected.values())
-    assert report["version"] == 1 and report["defined_in"] == f"metrics/{metric}.yml"
+    defined = yaml.safe_load((METRICS / f"{metric}.yml").read_text("utf-8"))
+    assert (
+        report["version"] == defined["version"] and report["defined_in"] == f"metrics/{metric}.yml"
+    )
 
 
 def test_compare_with_the_previous_month_and_year_to_date(books: Path) -> None:

@@ -184,7 +184,7 @@ def _receivables_due(
             FROM payment p
             JOIN invoice i ON i.native_id = p.invoice_native_id
                  AND i.source_system = p.source_system
-            JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
+            JOIN customer_key x ON x.source_system = i.source_system
                  AND x.native_id = coalesce(i.account_native_id, i.customer_name)
             WHERE CAST(p.paid_at AS DATE) <= ? AND i.due_date IS NOT NULL
             GROUP BY ALL

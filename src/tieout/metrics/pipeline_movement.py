@@ -1,9 +1,11 @@
 """Pipeline movement between two snapshots: what is new, won, lost, pulled in, pushed out or
-changed in amount. Both sides are valued at today's rates, so a movement is never currency
-noise, and the changes add up exactly to the difference in open pipeline."""
+changed in amount. Both sides are valued at one rate, this snapshot's on its as-of date, so a
+movement is never currency noise, and the changes add up exactly to the difference in open
+pipeline."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -34,12 +36,13 @@ class Movement:
 
 def pipeline_movement(wh: Warehouse, earlier: Path, currency: str) -> Movement:
     """Opportunities that moved between the snapshot at `earlier` and this one."""
+    at = wh.scalar("SELECT as_of FROM run_info")
     wh.attach(earlier, "earlier")
     try:
-        wh.set_variables({"movement_currency": currency})
+        wh.set_variables({"movement_currency": currency, "movement_at": at})
         rows = wh.query_dicts(_sql())
-        open_before = _open(wh, "earlier.opportunity", currency)
-        open_now = _open(wh, "opportunity", currency)
+        open_before = _open(wh, "earlier.opportunity", currency, at)
+        open_now = _open(wh, "opportunity", currency, at)
     finally:
         wh.detach("earlier")
     for r in rows:
@@ -53,19 +56,16 @@ def _sql() -> str:
     return (folder / "pipeline_movement.sql").read_text(encoding="utf-8")
 
 
-def _open(wh: Warehouse, table: str, currency: str) -> Decimal:
-    """Open pipeline in `table` at today's rates, rounded per opportunity like the rows."""
+def _open(wh: Warehouse, table: str, currency: str, at: dt.date) -> Decimal:
+    """Open pipeline in `table` at the rate of `at`, rounded per opportunity like the rows."""
     value = wh.scalar(
         f"""
-        WITH rates AS (
-            SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
-            FROM fx_rate WHERE to_currency = ? GROUP BY ALL
-        )
-        SELECT sum(CAST(round(o.amount * CASE WHEN o.currency = ? THEN 1 ELSE r.rate END, 2)
-                        AS DECIMAL(18, 2)))
-        FROM {table} o LEFT JOIN rates r ON r.currency = o.currency
+        SELECT sum(CAST(round(o.amount * r.rate, 2) AS DECIMAL(18, 2)))
+        FROM {table} o
+        LEFT JOIN currency_rate r ON r.from_currency = o.currency AND r.to_currency = ?
+             AND CAST(? AS DATE) BETWEEN r.valid_from AND r.valid_until
         WHERE NOT o.is_closed
         """,
-        [currency, currency],
+        [currency, at],
     )
     return Decimal(value or 0)

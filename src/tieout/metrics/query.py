@@ -42,17 +42,7 @@ JOIN person p ON p.source_system = q.source_system AND p.native_id = q.owner_nat
 GROUP BY j.job_key
 """
 CUSTOMERS = """
-SELECT x.golden_key,
-       any_value(a.name ORDER BY a.native_id) AS name,
-       any_value(coalesce(a.region, a.country) ORDER BY a.native_id) AS region,
-       any_value(p.name ORDER BY a.native_id) AS rep,
-       any_value(lower(a.tier) ORDER BY a.native_id) AS segment
-FROM xref x
-JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
-     AND a.native_id = x.native_id
-LEFT JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
-WHERE x.entity_type = 'customer' AND x.method = 'master'
-GROUP BY x.golden_key
+SELECT golden_key, name, region, owner AS rep, tier AS segment FROM customer_master
 """
 
 
@@ -264,7 +254,7 @@ def checked_fact(
         raise TieoutError(
             f"metric {metric.name}: {blank} of {rows} fact rows have no value "
             f"(an amount in a currency with no rate to {values['currency']} "
-            "on or before its date? add fx_rate rows)"
+            "dated on or before the run's as-of date? add fx_rate rows)"
         )
     return sql
 

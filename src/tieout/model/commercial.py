@@ -43,7 +43,7 @@ COMMERCIAL_TABLES: Final[tuple[Table, ...]] = (
             C("owner_native_id", references="person"),
             C("created_at", TIMESTAMP),
         ),
-        doc="a customer as one system knows it; golden keys come from xref",
+        doc="a customer as one system knows it; its golden key comes from customer_key",
     ),
     Table(
         "person",

@@ -141,8 +141,8 @@ def compute_close(
     missing = rows[0]["unconverted"] if rows else None
     if missing:
         raise TieoutError(
-            f"no {'/'.join(missing)} -> {currency} rate on or before {period.end} in fx_rate: "
-            "add one to close this period"
+            f"no {'/'.join(missing)} -> {currency} rate dated on or before {as_of} (the "
+            "snapshot's as-of date) in fx_rate: add one and run again to close this period"
         )
     jobs = [_job(r, tolerance) for r in rows]
     customers: dict[str | None, CustomerLine] = {}

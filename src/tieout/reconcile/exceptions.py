@@ -57,33 +57,21 @@ def find_exceptions(
                        ';') AS ref_key
             FROM {FOUND} f
         ),
-        rates AS (  -- the latest rate on or before the as-of date, per currency
-            SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
-            FROM fx_rate
+        rates AS (  -- money at risk in today's money: the rate of the as-of date
+            SELECT from_currency AS currency, rate
+            FROM currency_rate
             WHERE to_currency = getvariable('reconcile_currency')
-              AND rate_date <= getvariable('reconcile_as_of')
-            GROUP BY from_currency
-        ),
-        masters AS (  -- each golden customer's CRM record: tier and account owner
-            SELECT x.golden_key, any_value(lower(a.tier)) AS tier, any_value(p.name) AS owner
-            FROM xref x
-            JOIN account a ON a.source_system = x.source_system
-                 AND a.source_object = x.source_object AND a.native_id = x.native_id
-            LEFT JOIN person p ON p.source_system = a.source_system
-                 AND p.native_id = a.owner_native_id
-            WHERE x.entity_type = 'customer' AND x.method = 'master'
-            GROUP BY x.golden_key
+              AND getvariable('reconcile_as_of') BETWEEN valid_from AND valid_until
         )
         SELECT 'EX-' || upper(substr(md5(k.rule || '#' || k.ref_key), 1, 12)), k.rule, k.severity,
                CASE WHEN o.owner = 'account_owner' THEN coalesce(m.owner, k.owner)
                     ELSE coalesce(o.owner, k.owner) END,
                k.account_key, k.amount, k.currency,
-               CAST(round(k.amount * CASE WHEN k.currency = getvariable('reconcile_currency')
-                                          THEN 1 ELSE r.rate END, 2) AS DECIMAL(18, 2)),
+               CAST(round(k.amount * r.rate, 2) AS DECIMAL(18, 2)),
                k.detail, CAST(to_json(k.refs) AS VARCHAR), getvariable('reconcile_as_of'), m.tier
         FROM keyed k
         LEFT JOIN rates r ON r.currency = k.currency
-        LEFT JOIN masters m ON m.golden_key = k.account_key
+        LEFT JOIN customer_master m ON m.golden_key = k.account_key
         LEFT JOIN _reconcile_owner o ON o.function = k.owner
         QUALIFY row_number() OVER (PARTITION BY k.rule, k.ref_key ORDER BY k.amount DESC) = 1
         ORDER BY k.rule, k.ref_key

@@ -194,17 +194,7 @@ def accounts(
 
 def owned_accounts(wh: Warehouse, user: str) -> set[str]:
     """The customers whose CRM account owner is this user (by name)."""
-    rows = wh.query(
-        """
-        SELECT DISTINCT x.golden_key
-        FROM xref x
-        JOIN account a ON a.source_system = x.source_system
-             AND a.source_object = x.source_object AND a.native_id = x.native_id
-        JOIN person p ON p.source_system = a.source_system AND p.native_id = a.owner_native_id
-        WHERE x.entity_type = 'customer' AND x.method = 'master' AND lower(p.name) = lower(?)
-        """,
-        [user],
-    )
+    rows = wh.query("SELECT golden_key FROM customer_master WHERE lower(owner) = lower(?)", [user])
     return {r[0] for r in rows}
 
 
@@ -261,7 +251,7 @@ def account_detail(
         """
         SELECT m.name, m.due_date, m.status, m.completed_at, m.blocker
         FROM onboarding_milestone m
-        JOIN xref x ON x.entity_type = 'customer' AND x.source_system = m.source_system
+        JOIN customer_key x ON x.source_system = m.source_system
              AND x.native_id = coalesce(m.account_native_id, m.customer_name)
         WHERE x.golden_key = ? ORDER BY m.due_date
         """,

@@ -2,16 +2,11 @@
 -- Open exceptions are not counted here: each rule's health effect applies to its open cases
 -- in the state store (accounts.health).
 -- Variables: health_as_of, health_window, health_aged, health_renewal, health_onboarding,
--- health_overdue.
+-- health_overdue, health_currency. Money converts at the rate of its own date (currency_rate):
+-- a contract's start, an opportunity's creation (an undated one: the as-of date).
 CREATE OR REPLACE TEMP TABLE _health_signal AS
 WITH customers AS (
-    SELECT x.golden_key AS account_key, any_value(a.name ORDER BY a.native_id) AS name,
-           any_value(lower(a.tier) ORDER BY a.native_id) AS tier
-    FROM xref x
-    JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
-         AND a.native_id = x.native_id
-    WHERE x.entity_type = 'customer' AND x.method = 'master'
-    GROUP BY ALL
+    SELECT golden_key AS account_key, name, tier FROM customer_master
 ),
 contracts AS (
     SELECT k.golden_key AS account_key, c.start_date, c.value, c.currency,
@@ -23,25 +18,25 @@ contracts AS (
       AND c.start_date <= getvariable('health_as_of')
       AND coalesce(c.renewal_date, c.end_date + 1, DATE '9999-12-31') > getvariable('health_as_of')
 ),
-rates AS (
-    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate FROM fx_rate
-    WHERE to_currency = getvariable('health_currency') GROUP BY ALL
-),
 contract_sum AS (
-    SELECT account_key, min(renews) AS renewal_date, max(start_date) AS newest_start,
-           sum(round(value * CASE WHEN coalesce(currency, getvariable('health_currency'))
-                                       = getvariable('health_currency') THEN 1 ELSE r.rate END, 2))
-               AS contract_value
-    FROM contracts LEFT JOIN rates r USING (currency) GROUP BY ALL
+    SELECT c.account_key, min(c.renews) AS renewal_date, max(c.start_date) AS newest_start,
+           sum(round(c.value * r.rate, 2)) AS contract_value
+    FROM contracts c
+    LEFT JOIN currency_rate r
+         ON r.from_currency = coalesce(c.currency, getvariable('health_currency'))
+        AND r.to_currency = getvariable('health_currency')
+        AND c.start_date BETWEEN r.valid_from AND r.valid_until
+    GROUP BY ALL
 ),
 pipeline AS (
-    SELECT k.golden_key AS account_key,
-           sum(round(o.amount * CASE WHEN coalesce(o.currency, getvariable('health_currency'))
-                                          = getvariable('health_currency') THEN 1 ELSE r.rate END, 2))
-               AS open_pipeline
+    SELECT k.golden_key AS account_key, sum(round(o.amount * r.rate, 2)) AS open_pipeline
     FROM opportunity o
     JOIN customer_key k ON k.source_system = o.source_system AND k.native_id = o.account_native_id
-    LEFT JOIN rates r ON r.currency = o.currency
+    LEFT JOIN currency_rate r
+         ON r.from_currency = coalesce(o.currency, getvariable('health_currency'))
+        AND r.to_currency = getvariable('health_currency')
+        AND coalesce(CAST(o.created_at AS DATE), getvariable('health_as_of'))
+            BETWEEN r.valid_from AND r.valid_until
     WHERE NOT coalesce(o.is_closed, FALSE) GROUP BY ALL
 ),
 tickets AS (

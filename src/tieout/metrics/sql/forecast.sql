@@ -5,12 +5,13 @@
 -- run-rate of the last three months, while the customer's contract runs) and weighted
 -- pipeline.
 -- getvariable('fc_win_rate') weighs an opportunity whose probability on that date is not
--- known (it closed since); getvariable('fc_currency') is the reporting currency.
+-- known (it closed since); getvariable('fc_currency') is the reporting currency, every
+-- amount at one rate, that of the date (currency_rate).
 WITH rates AS (
-    SELECT from_currency AS currency,
-           coalesce(arg_max(rate, rate_date) FILTER (WHERE rate_date <= getvariable('fc_at')),
-                    arg_min(rate, rate_date)) AS rate
-    FROM fx_rate WHERE to_currency = getvariable('fc_currency') GROUP BY ALL
+    SELECT from_currency AS currency, rate
+    FROM currency_rate
+    WHERE to_currency = getvariable('fc_currency')
+      AND getvariable('fc_at') BETWEEN valid_from AND valid_until
 ),
 first_month AS (
     SELECT CAST(date_trunc('month', getvariable('fc_at')) + INTERVAL 1 MONTH AS DATE) AS m
@@ -20,15 +21,13 @@ work AS (
            CAST(w.start_date AS DATE) AS started, CAST(w.end_date AS DATE) AS ends,
            CAST(coalesce(w.completed_at, w.end_date) AS DATE) AS done_on,
            CAST(coalesce(w.created_at, w.start_date) AS DATE) AS created_on,
-           w.planned_value * CASE WHEN w.currency = getvariable('fc_currency') THEN 1
-                                  ELSE r.rate END AS planned
+           w.planned_value * r.rate AS planned
     FROM work_order w LEFT JOIN rates r ON r.currency = w.currency
     WHERE w.status <> 'canceled' AND w.planned_value IS NOT NULL
 ),
 billed AS (  -- invoiced by that date, per work order (a credit note is not work to re-bill)
     SELECT j.work_order_id,
-           sum(l.line_amount * CASE WHEN l.currency = getvariable('fc_currency') THEN 1
-                                    ELSE r.rate END) AS billed
+           sum(l.line_amount * r.rate) AS billed
     FROM job j
     JOIN invoice_line l ON l.id = j.invoice_line_id
     JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
@@ -76,12 +75,11 @@ delivery AS (
 ),
 recurring_rate AS (  -- per customer: billing on no job over the last three full months
     SELECT x.golden_key,
-           sum(l.line_amount * CASE WHEN l.currency = getvariable('fc_currency') THEN 1
-                                    ELSE r.rate END) / 3 AS monthly
+           sum(l.line_amount * r.rate) / 3 AS monthly
     FROM invoice_line l
     JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
     LEFT JOIN rates r ON r.currency = l.currency
-    JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
+    JOIN customer_key x ON x.source_system = i.source_system
          AND x.native_id = coalesce(i.account_native_id, i.customer_name)
     WHERE l.id NOT IN (SELECT invoice_line_id FROM job WHERE invoice_line_id IS NOT NULL)
       AND coalesce(i.status, '') NOT IN ('draft', 'voided', 'deleted')
@@ -92,7 +90,7 @@ recurring_rate AS (  -- per customer: billing on no job over the last three full
 contract_end AS (  -- the last day a contract known on the date runs, per customer
     SELECT x.golden_key, max(coalesce(c.end_date, DATE '9999-12-31')) AS ends
     FROM contract c
-    JOIN xref x ON x.entity_type = 'customer' AND x.source_system = c.source_system
+    JOIN customer_key x ON x.source_system = c.source_system
          AND x.native_id = c.account_native_id
     WHERE c.start_date <= getvariable('fc_at')
       AND lower(coalesce(c.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
@@ -122,8 +120,7 @@ deal_lag AS (  -- days from a won deal's close to its first invoice, median of t
                                         AND getvariable('fc_at')
 ),
 open_deals AS (
-    SELECT o.amount * CASE WHEN o.currency = getvariable('fc_currency') THEN 1
-                           ELSE r.rate END AS amount,
+    SELECT o.amount * r.rate AS amount,
            CASE WHEN NOT o.is_closed AND o.probability IS NOT NULL THEN o.probability / 100
                 ELSE getvariable('fc_win_rate') END AS weight,
            greatest(CAST(date_trunc('month', o.close_date + CAST(dl.days AS INTEGER)) AS DATE),

@@ -1,18 +1,21 @@
 -- Opportunities that moved between an earlier snapshot (attached as `earlier`) and this
--- one, both valued at this snapshot's latest rates into getvariable('movement_currency').
+-- one, both valued at one rate, this snapshot's on its as-of date (getvariable('movement_at')),
+-- into getvariable('movement_currency').
 WITH rates AS (
-    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
-    FROM fx_rate WHERE to_currency = getvariable('movement_currency') GROUP BY ALL
+    SELECT from_currency AS currency, rate
+    FROM currency_rate
+    WHERE to_currency = getvariable('movement_currency')
+      AND getvariable('movement_at') BETWEEN valid_from AND valid_until
 ),
 valued AS (
     SELECT 'now' AS side, o.source_system, o.native_id, o.name, o.account_native_id,
            o.is_closed, o.is_won, o.close_date,
-           o.amount * CASE WHEN o.currency = getvariable('movement_currency') THEN 1 ELSE r.rate END AS amount
+           o.amount * r.rate AS amount
     FROM opportunity o LEFT JOIN rates r ON r.currency = o.currency
     UNION ALL
     SELECT 'was', o.source_system, o.native_id, o.name, o.account_native_id,
            o.is_closed, o.is_won, o.close_date,
-           o.amount * CASE WHEN o.currency = getvariable('movement_currency') THEN 1 ELSE r.rate END
+           o.amount * r.rate
     FROM earlier.opportunity o LEFT JOIN rates r ON r.currency = o.currency
 ),
 pairs AS (
@@ -49,7 +52,7 @@ SELECT m.category, m.native_id, m.name, x.golden_key AS account_key,
        CAST(round(coalesce(m.open_now, 0), 2) AS DECIMAL(18, 2)) AS open_now,
        m.close_before, m.close_now
 FROM moved m
-LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = m.source_system
+LEFT JOIN customer_key x ON x.source_system = m.source_system
      AND x.native_id = m.account_native_id
 WHERE m.category IS NOT NULL
 ORDER BY m.category, abs(coalesce(m.open_now, 0) - coalesce(m.open_before, 0)) DESC, m.native_id

@@ -1,7 +1,7 @@
 -- Capacity: available hours per person and week from the working calendar (less holidays
 -- and time off), demand per team and week from open and committed work orders (planned
 -- hours spread evenly over their working days) plus recent ticket load for the service team.
--- People are the master system's users (xref method 'master'); other systems' people (time
+-- People are the master system's users (person_key.is_master); other systems' people (time
 -- sheets, time off) reach them through their person golden key. {team} is the configured
 -- person column that names a team. Inputs: business_interval, _cap_hours (name, weekly_hours).
 
@@ -9,7 +9,7 @@ CREATE OR REPLACE TEMP TABLE _cap_person AS
 SELECT p.id AS person_id, x.golden_key, p.name, p.{team} AS team,
        coalesce(h.weekly_hours, getvariable('cap_weekly_hours')) AS weekly_hours
 FROM person p
-JOIN xref x ON x.entity_type = 'person' AND x.method = 'master'
+JOIN person_key x ON x.is_master
      AND x.source_system = p.source_system AND x.native_id = p.native_id
 LEFT JOIN _cap_hours h ON lower(h.name) = lower(p.name)
 WHERE coalesce(p.is_active, TRUE)
@@ -18,8 +18,7 @@ QUALIFY row_number() OVER (PARTITION BY x.golden_key ORDER BY p.id) = 1;
 -- any system's person record -> the master person
 CREATE OR REPLACE TEMP TABLE _cap_key AS
 SELECT x.source_system, x.native_id, c.person_id, c.team
-FROM xref x JOIN _cap_person c ON c.golden_key = x.golden_key
-WHERE x.entity_type = 'person'
+FROM person_key x JOIN _cap_person c ON c.golden_key = x.golden_key
 QUALIFY row_number() OVER (PARTITION BY x.source_system, x.native_id ORDER BY c.person_id) = 1;
 
 CREATE OR REPLACE TEMP TABLE _cap_day AS

@@ -12,25 +12,17 @@
 -- (clock_source 'durations'); with no duration either it is left out of the SLA figures
 -- (clock_source 'no end time': no minutes, never breached) rather than run to the as-of
 -- date, and counted in a warning.
--- A ticket's customer is its account (or named customer) in xref, else the one customer whose
--- website or e-mail domain is the requester's (a Zendesk ticket with no organisation).
+-- A ticket's customer is its account (or named customer) in customer_key, else the one
+-- customer whose website or e-mail domain is the requester's (a Zendesk ticket with no
+-- organisation); its tier is its master record's (customer_master).
 
 CREATE OR REPLACE TEMP TABLE _sla_ticket AS
-WITH masters AS (
-    SELECT x.golden_key, any_value(lower(a.tier) ORDER BY a.native_id) AS tier
-    FROM xref x
-    JOIN account a ON a.source_system = x.source_system AND a.source_object = x.source_object
-         AND a.native_id = x.native_id
-    WHERE x.entity_type = 'customer' AND x.method = 'master'
-    GROUP BY x.golden_key
-),
-domains AS (  -- a requester's e-mail domain, where it names exactly one customer
-    SELECT _match_domain(coalesce(a.website, a.email)) AS domain, min(x.golden_key) AS golden_key
+WITH domains AS (  -- a requester's e-mail domain, where it names exactly one customer
+    SELECT _match_domain(coalesce(a.website, a.email)) AS domain, min(k.golden_key) AS golden_key
     FROM account a
-    JOIN xref x ON x.entity_type = 'customer' AND x.source_system = a.source_system
-         AND x.source_object = a.source_object AND x.native_id = a.native_id
+    JOIN customer_key k ON k.source_system = a.source_system AND k.native_id = a.native_id
     WHERE _match_domain(coalesce(a.website, a.email)) IS NOT NULL
-    GROUP BY 1 HAVING count(DISTINCT x.golden_key) = 1
+    GROUP BY 1 HAVING count(DISTINCT k.golden_key) = 1
 )
 SELECT t.id AS ticket_id, t.source_system, t.native_id,
        coalesce(k.golden_key, d.golden_key) AS account_key, m.tier,
@@ -48,7 +40,7 @@ FROM ticket t
 LEFT JOIN customer_key k ON k.source_system = t.source_system
      AND k.native_id = coalesce(t.account_native_id, t.customer_name)
 LEFT JOIN domains d ON k.golden_key IS NULL AND d.domain = _match_domain(t.requester_email)
-LEFT JOIN masters m ON m.golden_key = coalesce(k.golden_key, d.golden_key)
+LEFT JOIN customer_master m ON m.golden_key = coalesce(k.golden_key, d.golden_key)
 WHERE t.opened_at <= getvariable('sla_now');
 
 CREATE OR REPLACE TEMP TABLE _sla_event AS

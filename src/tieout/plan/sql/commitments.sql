@@ -1,7 +1,8 @@
 -- What sales committed to for each campaign's cohort: the approved plans' commitments:
 -- entries (matched to campaigns by name), else the campaign's own expectations in the CRM,
 -- an expected response rate (against the share of its members who responded) and an
--- expected revenue (in the reporting currency, against its cohort's won value).
+-- expected revenue (in the reporting currency at the rate of the campaign's date, as its
+-- spend; an undated campaign at the as-of date's; against its cohort's won value).
 -- Variables: plan_as_of, plan_currency.
 CREATE OR REPLACE TEMP TABLE _campaign_commitment AS
 WITH planned AS (
@@ -10,11 +11,6 @@ WITH planned AS (
            CAST(NULL AS DECIMAL(18, 4)) AS actual, p.committed_by
     FROM plan_commitment p
     LEFT JOIN campaign c ON lower(trim(c.name)) = lower(trim(p.campaign))
-),
-rates AS (
-    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate FROM fx_rate
-    WHERE to_currency = getvariable('plan_currency') AND rate_date <= getvariable('plan_as_of')
-    GROUP BY ALL
 ),
 responses AS (
     SELECT m.source_system, m.campaign_native_id,
@@ -31,12 +27,13 @@ crm AS (
     WHERE c.expected_response IS NOT NULL
     UNION ALL
     SELECT c.id, c.name, 'lead_won_value',
-           CAST(round(c.expected_revenue * CASE WHEN coalesce(c.currency, getvariable('plan_currency'))
-                                                    = getvariable('plan_currency') THEN 1 ELSE x.rate END, 2)
-                AS DECIMAL(18, 4)),
+           CAST(round(c.expected_revenue * x.rate, 2) AS DECIMAL(18, 4)),
            CAST(NULL AS DECIMAL(18, 4)), c.source_system, c.owner_native_id
     FROM campaign c
-    LEFT JOIN rates x ON x.currency = c.currency
+    LEFT JOIN currency_rate x ON x.from_currency = coalesce(c.currency, getvariable('plan_currency'))
+         AND x.to_currency = getvariable('plan_currency')
+         AND coalesce(c.start_date, c.end_date, getvariable('plan_as_of'))
+             BETWEEN x.valid_from AND x.valid_until
     WHERE c.expected_revenue IS NOT NULL
 )
 SELECT * FROM planned

@@ -1,23 +1,23 @@
 -- Month-end tie-out, job by job: every job that finished in the period (each work order
 -- completed, closed or canceled, the last completed one inside the period), its quoted,
--- delivered, billed, credited and unbilled value in the reporting currency (rate: the
--- latest on or before the period end), the priced changes between quoted and delivered,
--- the active exceptions on its records and the quarantined invoice rows that name it.
+-- delivered, billed, credited and unbilled value in the reporting currency (every amount at
+-- one rate, the period end's, from currency_rate: no gap is currency noise), the priced
+-- changes between quoted and delivered, the active exceptions on its records and the
+-- quarantined invoice rows that name it.
 -- Reads getvariable('close_start'), ('close_end'), ('close_currency') and the registered
 -- table _close_active(id, explains): active exception ids and the difference each explains.
 WITH rates AS (
-    SELECT from_currency AS currency, arg_max(rate, rate_date) AS rate
-    FROM fx_rate
-    WHERE to_currency = getvariable('close_currency') AND rate_date <= getvariable('close_end')
-    GROUP BY from_currency
+    SELECT from_currency AS currency, rate
+    FROM currency_rate
+    WHERE to_currency = getvariable('close_currency')
+      AND getvariable('close_end') BETWEEN valid_from AND valid_until
 ),
 wo AS (
     SELECT w.*, j.job_key, j.quote_id,
            CAST(coalesce(w.completed_at, w.end_date) AS DATE) AS done_on,
-           w.planned_value * CASE WHEN w.currency = getvariable('close_currency') THEN 1
-                                  ELSE r.rate END AS value
+           w.planned_value * r.rate AS value
     FROM work_order w
-    JOIN (SELECT DISTINCT work_order_id, job_key, quote_id FROM job) j ON j.work_order_id = w.id
+    JOIN work_order_job j ON j.work_order_id = w.id
     LEFT JOIN rates r ON r.currency = w.currency
 ),
 jobs AS (
@@ -34,8 +34,7 @@ jobs AS (
 ),
 lines AS (
     SELECT j.job_key, j.work_order_id, l.native_id, i.doc_type, l.currency,
-           l.line_amount * CASE WHEN l.currency = getvariable('close_currency') THEN 1
-                                ELSE r.rate END AS value
+           l.line_amount * r.rate AS value
     FROM job j
     JOIN jobs USING (job_key)
     JOIN invoice_line l ON l.id = j.invoice_line_id
@@ -75,8 +74,7 @@ unconverted AS (  -- amounts in a currency with no rate to the reporting one
 ),
 changes AS (  -- priced scope amendments: delivered may exceed quoted by these
     SELECT wo.job_key,
-           sum(c.value_delta * CASE WHEN coalesce(c.currency, wo.currency) = getvariable('close_currency') THEN 1
-                                    ELSE r.rate END) AS changes
+           sum(c.value_delta * r.rate) AS changes
     FROM wo
     JOIN jobs USING (job_key)
     JOIN work_order_change c ON c.work_order_native_id = wo.native_id
@@ -128,19 +126,10 @@ unreadable AS (  -- quarantined invoice rows that name the job: its billing is n
     SELECT wo.job_key, list(DISTINCT u.source_file || ':' || u.source_row) AS rows
     FROM wo JOIN unreadable_billing u ON u.work_order_id = wo.id
     GROUP BY wo.job_key
-),
-masters AS (
-    SELECT x.golden_key, any_value(a.name ORDER BY a.native_id) AS name
-    FROM xref x
-    JOIN account a ON a.source_system = x.source_system
-         AND a.source_object = x.source_object AND a.native_id = x.native_id
-    WHERE x.entity_type = 'customer' AND x.method = 'master'
-    GROUP BY x.golden_key
 )
 SELECT j.job_key, x.golden_key AS account_key, coalesce(m.name, j.account_native_id) AS customer,
        j.finished_on, q.quote_number, j.work_orders, coalesce(b.invoice_lines, []) AS invoice_lines,
-       CAST(round(q.total_price * CASE WHEN q.currency = getvariable('close_currency') THEN 1
-                                       ELSE qr.rate END, 2) AS DECIMAL(18, 2)) AS quoted,
+       CAST(round(q.total_price * qr.rate, 2) AS DECIMAL(18, 2)) AS quoted,
        CAST(round(coalesce(c.changes, 0), 2) AS DECIMAL(18, 2)) AS changes,
        CAST(round(coalesce(d.delivered, 0), 2) AS DECIMAL(18, 2)) AS delivered,
        CAST(round(coalesce(b.billed, 0), 2) AS DECIMAL(18, 2)) AS billed,
@@ -157,7 +146,7 @@ LEFT JOIN quote q ON q.id = j.quote_id
 LEFT JOIN rates qr ON qr.currency = q.currency
 LEFT JOIN explained e USING (job_key)
 LEFT JOIN unreadable u USING (job_key)
-LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = j.source_system
+LEFT JOIN customer_key x ON x.source_system = j.source_system
      AND x.native_id = j.account_native_id
-LEFT JOIN masters m ON m.golden_key = x.golden_key
+LEFT JOIN customer_master m ON m.golden_key = x.golden_key
 ORDER BY account_key NULLS LAST, j.finished_on, j.job_key
