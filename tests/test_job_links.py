@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -40,7 +41,12 @@ from cli_users import token_for
 from support import invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
-from tieout.match.job_assignment import only_candidates, quotes_jointly
+from tieout.match.job_assignment import (
+    invoices_whole,
+    one_job_bits,
+    only_candidates,
+    quotes_jointly,
+)
 from tieout.match.job_model import Pair
 
 YML = """
@@ -454,3 +460,55 @@ def test_work_orders_choose_quotes_jointly() -> None:
     ]
     got = {p.left: p.right for p in quotes_jointly(options, rank, set(), again=3.0)}
     assert got == {"WO-A": "Q1", "WO-B": "Q2", "WO-C": "Q5", "WO-D": "Q3", "WO-E": "Q3"}
+
+
+def test_a_line_bills_its_invoices_job_as_firmly_as_the_company_bills_one_job_per_invoice() -> None:
+    """Weights by hand. INV-X's survey line looks 3 bits likelier to be WO-2's (both jobs
+    had a survey; WO-2's words happen to share more), its other two lines are surely
+    WO-1's; the install line is 5 bits WO-3's."""
+
+    def pair(line: str, wo: str, weight: float) -> Pair:
+        return Pair(line, wo, 0.99, weight, {})
+
+    x = {
+        "x-labour": [pair("x-labour", "WO-1", 9.0)],
+        "x-parts": [pair("x-parts", "WO-1", 8.0)],
+        "x-survey": [pair("x-survey", "WO-2", 7.0), pair("x-survey", "WO-1", 4.0)],
+        "x-install": [pair("x-install", "WO-3", 9.0), pair("x-install", "WO-1", 4.0)],
+    }
+    invoice_of = dict.fromkeys(x, "INV-X")
+    amount = dict.fromkeys(x, Decimal("100"))
+
+    def history(invoices: int, mixed: int) -> dict[str, list[Pair]]:
+        """Invoices of two sure lines (one candidate each): `mixed` of them bill two jobs."""
+        past = {}
+        for n in range(invoices):
+            for k in (1, 2):
+                line = f"h{n}-{k}"
+                past[line] = [pair(line, f"H{n}-{k if n < mixed else 1}", 9.0)]
+                invoice_of[line] = f"INV-{n}"
+        return past
+
+    def chosen(by_line: dict[str, list[Pair]]) -> dict[str, str]:
+        best = [max(options, key=lambda p: p.weight) for options in by_line.values()]
+        whole = invoices_whole(best, by_line, {}, invoice_of, amount, {})
+        return {p.left: p.right for p in whole if p.left.startswith("x-")}
+
+    # 21 invoices with two sure lines, one billing two jobs, and INV-X, whose sure lines
+    # (labour, parts, and survey and install, each 3 or more bits ahead) name three: 2 of
+    # 22 mixed, so a line is 10 times likelier to bill its invoice's job, log2(10) bits
+    one_per_invoice = {**history(21, 1), **x}
+    assert one_job_bits(one_per_invoice, {}, invoice_of) == pytest.approx(math.log2(10))
+    assert chosen(one_per_invoice) == {
+        "x-labour": "WO-1",
+        "x-parts": "WO-1",
+        "x-survey": "WO-1",  # 3 bits behind: within 3.32
+        "x-install": "WO-3",  # 5 bits behind: its own job
+    }
+    # a company that bills two jobs on one invoice in 6 of 21 cases (7 of 22 with INV-X):
+    # log2(15 / 7) = 1.1 bits, so NEAR (2): the survey keeps its own best
+    mixed = {**history(21, 6), **x}
+    assert one_job_bits(mixed, {}, invoice_of) == 2.0
+    assert chosen(mixed)["x-survey"] == "WO-2"
+    # too few invoices to tell (INV-X and 5 more): NEAR
+    assert one_job_bits({**history(5, 0), **x}, {}, invoice_of) == 2.0

@@ -4,7 +4,8 @@ that can be its (jobs.py decides the order; these are the rules)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,6 +24,36 @@ SHARED_PRODUCTS = (  # the products comparison's levels that name a product in c
 )
 
 
+MIN_INVOICES = 20  # fewer invoices with two sure lines say too little about the habit
+MIXED = 0.2  # the share of invoices billing more than one job, until the data says
+
+
+def one_job_bits(
+    by_line: dict[str, list[Pair]], explicit: dict[str, str], invoice_of: dict[str, str]
+) -> float:
+    """How much likelier a line is to bill its invoice's job than another, in bits (at
+    least NEAR), learned from the company's own invoices: of those with two or more lines
+    whose job is sure (named outright, or a candidate NEAR bits ahead of any other), the
+    share that bill more than one job. A company that bills each job on its own invoice
+    gives a line's invoice much weight; one that bills several jobs per invoice, little."""
+    sure = dict(explicit)
+    for line, options in by_line.items():
+        ranked = sorted((p.weight for p in options), reverse=True)
+        if line not in sure and (len(ranked) == 1 or ranked[0] - ranked[1] >= NEAR):
+            sure[line] = max(options, key=lambda p: (p.weight, p.right)).right
+    jobs: dict[str, set[str]] = defaultdict(set)
+    lines: Counter[str] = Counter()
+    for line, wo in sure.items():
+        jobs[invoice_of.get(line, "")].add(wo)
+        lines[invoice_of.get(line, "")] += 1
+    known = [invoice for invoice, n in lines.items() if n >= 2 and invoice]
+    mixed = MIXED
+    if len(known) >= MIN_INVOICES:
+        mixed = sum(1 for invoice in known if len(jobs[invoice]) > 1) / len(known)
+        mixed = min(max(mixed, 1 / len(known)), 0.5)
+    return max(NEAR, math.log2((1 - mixed) / mixed))
+
+
 def invoices_whole(
     chosen: list[Pair],
     by_line: dict[str, list[Pair]],
@@ -33,11 +64,12 @@ def invoices_whole(
 ) -> list[Pair]:
     """One invoice is one job's bill far more often than not: a line whose own evidence
     hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
-    concurrent installs) bills the invoice's job, when that one is within NEAR bits of its
-    own best. The invoice's job is the one candidate of all its lines whose amount its
-    lines total to the cent (a whole bill), else the work order most of the amount its
-    lines name bills, else the candidate its lines' evidence favours together (the sum of
-    their weights: every line of a bill says something about its job)."""
+    concurrent installs; a site survey both jobs had) bills the invoice's job, when that
+    one is within `one_job_bits` of its own best (NEAR for a one-line invoice). The
+    invoice's job is the one candidate of all its lines whose amount its lines total to
+    the cent (a whole bill), else the work order most of the amount its lines name bills,
+    else the candidate its lines' evidence favours together (the sum of their weights:
+    every line of a bill says something about its job)."""
     named: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for line, wo in explicit.items():
         named[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
@@ -50,11 +82,15 @@ def invoices_whole(
         {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in named.items()}
     )
     job_of.update(_whole_bills(by_line, invoice_of, line_amount, wo_amount))
+    bond = one_job_bits(by_line, explicit, invoice_of)
+    lines = Counter(invoice_of.values())
     whole = []
     for pick in chosen:
-        job = job_of.get(invoice_of.get(pick.left, ""))
+        invoice = invoice_of.get(pick.left, "")
+        job = job_of.get(invoice)
         alternative = next((p for p in by_line[pick.left] if p.right == job), None)
-        if alternative is not None and alternative.weight >= pick.weight - NEAR:
+        within = bond if lines[invoice] > 1 else NEAR  # a lone line has no others to follow
+        if alternative is not None and alternative.weight >= pick.weight - within:
             pick = alternative
         whole.append(pick)
     return whole
