@@ -398,7 +398,7 @@ def test_definitions_show_every_metric_and_rule_with_its_version(client: TestCli
     found = client.get("/api/v1/definitions").json()
     metrics = {m["name"]: m for m in found["metrics"]}
     rules = {r["id"]: r for r in found["rules"]}
-    assert metrics["revenue"]["version"] == 1 and metrics["revenue"]["owner"] == "finance"
+    assert metrics["revenue"]["version"] == 2 and metrics["revenue"]["owner"] == "finance"
     assert rules["unbilled_work"]["params"] == {"days": 14}
     assert len(rules) == 15
     page = client.get("/definitions").text
