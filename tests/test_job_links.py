@@ -67,6 +67,7 @@ HARBOUR, BECKER = "001Dn000004HHHaIAO", "001Dn000004BBBaIAO"
 NORTHGATE = "001Dn000004NNNaIAO"
 ORCHARD = "001Dn000004OOOaIAO"
 SUMMIT = "001Dn000004SSSaIAO"
+FENLAND = "001Dn000004FFFaIAO"
 BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
 CABLE, ACCESS, PM = "01tDn000000PPPdIAO", "01tDn000000PPPeIAO", "01tDn000000PPPfIAO"
 FILES = {
@@ -77,6 +78,7 @@ FILES = {
         f"{NORTHGATE},Northgate Engineering Ltd,York\n"
         f"{ORCHARD},Orchard Foods Ltd,Hereford\n"
         f"{SUMMIT},Summit Facilities Limited,Coventry\n"
+        f"{FENLAND},Fenland Cold Stores Ltd,Ely\n"
     ),
     "sf/Product2.csv": (
         "Id,Name,ProductCode,IsActive\n"
@@ -115,6 +117,10 @@ FILES = {
         f"{SUMMIT},Accepted,2026-03-02T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQmKAO,00702013,Quote Summit Facilities Limited - Boiler replacement,"
         f"{SUMMIT},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQnKAO,00702016,Quote Fenland Cold Stores Ltd - Planned maintenance,"
+        f"{FENLAND},Accepted,2026-02-02T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQoKAO,00702017,Quote Fenland Cold Stores Ltd - Planned maintenance,"
+        f"{FENLAND},Accepted,2026-02-03T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -138,6 +144,8 @@ FILES = {
         f"0QLDn000001LLLrKAO,0Q0Dn000001QQQkKAO,{SURVEY},3,900.00,GBP\n"
         f"0QLDn000001LLLsKAO,0Q0Dn000001QQQlKAO,{BOILER},1,4500.00,GBP\n"
         f"0QLDn000001LLLtKAO,0Q0Dn000001QQQmKAO,{BOILER},1,4500.00,GBP\n"
+        f"0QLDn000001LLLuKAO,0Q0Dn000001QQQnKAO,{PPM},4,300.00,GBP\n"
+        f"0QLDn000001LLLvKAO,0Q0Dn000001QQQoKAO,{PPM},2,300.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -167,6 +175,10 @@ FILES = {
         "See opportunity for scope,2026-04-20T08:00:00.000Z,GBP\n"
         f"0WODn000001WWWmOAO,00018013,{SUMMIT},Completed,Heating plant replacement for Summit,"
         "See opportunity for scope,2026-04-22T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWnOAO,00018016,{FENLAND},Completed,PPM visits for Fenland (Ely),"
+        "per quote 702016. Ely site,2026-03-02T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWoOAO,00018017,{FENLAND},Completed,PPM visits for Fenland (Wisbech),"
+        "per quote 702017. Wisbech site,2026-03-03T08:00:00.000Z,GBP\n"
     ),
     "sf/WorkOrderLineItem.csv": (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -190,6 +202,8 @@ FILES = {
         f"1WLDn000001IIIrOAO,0WODn000001WWWkOAO,{SURVEY},3,,GBP\n"
         f"1WLDn000001IIIsOAO,0WODn000001WWWlOAO,{BOILER},1,,GBP\n"
         f"1WLDn000001IIItOAO,0WODn000001WWWmOAO,{BOILER},1,,GBP\n"
+        f"1WLDn000001IIIuOAO,0WODn000001WWWnOAO,{PPM},4,300.00,GBP\n"
+        f"1WLDn000001IIIvOAO,0WODn000001WWWoOAO,{PPM},2,300.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -235,6 +249,13 @@ FILES = {
         "Boiler installation,1,4200.00,4200.00,GBP,Sales invoice,Paid\n"
         "Orchard Foods Ltd,INV-13,,09/06/2026,09/07/2026,"
         "Project management,4,740.00,2960.00,GBP,Sales invoice,Paid\n"
+        "Fenland Cold Stores Ltd,INV-16,,10/04/2026,10/05/2026,"
+        "Planned preventive maintenance visit - Ely,4,300.00,1200.00,GBP,Sales invoice,Paid\n"
+        "Fenland Cold Stores Ltd,INV-17,,10/04/2026,10/05/2026,"
+        "Planned preventive maintenance visit - Wisbech,2,300.00,600.00,GBP,Sales invoice,Paid\n"
+        "Fenland Cold Stores Ltd,CN-3,,20/04/2026,20/05/2026,"
+        "Planned preventive maintenance visit - Ely - credit: 2 visits half done,2,150.00,300.00,"
+        "GBP,Sales credit note,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -251,6 +272,8 @@ WORK_ORDER_QUOTE = {
     "00018009": "00702008",
     "00018010": "00702009",
     "00018011": "00702011",  # the accepted version
+    "00018016": "00702016",
+    "00018017": "00702017",
 }
 ALIKE = {"00018012", "00018013"}  # two work orders of two alike deals, 00702012 and 00702013
 LINE_WORK_ORDER = {
@@ -274,6 +297,10 @@ LINE_WORK_ORDER = {
     ("INV-12", 2): "00018009",
     ("INV-13", 1): "00018010",  # the one-boiler job, billed whole
     ("INV-13", 2): "00018010",
+    ("INV-16", 1): "00018016",  # Ely's 4 visits
+    ("INV-17", 1): "00018017",  # Wisbech's 2
+    # a credit for 2 of Ely's visits, naming no invoice: its 2 are not Wisbech's 2 visits
+    ("CN-3", 1): "00018016",
 }
 
 
@@ -458,8 +485,38 @@ def test_work_orders_choose_quotes_jointly() -> None:
         pair("WO-C", "Q-denied", 8.0),
         pair("WO-C", "Q5", 7.0),
     ]
-    got = {p.left: p.right for p in quotes_jointly(options, rank, set(), again=3.0)}
+    got = {p.left: p.right for p in quotes_jointly(options, rank, {}, 3.0, {})}
     assert got == {"WO-A": "Q1", "WO-B": "Q2", "WO-C": "Q5", "WO-D": "Q3", "WO-E": "Q3"}
+
+    # two phased deals of one customer, each work order saying its phase: F and G name Q6,
+    # H names Q7; I, phase 2 of 2 naming nothing, looks likelier Q6's (6 bits, 5 for Q7).
+    # Q6 has its phase 2 already (G); Q7 has only a phase 1 of 2, so I costs it nothing
+    phased = [
+        pair("WO-F", "Q6", 11.0),
+        pair("WO-G", "Q6", 10.5),
+        pair("WO-H", "Q7", 10.0),
+        pair("WO-H", "Q6", 7.0),
+        pair("WO-I", "Q6", 6.0),
+        pair("WO-I", "Q7", 5.0),
+    ]
+    phases = {"WO-F": (1, 2), "WO-G": (2, 2), "WO-H": (1, 2), "WO-I": (2, 2)}
+    got = {p.left: p.right for p in quotes_jointly(phased, {}, {}, 3.0, phases)}
+    assert got == {"WO-F": "Q6", "WO-G": "Q6", "WO-H": "Q7", "WO-I": "Q7"}
+    # without phases: I's Q6 (6 - 3) and Q7 (5 - 3) are both taken, within NEAR: the likelier
+    got = {p.left: p.right for p in quotes_jointly(phased, {}, {}, 3.0, {})}
+    assert got["WO-I"] == "Q6"
+    # a work order the CRM already put on a quote counts as taking it (Q8 has phase 2 of 2)
+    crm = {
+        p.left: p.right
+        for p in quotes_jointly(
+            [pair("WO-J", "Q8", 9.0), pair("WO-J", "Q9", 4.0)],
+            {},
+            {"Q8": ["WO-K"]},
+            3.0,
+            {"WO-J": (2, 2), "WO-K": (2, 2)},
+        )
+    }
+    assert crm == {"WO-J": "Q9"}
 
 
 def test_a_line_bills_its_invoices_job_as_firmly_as_the_company_bills_one_job_per_invoice() -> None:

@@ -97,34 +97,54 @@ def invoices_whole(
 
 
 def quotes_jointly(
-    options: list[Pair], rank: dict[str, int], taken: set[str], again: float
+    options: list[Pair],
+    rank: dict[str, int],
+    taken: dict[str, list[str]],
+    again: float,
+    phases: dict[str, tuple[int, int]],
 ) -> list[Pair]:
     """Each work order's quote among its `options`, the surest work orders first. Where an
     accepted quote (status `rank` 0) is within NEAR bits of the likeliest, only accepted
     ones are the deal the work was done for: a superseded or rejected version of it only
-    looks like it. Among those, a quote another work order already has (`taken`) is
-    `again` bits less likely, and within NEAR bits of the likeliest then, one nobody has is
-    preferred: two alike jobs of one customer are two deals, a phased one is the rarer
-    case."""
+    looks like it. Among those, a quote another work order already has (`taken`: quote ->
+    its work orders) is `again` bits less likely, and within NEAR bits of the likeliest
+    then, one nobody has is preferred: two alike jobs of one customer are two deals, a
+    phased one is the rarer case. A work order that says which phase it is ("phase 2 of
+    2", `phases`) is one of a deal's m phases: a quote that has that phase already is not
+    its deal, and one that has only other phases of m pays nothing for them."""
     by_wo: dict[str, list[Pair]] = defaultdict(list)
     for p in options:
         by_wo[p.left].append(p)
-    taken = set(taken)
+    held = {quote: list(wos) for quote, wos in taken.items()}
+
+    def cost(wo: str, quote: str) -> float | None:
+        others = held.get(quote, [])
+        mine = phases.get(wo)
+        if not others:
+            return 0.0
+        if mine is None:
+            return again
+        theirs = [phases.get(other) for other in others]
+        if mine in theirs:
+            return None  # a deal has one "phase 2 of 2"
+        return 0.0 if all(t is not None and t[1] == mine[1] for t in theirs) else again
+
     chosen = []
     for wo in sorted(by_wo, key=lambda w: (-max(p.weight for p in by_wo[w]), w)):
         top = max(p.weight for p in by_wo[wo])
         status = min(rank.get(p.right, 1) for p in by_wo[wo] if p.weight >= top - NEAR)
         weighed = [
-            (p.weight - (again if p.right in taken else 0.0), p)
+            (p.weight - c, c, p)
             for p in by_wo[wo]
-            if rank.get(p.right, 1) == status
+            if rank.get(p.right, 1) == status and (c := cost(wo, p.right)) is not None
         ]
-        best = max(w for w, _ in weighed)
-        pick = min(
-            (p for w, p in weighed if w >= best - NEAR),
-            key=lambda p: (p.right in taken, -p.weight, p.right),
+        if not weighed:
+            continue
+        best = max(w for w, _, _ in weighed)
+        _, _, pick = min(
+            ((c > 0, -p.weight, p.right), c, p) for w, c, p in weighed if w >= best - NEAR
         )
-        taken.add(pick.right)
+        held.setdefault(pick.right, []).append(wo)
         chosen.append(pick)
     return sorted(chosen, key=lambda p: p.left)
 

@@ -45,6 +45,7 @@ WINDOW_DAYS = 730
 NAMES_THE_NUMBER = "one names the other's number"  # the reference comparison's top level
 MIN_NAMED = 20  # fewer quotes named outright say too little about how many jobs a deal has
 PHASED = 0.1  # the share of deals done as more than one job, until the data says
+PHASE = r"\b(?:phase|stage) ?(\d+) ?(?:of|/) ?(\d+)\b"  # "phase 2 of 2" in a lower-cased subject
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,18 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     options = [
         p for p in pairs if p.left not in looked_up and p.probability >= MATCH and p.names_the_job
     ]
-    taken = {str(r[0]) for r in wh.query("SELECT quote_id FROM _match_wo_quote")}
-    best = quotes_jointly(options, rank, taken, _another_work_order_bits(wh, pairs))
+    taken: dict[str, list[str]] = defaultdict(list)
+    for wo, quote in wh.query("SELECT wo_id, quote_id FROM _match_wo_quote ORDER BY wo_id"):
+        taken[str(quote)].append(str(wo))
+    phases = {
+        str(wo): (int(k), int(m))
+        for wo, k, m in wh.query(
+            f"SELECT wo_id, regexp_extract(subject, '{PHASE}', 1), "
+            f"regexp_extract(subject, '{PHASE}', 2) FROM _match_job_wo "
+            f"WHERE regexp_matches(subject, '{PHASE}')"
+        )
+    }
+    best = quotes_jointly(options, rank, taken, _another_work_order_bits(wh, pairs), phases)
     _insert(wh, "_match_wo_quote", best)
 
 

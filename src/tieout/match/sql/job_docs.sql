@@ -175,7 +175,8 @@ LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
 )
 SELECT * EXCLUDE (quantity, part),
        -- a line that bills a part of the work ("progress 1 of 2", "stage payment", "deposit",
-       -- "balance", "40%") bills a part of its quantity too: it says nothing about the job's
-       CASE WHEN quantity IS NULL OR part THEN []
+       -- "balance", "40%") bills a part of its quantity too, and a credit note's line the
+       -- part it corrects (one unit not fitted): neither says anything about the job's
+       CASE WHEN quantity IS NULL OR part OR doc_type = 'credit_note' THEN []
             ELSE list_transform(products, lambda p: _job_item(p, quantity)) END AS items
 FROM lines;
