@@ -348,6 +348,14 @@ def test_jaro_winkler(both: Both) -> None:
     both.same("SELECT a, round(jaro_winkler_similarity(a, b), 6) FROM names")
 
 
+def test_list_overlap(both: Both) -> None:
+    both.table(
+        "docs",
+        "SELECT * FROM (VALUES (['a', 'b'], ['b', 'c']), (['a'], ['c']), ([], ['c'])) AS t(l, r)",
+    )
+    both.same("SELECT l, list_has_any(l, r) FROM docs ORDER BY list_has_any(l, r) DESC, len(l)")
+
+
 def test_unicode_chr(both: Both) -> None:
     both.table("names", "SELECT * FROM (VALUES ('O’Neil'), ('O''Neil')) AS t(s)")
     both.same("SELECT replace(replace(s, chr(8217), ''), '''', '') FROM names")

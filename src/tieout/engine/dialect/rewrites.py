@@ -629,6 +629,18 @@ def jaro_winkler(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return _bottom_up(tree, visit)
 
 
+def list_overlap(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """list_has_any(a, b) -> arrays_overlap(a, b): sqlglot writes Spark's form as `a && b`,
+    which Spark does not parse for arrays."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.ArrayOverlaps):
+            return _fn("arrays_overlap", node.this, node.expression)
+        return node
+
+    return _bottom_up(tree, visit)
+
+
 def unicode_chr(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """chr(n) for a literal n -> the character as a string: Spark's chr takes n modulo 256
     (chr(8217), a typographic apostrophe, is not one in Spark)."""
@@ -1090,6 +1102,7 @@ SPARK: tuple[Rule, ...] = (
     Rule("regexp_extract_all_group", "regexp_extract_all(s, p)", regexp_extract_all_group),
     Rule("try_date_parsing", "strptime / try_strptime", try_date_parsing),
     Rule("jaro_winkler", "jaro_winkler_similarity", jaro_winkler),
+    Rule("list_overlap", "list_has_any(a, b)", list_overlap),
     Rule("unicode_chr", "chr(n)", unicode_chr),
     Rule("strip_accents", "strip_accents", strip_accents),
     Rule("read_parquet", "read_parquet([...])", read_parquet),

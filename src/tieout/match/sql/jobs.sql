@@ -17,8 +17,8 @@ original AS (
     SELECT c.line_id, lw.wo_id,
            row_number() OVER (
                PARTITION BY c.line_id
-               ORDER BY len(list_intersect(c.products, o.products)) > 0 DESC,
-                        len(list_intersect(c.prices, o.prices)) > 0 DESC, o.line_id
+               ORDER BY list_has_any(c.products, o.products) DESC,
+                        list_has_any(c.prices, o.prices) DESC, o.line_id
            ) AS rnk
     FROM credited c
     JOIN _match_job_line o ON upper(o.invoice_number) = upper(c.invoice_number)
