@@ -68,6 +68,7 @@ NORTHGATE = "001Dn000004NNNaIAO"
 ORCHARD = "001Dn000004OOOaIAO"
 SUMMIT = "001Dn000004SSSaIAO"
 FENLAND = "001Dn000004FFFaIAO"
+GREYFRIARS = "001Dn000004GGGaIAO"
 BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
 CABLE, ACCESS, PM = "01tDn000000PPPdIAO", "01tDn000000PPPeIAO", "01tDn000000PPPfIAO"
 FILES = {
@@ -79,6 +80,7 @@ FILES = {
         f"{ORCHARD},Orchard Foods Ltd,Hereford\n"
         f"{SUMMIT},Summit Facilities Limited,Coventry\n"
         f"{FENLAND},Fenland Cold Stores Ltd,Ely\n"
+        f"{GREYFRIARS},Greyfriars Estates Ltd,Gloucester\n"
     ),
     "sf/Product2.csv": (
         "Id,Name,ProductCode,IsActive\n"
@@ -121,6 +123,10 @@ FILES = {
         f"{FENLAND},Accepted,2026-02-02T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQoKAO,00702017,Quote Fenland Cold Stores Ltd - Planned maintenance,"
         f"{FENLAND},Accepted,2026-02-03T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQpKAO,00702018,Quote Greyfriars Estates Ltd - Project support,"
+        f"{GREYFRIARS},Accepted,2026-01-12T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQQqKAO,00702019,Quote Greyfriars Estates Ltd - Project support,"
+        f"{GREYFRIARS},Accepted,2026-01-19T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -146,6 +152,8 @@ FILES = {
         f"0QLDn000001LLLtKAO,0Q0Dn000001QQQmKAO,{BOILER},1,4500.00,GBP\n"
         f"0QLDn000001LLLuKAO,0Q0Dn000001QQQnKAO,{PPM},4,300.00,GBP\n"
         f"0QLDn000001LLLvKAO,0Q0Dn000001QQQoKAO,{PPM},2,300.00,GBP\n"
+        f"0QLDn000001LLLwKAO,0Q0Dn000001QQQpKAO,{PM},10,780.00,GBP\n"
+        f"0QLDn000001LLLxKAO,0Q0Dn000001QQQqKAO,{PM},14,780.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -179,6 +187,10 @@ FILES = {
         "per quote 702016. Ely site,2026-03-02T08:00:00.000Z,GBP\n"
         f"0WODn000001WWWoOAO,00018017,{FENLAND},Completed,PPM visits for Fenland (Wisbech),"
         "per quote 702017. Wisbech site,2026-03-03T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWpOAO,00018018,{GREYFRIARS},Completed,Project support for Greyfriars,"
+        "per quote 702018,2026-02-02T08:00:00.000Z,GBP\n"
+        f"0WODn000001WWWqOAO,00018019,{GREYFRIARS},Completed,Project support for Greyfriars,"
+        "per quote 702019,2026-02-09T08:00:00.000Z,GBP\n"
     ),
     "sf/WorkOrderLineItem.csv": (
         "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -204,6 +216,8 @@ FILES = {
         f"1WLDn000001IIItOAO,0WODn000001WWWmOAO,{BOILER},1,,GBP\n"
         f"1WLDn000001IIIuOAO,0WODn000001WWWnOAO,{PPM},4,300.00,GBP\n"
         f"1WLDn000001IIIvOAO,0WODn000001WWWoOAO,{PPM},2,300.00,GBP\n"
+        f"1WLDn000001IIIwOAO,0WODn000001WWWpOAO,{PM},10,780.00,GBP\n"
+        f"1WLDn000001IIIxOAO,0WODn000001WWWqOAO,{PM},14,780.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -256,6 +270,16 @@ FILES = {
         "Fenland Cold Stores Ltd,CN-3,,20/04/2026,20/05/2026,"
         "Planned preventive maintenance visit - Ely - credit: 2 visits half done,2,150.00,300.00,"
         "GBP,Sales credit note,Paid\n"
+        "Greyfriars Estates Ltd,INV-18,,20/02/2026,22/03/2026,"
+        "Project management - progress 1 of 2,8,780.00,6240.00,GBP,Sales invoice,Paid\n"
+        "Greyfriars Estates Ltd,INV-19,,27/02/2026,29/03/2026,"
+        "Project management - progress 1 of 3,7,780.00,5460.00,GBP,Sales invoice,Paid\n"
+        "Greyfriars Estates Ltd,INV-20,,06/03/2026,05/04/2026,"
+        "Project management - progress 2 of 3,4,780.00,3120.00,GBP,Sales invoice,Paid\n"
+        "Greyfriars Estates Ltd,INV-21,,13/03/2026,12/04/2026,"
+        "Project management - progress 2 of 2,2,780.00,1560.00,GBP,Sales invoice,Paid\n"
+        "Greyfriars Estates Ltd,INV-22,,20/03/2026,19/04/2026,"
+        "Project management - progress 3 of 3,3,780.00,2340.00,GBP,Sales invoice,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -274,6 +298,8 @@ WORK_ORDER_QUOTE = {
     "00018011": "00702011",  # the accepted version
     "00018016": "00702016",
     "00018017": "00702017",
+    "00018018": "00702018",
+    "00018019": "00702019",
 }
 ALIKE = {"00018012", "00018013"}  # two work orders of two alike deals, 00702012 and 00702013
 LINE_WORK_ORDER = {
@@ -301,6 +327,13 @@ LINE_WORK_ORDER = {
     ("INV-17", 1): "00018017",  # Wisbech's 2
     # a credit for 2 of Ely's visits, naming no invoice: its 2 are not Wisbech's 2 visits
     ("CN-3", 1): "00018016",
+    # two alike jobs at one price, billed in parts: 8 + 2 days are the 10-day job's, 7 + 4 + 3
+    # the 14-day job's (a whole series of progress bills adds up to its job's quantity)
+    ("INV-18", 1): "00018018",
+    ("INV-21", 1): "00018018",
+    ("INV-19", 1): "00018019",
+    ("INV-20", 1): "00018019",
+    ("INV-22", 1): "00018019",
 }
 
 

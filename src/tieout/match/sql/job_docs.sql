@@ -164,7 +164,11 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        l.quantity,
        regexp_matches(lower(coalesce(l.description, '')),
                       '\bprogress \d+ of \d+|\bstage payment|\bdeposit|\bbalance\b|\d ?%')
-           AS part
+           AS part,
+       TRY_CAST(regexp_extract(lower(coalesce(l.description, '')), '\bprogress (\d+) of (\d+)', 1)
+                AS INTEGER) AS part_k,
+       TRY_CAST(regexp_extract(lower(coalesce(l.description, '')), '\bprogress (\d+) of (\d+)', 2)
+                AS INTEGER) AS part_m
 FROM invoice_line l
 JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
 LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_system
@@ -172,11 +176,25 @@ LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = i.source_sy
 LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_object = 'item'
      AND p.native_id = upper(l.item_code)
 LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
+),
+-- a customer's "progress 1 of m" .. "m of m" bills of one product, each once: one series,
+-- whose quantities add up to the job's (7 + 4 + 3 days of design: the 14-day job)
+series AS (
+SELECT *,
+       count(*) OVER run AS parts, sum(part_k) OVER run AS part_sum,
+       sum(quantity) OVER run AS series_quantity
+FROM lines
+WINDOW run AS (PARTITION BY golden_key, products, part_m)
 )
-SELECT * EXCLUDE (quantity, part),
+SELECT * EXCLUDE (quantity, part, part_k, part_m, parts, part_sum, series_quantity),
        -- a line that bills a part of the work ("progress 1 of 2", "stage payment", "deposit",
        -- "balance", "40%") bills a part of its quantity too, and a credit note's line the
-       -- part it corrects (one unit not fitted): neither says anything about the job's
-       CASE WHEN quantity IS NULL OR part OR doc_type = 'credit_note' THEN []
+       -- part it corrects (one unit not fitted): neither says anything about the job's;
+       -- a whole series of progress bills says it together
+       CASE WHEN quantity IS NULL OR doc_type = 'credit_note' THEN []
+            WHEN part_m IS NOT NULL AND golden_key IS NOT NULL AND parts = part_m
+                 AND part_sum = part_m * (part_m + 1) / 2
+                THEN list_transform(products, lambda p: _job_item(p, series_quantity))
+            WHEN part THEN []
             ELSE list_transform(products, lambda p: _job_item(p, quantity)) END AS items
-FROM lines;
+FROM series;
