@@ -168,7 +168,12 @@ def main() -> None:
     checks: dict[str, float] = hand["seconds"]  # type: ignore[assignment]
     found: dict[str, int] = hand["found"]  # type: ignore[assignment]
     floor = sum(checks.values())
-    print(f"\nscale {args.scale:g}; first run {first['seconds']:.1f}s (landing, model)")
+    print(
+        f"\nscale {args.scale:g}; first run {first['seconds']:.1f}s (landing, models), "
+        f"peak {first['peak_mib']:,.0f} MiB"
+    )
+    for stage, secs in first["stages"].items():  # type: ignore[attr-defined]
+        print(f"  {stage:12}{secs:8.1f}s")
     print(
         f"daily run {daily['seconds']:.1f}s ({daily['cpu_seconds']:.1f} CPU-s, all threads), "
         f"peak {daily['peak_mib']:,.0f} MiB"
