@@ -482,3 +482,21 @@ def test_nothing_unplanted_in_the_books(demo: tuple[Path, dict[str, int], dict[s
                 off["discount_after_quote"].add(frozenset((key, q["Id"])))
     for rule, found in off.items():
         assert found and found == _planted(truth, rule), rule
+
+
+def test_staff_fit_counted_per_currency_as_the_whole_table_would() -> None:
+    """Who is cheap enough for a work order is found by a search per currency (memory linear
+    in scale); it counts exactly what a work orders x people table of costs counted."""
+    import numpy as np
+
+    from tieout.demo.staffing import ORDINARY_SHARE, _fitting, in_currency
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cost = np.sort(rng.integers(20, 200, int(rng.integers(1, 40))))
+        rate = rng.uniform(0, 500, 300)
+        rate[:100] = np.round(rate[:100])  # limits that hit a cost exactly
+        cur = rng.integers(0, 3, 300)
+        table = in_currency(np.broadcast_to(cost, (300, len(cost))), cur[:, None])
+        expected = np.sum(table <= ORDINARY_SHARE * rate[:, None], axis=1)
+        assert _fitting(cost, rate, cur).tolist() == expected.tolist()

@@ -45,10 +45,21 @@ def staff(
     n = len(rate)
     ps = company.ps_staff[np.argsort(company.person_cost[company.ps_staff], kind="stable")]
     cost = company.person_cost[ps]
-    cost_cur = in_currency(np.broadcast_to(cost, (n, len(ps))), cur[:, None])
-    fits = np.sum(cost_cur <= ORDINARY_SHARE * rate[:, None], axis=1)
+    fits = _fitting(cost, rate, cur)
     dear_from = int(np.searchsorted(cost, company.person_cost[expensive_staff(company)].min()))
     lo = np.where(cheap, dear_from, 0)
     hi = np.where(cheap, len(ps), np.maximum(fits, 1))
     pick = lo[:, None] + (rng.random((n, TEAM)) * (hi - lo)[:, None]).astype(np.int64)
     return i64(ps[pick]), (fits == 0) & ~cheap
+
+
+def _fitting(cost: IntArray, rate: FloatArray, cur: IntArray) -> IntArray:
+    """For each work order, how many people cost (in its currency) at most ORDINARY_SHARE of
+    its rate: a search per currency, not a work orders x people table (quadratic in scale)."""
+    limit = ORDINARY_SHARE * np.asarray(rate, dtype=np.float64)
+    fits = np.zeros(len(limit), dtype=np.int64)
+    for c in np.unique(cur):
+        rows = cur == c
+        cost_cur = np.sort(in_currency(cost, np.full(len(cost), c)))
+        fits[rows] = np.searchsorted(cost_cur, limit[rows], side="right")
+    return fits
