@@ -17,6 +17,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from tieout.config.rules import builtin_rules
 from tieout.engine.compare import difference
 from tieout.engine.dialect import Translator
 from tieout.model import TABLES
@@ -515,8 +516,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tieout"
 
 def _builtin_statements() -> list[tuple[str, str]]:
     """(where, DuckDB statement) for the built-in SQL: the stages' .sql files, the rules'
-    sql and the metrics' facts. Templates get a column or an expression; `:name`
-    placeholders a literal. (SQL built in Python is covered by benchmarks/spark_replay.py.)"""
+    queries (a condition composed by the runner) and the metrics' facts. Templates get a
+    column or an expression; `:name` placeholders a literal. (SQL built in Python is covered
+    by benchmarks/spark_replay.py.)"""
     out: list[tuple[str, str]] = []
     con = duckdb.connect()
     for path in sorted(SRC.rglob("sql/*.sql")):
@@ -524,12 +526,13 @@ def _builtin_statements() -> list[tuple[str, str]]:
         text = re.sub(r"\{\w+\}", "NULL", text)
         for i, statement in enumerate(con.extract_statements(text)):
             out.append((f"{path.relative_to(SRC)}#{i + 1}", statement.query))
-    for folder, key in (("reconcile/rules", "sql"), ("metrics/definitions", "fact")):
-        for path in sorted((SRC / folder).glob("*.yml")):
-            sql = yaml.safe_load(path.read_text(encoding="utf-8")).get(key)
-            if sql:
-                bound = re.sub(r"(?<![:\w]):([a-z_]\w*)", "'1'", sql)
-                out.append((str(path.relative_to(SRC)), bound))
+    queries = [(f"reconcile/rules/{r.id}.yml", r.query) for r, _ in builtin_rules().values()]
+    for path in sorted((SRC / "metrics/definitions").glob("*.yml")):
+        fact = yaml.safe_load(path.read_text(encoding="utf-8")).get("fact")
+        if fact:
+            queries.append((str(path.relative_to(SRC)), fact))
+    for where, sql in queries:  # a rule's condition composed into its query
+        out.append((where, re.sub(r"(?<![:\w]):([a-z_]\w*)", "'1'", sql)))
     return out
 
 

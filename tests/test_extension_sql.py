@@ -172,7 +172,7 @@ def test_every_built_in_definition_passes() -> None:
             for sql in [spec.native_id, *spec.columns.values()]:
                 checked_expression(sql, fields)
     for rule, _ in builtin_rules().values():
-        checked_query(rule.sql, {*rule.params, "as_of"}, [])
+        checked_query(rule.query, {*rule.params, "as_of"}, [])
     for metric, _ in builtin_metrics():
         if metric.fact:
             checked_query(metric.fact, ["currency", "as_of"], [])

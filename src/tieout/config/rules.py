@@ -1,10 +1,14 @@
-"""Exception rules: YAML entries whose SQL condition yields one row per exception.
+"""Exception rules: YAML entries, each a condition over one subject or, as an escape
+hatch, a whole SQL query.
 
-A rule's SQL selects `account_key`, `amount`, `currency`, `refs` (a list of
-{system, object, native_id}) and `detail` from the canonical model and the shared keys.
-`:name` placeholders are the rule's parameters (and `:as_of`), substituted as literals
-by sqlglot, never pasted as text. Every rule is parsed and its tables and columns checked
-when the project loads, so a typo is a config error naming the rule, not a failed run.
+A condition rule names its `subject` (one canonical or facts table whose row is one finding
+candidate) and SQL expressions over that row: `where`, `amount`, `detail` and optionally
+`currency`; the runner adds the source records, the customer and the currency
+(conditions.py). A query rule (`sql:`) selects `account_key`, `amount`, `currency`, `refs`
+(a list of {system, object, native_id}) and `detail` itself. `:name` placeholders are the
+rule's parameters (and `:as_of`), substituted as literals by sqlglot, never pasted as text.
+Every rule is parsed and its tables and columns checked when the project loads, so a typo is
+a config error naming the file, line and key, not a failed run.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
+from tieout.config.conditions import Condition, ConditionError
 from tieout.config.operating import ExceptionEffect
 from tieout.config.project import ProjectFile
 from tieout.config.yamlfile import (
@@ -53,7 +58,38 @@ class Rule(BaseModel):
         description="month-end close differences an open exception of this rule explains: "
         "scope (delivered vs quoted), billing (delivered vs billed net of credits)",
     )
-    sql: str
+    subject: str | None = Field(
+        default=None,
+        description="the table whose row is one finding candidate: a canonical table or a "
+        "fact (work_order_fact, invoice_fact, job_fact, ticket_sla, ...)",
+    )
+    where: str | None = Field(default=None, description="SQL condition over the subject's row")
+    amount: str | None = Field(default=None, description="money at risk, in `currency`")
+    detail: str | None = Field(default=None, description="SQL text expression: what was found")
+    currency: str | None = Field(
+        default=None, description="SQL expression; default the subject's currency column"
+    )
+    sql: str | None = Field(
+        default=None,
+        description="escape hatch instead of subject/where/amount/detail: a whole query "
+        "selecting account_key, amount, currency, refs and detail",
+    )
+
+    @property
+    def condition(self) -> Condition | None:
+        if self.subject is None or self.where is None or self.detail is None:
+            return None
+        return Condition(self.subject, self.where, self.detail, self.amount, self.currency)
+
+    @property
+    def query(self) -> str:
+        """The rule as one query with `:name` placeholders: its own, or its condition's."""
+        condition = self.condition
+        if condition is not None:
+            return condition.query({*self.params, "as_of"})
+        if self.sql is None:
+            raise ValueError(f"rule {self.id} is neither a condition nor a query")
+        return self.sql
 
 
 @dataclass(frozen=True)
@@ -65,7 +101,7 @@ class ResolvedRule:
 
     def render(self, as_of: dt.date) -> exp.Expr:
         """The rule's query with every placeholder replaced by a literal."""
-        return bind(self.rule.sql, {**self.params, "as_of": as_of})
+        return bind(self.rule.query, {**self.params, "as_of": as_of})
 
 
 Defined = tuple[Rule, LocatedYaml]  # a rule and the file it came from, with its lines
@@ -137,9 +173,37 @@ def load_rules(project: ProjectFile) -> tuple[ResolvedRule, ...]:
     return tuple(resolved)
 
 
+CONDITION_KEYS = ("where", "amount", "detail", "currency")
+
+
 def check_rule(rule: Rule, located: LocatedYaml) -> None:
-    """Parse the SQL: one data-only query over the model's tables and columns."""
+    """Exactly one of `sql` and `subject`; then parse it: one data-only query over the
+    model's tables and columns, or a condition over its subject's columns."""
+    if rule.sql is not None and rule.subject is not None:
+        message = f"rule {rule.id}: give either subject (with where, detail) or sql, not both"
+        raise located.error(message, "sql")
+    if rule.sql is None and rule.subject is None:
+        message = f"rule {rule.id}: give a subject with where and detail, or a whole sql query"
+        raise located.error(message, "subject")
+    placeholders = {*rule.params, "as_of"}
+    if rule.sql is not None:
+        for key in CONDITION_KEYS:
+            if getattr(rule, key) is not None:
+                message = f"rule {rule.id}: {key} goes with subject, not with sql"
+                raise located.error(message, key)
+        try:
+            checked_query(rule.sql, placeholders, OUTPUT_COLUMNS)
+        except UnsafeSQLError as problem:
+            raise located.error(f"rule {rule.id}: {problem}", "sql") from None
+        return
+    for key in ("where", "detail"):
+        if getattr(rule, key) is None:
+            raise located.error(f"rule {rule.id}: a subject needs {key}", key)
     try:
-        checked_query(rule.sql, {*rule.params, "as_of"}, OUTPUT_COLUMNS)
+        query = rule.query
+    except ConditionError as problem:
+        raise located.error(f"rule {rule.id}: {problem}", problem.key) from None
+    try:  # what the runner composed: checked like any query
+        checked_query(query, placeholders, OUTPUT_COLUMNS)
     except UnsafeSQLError as problem:
-        raise located.error(f"rule {rule.id}: {problem}", "sql") from None
+        raise located.error(f"rule {rule.id}: {problem}", "subject") from None

@@ -31,6 +31,7 @@ _DDL_TYPES = {
     "boolean": "BOOLEAN",
     "rate": "DECIMAL(18,8)",
     "currency": "VARCHAR",
+    "refs": "STRUCT(system VARCHAR, object VARCHAR, native_id VARCHAR)[]",
 }
 
 

@@ -1,12 +1,14 @@
 """Tables the facts stage builds right after match: the shared ideas (a record's customer, a
 product's and a person's golden key, the rate for a currency on a day, a work order's job)
-defined once, so no later stage reads `xref` or `fx_rate` itself."""
+defined once, so no later stage reads `xref` or `fx_rate` itself; and the per-work-order,
+per-invoice and per-job figures exception rules test (`subject:` of a rule), each with the
+source records it stands for in `refs`."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from tieout.model.schema import BOOLEAN, CURRENCY, DATE, RATE, C, Table
+from tieout.model.schema import BOOLEAN, CURRENCY, DATE, INTEGER, RATE, REFS, C, Table, money
 
 FACTS_TABLES: Final[tuple[Table, ...]] = (
     Table(
@@ -84,6 +86,93 @@ FACTS_TABLES: Final[tuple[Table, ...]] = (
             C("account_key", doc="golden customer of its account"),
         ),
         doc="one row per work order: the job it belongs to and its customer",
+        derived=True,
+    ),
+    Table(
+        "work_order_fact",
+        "delivery",
+        (
+            C("work_order_id", required=True),
+            C("work_order_number"),
+            C("job_key", required=True),
+            C("account_key", doc="golden customer of its account"),
+            C("status"),
+            C("completed_on", DATE, doc="the day it was completed"),
+            money("planned_value"),
+            C("currency", CURRENCY),
+            C(
+                "billed",
+                BOOLEAN,
+                doc="an invoice line bills it (draft, voided and deleted invoices do not count)",
+            ),
+            C(
+                "billing_unreadable",
+                BOOLEAN,
+                doc="a quarantined invoice row names it (unreadable_billing): billing unknown",
+            ),
+            C("refs", REFS, doc="the work order"),
+        ),
+        doc="one row per work order: what the billing rules ask of it",
+        derived=True,
+    ),
+    Table(
+        "invoice_fact",
+        "finance",
+        (
+            C("invoice_id", required=True),
+            C("invoice_number"),
+            C("doc_type"),
+            C("status"),
+            C("invoice_date", DATE),
+            money("total"),
+            C("currency", CURRENCY),
+            C("account_key", doc="golden customer of its account, else of its customer name"),
+            C(
+                "bills_work_order",
+                BOOLEAN,
+                doc="one of its lines is linked to a work order (job)",
+            ),
+            C(
+                "under_contract",
+                BOOLEAN,
+                doc="a contract of its customer runs on the invoice date (draft, in approval, "
+                "rejected and cancelled contracts do not count)",
+            ),
+            C("refs", REFS, doc="the invoice"),
+        ),
+        doc="one row per invoice or credit note: its customer and what it bills",
+        derived=True,
+    ),
+    Table(
+        "job_fact",
+        "delivery",
+        (
+            C("job_key", required=True, doc="its quote's id, else its work order's id"),
+            C("quote_id"),
+            C("account_key", doc="golden customer of its work orders (the lowest key)"),
+            C("currency", CURRENCY, doc="its work orders' currency (the lowest code)"),
+            C("work_orders", INTEGER),
+            C(
+                "finished_on",
+                DATE,
+                doc="the day its last work order was completed or closed, once every one is "
+                "(canceled ones aside; 0001-01-01 when all are canceled); empty while one is "
+                "still open",
+            ),
+            money(
+                "revenue",
+                doc="its invoice lines net of credit notes (draft, voided and deleted invoices "
+                "excluded); empty when nothing bills it",
+            ),
+            money("time_cost", doc="cost of the time logged on its work orders; empty if none"),
+            C(
+                "billing_unreadable",
+                BOOLEAN,
+                doc="a quarantined invoice row names one of its work orders: revenue unknown",
+            ),
+            C("refs", REFS, doc="its quote (if any), then its work orders by native id"),
+        ),
+        doc="one row per job that has a work order: its customer, revenue and time cost",
         derived=True,
     ),
 )

@@ -19,6 +19,7 @@ INTEGER: Final = "integer"
 BOOLEAN: Final = "boolean"
 RATE: Final = "rate"  # DECIMAL(18,8), fx rates
 CURRENCY: Final = "currency"  # ISO 4217 code
+REFS: Final = "refs"  # a list of {system, object, native_id}: the source records a fact stands for
 
 LOGICAL_TYPES: Final = frozenset(
     {
@@ -34,6 +35,7 @@ LOGICAL_TYPES: Final = frozenset(
         BOOLEAN,
         RATE,
         CURRENCY,
+        REFS,
     }
 )
 

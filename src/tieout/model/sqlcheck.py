@@ -92,14 +92,20 @@ def checked_query(sql: str, placeholders: Iterable[str], outputs: Iterable[str])
     return tree
 
 
-def checked_expression(sql: str, columns: Collection[str]) -> exp.Expr:
-    """One expression over a row's own `columns`: no query, table or parameter in it, only
-    allowed functions; raises UnsafeSQLError (UnknownColumnsError for names not in `columns`)."""
+def checked_expression(
+    sql: str, columns: Collection[str], placeholders: Collection[str] = ()
+) -> exp.Expr:
+    """One expression over a row's own `columns`: no query or table in it, no parameter but
+    `placeholders`, only allowed functions; raises UnsafeSQLError (UnknownColumnsError for
+    names not in `columns`)."""
     tree = _parse(sql)
     if isinstance(tree, exp.Query) or tree.find(exp.Query, exp.Subquery, exp.Table):
         raise UnsafeSQLError("expected an expression over the row, not a query")
-    if tree.find(exp.Placeholder):
+    named = {p.name for p in tree.find_all(exp.Placeholder)}
+    if named and not placeholders:
         raise UnsafeSQLError("parameters are not allowed here")
+    if named - set(placeholders):
+        raise UnsafeSQLError(f"unknown parameter(s) {', '.join(sorted(named - set(placeholders)))}")
     _data_only(tree)
     names = sorted({c.name for c in tree.find_all(exp.Column)} - set(columns))
     if names:

@@ -37,7 +37,7 @@ def definitions(rules: list[ResolvedRule], catalogue: Catalogue) -> dict[str, An
             "params": r.params,
             "description": r.rule.description,
             "defined_in": r.source,
-            "sql": r.rule.sql,
+            "sql": r.rule.query,
         }
         for r in sorted(rules, key=lambda r: r.rule.id)
     ]

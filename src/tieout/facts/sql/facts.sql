@@ -86,3 +86,119 @@ LEFT JOIN (SELECT work_order_id, min(job_key) AS job_key, min(quote_id) AS quote
      ON j.work_order_id = w.id
 LEFT JOIN customer_key k ON k.source_system = w.source_system
      AND k.native_id = w.account_native_id;
+
+-- Per work order, per invoice and per job: the figures exception rules test (a rule's
+-- `subject:`), each row with the source records it stands for (refs). An invoice counts
+-- as billing unless it is a draft, voided or deleted.
+DELETE FROM work_order_fact;
+INSERT INTO work_order_fact BY NAME
+WITH billed AS (
+    SELECT DISTINCT j.work_order_id
+    FROM job j
+    JOIN invoice_line l ON l.id = j.invoice_line_id
+    JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
+    WHERE j.work_order_id IS NOT NULL AND coalesce(i.status, '') NOT IN ('voided', 'deleted', 'draft')
+),
+unreadable AS (
+    SELECT DISTINCT work_order_id FROM unreadable_billing
+)
+SELECT w.id AS work_order_id, w.work_order_number, k.job_key, k.account_key, w.status,
+       CAST(w.completed_at AS DATE) AS completed_on, w.planned_value, w.currency,
+       b.work_order_id IS NOT NULL AS billed,
+       u.work_order_id IS NOT NULL AS billing_unreadable,
+       [{'system': w.source_system, 'object': w.source_object, 'native_id': w.native_id}] AS refs
+FROM work_order w
+JOIN work_order_job k ON k.work_order_id = w.id
+LEFT JOIN billed b ON b.work_order_id = w.id
+LEFT JOIN unreadable u ON u.work_order_id = w.id;
+
+DELETE FROM invoice_fact;
+INSERT INTO invoice_fact BY NAME
+WITH customer AS (
+    SELECT i.id, k.golden_key AS account_key
+    FROM invoice i
+    LEFT JOIN customer_key k ON k.source_system = i.source_system
+         AND k.native_id = coalesce(i.account_native_id, i.customer_name)
+),
+billing_work AS (  -- invoices one of whose lines is linked to a work order
+    SELECT DISTINCT l.source_system, l.invoice_native_id
+    FROM invoice_line l
+    JOIN job j ON j.invoice_line_id = l.id
+    WHERE j.work_order_id IS NOT NULL
+),
+contracted AS (  -- invoices dated while a contract of their customer runs
+    SELECT DISTINCT i.id
+    FROM invoice i
+    JOIN customer c ON c.id = i.id
+    JOIN customer_key ck ON ck.golden_key = c.account_key
+    JOIN contract t ON t.source_system = ck.source_system AND t.account_native_id = ck.native_id
+    WHERE lower(coalesce(t.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
+                                                'cancelled', 'canceled')
+      AND i.invoice_date BETWEEN t.start_date AND coalesce(t.end_date, DATE '9999-12-31')
+)
+SELECT i.id AS invoice_id, i.invoice_number, i.doc_type, i.status, i.invoice_date, i.total,
+       i.currency, c.account_key,
+       w.invoice_native_id IS NOT NULL AS bills_work_order,
+       t.id IS NOT NULL AS under_contract,
+       [{'system': i.source_system, 'object': i.source_object, 'native_id': i.native_id}] AS refs
+FROM invoice i
+JOIN customer c ON c.id = i.id
+LEFT JOIN billing_work w ON w.source_system = i.source_system
+     AND w.invoice_native_id = i.native_id
+LEFT JOIN contracted t ON t.id = i.id;
+
+-- A job is finished once every work order is completed or closed, or canceled: from the day
+-- the last of them was completed (0001-01-01 when all were canceled). A work order that does
+-- not say (no status, or completed with no date) is passed over; one that says nothing at
+-- all leaves its job unfinished.
+DELETE FROM job_fact;
+INSERT INTO job_fact BY NAME
+WITH work AS (
+    SELECT w.*, k.job_key, k.account_key,
+           CASE WHEN w.status = 'canceled' THEN 'canceled'
+                WHEN w.status IN ('completed', 'closed') AND w.completed_at IS NOT NULL THEN 'ended'
+                WHEN w.status NOT IN ('completed', 'closed') THEN 'open'
+           END AS state
+    FROM work_order w
+    JOIN work_order_job k ON k.work_order_id = w.id
+),
+jobs AS (
+    SELECT job_key, min(account_key) AS account_key, min(currency) AS currency,
+           count(*) AS work_orders,
+           CASE WHEN count(state) > 0 AND count(*) FILTER (WHERE state = 'open') = 0
+                THEN coalesce(max(CAST(completed_at AS DATE)) FILTER (WHERE state = 'ended'),
+                              DATE '0001-01-01')
+           END AS finished_on,
+           list({'system': source_system, 'object': source_object, 'native_id': native_id}
+                ORDER BY native_id) AS work_order_refs
+    FROM work
+    GROUP BY job_key
+),
+revenue AS (
+    SELECT j.job_key, sum(l.line_amount) AS revenue
+    FROM job j
+    JOIN invoice_line l ON l.id = j.invoice_line_id
+    JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
+    WHERE coalesce(i.status, '') NOT IN ('draft', 'voided', 'deleted')
+    GROUP BY j.job_key
+),
+time_cost AS (
+    SELECT w.job_key, sum(t.cost_amount) AS time_cost
+    FROM work_order_time t
+    JOIN work w ON w.id = t.work_order_id
+    GROUP BY w.job_key
+),
+unreadable AS (
+    SELECT DISTINCT w.job_key FROM work w JOIN unreadable_billing u ON u.work_order_id = w.id
+)
+SELECT j.job_key, q.id AS quote_id, j.account_key, j.currency, j.work_orders, j.finished_on,
+       r.revenue, c.time_cost, u.job_key IS NOT NULL AS billing_unreadable,
+       CASE WHEN q.id IS NULL THEN j.work_order_refs
+            ELSE list_concat([{'system': q.source_system, 'object': q.source_object,
+                               'native_id': q.native_id}], j.work_order_refs)
+       END AS refs
+FROM jobs j
+LEFT JOIN quote q ON q.id = j.job_key
+LEFT JOIN revenue r ON r.job_key = j.job_key
+LEFT JOIN time_cost c ON c.job_key = j.job_key
+LEFT JOIN unreadable u ON u.job_key = j.job_key;
