@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from support import copy_project, invoke, write_project
 from tieout import pipeline
 from tieout.config import load_project
 from tieout.engine import Warehouse
+from tieout.ingest import run as ingest_run
 from tieout.model import stable_id
 from tieout.pipeline import RunSummary
 
@@ -289,3 +291,91 @@ def test_parquet_source(tmp_path: Path) -> None:
             (dt.date(2026, 2, 28), Decimal("0.79000000")),
         ]
         assert wh.scalar("SELECT as_of FROM run_info") == dt.date(2026, 10, 31)
+
+
+INGESTED = (
+    "account",
+    "opportunity",
+    "quote",
+    "invoice",
+    "invoice_line",
+    "time_entry",
+    "ticket",
+    "quarantine",
+    "field_warning",
+    "superseded_row",
+    "derived_value",
+    "load_format",
+)
+
+
+def _ingested(project_root: Path, run_id: str) -> dict[str, list[tuple[object, ...]]]:
+    snaps = pipeline.snapshots(load_project(project_root))
+    with Warehouse(snaps.path_for(run_id), read_only=True) as wh:
+        return {t: wh.query(f'SELECT * FROM "{t}" ORDER BY ALL') for t in INGESTED}
+
+
+def test_typed_cache_restores_unchanged_sources_and_reloads_changed_ones(
+    landed: tuple[Path, RunSummary], tmp_path: Path
+) -> None:
+    """A source whose files, mapping and date bounds are unchanged is not typed again: its
+    rows come back from the typed cache, the same rows a load from scratch gives. A changed
+    file reloads its source alone."""
+    root, first = landed
+    every = {s.name for s in load_project(root).definitions.sources}
+    assert first.ingest.sources_restored == ()
+    project = copy_project(root, tmp_path / "ingest")
+    second = pipeline.run(load_project(project))
+    assert set(second.ingest.sources_restored) == every
+
+    harvest = project / "exports" / "harvest.csv"
+    harvest.write_text(HARVEST.replace("2.5,Yes", "3.5,Yes", 1), encoding="utf-8")
+    account = project / "exports" / "sf" / "Account.csv"
+    account.write_text(SF_ACCOUNT.replace("contoso.com", "contoso.co.uk"), encoding="utf-8")
+    third = pipeline.run(load_project(project))
+    assert set(third.ingest.sources_restored) == every - {"harvest", "sf_account"}
+    snaps = pipeline.snapshots(load_project(project))
+    with Warehouse(snaps.path_for(third.run_id), read_only=True) as wh:
+        assert sorted(float(h) for (h,) in wh.query("SELECT hours FROM time_entry")) == [2.5, 3.5]
+
+    shutil.rmtree(project / pipeline.WORK_DIR / "landing" / "typed")
+    cleared = pipeline.run(load_project(project))
+    assert cleared.ingest.sources_restored == ()
+    assert _ingested(project, third.run_id) == _ingested(project, cleared.run_id)
+
+
+def test_typed_cache_reloads_a_later_source_of_the_same_records(tmp_path: Path) -> None:
+    """Two sources of Salesforce accounts: the second's row with an id the first loaded is
+    refused. When the first source changes, the second is loaded again too (its refusal may
+    no longer hold); an unrelated change to neither restores both."""
+    yml = """
+name: twice
+as_of: 2026-10-31
+sources:
+  - {name: first, path: exports/a.csv, preset: salesforce.account}
+  - {name: second, path: exports/b.csv, preset: salesforce.account}
+  - {name: zendesk, path: exports/zendesk.csv, preset: zendesk.tickets}
+"""
+    more = SF_ACCOUNT.splitlines()[0] + "\n001Dn000004XyZbIAK,Contoso again,,,Standard\n"
+    root = write_project(
+        tmp_path / "p",
+        yml,
+        {"exports/a.csv": SF_ACCOUNT, "exports/b.csv": more, "exports/zendesk.csv": ZENDESK},
+    )
+    cache = tmp_path / "cache"
+
+    def ingest() -> tuple[tuple[str, ...], list[tuple[object, ...]]]:
+        project = load_project(root)
+        with Warehouse() as wh:
+            summary = ingest_run(wh, project, cache_dir=cache, as_of=dt.date(2026, 10, 31))
+            refused = wh.query("SELECT source, source_row FROM quarantine ORDER BY ALL")
+        return summary.sources_restored, refused
+
+    assert ingest() == ((), [("second", 2)])
+    assert ingest() == (("first", "second", "zendesk"), [("second", 2)])
+    (root / "exports" / "a.csv").write_text(
+        SF_ACCOUNT.splitlines()[0] + "\n" + SF_ACCOUNT.splitlines()[1] + "\n"
+    )
+    assert ingest() == (("zendesk",), [])
+    (root / "exports" / "zendesk.csv").write_text(ZENDESK.replace("Login fails", "Login failed"))
+    assert ingest() == (("first", "second"), [])

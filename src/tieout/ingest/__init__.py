@@ -23,6 +23,7 @@ from tieout.ingest.fieldsql import bind_fields
 from tieout.ingest.land import LandedFile, land
 from tieout.ingest.references import check_references
 from tieout.ingest.totals import derive_totals
+from tieout.ingest.typed_cache import TypedCache
 from tieout.model import TABLES
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
+TYPED_DIR = "typed"  # under the landing cache: readable once the warehouse is sealed
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class IngestSummary:
     files: tuple[FileSummary, ...]
     table_rows: dict[str, int]
     warnings: tuple[str, ...] = field(default=())
+    sources_restored: tuple[str, ...] = ()  # taken whole from the typed cache, not re-typed
 
     @property
     def rows_read(self) -> int:
@@ -121,11 +124,12 @@ def run(
         wh.create_model_table(tbl)
     quarantine.create_table(wh)
     loads: list[PrimaryLoad] = []
+    typed = TypedCache(cache_dir / TYPED_DIR) if type(wh) is Warehouse else None
     for i, (src, landed) in enumerate(plan):
         if progress:
             progress(f"loading {src.name}", i, len(plan))
         if landed:
-            loads.append(_load(wh, src, landed, bounds))
+            loads.append(_load(wh, src, landed, bounds, typed))
     check_references(wh, loads)
     warnings += derive_totals(wh)
     files = _file_summaries(wh, loads)
@@ -138,18 +142,28 @@ def run(
             too_much_quarantined(wh, over, settings.max_quarantine_pct),
             [file_record(f) for f in files],
         )
+    if typed is not None:
+        typed.prune()
     return IngestSummary(
         files=tuple(files),
         table_rows={t.name: wh.count(t.name) for t in TABLES},
         warnings=tuple(warnings),
+        sources_restored=tuple(typed.restored) if typed else (),
     )
 
 
 def _load(
-    wh: Warehouse, src: ResolvedSource, landed: list[LandedFile], bounds: formats.Bounds
+    wh: Warehouse,
+    src: ResolvedSource,
+    landed: list[LandedFile],
+    bounds: formats.Bounds,
+    typed: TypedCache | None,
 ) -> PrimaryLoad:
-    """Load one source; an engine failure names the source and its files, never a traceback."""
+    """Load one source (from the typed cache when it holds it unchanged); an engine failure
+    names the source and its files, never a traceback."""
     try:
+        if typed is not None:
+            return typed.load(wh, src, landed, bounds)
         return load_source(wh, src, landed, bounds)
     except TieoutError:
         raise
