@@ -17,6 +17,7 @@ from tieout.config.rules import Rule as RuleModel
 from tieout.config.yamlfile import parse_yaml, validate_model
 from tieout.engine import Warehouse
 from tieout.errors import ConfigError
+from tieout.match.sqlfiles import load_macros
 from tieout.model import TABLE_MAP, TABLES
 from tieout.reconcile.exceptions import find_exceptions
 
@@ -60,6 +61,7 @@ def findings(rule_id: str, tables: dict[str, list[Row]]) -> list[Row]:
             wh.create_model_table(table)
         for name, rows in {"xref": CUSTOMERS, **tables}.items():
             _insert(wh, name, rows)
+        load_macros(wh)  # the match stage's text macros, as in a run (duplicate_invoice)
         facts.build(wh, as_of=AS_OF, currency="GBP")
         resolved = ResolvedRule(rule, located.file, dict(rule.params), rule.health)
         find_exceptions(wh, [resolved], AS_OF, "GBP", {})
@@ -480,6 +482,388 @@ def test_price_variance() -> None:
          "amount_at_risk": Decimal("15.00"),
          "detail": "INV-1: invoiced at 105.0000, quoted at 100.0000",
          "refs": _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))},
+    ]  # fmt: skip
+
+
+# -- aged_case_renewal_risk: a renewing contract and its customer's aged tickets ------------
+
+
+def test_aged_case_renewal_risk() -> None:
+    def contract(cid: str, number: str | None, value: str, currency: str = "GBP",
+                 status: str = "Activated", **dates: dt.date) -> Row:  # fmt: skip
+        return {"id": cid, "contract_number": number, "account_native_id": "001A",
+                "status": status, "start_date": D(2025, 1, 1), "value": Decimal(value),
+                "currency": currency, **dates}  # fmt: skip
+
+    def open_ticket(ticket_id: str, opened: dt.date, is_open: bool = True,
+                    account_key: str | None = "CUS-A") -> tuple[Row, Row]:  # fmt: skip
+        ticket, clock = _ticket(ticket_id, opened, is_open=is_open)
+        return ticket, {**clock, "account_key": account_key}
+
+    # aged: open and opened before 16 Jan 2026 (15 Feb - 30 days)
+    tickets = [
+        open_ticket("t1", D(2026, 1, 15)),  # aged
+        open_ticket("t2", D(2025, 12, 1)),  # aged
+        open_ticket("t3", D(2026, 1, 16)),  # 30 days back: not aged
+        open_ticket("t4", D(2025, 12, 1), is_open=False),  # resolved
+        open_ticket("t5", D(2025, 12, 1), account_key=None),  # no customer
+    ]
+    found = findings(
+        "aged_case_renewal_risk",
+        {
+            **_ticket_tables(tickets),
+            "fx_rate": [EUR_AT_085],
+            # renews within 90 days of 15 Feb: after 15 Feb, on or before 16 May 2026
+            "contract": [
+                # renewal date 16 May, the 90th day: fires for its value
+                contract("c1", "CT-1", "12000.00", renewal_date=D(2026, 5, 16)),
+                # no renewal date: ends 31 Mar, renews 1 Apr; no number: named by native id;
+                # EUR 5,000.00 at 0.85 = GBP 4,250.00
+                contract("c2", None, "5000.00", "EUR", end_date=D(2026, 3, 31)),
+                # near misses: renews 17 May (91 days); ends 14 Feb, renews on the as-of
+                # date (not after it); expired
+                contract("c3", "CT-3", "900.00", renewal_date=D(2026, 5, 17)),
+                contract("c4", "CT-4", "800.00", end_date=D(2026, 2, 14)),
+                contract("c5", "CT-5", "700.00", status="Expired",
+                         renewal_date=D(2026, 3, 1)),
+            ],
+        },
+    )  # fmt: skip
+    aged = (("zendesk", "ticket", "T1"), ("zendesk", "ticket", "T2"))
+    assert found == [
+        {"account_key": "CUS-A", "amount": Decimal("12000.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("12000.00"),
+         "detail": "contract CT-1 renews 2026-05-16 with 2 ticket(s) open over 30 days",
+         "refs": _refs(("crm", "contract", "C1"), *aged)},
+        {"account_key": "CUS-A", "amount": Decimal("5000.00"), "currency": "EUR",
+         "amount_at_risk": Decimal("4250.00"),
+         "detail": "contract C2 renews 2026-04-01 with 2 ticket(s) open over 30 days",
+         "refs": _refs(("crm", "contract", "C2"), *aged)},
+    ]  # fmt: skip
+
+
+# -- discount_after_quote: invoice lines against the quote lines they bill -------------------
+
+
+def test_discount_after_quote() -> None:
+    def line(line_id: str, doc: str, price: str, qty: str = "10", discount: str = "0",
+             amount: str | None = None, description: str = "Consulting") -> Row:  # fmt: skip
+        return {"id": line_id, "source_system": "xero", "native_id": line_id.upper(),
+                "invoice_native_id": doc, "invoice_number": doc, "description": description,
+                "quantity": Decimal(qty), "unit_price": Decimal(price),
+                "discount_pct": Decimal(discount),
+                "line_amount": Decimal(amount if amount is not None else price),
+                "currency": "GBP"}  # fmt: skip
+
+    found = findings(
+        "discount_after_quote",
+        {
+            "quote": [{"id": "q1", "native_id": "Q1", "quote_number": "Q-1",
+                       "account_native_id": "001A", "currency": "GBP"}],
+            # quoted: 10 x 100.00 at 10 % off; 4 x 50.00 at no discount
+            "quote_line": [
+                {"id": "ql1", "native_id": "QL1", "quote_native_id": "Q1", "quantity": Decimal(10),
+                 "unit_price": Decimal(100), "discount_pct": Decimal(10), "currency": "GBP"},
+                {"id": "ql2", "native_id": "QL2", "quote_native_id": "Q1", "quantity": Decimal(4),
+                 "unit_price": Decimal(50), "discount_pct": Decimal(0), "currency": "GBP"},
+            ],
+            "invoice": [
+                _invoice("INV-1", D(2026, 1, 5), "1050.00", status="paid"),
+                _invoice("INV-2", D(2026, 1, 6), "750.00", status="paid"),
+                _invoice("INV-3", D(2026, 1, 7), "900.00", status="paid"),
+                _invoice("INV-4", D(2026, 1, 8), "800.00", status="voided"),
+                _invoice("CN-5", D(2026, 1, 9), "-800.00", doc_type="credit_note"),
+            ],
+            "invoice_line": [
+                # 15 % against 10 % quoted: 10 x 100.00 x 5 % = 50.00
+                line("l1", "INV-1", "100.00", discount="15", amount="850.00"),
+                line("l2", "INV-1", "50.00", qty="4", amount="200.00"),  # as quoted
+                # the quoted 10 % not on the product line (10 x 100.00 x 10 % = 100.00 the
+                # quote explains), and a Discount line of -250.00: 250.00 - 100.00 = 150.00
+                line("l3", "INV-2", "100.00", amount="1000.00"),
+                line("l4", "INV-2", "-250.00", qty="1", amount="-250.00",
+                     description="Discount"),
+                # a Discount line of -100.00 the quote explains in full: 0.00, no finding
+                line("l5", "INV-3", "100.00", amount="1000.00"),
+                line("l6", "INV-3", "-100.00", qty="1", amount="-100.00",
+                     description="Discount"),
+                # deeper discounts on a voided invoice and on a credit note
+                line("l7", "INV-4", "100.00", discount="20", amount="800.00"),
+                line("l8", "CN-5", "100.00", discount="20", amount="-800.00"),
+            ],
+            "invoice_quote_line": [
+                {"invoice_line_id": line_id, "quote_line_id": quote_line}
+                for line_id, quote_line in [("l1", "ql1"), ("l2", "ql2"), ("l3", "ql1"),
+                                            ("l5", "ql1"), ("l7", "ql1"), ("l8", "ql1")]
+            ],
+            "job": [
+                {"job_key": "q1", "quote_id": "q1", "work_order_id": None,
+                 "invoice_line_id": f"l{i}"}
+                for i in range(1, 9)
+            ],
+        },
+    )  # fmt: skip
+    assert found == [
+        {"account_key": "CUS-A", "amount": Decimal("150.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("150.00"),
+         "detail": "INV-2: Discount -250.00, not on quote Q-1",
+         "refs": _refs(("xero", "invoice_line", "L4"), ("crm", "quote", "Q1"))},
+        {"account_key": "CUS-A", "amount": Decimal("50.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("50.00"),
+         "detail": "INV-1: discount 15.0000% against 10.0000% quoted",
+         "refs": _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))},
+    ]  # fmt: skip
+
+
+# -- duplicate_invoice: pairs of invoices --------------------------------------------------
+
+
+def test_duplicate_invoice() -> None:
+    def bill(number: str, day: dt.date, total: str, said: str, qty: str = "1",
+             customer: str = "Acme Ltd", doc_type: str = "invoice", status: str = "authorised",
+             reference: str | None = None) -> tuple[Row, Row]:  # fmt: skip
+        invoice = {**_invoice(number, day, total, customer, doc_type, status),
+                   "reference": reference}  # fmt: skip
+        line = {"id": f"{number.lower()}-1", "source_system": "xero", "invoice_native_id": number,
+                "description": said, "quantity": Decimal(qty),
+                "unit_price": abs(Decimal(total)) / Decimal(qty), "line_amount": Decimal(total),
+                "currency": "GBP"}  # fmt: skip
+        return invoice, line
+
+    bills = [
+        # the same two lines of consulting a week apart, each naming its own work order
+        # (a number of 4+ digits is left out): fires for the later one, 1,200.00
+        bill("INV-1", D(2026, 1, 5), "1200.00", "Consulting WO-00001124", qty="2"),
+        bill("INV-2", D(2026, 1, 12), "1200.00", "consulting  WO-00001200", qty="2"),
+        # the same again and voided
+        bill("INV-3", D(2026, 1, 5), "1200.00", "Consulting", qty="2", status="voided"),
+        # 11 days apart
+        bill("INV-10", D(2026, 1, 5), "600.00", "Training"),
+        bill("INV-11", D(2026, 1, 16), "600.00", "Training"),
+        # the same total for the same service at two sites
+        bill("INV-20", D(2026, 1, 5), "300.00", "Support site A"),
+        bill("INV-21", D(2026, 1, 5), "300.00", "Support site B"),
+        # credited by number: a credit note naming INV-0031 (INV-31)
+        bill("INV-30", D(2026, 1, 5), "500.00", "Licence"),
+        bill("INV-31", D(2026, 1, 6), "500.00", "Licence"),
+        bill(
+            "CN-1", D(2026, 1, 8), "-500.00", "Refund", doc_type="credit_note", reference="INV-0031"
+        ),
+        # credited and re-issued: a credit note repeating the bill line for line
+        bill("INV-40", D(2026, 1, 5), "400.00", "Hosting"),
+        bill("INV-41", D(2026, 1, 7), "400.00", "Hosting"),
+        bill("CN-2", D(2026, 1, 6), "-400.00", "Hosting", doc_type="credit_note"),
+        # another customer's bill, the same as INV-1
+        bill("INV-50", D(2026, 1, 6), "1200.00", "Consulting", qty="2", customer="Bolt plc"),
+    ]
+    found = findings(
+        "duplicate_invoice",
+        {"invoice": [i for i, _ in bills], "invoice_line": [line for _, line in bills]},
+    )
+    assert found == [
+        {"account_key": "CUS-A", "amount": Decimal("1200.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("1200.00"),
+         "detail": "invoices INV-1 and INV-2 both bill 1200.00 GBP",
+         "refs": _refs(("xero", "invoice", "INV-1"), ("xero", "invoice", "INV-2"))},
+    ]  # fmt: skip
+
+
+# -- scope_drift: hours per job and quantities per job and product --------------------------
+
+PRODUCTS = [
+    {"entity_type": "product", "golden_key": f"PRD-{n}", "source_system": "crm",
+     "source_object": "Product2", "native_id": f"P{n}", "method": "master"}
+    for n in (1, 2, 3, 9)
+]  # fmt: skip
+
+
+def _delivery(
+    key: str, quoted: bool, work_orders: list[tuple[Row, str | None]]
+) -> dict[str, list[Row]]:
+    """A job of Acme: its quote (when quoted; the job key is the quote's id, else the first
+    work order's) and its work orders, each with the hours logged on it (none: no time)."""
+    job = [{"job_key": key, "quote_id": key if quoted else None, "work_order_id": w["id"],
+            "invoice_line_id": None} for w, _ in work_orders]  # fmt: skip
+    time = [{"work_order_id": w["id"], "hours": Decimal(h), "cost_amount": Decimal(0),
+             "entries": 1} for w, h in work_orders if h is not None]  # fmt: skip
+    quote = [{"id": key, "native_id": key.upper(), "quote_number": key.upper(),
+              "account_native_id": "001A", "currency": "GBP"}] if quoted else []  # fmt: skip
+    return {"quote": quote, "work_order": [w for w, _ in work_orders], "job": job,
+            "work_order_time": time}  # fmt: skip
+
+
+def _planned(wo_id: str, hours: str, value: str, status: str = "completed") -> Row:
+    done = D(2026, 1, 10) if status in ("completed", "closed") else None
+    return {**_work_order(wo_id, status, done, value), "planned_hours": Decimal(hours)}
+
+
+def test_scope_drift() -> None:
+    found = findings(
+        "scope_drift",
+        _merged(
+            {"xref": CUSTOMERS + PRODUCTS},
+            # 12 hours against 10 planned: 20 % > 10 %; 2 hours at 1,000.00 / 10 = 200.00
+            _delivery("q-a", True, [(_planned("wo-a1", "10", "1000.00"), "12")]),
+            # 11 hours against 10: exactly 10 %, not beyond
+            _delivery("wo-b1", False, [(_planned("wo-b1", "10", "800.00"), "11")]),
+            # 30 hours against 20 (the canceled work order's 100 planned hours and its time
+            # do not count): 10 hours at 2,000.00 / 20 = 1,000.00; no quote, refs the
+            # work orders only
+            _delivery("wo-c1", False, [(_planned("wo-c1", "20", "2000.00"), "30"),
+                                       (_planned("wo-c2", "100", "0", "canceled"), "5")]),
+            # a job within its hours (no time logged) whose quantities grew; apart from q-a,
+            # since two findings of one rule on the same records are one exception
+            _delivery("q-d", True, [(_planned("wo-d1", "10", "1000.00"), None)]),
+            {
+                # q-d quoted 10 of PRD-1 at 50.00 and 10 of PRD-2 at 20.00
+                "quote_line": [
+                    {"id": f"qd-l{n}", "native_id": f"QD-L{n}", "quote_native_id": "Q-D",
+                     "product_native_id": f"P{n}", "quantity": Decimal(10),
+                     "unit_price": Decimal(price), "currency": "GBP"}
+                    for n, price in ((1, "50.00"), (2, "20.00"))
+                ],
+                # delivered 12 of PRD-1: 2 more at 50.00 = 100.00; 11 of PRD-2: 10 %, not
+                # beyond; 5 of PRD-3, which the quote does not have
+                "work_order_line": [
+                    {"id": f"wd-l{n}", "work_order_native_id": "WO-D1",
+                     "product_native_id": f"P{n}", "quantity": Decimal(qty)}
+                    for n, qty in ((1, 12), (2, 11), (3, 5))
+                ],
+            },
+        ),
+    )  # fmt: skip
+    assert found == [
+        {"account_key": "CUS-A", "amount": Decimal("1000.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("1000.00"),
+         "detail": "30.00 hours logged against 20.00 planned",
+         "refs": _refs(("crm", "work_order", "WO-C1"))},
+        {"account_key": "CUS-A", "amount": Decimal("200.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("200.00"),
+         "detail": "12.00 hours logged against 10.00 planned",
+         "refs": _refs(("crm", "quote", "Q-A"), ("crm", "work_order", "WO-A1"))},
+        {"account_key": "CUS-A", "amount": Decimal("100.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("100.00"),
+         "detail": "work order quantities beyond quote Q-D: PRD-1 10.0000 -> 12.0000",
+         "refs": _refs(("crm", "quote", "Q-D"), ("crm", "work_order", "WO-D1"))},
+    ]  # fmt: skip
+
+
+def test_scope_drift_reads_planned_hours_only_where_they_estimate_effort() -> None:
+    # ten completed work orders with time, each logged at twice its plan (the field holds
+    # the scheduled window): none within 25 % of plan, fewer than half: no hours finding
+    jobs = [
+        _delivery(f"wo-{n}", False, [(_planned(f"wo-{n}", "8", "800.00"), "16")]) for n in range(10)
+    ]
+    assert findings("scope_drift", _merged(*jobs)) == []
+
+
+# -- unexplained_variance: subject plan_variance ---------------------------------------------
+
+
+def test_unexplained_variance() -> None:
+    def variance(period: dt.date, metric: str, review: dt.date, dimension: str | None = None,
+                 member: str | None = None, needs: bool = True,
+                 explanation: str | None = None) -> Row:  # fmt: skip
+        return {"plan": "FY26", "version": 1, "period_start": period, "metric": metric,
+                "dimension": dimension, "member": member, "target": Decimal(100),
+                "actual": Decimal(60), "variance": Decimal(-40), "variance_pct": Decimal(-40),
+                "threshold_pct": Decimal(10), "review_date": review,
+                "needs_explanation": needs, "explanation": explanation}  # fmt: skip
+
+    found = findings(
+        "unexplained_variance",
+        {
+            "campaign": [{"id": "c1", "name": "Spring Push", "currency": "GBP"}],
+            "plan_variance": [
+                # the campaign's January and December, reviewed 10 Feb and 10 Jan, before
+                # 15 Feb: one finding on the campaign (matched by name, case and spaces aside)
+                variance(D(2026, 1, 1), "leads", D(2026, 2, 10), "campaign", "SPRING PUSH"),
+                variance(D(2025, 12, 1), "leads", D(2026, 1, 10), "campaign", "SPRING PUSH"),
+                # a target of no campaign: the plan target itself; blank explanation
+                variance(D(2026, 1, 1), "revenue", D(2026, 2, 10), explanation="  "),
+                # near misses: reviewed on the as-of date; explained; within threshold
+                variance(D(2026, 1, 1), "mqls", AS_OF),
+                variance(D(2026, 1, 1), "sqls", D(2026, 2, 10), explanation="late launch"),
+                variance(D(2026, 1, 1), "wins", D(2026, 2, 10), needs=False),
+            ],
+        },
+    )  # fmt: skip
+    beyond = ": actual 60.00 against target 100.00 (-40.00 %), beyond 10.00 %; review date"
+    assert found == [
+        {"account_key": None, "amount": None, "currency": None, "amount_at_risk": None,
+         "detail": f"FY26 2025-12 leads campaign=SPRING PUSH{beyond} 2026-01-10, no explanation; "
+                   f"FY26 2026-01 leads campaign=SPRING PUSH{beyond} 2026-02-10, no explanation",
+         "refs": _refs(("crm", "campaign", "C1"))},
+        {"account_key": None, "amount": None, "currency": None, "amount_at_risk": None,
+         "detail": f"FY26 2026-01 revenue{beyond} 2026-02-10, no explanation",
+         "refs": _refs(("tieout", "plan_target", "FY26|2026-01|revenue||"))},
+    ]  # fmt: skip
+
+
+# -- unpriced_change: unpriced changes and unquoted lines of no price ------------------------
+
+
+def test_unpriced_change() -> None:
+    def change(cid: str, wo: str, hours: str, priced: bool | None,
+               description: str | None = None) -> Row:  # fmt: skip
+        return {"id": cid, "work_order_native_id": wo, "hours_delta": Decimal(hours),
+                "priced": priced, "description": description}  # fmt: skip
+
+    def wo_line(lid: str, wo: str, product: str, price: str | None = None) -> Row:
+        return {"id": lid, "work_order_native_id": wo, "product_native_id": product,
+                "quantity": Decimal(3), "unit_price": None if price is None else Decimal(price),
+                "currency": "GBP"}  # fmt: skip
+
+    found = findings(
+        "unpriced_change",
+        _merged(
+            {"xref": CUSTOMERS + PRODUCTS},
+            # WO-1 plans 40 hours for 4,000.00: 100.00 an hour
+            _delivery("q-1", True, [(_planned("wo-1", "40", "4000.00", "in_progress"), None)]),
+            # WO-2 plans no hours: no rate to price a change at
+            _delivery("q-2", True, [(_planned("wo-2", "0", "1000.00", "in_progress"), None)]),
+            _delivery("q-3", True, [(_planned("wo-3", "10", "1000.00", "canceled"), None)]),
+            {
+                "work_order_change": [
+                    change("ch1", "WO-1", "4", False, "extra site visit"),  # 4 x 100.00 = 400.00
+                    change("ch2", "WO-1", "1.5", None),  # priced unknown: 1.5 x 100.00 = 150.00
+                    change("ch3", "WO-1", "8", True),  # priced
+                    change("ch4", "WO-1", "-2", False),  # hours taken away
+                    change("ch5", "WO-2", "4", False),
+                ],
+                "product": [
+                    {"id": f"p{n}", "native_id": f"P{n}", "name": name,
+                     "list_price": Decimal(price)}
+                    for n, name, price in ((1, "Survey", "90.00"), (2, "Sensor", "120.00"),
+                                           (3, "Cable", "10.00"))
+                ],
+                "quote_line": [{"id": "q1-l1", "native_id": "Q1-L1", "quote_native_id": "Q-1",
+                                "product_native_id": "P1", "quantity": Decimal(1),
+                                "unit_price": Decimal(90), "currency": "GBP"}],
+                "work_order_line": [
+                    wo_line("wl1", "WO-1", "P2"),  # not quoted, no price: 3 x 120.00 = 360.00
+                    wo_line("wl2", "WO-1", "P1"),  # on the quote
+                    wo_line("wl3", "WO-1", "P3", "10.00"),  # priced
+                    wo_line("wl4", "WO-1", "P7"),  # a product with no golden key
+                    wo_line("wl5", "WO-3", "P2"),  # on a canceled work order
+                ],
+            },
+        ),
+    )  # fmt: skip
+    assert found == [
+        {"account_key": "CUS-A", "amount": Decimal("400.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("400.00"),
+         "detail": "work order WO-1: 4.00 hours added unpriced (extra site visit)",
+         "refs": _refs(("crm", "work_order_change", "CH1"), ("crm", "work_order", "WO-1"))},
+        {"account_key": "CUS-A", "amount": Decimal("360.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("360.00"),
+         "detail": "work order WO-1: Sensor x3.0000 is not on quote Q-1 and has no price",
+         "refs": _refs(("crm", "work_order_line", "WL1"), ("crm", "work_order", "WO-1"),
+                       ("crm", "quote", "Q-1"))},
+        {"account_key": "CUS-A", "amount": Decimal("150.00"), "currency": "GBP",
+         "amount_at_risk": Decimal("150.00"),
+         "detail": "work order WO-1: 1.50 hours added unpriced",
+         "refs": _refs(("crm", "work_order_change", "CH2"), ("crm", "work_order", "WO-1"))},
     ]  # fmt: skip
 
 
