@@ -28,8 +28,22 @@ summary = pipeline.run(load_project(Path(sys.argv[1])))
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - t, "stages": summary.stage_seconds,
                   "exceptions": sum(summary.reconcile.by_rule.values()),
+                  "landing_cached": sum(f.cached for f in summary.ingest.files),
+                  "files": len(summary.ingest.files),
+                  "restored": len(summary.ingest.sources_restored),
+                  "sources": len({f.source for f in summary.ingest.files}),
                   "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "peak_mib": usage.ru_maxrss / 1024}))
+"""
+
+GENERATE = """
+import json, resource, sys, time
+from pathlib import Path
+from tieout.demo.generate import generate
+t = time.perf_counter()
+generate(Path(sys.argv[1]), scale=float(sys.argv[2]), seed=int(sys.argv[3]))
+print(json.dumps({"seconds": time.perf_counter() - t,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 HAND_SQL = r"""
@@ -157,10 +171,19 @@ def main() -> None:
 
     from tieout.config import load_project
 
+    target = args.workdir / f"scale-{args.scale:g}"
+    if not (target / "truth.json").exists():  # generated in its own process: its own peak
+        made = measure(GENERATE, str(target), str(args.scale), str(args.seed))
+        print(
+            f"generated scale {args.scale:g} in {made['seconds']:.1f}s, "
+            f"peak {made['peak_mib']:,.0f} MiB",
+            flush=True,
+        )
     project = demo_project(args.workdir, args.scale, args.seed)
     as_of = str(load_project(project).config.as_of)
 
     first = measure(TIEOUT_RUN, str(project))  # lands the files, trains the model if none
+    print(f"first run {first['seconds']:.1f}s", flush=True)
     daily = measure(TIEOUT_RUN, str(project))
     hand = measure(HAND_SQL, str(project / "exports"), as_of)
 
@@ -180,6 +203,10 @@ def main() -> None:
     )
     for stage, secs in stages.items():
         print(f"  {stage:12}{secs:8.1f}s")
+    print(
+        f"  landing cached for {daily['landing_cached']} of {daily['files']} files; "
+        f"{daily['restored']} of {daily['sources']} sources restored from the typed cache"
+    )
     print(f"  exceptions found: {daily['exceptions']:,}")
     print("\nhand-written DuckDB SQL over the same exports (typed beforehand, untimed):")
     for name, secs in checks.items():
