@@ -313,7 +313,7 @@ def test_margin_below_floor() -> None:
     ]  # fmt: skip
 
 
-# -- the rules that stay whole queries (sql:), on their tables ------------------------------
+# -- the other rules, on their tables (ticket_sla, work_order_demand as operations builds them)
 
 
 def _ticket(ticket_id: str, opened: dt.date, **sla: Any) -> tuple[Row, Row]:
@@ -325,7 +325,9 @@ def _ticket(ticket_id: str, opened: dt.date, **sla: Any) -> tuple[Row, Row]:
         "ticket_number": ticket_id.upper(),
         "opened_at": T(*opened.timetuple()[:3], 9),
     }
-    clock = {"ticket_id": ticket_id, "account_key": "CUS-A", "opened_at": ticket["opened_at"],
+    record = {"system": "zendesk", "object": "ticket", "native_id": ticket["native_id"]}
+    clock = {"ticket_id": ticket_id, "ticket_number": ticket["ticket_number"],
+             "account_key": "CUS-A", "opened_at": ticket["opened_at"], "refs": [record],
              **sla}  # fmt: skip
     return ticket, clock
 
@@ -385,29 +387,32 @@ def test_repeat_issue() -> None:
 
 
 def test_capacity_risk() -> None:
-    monday = D(2026, 3, 2)
+    def demand(wo_id: str, status: str, starts: dt.date, value: str,
+               week: tuple[str, str, bool] | None) -> Row:  # fmt: skip
+        """A work order's demand row as operations builds it: its team's week (available,
+        demand, over-committed), none outside the horizon."""
+        available, wanted, over = week or (None, None, None)
+        return {"work_order_id": wo_id, "work_order_number": wo_id.upper(), "status": status,
+                "account_key": "CUS-A", "team": "Field", "starts_on": starts,
+                "start_week": starts - dt.timedelta(days=starts.weekday()),
+                "planned_hours": Decimal(40), "planned_value": Decimal(value), "currency": "GBP",
+                "team_available_hours": available and Decimal(available),
+                "team_demand_hours": wanted and Decimal(wanted), "team_over_committed": over,
+                "refs": [{"system": "crm", "object": "work_order",
+                          "native_id": wo_id.upper()}]}  # fmt: skip
+
+    over = ("80.00", "120.00", True)  # the week of 2 March: 120 h of demand for 80 h
     found = findings(
         "capacity_risk",
         {
-            "work_order": [  # both start in the week of 2 March; only wo-1 is not started
-                {**_work_order("wo-1", "scheduled", None, "3000.00"),
-                 "start_date": T(2026, 3, 3, 9)},
-                {**_work_order("wo-2", "in_progress", None, "2000.00"),
-                 "start_date": T(2026, 3, 3, 9)},
-                # scheduled in a week with room
-                {**_work_order("wo-3", "scheduled", None, "1000.00"),
-                 "start_date": T(2026, 3, 10, 9)},
-            ],
             "work_order_demand": [
-                {"work_order_id": "wo-1", "team": "Field", "start_week": monday},
-                {"work_order_id": "wo-2", "team": "Field", "start_week": monday},
-                {"work_order_id": "wo-3", "team": "Field", "start_week": D(2026, 3, 9)},
-            ],
-            "team_week": [
-                {"team": "Field", "week_start": monday, "available_hours": Decimal(80),
-                 "demand_hours": Decimal(120), "over_committed": True},
-                {"team": "Field", "week_start": D(2026, 3, 9), "available_hours": Decimal(80),
-                 "demand_hours": Decimal(40), "over_committed": False},
+                demand("wo-1", "scheduled", D(2026, 3, 3), "3000.00", over),  # fires
+                demand("wo-2", "in_progress", D(2026, 3, 3), "2000.00", over),  # started
+                # a week with room; a start on the as-of date (not after it) in a full week;
+                # a start beyond the horizon (no team week)
+                demand("wo-3", "scheduled", D(2026, 3, 10), "1000.00", ("80.00", "40.00", False)),
+                demand("wo-4", "new", AS_OF, "900.00", ("80.00", "100.00", True)),
+                demand("wo-5", "new", D(2026, 9, 1), "800.00", None),
             ],
         },
     )  # fmt: skip

@@ -4,10 +4,10 @@ Entry point `run(wh, project, as_of) -> FactsSummary`. With match, this is the o
 `xref` (golden keys) and `fx_rate` (dated rates): a record's customer (`customer_key`), a
 customer's master record (`customer_master`), product and person keys, the rate for a
 currency pair on any day (`currency_rate`), a work order's job (`work_order_job`) and the
-per-work-order, per-invoice and per-job figures rules test (`work_order_fact`,
-`invoice_fact`, `job_fact`). A shared idea defined here once cannot drift apart between
-rules, metrics, close, health and the web app; tests/test_architecture.py fails on a read of
-`xref` or `fx_rate` elsewhere.
+per-work-order, per-invoice, per-quoted-invoice-line and per-job figures rules test
+(`work_order_fact`, `invoice_fact`, `invoice_quote_line_fact`, `job_fact`). A shared idea
+defined here once cannot drift apart between rules, metrics, close, health and the web app;
+tests/test_architecture.py fails on a read of `xref` or `fx_rate` elsewhere.
 """
 
 from __future__ import annotations

@@ -1,14 +1,27 @@
 """Tables the facts stage builds right after match: the shared ideas (a record's customer, a
 product's and a person's golden key, the rate for a currency on a day, a work order's job)
 defined once, so no later stage reads `xref` or `fx_rate` itself; and the per-work-order,
-per-invoice and per-job figures exception rules test (`subject:` of a rule), each with the
-source records it stands for in `refs`."""
+per-invoice, per-quoted-invoice-line and per-job figures exception rules test (`subject:`
+of a rule), each with the source records it stands for in `refs`."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from tieout.model.schema import BOOLEAN, CURRENCY, DATE, INTEGER, RATE, REFS, C, Table, money
+from tieout.model.schema import (
+    BOOLEAN,
+    CURRENCY,
+    DATE,
+    INTEGER,
+    PERCENT,
+    PRICE,
+    QUANTITY,
+    RATE,
+    REFS,
+    C,
+    Table,
+    money,
+)
 
 FACTS_TABLES: Final[tuple[Table, ...]] = (
     Table(
@@ -141,6 +154,33 @@ FACTS_TABLES: Final[tuple[Table, ...]] = (
             C("refs", REFS, doc="the invoice"),
         ),
         doc="one row per invoice or credit note: its customer and what it bills",
+        derived=True,
+    ),
+    Table(
+        "invoice_quote_line_fact",
+        "finance",
+        (
+            C("invoice_line_id", required=True),
+            C("quote_line_id", required=True),
+            C("invoice_number", doc="of the invoice the line is on"),
+            C("doc_type", doc="the invoice's: invoice or credit_note"),
+            C("status", doc="the invoice's"),
+            C("quantity", QUANTITY),
+            C("unit_price", PRICE),
+            C("discount_pct", PERCENT),
+            money("line_amount"),
+            C("currency", CURRENCY, doc="the invoice line's"),
+            C("quoted_quantity", QUANTITY),
+            C("quoted_unit_price", PRICE),
+            C("quoted_discount_pct", PERCENT),
+            C("quoted_currency", CURRENCY, doc="the quote line's"),
+            C("quote_id"),
+            C("quote_number"),
+            C("account_key", doc="golden customer of the quote's account"),
+            C("refs", REFS, doc="the invoice line, then the quote line"),
+        ),
+        doc="one row per invoice line that bills a quote line (invoice_quote_line), both "
+        "records known with their documents: what was invoiced against what was quoted",
         derived=True,
     ),
     Table(

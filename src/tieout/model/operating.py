@@ -7,11 +7,13 @@ from typing import Final
 
 from tieout.model.schema import (
     BOOLEAN,
+    CURRENCY,
     DATE,
     HOURS,
     INTEGER,
     PERCENT,
     QUANTITY,
+    REFS,
     TIMESTAMP,
     C,
     Table,
@@ -38,6 +40,7 @@ OPERATING_TABLES: Final[tuple[Table, ...]] = (
         "service",
         (
             C("ticket_id", required=True),
+            C("ticket_number", doc="the ticket's own number"),
             C("account_key"),
             C("tier"),
             C("category"),
@@ -61,6 +64,7 @@ OPERATING_TABLES: Final[tuple[Table, ...]] = (
             C("minutes_to_breach", INTEGER, doc="open tickets: business minutes left"),
             C("resolution_due_at", TIMESTAMP, doc="open tickets: when the target is reached"),
             C("clock_source", doc="events, durations or timestamps"),
+            C("refs", REFS, doc="the ticket"),
         ),
         doc="one row per ticket: its SLA clocks in business minutes of the service calendar",
         derived=True,
@@ -85,11 +89,23 @@ OPERATING_TABLES: Final[tuple[Table, ...]] = (
         "delivery",
         (
             C("work_order_id", required=True),
+            C("work_order_number"),
+            C("status"),
+            C("account_key", doc="golden customer of its account, else of its customer name"),
             C("team"),
+            C("starts_on", DATE, doc="the day the work order starts"),
             C("start_week", DATE, doc="Monday of the week the work order starts"),
             C("planned_hours", HOURS),
+            money("planned_value"),
+            C("currency", CURRENCY),
+            C("team_available_hours", HOURS, doc="its team's available hours that week"),
+            C("team_demand_hours", HOURS, doc="its team's demand that week (team_week)"),
+            C("team_over_committed", BOOLEAN, doc="its team's demand is above what it has"),
+            C("refs", REFS, doc="the work order"),
         ),
-        doc="open and committed work orders: the team that delivers them and when they start",
+        doc="open and committed work orders: the team that delivers them, when they start "
+        "and how loaded that team is in the week they start (team_week; empty outside its "
+        "horizon or for no team)",
         derived=True,
     ),
     Table(

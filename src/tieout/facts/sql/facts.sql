@@ -87,9 +87,9 @@ LEFT JOIN (SELECT work_order_id, min(job_key) AS job_key, min(quote_id) AS quote
 LEFT JOIN customer_key k ON k.source_system = w.source_system
      AND k.native_id = w.account_native_id;
 
--- Per work order, per invoice and per job: the figures exception rules test (a rule's
--- `subject:`), each row with the source records it stands for (refs). An invoice counts
--- as billing unless it is a draft, voided or deleted.
+-- Per work order, per invoice, per quoted invoice line and per job: the figures exception
+-- rules test (a rule's `subject:`), each row with the source records it stands for (refs).
+-- An invoice counts as billing unless it is a draft, voided or deleted.
 DELETE FROM work_order_fact;
 INSERT INTO work_order_fact BY NAME
 WITH billed AS (
@@ -146,6 +146,26 @@ JOIN customer c ON c.id = i.id
 LEFT JOIN billing_work w ON w.source_system = i.source_system
      AND w.invoice_native_id = i.native_id
 LEFT JOIN contracted t ON t.id = i.id;
+
+-- An invoice line against the quote line it bills (invoice_quote_line, built by match), both
+-- lines and both documents known: the prices, quantities and discounts of each, the
+-- invoice's number, type and status, and the quote's customer.
+DELETE FROM invoice_quote_line_fact;
+INSERT INTO invoice_quote_line_fact BY NAME
+SELECT p.invoice_line_id, p.quote_line_id, i.invoice_number, i.doc_type, i.status,
+       l.quantity, l.unit_price, l.discount_pct, l.line_amount, l.currency,
+       ql.quantity AS quoted_quantity, ql.unit_price AS quoted_unit_price,
+       ql.discount_pct AS quoted_discount_pct, ql.currency AS quoted_currency,
+       q.id AS quote_id, q.quote_number, k.golden_key AS account_key,
+       [{'system': l.source_system, 'object': l.source_object, 'native_id': l.native_id},
+        {'system': ql.source_system, 'object': ql.source_object, 'native_id': ql.native_id}] AS refs
+FROM invoice_quote_line p
+JOIN invoice_line l ON l.id = p.invoice_line_id
+JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
+JOIN quote_line ql ON ql.id = p.quote_line_id
+JOIN quote q ON q.native_id = ql.quote_native_id AND q.source_system = ql.source_system
+LEFT JOIN customer_key k ON k.source_system = q.source_system
+     AND k.native_id = q.account_native_id;
 
 -- A job is finished once every work order is completed or closed, or canceled: from the day
 -- the last of them was completed (0001-01-01 when all were canceled). A work order that does

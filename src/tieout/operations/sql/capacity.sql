@@ -72,8 +72,7 @@ FROM _cap_person c CROSS JOIN weeks w
 LEFT JOIN off o ON o.person_id = c.person_id AND o.week_start = w.week_start
 LEFT JOIN tracked t ON t.person_id = c.person_id AND t.week_start = w.week_start;
 
-DELETE FROM work_order_demand;
-INSERT INTO work_order_demand BY NAME
+CREATE OR REPLACE TEMP TABLE _cap_demand AS  -- open and committed work, before team_week
 SELECT w.id AS work_order_id, k.team,
        CAST(date_trunc('week', CAST(w.start_date AS DATE)) AS DATE) AS start_week,
        w.planned_hours
@@ -93,13 +92,13 @@ WITH horizon AS (
 spread AS (  -- each open work order's hours over its working days (all on the start day if none)
     SELECT d.work_order_id, d.team, wd.week_start,
            d.planned_hours / count(*) OVER (PARTITION BY d.work_order_id) AS hours
-    FROM work_order_demand d
+    FROM _cap_demand d
     JOIN work_order w ON w.id = d.work_order_id
     JOIN _cap_day wd ON wd.day BETWEEN CAST(w.start_date AS DATE)
                                    AND coalesce(CAST(w.end_date AS DATE), CAST(w.start_date AS DATE))
     UNION ALL
     SELECT d.work_order_id, d.team, d.start_week, d.planned_hours
-    FROM work_order_demand d JOIN work_order w ON w.id = d.work_order_id
+    FROM _cap_demand d JOIN work_order w ON w.id = d.work_order_id
     WHERE NOT EXISTS (SELECT 1 FROM _cap_day wd WHERE wd.day BETWEEN CAST(w.start_date AS DATE)
                           AND coalesce(CAST(w.end_date AS DATE), CAST(w.start_date AS DATE)))
 ),
@@ -129,6 +128,21 @@ FROM teams t CROSS JOIN horizon h CROSS JOIN tickets k
 LEFT JOIN demand d ON d.team = t.team AND d.week_start = h.week_start
 LEFT JOIN available a ON a.team = t.team AND a.week_start = h.week_start;
 
+-- each work order's demand with its team's week, so a reader of one needs no join to the other
+DELETE FROM work_order_demand;
+INSERT INTO work_order_demand BY NAME
+SELECT d.work_order_id, w.work_order_number, w.status, x.golden_key AS account_key, d.team,
+       CAST(w.start_date AS DATE) AS starts_on, d.start_week, d.planned_hours, w.planned_value,
+       w.currency, tw.available_hours AS team_available_hours,
+       tw.demand_hours AS team_demand_hours, tw.over_committed AS team_over_committed,
+       [{'system': w.source_system, 'object': w.source_object, 'native_id': w.native_id}] AS refs
+FROM _cap_demand d
+JOIN work_order w ON w.id = d.work_order_id
+LEFT JOIN customer_key x ON x.source_system = w.source_system
+     AND x.native_id = coalesce(w.account_native_id, w.customer_name)
+LEFT JOIN team_week tw ON tw.team = d.team AND tw.week_start = d.start_week;
+
+DROP TABLE _cap_demand;
 DROP TABLE _cap_person;
 DROP TABLE _cap_key;
 DROP TABLE _cap_day;

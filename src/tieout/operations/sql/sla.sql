@@ -12,6 +12,8 @@
 -- (clock_source 'durations'); with no duration either it is left out of the SLA figures
 -- (clock_source 'no end time': no minutes, never breached) rather than run to the as-of
 -- date, and counted in a warning.
+-- Each row carries the ticket's number and its source record (refs), so a reader of the
+-- clocks needs no join back to ticket to name it or point at it.
 -- A ticket's customer is its account (or named customer) in customer_key, else the one
 -- customer whose website or e-mail domain is the requester's (a Zendesk ticket with no
 -- organisation); its tier is its master record's (customer_master).
@@ -24,7 +26,7 @@ WITH domains AS (  -- a requester's e-mail domain, where it names exactly one cu
     WHERE _match_domain(coalesce(a.website, a.email)) IS NOT NULL
     GROUP BY 1 HAVING count(DISTINCT k.golden_key) = 1
 )
-SELECT t.id AS ticket_id, t.source_system, t.native_id,
+SELECT t.id AS ticket_id, t.source_system, t.source_object, t.native_id, t.ticket_number,
        coalesce(k.golden_key, d.golden_key) AS account_key, m.tier,
        t.category, nullif(lower(trim(t.topic)), '') AS topic, coalesce(t.priority, 4) AS priority,
        t.opened_at, t.status, t.first_response_at,
@@ -169,7 +171,7 @@ clocked AS (
                 ELSE coalesce(paused_minutes, 0) * 60 END AS pause_s
     FROM measured
 )
-SELECT k.ticket_id, k.account_key, k.tier, k.category, k.topic, k.priority, k.opened_at,
+SELECT k.ticket_id, k.ticket_number, k.account_key, k.tier, k.category, k.topic, k.priority, k.opened_at,
        k.responded_at AS first_response_at,
        CASE WHEN NOT k.is_open THEN k.done_at END AS resolved_at,
        k.is_open,
@@ -191,7 +193,8 @@ SELECT k.ticket_id, k.account_key, k.tier, k.category, k.topic, k.priority, k.op
        CASE WHEN k.is_open THEN CAST(floor((k.resolution_target_s - k.resolution_s) / 60) AS INTEGER) END
            AS minutes_to_breach,
        CAST(NULL AS TIMESTAMP) AS resolution_due_at,
-       k.clock_source
+       k.clock_source,
+       [{'system': k.source_system, 'object': k.source_object, 'native_id': k.native_id}] AS refs
 FROM clocked k;
 
 -- when an open ticket's clock reaches its target, if it keeps running from now
