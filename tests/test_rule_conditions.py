@@ -79,6 +79,12 @@ def _refs(*records: tuple[str, str, str]) -> str:
     )
 
 
+def _gbp(amount: str, detail: str, refs: str, account_key: str | None = "CUS-A") -> Row:
+    """A finding of Acme's (unless told) in pounds: its money at risk is its amount."""
+    return {"account_key": account_key, "amount": Decimal(amount), "currency": "GBP",
+            "amount_at_risk": Decimal(amount), "detail": detail, "refs": refs}  # fmt: skip
+
+
 # -- onboarding_overdue: subject onboarding_milestone ---------------------------------------
 
 
@@ -171,10 +177,8 @@ def test_unbilled_work() -> None:
         },
     )
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("5000.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("5000.00"),
-         "detail": "work order WO-1 completed 2026-01-20, not invoiced",
-         "refs": _refs(("crm", "work_order", "WO-1"))},
+        _gbp("5000.00", "work order WO-1 completed 2026-01-20, not invoiced",
+             _refs(("crm", "work_order", "WO-1"))),
         {"account_key": "CUS-A", "amount": Decimal("1200.00"), "currency": "EUR",
          "amount_at_risk": Decimal("1020.00"),
          "detail": "work order WO-4 completed 2026-01-10, not invoiced",
@@ -221,14 +225,10 @@ def test_invoice_without_work() -> None:
         },
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("900.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("900.00"),
-         "detail": "invoice INV-1 of 2026-01-05 bills no work order",
-         "refs": _refs(("xero", "invoice", "INV-1"))},
-        {"account_key": None, "amount": Decimal("400.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("400.00"),
-         "detail": "invoice INV-2 of 2025-06-01 bills no work order",
-         "refs": _refs(("xero", "invoice", "INV-2"))},
+        _gbp("900.00", "invoice INV-1 of 2026-01-05 bills no work order",
+             _refs(("xero", "invoice", "INV-1"))),
+        _gbp("400.00", "invoice INV-2 of 2025-06-01 bills no work order",
+             _refs(("xero", "invoice", "INV-2")), account_key=None),
     ]  # fmt: skip
 
 
@@ -305,11 +305,9 @@ def test_margin_below_floor() -> None:
         ),
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("35.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("35.00"),
-         "detail": "margin 11.1% on revenue 900.00 and time cost 800.00",
-         "refs": _refs(("crm", "quote", "Q-A"), ("crm", "work_order", "WO-A1"),
-                       ("crm", "work_order", "WO-A2"))},
+        _gbp("35.00", "margin 11.1% on revenue 900.00 and time cost 800.00",
+             _refs(("crm", "quote", "Q-A"), ("crm", "work_order", "WO-A1"),
+                   ("crm", "work_order", "WO-A2"))),
     ]  # fmt: skip
 
 
@@ -417,11 +415,9 @@ def test_capacity_risk() -> None:
         },
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("3000.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("3000.00"),
-         "detail": "work order WO-1 starts 2026-03-03: Field has 80.00 h for 120.00 h of "
-                   "demand that week",
-         "refs": _refs(("crm", "work_order", "WO-1"))},
+        _gbp("3000.00", "work order WO-1 starts 2026-03-03: Field has 80.00 h for 120.00 h of "
+                        "demand that week",
+             _refs(("crm", "work_order", "WO-1"))),
     ]  # fmt: skip
 
 
@@ -444,11 +440,9 @@ def test_spend_without_commitment() -> None:
         },
     )  # fmt: skip
     assert found == [
-        {"account_key": None, "amount": Decimal("2500.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("2500.00"),
-         "detail": "campaign C1 started 2025-10-01 and spent 2500.00 GBP with no conversion "
-                   "committed: no plan commitment, no expected response or revenue in the CRM",
-         "refs": _refs(("crm", "campaign", "C1"))},
+        _gbp("2500.00", "campaign C1 started 2025-10-01 and spent 2500.00 GBP with no conversion "
+                        "committed: no plan commitment, no expected response or revenue in the CRM",
+             _refs(("crm", "campaign", "C1")), account_key=None),
     ]  # fmt: skip
 
 
@@ -483,10 +477,8 @@ def test_price_variance() -> None:
         },
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("15.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("15.00"),
-         "detail": "INV-1: invoiced at 105.0000, quoted at 100.0000",
-         "refs": _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))},
+        _gbp("15.00", "INV-1: invoiced at 105.0000, quoted at 100.0000",
+             _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))),
     ]  # fmt: skip
 
 
@@ -536,10 +528,8 @@ def test_aged_case_renewal_risk() -> None:
     )  # fmt: skip
     aged = (("zendesk", "ticket", "T1"), ("zendesk", "ticket", "T2"))
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("12000.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("12000.00"),
-         "detail": "contract CT-1 renews 2026-05-16 with 2 ticket(s) open over 30 days",
-         "refs": _refs(("crm", "contract", "C1"), *aged)},
+        _gbp("12000.00", "contract CT-1 renews 2026-05-16 with 2 ticket(s) open over 30 days",
+             _refs(("crm", "contract", "C1"), *aged)),
         {"account_key": "CUS-A", "amount": Decimal("5000.00"), "currency": "EUR",
          "amount_at_risk": Decimal("4250.00"),
          "detail": "contract C2 renews 2026-04-01 with 2 ticket(s) open over 30 days",
@@ -609,14 +599,10 @@ def test_discount_after_quote() -> None:
         },
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("150.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("150.00"),
-         "detail": "INV-2: Discount -250.00, not on quote Q-1",
-         "refs": _refs(("xero", "invoice_line", "L4"), ("crm", "quote", "Q1"))},
-        {"account_key": "CUS-A", "amount": Decimal("50.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("50.00"),
-         "detail": "INV-1: discount 15.0000% against 10.0000% quoted",
-         "refs": _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))},
+        _gbp("150.00", "INV-2: Discount -250.00, not on quote Q-1",
+             _refs(("xero", "invoice_line", "L4"), ("crm", "quote", "Q1"))),
+        _gbp("50.00", "INV-1: discount 15.0000% against 10.0000% quoted",
+             _refs(("xero", "invoice_line", "L1"), ("crm", "quote_line", "QL1"))),
     ]  # fmt: skip
 
 
@@ -666,10 +652,8 @@ def test_duplicate_invoice() -> None:
         {"invoice": [i for i, _ in bills], "invoice_line": [line for _, line in bills]},
     )
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("1200.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("1200.00"),
-         "detail": "invoices INV-1 and INV-2 both bill 1200.00 GBP",
-         "refs": _refs(("xero", "invoice", "INV-1"), ("xero", "invoice", "INV-2"))},
+        _gbp("1200.00", "invoices INV-1 and INV-2 both bill 1200.00 GBP",
+             _refs(("xero", "invoice", "INV-1"), ("xero", "invoice", "INV-2"))),
     ]  # fmt: skip
 
 
@@ -738,18 +722,12 @@ def test_scope_drift() -> None:
         ),
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("1000.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("1000.00"),
-         "detail": "30.00 hours logged against 20.00 planned",
-         "refs": _refs(("crm", "work_order", "WO-C1"))},
-        {"account_key": "CUS-A", "amount": Decimal("200.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("200.00"),
-         "detail": "12.00 hours logged against 10.00 planned",
-         "refs": _refs(("crm", "quote", "Q-A"), ("crm", "work_order", "WO-A1"))},
-        {"account_key": "CUS-A", "amount": Decimal("100.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("100.00"),
-         "detail": "work order quantities beyond quote Q-D: PRD-1 10.0000 -> 12.0000",
-         "refs": _refs(("crm", "quote", "Q-D"), ("crm", "work_order", "WO-D1"))},
+        _gbp("1000.00", "30.00 hours logged against 20.00 planned",
+             _refs(("crm", "work_order", "WO-C1"))),
+        _gbp("200.00", "12.00 hours logged against 10.00 planned",
+             _refs(("crm", "quote", "Q-A"), ("crm", "work_order", "WO-A1"))),
+        _gbp("100.00", "work order quantities beyond quote Q-D: PRD-1 10.0000 -> 12.0000",
+             _refs(("crm", "quote", "Q-D"), ("crm", "work_order", "WO-D1"))),
     ]  # fmt: skip
 
 
@@ -856,19 +834,13 @@ def test_unpriced_change() -> None:
         ),
     )  # fmt: skip
     assert found == [
-        {"account_key": "CUS-A", "amount": Decimal("400.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("400.00"),
-         "detail": "work order WO-1: 4.00 hours added unpriced (extra site visit)",
-         "refs": _refs(("crm", "work_order_change", "CH1"), ("crm", "work_order", "WO-1"))},
-        {"account_key": "CUS-A", "amount": Decimal("360.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("360.00"),
-         "detail": "work order WO-1: Sensor x3.0000 is not on quote Q-1 and has no price",
-         "refs": _refs(("crm", "work_order_line", "WL1"), ("crm", "work_order", "WO-1"),
-                       ("crm", "quote", "Q-1"))},
-        {"account_key": "CUS-A", "amount": Decimal("150.00"), "currency": "GBP",
-         "amount_at_risk": Decimal("150.00"),
-         "detail": "work order WO-1: 1.50 hours added unpriced",
-         "refs": _refs(("crm", "work_order_change", "CH2"), ("crm", "work_order", "WO-1"))},
+        _gbp("400.00", "work order WO-1: 4.00 hours added unpriced (extra site visit)",
+             _refs(("crm", "work_order_change", "CH1"), ("crm", "work_order", "WO-1"))),
+        _gbp("360.00", "work order WO-1: Sensor x3.0000 is not on quote Q-1 and has no price",
+             _refs(("crm", "work_order_line", "WL1"), ("crm", "work_order", "WO-1"),
+                   ("crm", "quote", "Q-1"))),
+        _gbp("150.00", "work order WO-1: 1.50 hours added unpriced",
+             _refs(("crm", "work_order_change", "CH2"), ("crm", "work_order", "WO-1"))),
     ]  # fmt: skip
 
 
