@@ -379,3 +379,40 @@ sources:
     assert ingest() == (("zendesk",), [])
     (root / "exports" / "zendesk.csv").write_text(ZENDESK.replace("Login fails", "Login failed"))
     assert ingest() == (("first", "second"), [])
+
+
+def test_typed_cache_follows_the_as_of_date_only_where_it_decides(tmp_path: Path) -> None:
+    """The upper date bound moves with the as-of date every day. A source whose every date
+    lies before it is restored under a later bound; one with a date the new bound makes
+    implausible is typed again, and so is it next time (that bound decided something)."""
+    yml = """
+name: dates
+ingest: {latest_years_ahead: 0, max_quarantine_pct: 100}
+sources:
+  - {name: zendesk, path: exports/zendesk.csv, preset: zendesk.tickets}
+"""
+    root = write_project(tmp_path / "p", yml, {"exports/zendesk.csv": ZENDESK})
+    cache = tmp_path / "cache"
+
+    def ingest(day: dt.date) -> tuple[tuple[str, ...], list[tuple[object, ...]]]:
+        with Warehouse() as wh:
+            summary = ingest_run(wh, load_project(root), cache_dir=cache, as_of=day)
+            tables = [
+                *wh.query("SELECT * FROM ticket ORDER BY ALL"),
+                *wh.query("SELECT * FROM field_warning ORDER BY ALL"),
+                *wh.query("SELECT * FROM quarantine ORDER BY ALL"),
+            ]
+        return summary.sources_restored, tables
+
+    restored, before = ingest(dt.date(2026, 10, 31))  # the ticket was solved 2026-05-01
+    assert restored == ()
+    assert ingest(dt.date(2026, 11, 1)) == (("zendesk",), before)
+    assert ingest(dt.date(2026, 5, 2)) == (("zendesk",), before)
+    restored, early = ingest(dt.date(2026, 4, 30))
+    assert restored == ()
+    assert early != before  # the ticket's dates are after the bound now
+    assert ingest(dt.date(2026, 4, 30)) == (("zendesk",), early)
+    restored, later = ingest(dt.date(2026, 4, 29))
+    assert restored == ()
+    shutil.rmtree(cache / "typed")
+    assert ingest(dt.date(2026, 4, 29)) == ((), later)

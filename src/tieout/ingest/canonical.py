@@ -7,6 +7,7 @@ quarantine; only clean rows reach the canonical tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import reduce
 
@@ -42,24 +43,36 @@ class PrimaryLoad:
     object: str
     files: tuple[LandedFile, ...]
     readings: dict[str, dict[str, formats.Reading]]  # file -> field -> how its dates read
+    # the load is the same under any upper date bound after this day (None: under its own
+    # bounds only): no date read, by any layout tried, reached it, and none was implausible
+    bound_free_after: dt.date | None = None
 
 
 def load_source(
-    wh: Warehouse, src: ResolvedSource, files: list[LandedFile], bounds: formats.Bounds
+    wh: Warehouse,
+    src: ResolvedSource,
+    files: list[LandedFile],
+    bounds: formats.Bounds,
+    *,
+    bound_free: bool = False,
 ) -> PrimaryLoad:
+    """Type, check and map a source's files into their tables; `bound_free` also finds
+    after which day the upper date bound stops mattering to it (for the typed cache)."""
     primary = src.primary
     readings: dict[str, dict[str, formats.Reading]] = {}
     selects = []
+    seen: list[dt.datetime] = []
     for f in files:
         parquet = wh.parquet_source(f.data)
         readings[f.path] = formats.decide(
-            wh, parquet, date_columns(src, f), bounds, src.date_orders
+            wh, parquet, date_columns(src, f), bounds, src.date_orders, seen
         )
         commas = numbers.decimal_comma_columns(wh, parquet, number_columns(src, f))
         typing = Typing(readings[f.path], bounds, commas)
         selects.append(typed_select(src, f, parquet, typing))
     union = reduce(lambda a, b: exp.union(a, b, distinct=False), selects)  # type: ignore[arg-type, return-value]
     wh.create_temp_table(TYPED, union)
+    free_after = _bound_free_after(wh, src, seen, bounds) if bound_free else None
     for f in files:
         quarantine.add_parse_rejects(wh, source=src.name, table=primary.name, landed=f)
     _load_primary(wh, src, primary, files)
@@ -67,7 +80,33 @@ def load_source(
         if derived.group_by:
             _load_derived(wh, src, derived)
     wh.drop_table(TYPED)
-    return PrimaryLoad(src.name, primary.name, src.system, primary.object, tuple(files), readings)
+    return PrimaryLoad(
+        src.name, primary.name, src.system, primary.object, tuple(files), readings, free_after
+    )
+
+
+def _bound_free_after(
+    wh: Warehouse, src: ResolvedSource, seen: list[dt.datetime], bounds: formats.Bounds
+) -> dt.date | None:
+    """The latest day any date of the source was read as (every layout scored, and the
+    typed values), when none was implausible: the upper bound then decided nothing."""
+    dated = [n for n, spec in src.fields.items() if spec.type in ("date", "timestamp")]
+    flagged = exp.func(
+        "count_if",
+        exp.func(
+            "contains",
+            concat_ws(" ", exp.column("_error"), exp.column("_warning")),
+            exp.Literal.string(formats.IMPLAUSIBLE),
+        ),
+    )
+    row = wh.query(
+        exp.select(flagged, *(exp.Max(this=exp.column(n, quoted=True)) for n in dated)).from_(TYPED)
+    )[0]
+    if row[0]:
+        return None
+    days = [v.date() if isinstance(v, dt.datetime) else v for v in [*seen, *row[1:]] if v]
+    latest = max(days, default=dt.date.min)
+    return latest if latest < bounds.latest else None
 
 
 def _file_order() -> exp.Order:

@@ -335,7 +335,7 @@ def _dated(
                 "concat",
                 exp.Literal.string(f"{label}: '"),
                 raw,
-                exp.Literal.string(f"' is not a plausible date (outside {lo} to {hi})"),
+                exp.Literal.string(f"' {formats.IMPLAUSIBLE}{lo} to {hi})"),
             )
         )
     )

@@ -148,6 +148,9 @@ class Column:
     preferred: tuple[str, ...]  # formats the field, source or preset lists, in order
 
 
+IMPLAUSIBLE = "is not a plausible date (outside "  # the reason typing gives, with the bounds
+
+
 @dataclass(frozen=True)
 class Bounds:
     """Dates outside [earliest, latest] are implausible: typos, 2-digit years read as %Y."""
@@ -162,8 +165,10 @@ def decide(
     columns: Sequence[Column],
     bounds: Bounds,
     orders: Sequence[tuple[DateOrder, str]],
+    seen: list[dt.datetime] | None = None,
 ) -> dict[str, Reading]:
-    """One reading per column, from every value in it.
+    """One reading per column, from every value in it; `seen` gets the latest value each
+    layout scored read (what the choice could depend on of the upper bound).
 
     A tie between day-first and month-first is settled first by the file's other date
     columns (one system wrote them all: a column whose values prove its order proves the
@@ -178,7 +183,10 @@ def decide(
             out[col.field] = Reading(col.field, col.header, col.preferred[:1], 0, 0, 0, "empty")
             continue
         groups = _group_by_date_part(_candidates(wh, col, samples), col.preferred)
-        scored.append((col, total, groups, _score(wh, parquet, col.index, groups, bounds)))
+        scores, latest = _score(wh, parquet, col.index, groups, bounds)
+        scored.append((col, total, groups, scores))
+        if seen is not None:
+            seen += latest
     proven = {col.header: _proven_order(scores) for col, _, _, scores in scored}
     day_month = {h: o for h, o in proven.items() if o in ("DMY", "MDY")}
     file_orders: list[tuple[DateOrder, str]] = []
@@ -334,10 +342,11 @@ def _score(
     index: int,
     groups: dict[str, list[str]],
     bounds: Bounds,
-) -> dict[str, tuple[int, int]]:
-    """(values read, plausible values read) per date part, over the whole column."""
+) -> tuple[dict[str, tuple[int, int]], list[dt.datetime]]:
+    """(values read, plausible values read) per date part, over the whole column, and the
+    latest value each part read."""
     if not groups:
-        return {}
+        return {}, []
     text = _text(index)
     select = exp.select().from_(parquet)
     for i, formats in enumerate(groups.values()):
@@ -350,9 +359,13 @@ def _score(
         select = select.select(
             exp.alias_(exp.Count(this=value), f"r{i}"),
             exp.alias_(exp.func("count_if", plausible), f"p{i}"),
+            exp.alias_(exp.Max(this=value.copy()), f"m{i}"),
         )
     row = wh.query(select)[0]
-    return {part: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, part in enumerate(groups)}
+    scores = {
+        part: (int(row[3 * i] or 0), int(row[3 * i + 1] or 0)) for i, part in enumerate(groups)
+    }
+    return scores, [row[3 * i + 2] for i in range(len(groups)) if row[3 * i + 2] is not None]
 
 
 def _choose(

@@ -8,13 +8,17 @@ loaded twice is refused), so it is kept under a key of exactly those (and of the
 loads it): the rows the source added to each canonical table and to quarantine,
 superseded_row and field_warning, as Parquet, and how each file's dates were read. A later
 run with the same key appends those rows instead of loading; anything else (a changed
-file, mapping, as-of date or tieout version) loads afresh and replaces the entry. The
-checks across sources (references, derived totals) run on every run either way. Only the
-embedded DuckDB warehouse uses the cache.
+file, mapping or tieout version) loads afresh and replaces the entry. The upper date bound
+(the as-of date plus `ingest.latest_years_ahead`) moves every day with the as-of date, so
+it is not in the key: an entry serves any upper bound after every date its source was read
+as, by any layout tried, when none was implausible (else only its own). The checks across
+sources (references, derived totals) run on every run either way. Only the embedded DuckDB
+warehouse uses the cache.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -22,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 
@@ -88,24 +93,31 @@ class TypedCache:
         """Restore the source's rows from the cache, or load it and keep what it wrote."""
         tables = list(src.tables)
         key = self._key(src, files, bounds)
-        for target in _targets(src):
-            self._by_target.setdefault(target, []).append(key)
         self._used.add(key)
         folder = self.root / key
         meta_file = folder / "meta.json"
-        if meta_file.exists():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else None
+        if meta is not None and _fits(meta, bounds):
             for name, rows in meta["tables"].items():
                 if rows:
                     source = wh.parquet_source(folder / f"{name}.parquet")
                     wh.execute(exp.insert(exp.select("*").from_(source), _table(name)))
             self.restored.append(src.name)
+            self._loaded_as(src, key, meta["free_after"] is not None, bounds)
             return _primary_load(src, files, meta["readings"])
         before = {name: wh.count(name) for name in (*tables, *LOGS)}
-        load = load_source(wh, src, files, bounds)
+        load = load_source(wh, src, files, bounds, bound_free=True)
         self.loaded.append(src.name)
-        self._keep(wh, src, load, before, folder)
+        self._loaded_as(src, key, load.bound_free_after is not None, bounds)
+        self._keep(wh, src, load, bounds, before, folder)
         return load
+
+    def _loaded_as(self, src: ResolvedSource, key: str, free: bool, bounds: formats.Bounds) -> None:
+        """What later sources of the same records depend on: the entry, and the upper bound
+        too when that decided something in it."""
+        token = key if free else f"{key}|{bounds.latest.isoformat()}"
+        for target in _targets(src):
+            self._by_target.setdefault(target, []).append(token)
 
     def _key(
         self,
@@ -119,7 +131,7 @@ class TypedCache:
             "version": VERSION,
             "code": _code_digest(),
             "source": repr(src),
-            "bounds": [bounds.earliest.isoformat(), bounds.latest.isoformat()],
+            "earliest": bounds.earliest.isoformat(),  # the upper bound: see `_fits`
             "files": [_file_identity(f) for f in files],
             "earlier": earlier,  # sources that loaded the same records first
         }
@@ -131,6 +143,7 @@ class TypedCache:
         wh: Warehouse,
         src: ResolvedSource,
         load: PrimaryLoad,
+        load_bounds: formats.Bounds,
         before: dict[str, int],
         folder: Path,
     ) -> None:
@@ -160,7 +173,14 @@ class TypedCache:
             path: {name: asdict(r) for name, r in fields.items()}
             for path, fields in load.readings.items()
         }
-        meta = {"source": src.name, "tables": counts, "readings": readings}
+        free_after = load.bound_free_after
+        meta = {
+            "source": src.name,
+            "tables": counts,
+            "readings": readings,
+            "latest": load_bounds.latest.isoformat(),
+            "free_after": free_after.isoformat() if free_after else None,
+        }
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         tmp.replace(folder)
@@ -172,6 +192,15 @@ class TypedCache:
         for entry in self.root.iterdir():
             if entry.name not in self._used:
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def _fits(meta: dict[str, Any], bounds: formats.Bounds) -> bool:
+    """An entry serves these bounds: its own upper bound, or any upper bound after every
+    date its source was read as (the as-of date moves it each day; it decided nothing)."""
+    if meta["latest"] == bounds.latest.isoformat():
+        return True
+    free_after = meta["free_after"]
+    return free_after is not None and dt.date.fromisoformat(free_after) < bounds.latest
 
 
 def _targets(src: ResolvedSource) -> list[tuple[str, ...]]:
