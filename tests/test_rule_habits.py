@@ -1,7 +1,8 @@
 """Rules on habits other companies have, each on a hand-built project checked by hand:
 a work order's Duration that is the scheduled window rather than the effort, time sheets
-whose project code is the bare work-order number, and a bill's total that tells which of
-two look-alike jobs it is for."""
+whose project code is the bare work-order number or whose project names only the service
+(of two alike jobs, the one whose dates the entry falls within), and a bill's total that
+tells which of two look-alike jobs it is for."""
 
 from __future__ import annotations
 
@@ -108,6 +109,12 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         f"0WODn000001WW9b8AO,00018344,{NORTHWIND},Completed,Energy audit for Northwind - "
         "Phase 2,2026-06-01T09:00:00Z,2026-06-30T17:00:00Z,40,Hours,4000.00,GBP",
     ]
+    wos += [  # two alike jobs one after the other, the first naming its quote
+        f"0WODn000001WW9c9AO,00018345,{NORTHWIND},Completed,AHU install for Northwind "
+        "(Q702345),2026-07-01T09:00:00Z,2026-07-20T17:00:00Z,40,Hours,4000.00,GBP",
+        f"0WODn000001WW9dAAO,00018346,{NORTHWIND},Completed,AHU install for Northwind,"
+        "2026-07-25T09:00:00Z,2026-08-15T17:00:00Z,40,Hours,4000.00,GBP",
+    ]
     time = [
         _time(18340, 5, "18340"),  # Northwind's work order 00018340, unpadded
         _time(18341, 6, "J18341"),  # a job-number prefix the CRM never uses
@@ -117,6 +124,10 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         # way round; the phase number tells the two apart
         "2026-06-10,Northwind Traders Ltd,Northwind - Energy audit phase 2,,Work,,3,Yes,Ann,"
         "Lee,50,150,GBP",
+        # the AHU jobs' project names neither the quote nor which job: each entry is near
+        # both jobs' dates (from 14 days before the start), and within one job's own
+        "2026-07-15,Northwind Traders Ltd,Northwind - AHU install,,Work,,4,Yes,Ann,Lee,50,200,GBP",
+        "2026-08-01,Northwind Traders Ltd,Northwind - AHU install,,Work,,2,Yes,Ann,Lee,50,100,GBP",
     ]
     root = _run(cli, tmp_path, wos, time)
     with pipeline.snapshots(load_project(root)).open_current() as wh:
@@ -129,4 +140,6 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         ("00018340", Decimal("5.00")),
         ("00018341", Decimal("6.00")),
         ("00018344", Decimal("3.00")),
+        ("00018345", Decimal("4.00")),
+        ("00018346", Decimal("2.00")),
     ]

@@ -65,11 +65,13 @@ def invoices_whole(
     """One invoice is one job's bill far more often than not: a line whose own evidence
     hardly tells its customer's jobs apart ("Commissioning", "Project management" on two
     concurrent installs; a site survey both jobs had) bills the invoice's job, when that
-    one is within `one_job_bits` of its own best (NEAR for a one-line invoice). The
-    invoice's job is the one candidate of all its lines whose amount its lines total to
-    the cent (a whole bill), else the work order most of the amount its lines name bills,
-    else the candidate its lines' evidence favours together (the sum of their weights:
-    every line of a bill says something about its job)."""
+    one is within `one_job_bits` of its own best. The invoice's job is the one candidate
+    of all its lines whose amount its lines total to the cent (a whole bill), else the
+    work order most of the amount its lines name bills, else the candidate its lines'
+    evidence favours together (the sum of their weights: every line of a bill says
+    something about its job). A one-line invoice has no other lines to follow: only a
+    whole bill moves it, within NEAR bits; else it stays where its own evidence and its
+    jobs' room put it (a job billed in full already is not its job)."""
     named: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for line, wo in explicit.items():
         named[invoice_of.get(line, "")][wo] += abs(line_amount.get(line, Decimal(0)))
@@ -81,15 +83,17 @@ def invoices_whole(
     job_of.update(
         {invoice: min(wos, key=lambda wo: (-wos[wo], wo)) for invoice, wos in named.items()}
     )
-    job_of.update(_whole_bills(by_line, invoice_of, line_amount, wo_amount))
+    billed_whole = _whole_bills(by_line, invoice_of, line_amount, wo_amount)
+    job_of.update(billed_whole)
     bond = one_job_bits(by_line, explicit, invoice_of)
     lines = Counter(invoice_of.values())
     whole = []
     for pick in chosen:
         invoice = invoice_of.get(pick.left, "")
-        job = job_of.get(invoice)
+        job, within = job_of.get(invoice), bond
+        if lines[invoice] == 1:
+            job, within = billed_whole.get(invoice), NEAR
         alternative = next((p for p in by_line[pick.left] if p.right == job), None)
-        within = bond if lines[invoice] > 1 else NEAR  # a lone line has no others to follow
         if alternative is not None and alternative.weight >= pick.weight - within:
             pick = alternative
         whole.append(pick)
@@ -219,7 +223,7 @@ def only_candidates(
     """A line left over whose one plausible job shares its product, and which that job
     still has room for (none of it billed yet, or this line keeps its bills within
     OVERBILL): a bill is for some job of its customer far more often than not, so given
-    that, the one candidate at or above REVIEW with every other below it is the job,
+    that, the one candidate at or above REVIEW that leads every other by NEAR bits is the job,
     though a price or amount that disagrees (what price_variance looks for) or a balance
     billed months later kept its own probability under MATCH. A job already billed in
     full is not given more (a support contract's extra hours, a fee)."""
@@ -229,11 +233,14 @@ def only_candidates(
             by_line[p.left].append(p)
     found = []
     for line, options in sorted(by_line.items()):
-        if len(options) != 1 or options[0].evidence["products"][0] not in SHARED_PRODUCTS:
+        best, *others = sorted(options, key=lambda p: (-p.weight, p.right))
+        if any(best.weight - p.weight < NEAR for p in others):
             continue
-        wo, amount = options[0].right, line_amount.get(line, Decimal(0))
+        if best.evidence["products"][0] not in SHARED_PRODUCTS:
+            continue
+        wo, amount = best.right, line_amount.get(line, Decimal(0))
         cap = wo_amount.get(wo)
         if not billed[wo] or cap is None or billed[wo] + amount <= cap * OVERBILL:
             billed[wo] += amount
-            found.append(options[0])
+            found.append(best)
     return found

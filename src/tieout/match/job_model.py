@@ -201,10 +201,17 @@ EVIDENCE = (
         'len("unique_words_l") = 0 AND len("unique_words_r") = 0',
         (
             Level(
+                "names a word no other document of the customer has, rare in the company",
+                f'list_has_any("rare_words_r", {_ALL_WORDS_L}) OR '
+                f'list_has_any("rare_words_l", {_ALL_WORDS_R})',
+                0.4,
+                0.02,
+            ),
+            Level(
                 "names a word no other document of the customer has",
                 f'list_has_any("unique_words_r", {_ALL_WORDS_L}) OR '
                 f'list_has_any("unique_words_l", {_ALL_WORDS_R})',
-                0.5,
+                0.2,
                 0.1,
             ),
         ),

@@ -106,30 +106,42 @@ def _documents(wh: Warehouse) -> None:
     _mark_unique_words(wh, "_job_s_quote")
 
 
+RARE = 0.02  # a word in at most this share of a stage's documents is rare in the company
+
+
 def _mark_unique_words(wh: Warehouse, table: str, *, items: bool = False) -> None:
     """Each document's words no other document of its customer has (a site, "Norwich
     plant"; a system, "AHU"), and with `items` likewise its lines' product and quantity:
     what tells one customer's concurrent jobs apart, where what every job of theirs shares
     ("retrofit", their own name, one commissioning visit) tells nothing. Without `items`
-    every line is its own (a work order and its quote share them all)."""
+    every line is its own (a work order and its quote share them all). Of the words, those
+    rare in the whole company too (`rare_words`: "Nantes", not "site" or "gate", which
+    a bill says of any job) are scored apart, as Splink adjusts for term frequency."""
     unique = (
-        "SELECT unique_id, list(value ORDER BY value) AS found FROM ("
-        "  SELECT *, count(*) OVER (PARTITION BY golden_key, value) AS n FROM ("
+        "SELECT unique_id, list(value ORDER BY value) AS found, "
+        "list(value ORDER BY value) FILTER (WHERE docs <= {rare}) AS rare FROM ("
+        "  SELECT *, count(*) OVER (PARTITION BY golden_key, value) AS n, "
+        "         count(*) OVER (PARTITION BY value) AS docs FROM ("
         "    SELECT DISTINCT unique_id, golden_key, unnest({values}) AS value FROM {table}))"
         " WHERE n = 1 GROUP BY unique_id"
     )
     words = unique.format(
-        values="list_filter(string_split(words, ' '), lambda x: length(x) >= 2)", table=table
+        values="list_filter(string_split(words, ' '), "
+        "lambda x: length(x) >= 2 AND NOT _job_small_word(x))",
+        table=table,
+        rare=f"greatest(1, {RARE} * (SELECT count(*) FROM {table}))",
     )
     unique_items, join_items = "t.items", ""
     if items:
         unique_items = "coalesce(ui.found, [])"
         join_items = (
-            f" LEFT JOIN ({unique.format(values='items', table=table)}) ui USING (unique_id)"
+            f" LEFT JOIN ({unique.format(values='items', table=table, rare=0)}) ui "
+            "USING (unique_id)"
         )
     wh.create_temp_table(
         table,
-        f"SELECT t.*, coalesce(uw.found, []) AS unique_words, {unique_items} AS unique_items "
+        "SELECT t.*, coalesce(uw.found, []) AS unique_words, "
+        f"coalesce(uw.rare, []) AS rare_words, {unique_items} AS unique_items "
         f"FROM {table} t LEFT JOIN ({words}) uw USING (unique_id){join_items}",
     )
 
@@ -219,6 +231,7 @@ def _billed_documents(wh: Warehouse) -> None:
     )
     _mark_unique_words(wh, "_job_s_billed", items=True)
     wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_words VARCHAR[] DEFAULT []")
+    wh.execute("ALTER TABLE _job_s_line ADD COLUMN rare_words VARCHAR[] DEFAULT []")
     wh.execute("ALTER TABLE _job_s_line ADD COLUMN unique_items VARCHAR[] DEFAULT []")
 
 

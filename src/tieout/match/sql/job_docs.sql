@@ -7,28 +7,41 @@
 CREATE OR REPLACE TEMP MACRO _job_numbers(text) AS list_distinct(list_transform(
     regexp_extract_all(_match_unquartered(text), '[0-9]{3,12}'), lambda x: CAST(x AS BIGINT)));
 
--- a document's words, and a word with the small number after it as one more ("phase 2" is
--- also "phase2"): which phase, stage or lot a bill is for
+-- a word with the small number after it, as one ("phase 2" is "phase2"): which phase,
+-- stage or lot a document is for
+CREATE OR REPLACE TEMP MACRO _job_labels(text) AS list_transform(
+    regexp_extract_all(lower(coalesce(text, '')), '\b[a-z]+ [0-9]{1,2}\b'),
+    lambda t: replace(t, ' ', ''));
+
+-- a document's words, and its labels as more
 CREATE OR REPLACE TEMP MACRO _job_words(text) AS trim(
-    regexp_replace(lower(coalesce(text, '')), '[^a-z]+', ' ', 'g') || ' ' || array_to_string(
-        list_transform(regexp_extract_all(lower(coalesce(text, '')), '\b[a-z]+ [0-9]{1,2}\b'),
-                       lambda t: replace(t, ' ', '')), ' '));
+    regexp_replace(lower(coalesce(text, '')), '[^a-z]+', ' ', 'g') || ' '
+    || array_to_string(_job_labels(text), ' '));
 
 -- a document's title: its text up to the first " - " (what follows is a customer, a phase)
 CREATE OR REPLACE TEMP MACRO _job_title(text) AS
     lower(trim(split_part(coalesce(text, ''), ' - ', 1)));
 
--- what a title says the work is, with the customer's own name and small words left out:
--- "Lone Star - Annual servicing" and "Annual servicing for Lone Star" are one service;
--- numbers stay ("Phase 1" is not "Phase 2")
+-- a title's words, numbers and all
 CREATE OR REPLACE TEMP MACRO _job_terms(text) AS string_split(trim(regexp_replace(
     lower(coalesce(text, '')), '[^a-z0-9]+', ' ', 'g')), ' ');
 
+-- words that join others and name nothing ("equipment on order", "contact on arrival")
+CREATE OR REPLACE TEMP MACRO _job_small_word(w) AS
+    list_contains(['for', 'the', 'and', 'of', 'at', 'to', 'in', 'on'], w);
+
+-- what a title says the work is, with the customer's own name, small words, references
+-- ("(Q702001)") and labels ("phase 1 of 2") left out: "Lone Star - Annual servicing" and
+-- "Annual servicing for Lone Star (Q702001) - phase 1" are one service, which phase is its
+-- label's to say
 CREATE OR REPLACE TEMP MACRO _job_service(text, customer) AS list_sort(list_distinct(list_filter(
     _job_terms(text),
     lambda w: length(w) > 0
         AND NOT list_contains(_job_terms(customer), w)
-        AND NOT list_contains(['for', 'the', 'and', 'of', 'at', 'to', 'in', 'on'], w))));
+        AND NOT _job_small_word(w)
+        AND NOT regexp_matches(w, '[0-9]')
+        AND NOT list_contains(
+            regexp_extract_all(lower(coalesce(text, '')), '\b([a-z]+) [0-9]{1,2}\b', 1), w))));
 
 -- a line's product and quantity as one key ("P-12|310.000"): a customer's concurrent jobs for
 -- the same products differ in how much of each they are for
@@ -178,15 +191,24 @@ LEFT JOIN _job_product p ON p.source_system = l.source_system AND p.source_objec
 LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
 ),
 -- a customer's "progress 1 of m" .. "m of m" bills of one product, each once: one series,
--- whose quantities add up to the job's (7 + 4 + 3 days of design: the 14-day job)
+-- whose quantities add up to the job's (7 + 4 + 3 days of design: the 14-day job). A series
+-- runs from a "1 of m" to the next one, in date order: one job's series after another's is
+-- two series; two interleaved ones are none
+numbered AS (
+SELECT *,
+       count(CASE WHEN part_k = 1 THEN 1 END) OVER (
+           PARTITION BY golden_key, products, part_m
+           ORDER BY invoice_date, invoice_number, line_id ROWS UNBOUNDED PRECEDING) AS series_no
+FROM lines
+),
 series AS (
 SELECT *,
        count(*) OVER run AS parts, sum(part_k) OVER run AS part_sum,
        sum(quantity) OVER run AS series_quantity
-FROM lines
-WINDOW run AS (PARTITION BY golden_key, products, part_m)
+FROM numbered
+WINDOW run AS (PARTITION BY golden_key, products, part_m, series_no)
 )
-SELECT * EXCLUDE (quantity, part, part_k, part_m, parts, part_sum, series_quantity),
+SELECT * EXCLUDE (quantity, part, part_k, part_m, series_no, parts, part_sum, series_quantity),
        -- a line that bills a part of the work ("progress 1 of 2", "stage payment", "deposit",
        -- "balance", "40%") bills a part of its quantity too, and a credit note's line the
        -- part it corrects (one unit not fitted): neither says anything about the job's;
