@@ -5,6 +5,7 @@ and the rows must be the same multiset (tieout.engine.compare)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -357,6 +358,113 @@ def test_list_overlap(both: Both) -> None:
     both.same("SELECT l, list_has_any(l, r) FROM docs ORDER BY list_has_any(l, r) DESC, len(l)")
 
 
+def test_list_set_functions(both: Both) -> None:
+    """DuckDB's list set functions ignore NULL elements and duplicates."""
+    both.table(
+        "docs",
+        "SELECT * FROM (VALUES (1, ['a', 'b', 'b', NULL], ['b', NULL, 'c']), "
+        "(2, ['a', 'b'], ['b', 'a', 'a']), (3, ['a'], []::VARCHAR[]), "
+        "(4, []::VARCHAR[], ['a', NULL]), (5, NULL, ['a'])) AS t(id, l, r)",
+    )
+    both.same(
+        "SELECT id, list_has_all(l, r), list_has_all(r, l), len(list_intersect(l, r)), "
+        "list_sort(list_intersect(l, r)) FROM docs"
+    )
+    both.table(
+        "flags",
+        "SELECT * FROM (VALUES (1, [true, NULL, true]), (2, [true, false]), "
+        "(3, [NULL::BOOLEAN]), (4, []::BOOLEAN[]), (5, [false, NULL])) AS t(id, f)",
+    )
+    both.same("SELECT id, list_aggregate(f, 'bool_and'), list_aggregate(f, 'bool_or') FROM flags")
+
+
+def test_list_length_inside_a_lambda(both: Both) -> None:
+    both.table(
+        "prices",
+        "SELECT * FROM (VALUES (1, [10.0, 20.0], [10.5]), (2, [10.0], [30.0, 50.0]), "
+        "(3, []::DOUBLE[], [1.0])) AS t(id, l, r)",
+    )
+    near = "lambda x: len(list_filter(r, lambda y: abs(x - y) <= 0.1 * abs(y))) > 0"
+    assert "LENGTH(" not in both.same(f"SELECT id, len(list_filter(l, {near})) FROM prices")
+
+
+def test_md5_fingerprint(both: Both) -> None:
+    """md5_number is a number in DuckDB and hex text on Spark: the same strings get the same
+    fingerprint and different ones different, on each engine (never compared across)."""
+    both.table(
+        "pairs", "SELECT * FROM (VALUES ('a', 'a'), ('a', 'b'), ('', ''), ('b', NULL)) AS t(s, u)"
+    )
+    both.same("SELECT s, u, md5_number(s) = md5_number(u) FROM pairs")
+    both.run("CREATE TABLE fingerprints (s VARCHAR, f UHUGEINT)")
+    both.run("INSERT INTO fingerprints SELECT s, md5_number(s) FROM pairs")
+    both.same("SELECT count(DISTINCT f), count(*) FROM fingerprints")
+
+
+def test_row_to_json(both: Both) -> None:
+    """to_json of a whole row: a fingerprint of the row within one engine."""
+    both.table("people", PEOPLE)
+    both.table("twice", "SELECT * FROM people UNION ALL SELECT * FROM people WHERE id < 3")
+    both.same("SELECT count(DISTINCT md5_number(to_json(p)::VARCHAR)), count(*) FROM twice p")
+
+
+def test_alter_table_add_column(both: Both) -> None:
+    both.table("people", PEOPLE)
+    both.run("CREATE TEMP TABLE lines AS SELECT id, name FROM people")
+    both.run("ALTER TABLE lines ADD COLUMN words VARCHAR[] DEFAULT []")
+    both.run("ALTER TABLE lines ADD COLUMN n INTEGER")
+    both.same("SELECT id, name, words, len(words), n FROM lines")
+    both.run("INSERT INTO lines SELECT 9, 'Ed', ['x'], 1")
+    both.same_table("lines")
+
+
+def test_create_table_if_not_exists_keeps_the_table(both: Both) -> None:
+    both.run("CREATE TABLE scores (model VARCHAR, n INTEGER)")
+    both.run("INSERT INTO scores VALUES ('quote', 1)")
+    both.run("CREATE TABLE IF NOT EXISTS scores (model VARCHAR, n INTEGER)")
+    both.run("CREATE TABLE IF NOT EXISTS kept AS SELECT 1 AS n")
+    both.run("CREATE TABLE IF NOT EXISTS kept AS SELECT 2 AS n")
+    both.same_table("scores")
+    both.same_table("kept")
+
+
+def test_pair_condition(both: Both) -> None:
+    """A Splink comparison level (columns name_l, name_r) and blocking rule (l.x, r.x) in
+    Spark's SQL: each pair gets the level DuckDB gives it."""
+    both.table(
+        "firms",
+        "SELECT * FROM (VALUES (1, 'northgate eng', ['a', 'b'], DATE '2025-01-01'), "
+        "(2, 'northgate engineering', ['b'], DATE '2025-01-20'), "
+        "(3, 'blackwood', ['c'], DATE '2025-03-01'), "
+        "(4, 'blackwood healthcare', []::VARCHAR[], NULL)) AS t(id, name, tags, day)",
+    )
+    both.table(
+        "firm_pairs",
+        "SELECT l.id AS id_l, r.id AS id_r, l.name AS name_l, r.name AS name_r, "
+        "l.tags AS tags_l, r.tags AS tags_r FROM firms l, firms r WHERE l.id < r.id",
+    )
+    left, right = "string_split(name_l, ' ')", "string_split(name_r, ' ')"
+    level = (
+        f"(len({left}) <= len({right}) AND {left}[1] = {right}[1] AND "
+        f"list_aggregate(list_transform(range(1, len({left}) + 1), "
+        f"lambda i: starts_with({right}[i], {left}[i])), 'bool_and')) "
+        "OR jaro_winkler_similarity(name_l, name_r) >= 0.9 "
+        "OR (len(tags_l) > 0 AND list_has_all(tags_l, tags_r))"
+    )
+    columns = {"id": False, "name": False, "tags": True, "day": False}
+    condition = both.spark.translator.condition(level, columns)
+    want = both.con.execute(f"SELECT id_l, id_r, {level} FROM firm_pairs").fetchall()
+    got = both.spark.spark.sql(f"SELECT id_l, id_r, {condition} FROM firm_pairs").collect()
+    assert difference(want, [tuple(r) for r in got]) is None, condition
+    blocking = (
+        "substr(l.name, 1, 1) = substr(r.name, 1, 1) AND abs(date_diff('day', l.day, r.day)) <= 30"
+    )
+    rule = both.spark.translator.condition(blocking, columns)
+    pairs = "SELECT l.id, r.id FROM firms l JOIN firms r ON {} WHERE l.id < r.id"
+    want = both.con.execute(pairs.format(blocking)).fetchall()
+    got = both.spark.spark.sql(pairs.format(rule)).collect()
+    assert difference(want, [tuple(r) for r in got]) is None, rule
+
+
 def test_unicode_chr(both: Both) -> None:
     both.table("names", "SELECT * FROM (VALUES ('O’Neil'), ('O''Neil')) AS t(s)")
     both.same("SELECT replace(replace(s, chr(8217), ''), '''', '') FROM names")
@@ -581,6 +689,50 @@ def test_every_builtin_statement_has_a_spark_form() -> None:
     assert len(statements) > 80
     problems = spark_problems(statements)
     assert problems == [], "\n".join(problems)
+
+
+def test_every_splink_condition_has_a_spark_form() -> None:
+    """The match models' comparison levels and blocking rules (DuckDB's SQL, given to
+    Splink's Spark backend through Translator.condition) call only what Spark has."""
+    from tieout.match.job_model import DOC_COLUMNS, EVIDENCE, FEATURES, _comparison
+    from tieout.match.probabilistic import CUSTOMER, PERSON, _settings
+
+    known = _spark_functions()
+    tr = Translator("spark")
+    jobs = {c.strip(): c.strip() in LIST_DOC_COLUMNS for c in DOC_COLUMNS.split(",")}
+    jobs |= {c: True for c in [*FEATURES, "unique_items", "unique_words"]} | {"stage": False}
+    conditions = [
+        (lv["sql_condition"], jobs) for e in EVIDENCE for lv in _comparison(e)["comparison_levels"]
+    ]
+    conditions.append(
+        (
+            "l.golden_key = r.golden_key AND abs(date_diff('day', l.doc_date, r.doc_date)) <= 400",
+            jobs,
+        )
+    )
+    for model in (CUSTOMER, PERSON):
+        settings = _settings(model, "link_only").create_settings_dict("duckdb")
+        names = {c: False for c in re.findall(r'"(\w+?)(?:_[lr])?"', json.dumps(settings))}
+        conditions += [
+            (lv["sql_condition"], names)
+            for c in settings["comparisons"]
+            for lv in c["comparison_levels"]
+        ]
+        conditions += [
+            (b["blocking_rule"], names) for b in settings["blocking_rules_to_generate_predictions"]
+        ]
+    problems = []
+    for sql, columns in conditions:
+        if sql == "ELSE":
+            continue
+        text = tr.condition(sql, columns)
+        for call in sqlglot.parse_one(text, read="spark").find_all(exp.Anonymous):
+            if str(call.this).lower() not in known:
+                problems.append(f"{sql[:60]}: Spark has no {call.this}()")
+    assert problems == [], "\n".join(problems)
+
+
+LIST_DOC_COLUMNS = {"own", "mentions", "products", "prices", "items"}
 
 
 def test_the_lint_sees_an_uncovered_construct() -> None:

@@ -8,6 +8,7 @@ embedded (DuckDB reads the Parquet a Spark run leaves behind). pyspark is option
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from tieout.engine.dialect import (
     Translator,
 )
 from tieout.engine.dialect.literals import bind_parameters
+from tieout.engine.dialect.spark_values import spark_type
 from tieout.engine.warehouse import SQL, Warehouse, render
 
 if TYPE_CHECKING:
@@ -113,6 +115,15 @@ class SparkSQL:
     def columns(self, table: str) -> list[str]:
         return list(self.spark.table(_quoted(table)).columns)
 
+    def list_columns(self, table: str) -> dict[str, bool]:
+        """The table's columns, each True when it holds a list."""
+        from pyspark.sql.types import ArrayType
+
+        return {
+            f.name: isinstance(f.dataType, ArrayType)
+            for f in self.spark.table(_quoted(table)).schema.fields
+        }
+
     def load_parquet(self, table: str, path: Path | str) -> None:
         """Make a Parquet file or folder readable as `table` (as it is; not copied)."""
         self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
@@ -152,7 +163,7 @@ class SparkSQL:
         if isinstance(op, Replace):
             old = self.spark.table(_quoted(op.table))
             new = self.spark.sql(self.translator.generate(op.query))
-            return _typed_as(new, old, list(old.columns))
+            return new if op.reshaped else _typed_as(new, old, list(old.columns))
         return None
 
     def _append(self, op: Append) -> DataFrame:
@@ -184,7 +195,9 @@ class SparkSQL:
         return old.unionAll(_typed_as(new.select(*named), old, names))
 
     def schema(self, op: CreateTable) -> str:
-        return ", ".join(f"`{name}` {dtype.sql(dialect='spark')}" for name, dtype in op.columns)
+        return ", ".join(
+            f"`{name}` {spark_type(dtype).sql(dialect='spark')}" for name, dtype in op.columns
+        )
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
         """Run one statement: (column names, rows) for a query, nothing for the rest."""
@@ -195,6 +208,10 @@ class SparkSQL:
         if isinstance(op, Drop):
             for table in op.tables:
                 self.drop(table)
+        elif (
+            isinstance(op, Materialize | CreateTable) and op.if_not_exists and self.exists(op.table)
+        ):
+            pass
         elif isinstance(op, Materialize | CreateTable | Append | Replace):
             content = self.frame(op)
             assert content is not None
@@ -233,6 +250,8 @@ class SparkWarehouse(Warehouse):
     a file is read the same way whatever the engine. close() leaves every persistent table
     in a DuckDB snapshot file at `path`: serving stays embedded."""
 
+    engine_name = "spark"
+
     def __init__(
         self,
         path: Path,
@@ -246,6 +265,8 @@ class SparkWarehouse(Warehouse):
         store = path.parent / f"{path.name}.spark"
         shutil.rmtree(store, ignore_errors=True)
         self.engine = SparkSQL(session(master, conf=conf), store)
+        # Splink's Spark backend breaks long lineages with checkpoints
+        self.engine.spark.sparkContext.setCheckpointDir(str(store / "_checkpoints"))
         self._arrow: set[str] = set()
         self._indexes: list[tuple[str, str]] = []
         self._landing = False
@@ -308,6 +329,32 @@ class SparkWarehouse(Warehouse):
         from splink import SparkAPI
 
         return SparkAPI(spark_session=self.engine.spark)  # type: ignore[no-untyped-call]
+
+    def splink_settings(self, settings: Any, table: str) -> dict[str, Any]:
+        """The settings with every comparison level's condition and blocking rule
+        generated for Spark by the dialect layer (a saved DuckDB model is not read here:
+        its SQL is DuckDB's, and its file is another engine's)."""
+        from splink import SettingsCreator
+
+        if isinstance(settings, SettingsCreator):
+            out = settings.create_settings_dict("duckdb")
+        else:
+            out = copy.deepcopy(settings)
+        if out.get("sql_dialect") == "spark":
+            return dict(out)
+        for comparison in out.get("comparisons", []):
+            for level in comparison["comparison_levels"]:
+                if str(level["sql_condition"]).strip().upper() != "ELSE":
+                    level["sql_condition"] = self.splink_condition(level["sql_condition"], table)
+        for rule in out.get("blocking_rules_to_generate_predictions", []):
+            rule["blocking_rule"] = self.splink_condition(rule["blocking_rule"], table)
+            if "sql_dialect" in rule:
+                rule["sql_dialect"] = "spark"
+        out["sql_dialect"] = "spark"
+        return dict(out)
+
+    def splink_condition(self, sql: str, table: str) -> str:
+        return self.engine.translator.condition(sql, self.engine.list_columns(table))
 
     def register_arrow(self, name: str, data: pa.Table) -> None:
         super().register_arrow(name, data)

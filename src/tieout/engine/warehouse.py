@@ -59,6 +59,7 @@ class Warehouse:
     """A DuckDB database file (or memory), opened read-write or read-only."""
 
     recorder: ClassVar[StatementRecorder | None] = None
+    engine_name: ClassVar[str] = "duckdb"  # what the SQL runs on (a saved model is per engine)
 
     def __init__(
         self,
@@ -174,6 +175,17 @@ class Warehouse:
         from splink import DuckDBAPI
 
         return DuckDBAPI(connection=self._con)
+
+    def splink_settings(self, settings: Any, table: str) -> Any:
+        """Splink settings (a SettingsCreator or a settings dict whose SQL is DuckDB's) as
+        this engine's Splink backend takes them; `table` is one the model reads (its
+        columns' types matter to the SQL). Here: the settings, as they are."""
+        return settings
+
+    def splink_condition(self, sql: str, table: str) -> str:
+        """A DuckDB condition on a pair of `table`'s records (a blocking rule) for this
+        engine's Splink backend. Here: as it is."""
+        return sql
 
     def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
         """Run a .sql file of several statements; `variables` are read with getvariable()."""

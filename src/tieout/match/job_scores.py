@@ -38,6 +38,7 @@ from tieout.match.job_model import (
     _comparison,
     _level_weights,
 )
+from tieout.match.probabilistic import model_file
 
 THRESHOLD = 0.05  # a pair below this probability is not kept at all
 RETRAIN_CHANGE = 0.1  # a saved model serves while each side's documents are within this
@@ -95,8 +96,10 @@ def score(
         f"abs(date_diff('day', l.doc_date, r.doc_date)) <= {int(window_days)}"
     )
     counts = [wh.count(left), wh.count(right)]
-    path = scoring.models / f"{name}.splink.json" if scoring.models else None
-    model = _allow_disagreement(_model(frames, blocking, counts, path, scoring.retrain))
+    path = model_file(scoring.models, name, wh.engine_name) if scoring.models else None
+    model = _allow_disagreement(
+        _model(wh, frames, (blocking, f"{left}_f"), counts, path, scoring.retrain)
+    )
     fingerprint = _fingerprint(model)
     fingerprints = "unique_id, golden_key, md5_number(to_json(d)::VARCHAR)"
     wh.execute(
@@ -115,14 +118,17 @@ def score(
 
 
 def _model(
+    wh: Warehouse,
     frames: list[Any],
-    blocking: str,
+    blocking_on: tuple[str, str],
     counts: list[int],
     path: Path | None,
     retrain: bool,
 ) -> dict[str, Any]:
     """The saved model where it fits the evidence and the data, else one trained now (and
-    saved): u from random pairs, m by expectation maximisation within each customer."""
+    saved): u from random pairs, m by expectation maximisation within each customer.
+    `blocking_on` is the blocking rule (DuckDB's SQL) and a table the model reads."""
+    blocking, table = blocking_on
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=[_comparison(e) for e in EVIDENCE],
@@ -134,7 +140,7 @@ def _model(
         max_iterations=MAX_ITERATIONS,
         em_convergence=0.001,
     )
-    linker = Linker(frames, settings, log_level=logging.ERROR)
+    linker = Linker(frames, wh.splink_settings(settings, table), log_level=logging.ERROR)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     shape = _shape(model)
     if path is not None and not retrain and (saved := _saved(path, shape, counts)) is not None:
@@ -145,7 +151,7 @@ def _model(
     model = linker.misc.save_model_to_json()
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            blocking,
+            wh.splink_condition(blocking, table),
             fix_u_probabilities=True,
             # no term frequencies in this model: each pass then reads the count of each
             # pattern of levels (a few hundred), not every pair

@@ -88,8 +88,16 @@ CUSTOMER = EntityModel(
 )
 
 
-def model_path(models_dir: Path, model: EntityModel) -> Path:
-    return models_dir / f"{model.entity}.splink.json"
+def model_file(models_dir: Path, name: str, engine: str = "duckdb") -> Path:
+    """Where a trained Splink model is kept: one file per engine, since a model's SQL is
+    its engine's (`customer.splink.json` on DuckDB, `customer.spark.splink.json`)."""
+    return models_dir / (
+        f"{name}.splink.json" if engine == "duckdb" else f"{name}.{engine}.splink.json"
+    )
+
+
+def model_path(models_dir: Path, model: EntityModel, engine: str = "duckdb") -> Path:
+    return model_file(models_dir, model.entity, engine)
 
 
 def score_pairs(
@@ -112,8 +120,8 @@ def score_pairs(
         api.register(left, dataset_display_name="left", table_name=left),
         api.register(right, dataset_display_name="right", table_name=right),
     ]
-    path = model_path(models_dir, model)
-    trained = retrain or not _fits(path, model)
+    path = model_path(models_dir, model, wh.engine_name)
+    trained = retrain or not _fits(path, model, wh, left)
     if trained:
         models_dir.mkdir(parents=True, exist_ok=True)
         settings = _train(wh, api, model, frames, right, labels)
@@ -139,14 +147,13 @@ def _shape(settings: dict[str, Any]) -> tuple[object, ...]:
     )
 
 
-def _fits(path: Path, model: EntityModel) -> bool:
+def _fits(path: Path, model: EntityModel, wh: Warehouse, table: str) -> bool:
     """Whether the model saved at `path` was trained for this version's comparisons; one
     saved by an older tieout names columns that no longer exist, so it is retrained."""
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        return bool(
-            _shape(saved) == _shape(_settings(model, "link_only").create_settings_dict("duckdb"))
-        )
+        wanted = _settings(model, "link_only").create_settings_dict("duckdb")
+        return bool(_shape(saved) == _shape(wh.splink_settings(wanted, table)))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -184,7 +191,7 @@ def _train(
     """
     u_linker = Linker(
         [api.register(distinct, dataset_display_name="u", table_name=f"{distinct}_u")],
-        _settings(model, "dedupe_only"),
+        wh.splink_settings(_settings(model, "dedupe_only"), distinct),
         log_level=logging.WARNING,
     )
     u_linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1, num_chunks=1)

@@ -38,6 +38,7 @@ from tieout.engine.dialect.rewrites import NEUTRAL, SPARK, Context, Rule
 from tieout.engine.dialect.types import ListColumns
 
 DIALECT = "duckdb"
+PAIRS = "_splink_pairs"  # the table a pair condition is read from (Translator.condition)
 TARGETS = {"duckdb": (), "spark": SPARK}
 
 __all__ = [
@@ -123,10 +124,40 @@ class Translator:
 
     def generate(self, tree: exp.Expr) -> str:
         """The (neutral) tree in the target's SQL, after the target's rewrites."""
-        ctx = Context(
-            {}, self.macros, self.catalog.lists, self.catalog.tables, self.catalog.columns
+        return self._target(tree, self.catalog).sql(
+            dialect=self.target, unsupported_level=ErrorLevel.RAISE
         )
+
+    def _target(self, tree: exp.Expr, catalog: Context) -> exp.Expr:
+        ctx = Context({}, self.macros, catalog.lists, catalog.tables, catalog.columns)
         out = tree.copy()
         for rule in TARGETS[self.target]:
             out = rule.rewrite(out, ctx)
-        return out.sql(dialect=self.target, unsupported_level=ErrorLevel.RAISE)
+        return out
+
+    def condition(self, sql: str, columns: Mapping[str, bool]) -> str:
+        """An expression over a pair of records (a Splink comparison level or blocking rule:
+        `name_l`, `name_r`, or `l.name`, `r.name`) in the target's SQL. `columns` names the
+        records' columns, each True when it holds a list; the expression is rewritten as
+        the item of a query over such pairs would be."""
+        pair = {f"{c}_{side}".lower(): v for c, v in columns.items() for side in "lr"}
+        record = {c.lower(): v for c, v in columns.items()}
+
+        def lists(table: str, column: str) -> bool | None:
+            return (pair if table == PAIRS else record).get(column.lower())
+
+        def names(table: str) -> list[str] | None:
+            return list(pair if table == PAIRS else record)
+
+        query = sqlglot.parse_one(
+            f"SELECT ({sql}) AS c FROM {PAIRS} CROSS JOIN {PAIRS}_l AS l CROSS JOIN {PAIRS}_r AS r",
+            read=DIALECT,
+        )
+        catalog = Context(lists=lists, tables=lambda: [PAIRS], columns=names)
+        out = self._target(self.neutral(query), catalog)
+        assert isinstance(out, exp.Select)
+        item = out.expressions[0]
+        expr = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(expr, exp.Paren):
+            expr = expr.this
+        return str(expr.sql(dialect=self.target, unsupported_level=ErrorLevel.RAISE))

@@ -27,20 +27,22 @@ class Query:
 
 @dataclass(frozen=True)
 class Materialize:
-    """CREATE [OR REPLACE] [TEMP] TABLE name AS query."""
+    """CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] name AS query."""
 
     table: str
     query: exp.Query
     temporary: bool = False
+    if_not_exists: bool = False  # a table already there stays as it is
 
 
 @dataclass(frozen=True)
 class CreateTable:
-    """CREATE TABLE name (columns): an empty table of these types."""
+    """CREATE TABLE [IF NOT EXISTS] name (columns): an empty table of these types."""
 
     table: str
     columns: tuple[tuple[str, exp.DataType], ...]
     temporary: bool = False
+    if_not_exists: bool = False  # a table already there stays as it is
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,12 @@ class Append:
 
 @dataclass(frozen=True)
 class Replace:
-    """The table's whole content replaced by the query's rows (an UPDATE or DELETE)."""
+    """The table's whole content replaced by the query's rows (an UPDATE or DELETE; with
+    `reshaped`, an ALTER TABLE ADD COLUMN: the query's columns are the table's new ones)."""
 
     table: str
     query: exp.Query
+    reshaped: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ def operation(tree: exp.Expr, columns: Columns) -> Operation:
         return Replace(table_name(tree.this), _update(tree, columns(table_name(tree.this))))
     if isinstance(tree, exp.Delete):
         return Replace(table_name(tree.this), _delete(tree))
+    if isinstance(tree, exp.Alter) and _adds_columns(tree):
+        return Replace(table_name(tree.this), _add_columns(tree), reshaped=True)
     if isinstance(tree, exp.Drop):
         if str(tree.args.get("kind") or "").upper() not in ("TABLE", "VIEW"):
             return EngineOnly(tree, f"DROP {tree.args.get('kind')}")
@@ -123,8 +129,9 @@ def _create(tree: exp.Create) -> Operation:
     props = tree.args.get("properties")
     temporary = bool(props and props.find(exp.TemporaryProperty))
     name = table_name(tree.this)
+    keep = bool(tree.args.get("exists"))
     if isinstance(tree.expression, exp.Query):
-        return Materialize(name, tree.expression, temporary)
+        return Materialize(name, tree.expression, temporary, keep)
     schema = tree.this
     if not isinstance(schema, exp.Schema):
         raise NotPortableError(f"CREATE TABLE {name} with neither columns nor a query")
@@ -133,7 +140,7 @@ def _create(tree: exp.Create) -> Operation:
         for c in schema.expressions
         if isinstance(c, exp.ColumnDef) and c.args.get("kind") is not None
     )
-    return CreateTable(name, cols, temporary)
+    return CreateTable(name, cols, temporary, keep)
 
 
 def _insert(tree: exp.Insert) -> Append:
@@ -153,6 +160,26 @@ def _insert(tree: exp.Insert) -> Append:
     if not isinstance(source, exp.Query):
         raise NotPortableError(f"INSERT from {type(source).__name__}")
     return Append(table_name(target), source, names, bool(tree.args.get("by_name")))
+
+
+def _adds_columns(tree: exp.Alter) -> bool:
+    actions = tree.args.get("actions") or []
+    return str(tree.args.get("kind") or "").upper() == "TABLE" and all(
+        isinstance(a, exp.ColumnDef) and a.args.get("kind") is not None for a in actions
+    )
+
+
+def _add_columns(tree: exp.Alter) -> exp.Query:
+    """ALTER TABLE t ADD COLUMN c type [DEFAULT v]: t's rows with c = v (else NULL)."""
+    items: list[exp.Expr] = [exp.Star()]
+    for action in tree.args.get("actions") or []:
+        default: exp.Expr = exp.null()
+        for constraint in action.args.get("constraints") or []:
+            if isinstance(constraint.args.get("kind"), exp.DefaultColumnConstraint):
+                default = constraint.args["kind"].this.copy()
+        cast = exp.Cast(this=default, to=action.args["kind"].copy())
+        items.append(exp.alias_(cast, action.name, quoted=True))
+    return exp.select(*items).from_(tree.this.copy())
 
 
 def _width(values: exp.Values) -> int:

@@ -22,6 +22,7 @@ from tieout.engine.dialect.spark_queries import (
     nested_outer_reference,
     qualify_names,
     read_parquet,
+    row_to_json,
     union_by_name,
 )
 from tieout.engine.dialect.spark_text import (
@@ -40,7 +41,9 @@ from tieout.engine.dialect.spark_values import (
     list_index,
     list_length,
     list_overlap,
+    list_set_functions,
     list_slice,
+    md5_fingerprint,
     ordered_list,
     row_key_nulls_last,
     string_agg_ordered,
@@ -212,6 +215,11 @@ NEUTRAL: tuple[Rule, ...] = (
 SPARK: tuple[Rule, ...] = (
     Rule("union_by_name", "UNION [ALL] BY NAME", union_by_name),
     Rule("duplicate_column_names", "SELECT l.*, i.x with x in l too", duplicate_column_names),
+    Rule(
+        "list_set_functions",
+        "list_has_all, list_intersect, list_aggregate(l, 'bool_and')",
+        list_set_functions,
+    ),
     Rule("list_length", "len(l) / length(l) of a list", list_length),
     Rule(
         "correlated_derived_table", "an outer column in a derived table", correlated_derived_table
@@ -234,6 +242,8 @@ SPARK: tuple[Rule, ...] = (
     Rule("try_date_parsing", "strptime / try_strptime", try_date_parsing),
     Rule("jaro_winkler", "jaro_winkler_similarity", jaro_winkler),
     Rule("list_overlap", "list_has_any(a, b)", list_overlap),
+    Rule("row_to_json", "to_json(t) of a whole row", row_to_json),
+    Rule("md5_fingerprint", "md5_number(s), UHUGEINT", md5_fingerprint),
     Rule("unicode_chr", "chr(n)", unicode_chr),
     Rule("strip_accents", "strip_accents", strip_accents),
     Rule("read_parquet", "read_parquet([...])", read_parquet),

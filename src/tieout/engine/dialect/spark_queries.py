@@ -33,6 +33,24 @@ def read_parquet(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return _bottom_up(tree, visit)
 
 
+def row_to_json(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """to_json(t) of a table alias t (the whole row) -> to_json(struct(t.*)). The text is
+    each engine's own (number and key formatting), so it serves as a row's fingerprint
+    within one engine, not across engines."""
+    from sqlglot.optimizer.scope import traverse_scope
+
+    for scope in traverse_scope(tree):
+        aliases = {name.lower() for name in scope.sources}
+        for node in list(scope.walk()):
+            if _anon_name(node) != "to_json" or len(node.expressions) != 1:
+                continue
+            arg = node.expressions[0]
+            if isinstance(arg, exp.Column) and not arg.table and arg.name.lower() in aliases:
+                star = exp.Column(this=exp.Star(), table=exp.to_identifier(arg.name))
+                arg.replace(_fn("struct", star))
+    return tree
+
+
 def qualify_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """SELECT expr ... QUALIFY w: every unnamed select item named (_col<i>), so the
     subquery Spark needs for QUALIFY can select it (sqlglot fails on unnamed ones)."""

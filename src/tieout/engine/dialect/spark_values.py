@@ -234,12 +234,88 @@ def list_overlap(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return _bottom_up(tree, visit)
 
 
+def _lambda(body: exp.Expr, *names: str) -> exp.Lambda:
+    return exp.Lambda(this=body, expressions=[exp.to_identifier(n) for n in names])
+
+
+def _not_null(items: exp.Expr) -> exp.Expr:
+    """filter(items, _x -> _x IS NOT NULL)"""
+    return _fn("filter", items, _lambda(exp.column("_x").is_(exp.null()).not_(), "_x"))
+
+
+_BOOL_AGGREGATES = {"bool_and": exp.And, "bool_or": exp.Or}
+
+
+def list_set_functions(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """DuckDB's list set functions, which ignore NULL elements, in Spark's terms:
+    list_has_all(a, b) -> size(array_except(filter(b, not null), a)) = 0;
+    list_intersect(a, b) -> array_intersect(filter(a, not null), b) (no duplicates in
+    either); list_aggregate(l, 'bool_and' | 'bool_or') -> aggregate() over the non-NULL
+    elements, NULL when there are none."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        name = _anon_name(node)
+        args = list(node.expressions) if isinstance(node, exp.Anonymous) else []
+        if name == "list_has_all" and len(args) == 2:
+            missing = _fn("array_except", _not_null(args[1]), args[0])
+            return exp.Paren(
+                this=exp.EQ(this=_fn("size", missing), expression=exp.Literal.number(0))
+            )
+        if name in ("list_intersect", "array_intersect") and len(args) == 2:
+            return _fn("array_intersect", _not_null(args[0]), args[1])
+        if name == "list_aggregate" and len(args) == 2:
+            how = args[1]
+            if not (isinstance(how, exp.Literal) and how.is_string):
+                raise ValueError("list_aggregate() takes a literal aggregate name")
+            op = _BOOL_AGGREGATES.get(how.this.lower())
+            if op is None:
+                raise ValueError(f"list_aggregate(l, {how.this!r}) has no Spark form here")
+            acc, x = exp.column("_acc"), exp.column("_x")
+            merge = exp.Case(
+                ifs=[
+                    exp.If(this=x.is_(exp.null()), true=acc.copy()),
+                    exp.If(this=acc.copy().is_(exp.null()), true=x.copy()),
+                ],
+                default=op(this=acc.copy(), expression=x.copy()),
+            )
+            start = exp.Cast(this=exp.null(), to=exp.DataType.build("BOOLEAN"))
+            return _fn("aggregate", args[0], start, _lambda(merge, "_acc", "_x"))
+        return node
+
+    return _bottom_up(tree, visit)
+
+
+def md5_fingerprint(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """md5_number(s) -> md5(s), and the UHUGEINT it returns -> STRING: Spark has no 128-bit
+    integer (md5_number's values pass DECIMAL(38)'s range). The same strings give the same
+    value and different ones different values, on each engine; the values themselves
+    differ (a number in DuckDB, hex text in Spark), so a fingerprint is compared within
+    one engine only."""
+
+    def visit(node: exp.Expr) -> exp.Expr:
+        if _anon_name(node) == "md5_number" and len(node.expressions) == 1:
+            return exp.MD5(this=node.expressions[0])
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.UINT128:
+            return exp.DataType.build("STRING")
+        return node
+
+    return _bottom_up(tree, visit)
+
+
+def spark_type(dtype: exp.DataType) -> exp.DataType:
+    """A column type of a CREATE TABLE, as Spark stores it (see md5_fingerprint)."""
+    if dtype.this == exp.DataType.Type.UINT128:
+        return exp.DataType.build("STRING")
+    return dtype
+
+
 def list_length(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """len(l) / length(l) of a list -> size(l): sqlglot reads DuckDB's len() as a string's
     length, and Spark's length() refuses a list. Whether the argument is a list comes
-    from the catalog's column types and the CTEs and subqueries that compute it."""
+    from the catalog's column types and the CTEs and subqueries that compute it. Inner
+    calls first (a len() inside a lambda inside a len())."""
     for scope in traverse_scope(tree):
-        for node in list(scope.walk()):
+        for node in reversed(list(scope.walk())):
             if isinstance(node, exp.Length) and is_list(node.this, scope, ctx.lists):
                 node.replace(_fn("size", node.this.copy()))
     return tree
