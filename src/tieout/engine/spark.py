@@ -251,6 +251,7 @@ class SparkWarehouse(Warehouse):
     in a DuckDB snapshot file at `path`: serving stays embedded."""
 
     engine_name = "spark"
+    reads_snapshots = False  # earlier snapshots are DuckDB files, read by serving
 
     def __init__(
         self,

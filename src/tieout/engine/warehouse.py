@@ -60,6 +60,7 @@ class Warehouse:
 
     recorder: ClassVar[StatementRecorder | None] = None
     engine_name: ClassVar[str] = "duckdb"  # what the SQL runs on (a saved model is per engine)
+    reads_snapshots: ClassVar[bool] = True  # attach() can read an earlier snapshot
 
     def __init__(
         self,

@@ -214,8 +214,9 @@ def _fingerprint(model: dict[str, Any]) -> str:
 
 def _kept(wh: Warehouse, name: str, fingerprint: str, previous: Path | None) -> bool:
     """Attach the previous snapshot if it kept scores of this very model, in the tables
-    this code writes; True if so."""
-    if previous is None or not previous.exists():
+    this code writes; True if so. An engine that cannot read an earlier snapshot scores
+    every customer again (the same scores, in more time)."""
+    if previous is None or not previous.exists() or not wh.reads_snapshots:
         return False
     wh.attach(previous, KEPT)
     found = {
