@@ -407,6 +407,21 @@ def test_row_to_json(both: Both) -> None:
     both.same("SELECT count(DISTINCT md5_number(to_json(p)::VARCHAR)), count(*) FROM twice p")
 
 
+def test_filter_subquery(both: Both) -> None:
+    """An ordered list() whose FILTER reads a scalar subquery (rare values: in few
+    documents of all), which Spark refuses inside the higher-order functions it becomes."""
+    both.table(
+        "doc_values",
+        "SELECT * FROM (VALUES ('d1', 'x', 1), ('d1', 'a', 3), ('d2', 'b', 1), ('d2', 'c', 2), "
+        "('d3', 'a', 5)) AS t(unique_id, value, docs)",
+    )
+    both.same(
+        "SELECT unique_id, list(value ORDER BY value) AS found, list(value ORDER BY value) "
+        "FILTER (WHERE docs <= greatest(1, 0.5 * (SELECT count(*) FROM doc_values))) AS rare "
+        "FROM (SELECT * FROM doc_values) GROUP BY unique_id"
+    )
+
+
 def test_alter_table_add_column(both: Both) -> None:
     both.table("people", PEOPLE)
     both.run("CREATE TEMP TABLE lines AS SELECT id, name FROM people")

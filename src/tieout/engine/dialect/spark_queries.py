@@ -51,6 +51,33 @@ def row_to_json(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return tree
 
 
+def filter_subquery(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """agg(x) FILTER (WHERE ... (SELECT v FROM t) ...) -> the subquery cross-joined once as a
+    one-row table and read as its column: Spark refuses a subquery inside a higher-order
+    function, which an ordered list() with FILTER becomes (ordered_list). Only a subquery
+    reading nothing of the outer query (its columns all name its own tables)."""
+    for i, sub in enumerate(list(tree.find_all(exp.Subquery))):
+        select = sub.this
+        if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+            continue
+        if not isinstance(sub.parent, exp.Expr) or sub.find_ancestor(exp.Filter) is None:
+            continue
+        outer = sub.find_ancestor(exp.Select)
+        if outer is None or not (outer.args.get("from") or outer.args.get("from_")):
+            continue
+        own = {t.alias_or_name.lower() for t in select.find_all(exp.Table)}
+        if any(c.table and c.table.lower() not in own for c in select.find_all(exp.Column)):
+            continue
+        if any(not c.table for c in select.find_all(exp.Column)) and len(own) != 1:
+            continue
+        name = f"_filter_value{i}"
+        one_row = select.copy()
+        one_row.set("expressions", [exp.alias_(select.expressions[0].copy(), "v")])
+        sub.replace(exp.column("v", table=name))
+        outer.join(one_row.subquery(name), join_type="CROSS", copy=False)
+    return tree
+
+
 def qualify_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """SELECT expr ... QUALIFY w: every unnamed select item named (_col<i>), so the
     subquery Spark needs for QUALIFY can select it (sqlglot fails on unnamed ones)."""

@@ -91,7 +91,7 @@ def ordered_list(tree: exp.Expr, ctx: Context) -> exp.Expr:
             field = exp.Lambda(
                 this=exp.column("_k0", table="e"), expressions=[exp.to_identifier("e")]
             )
-            return _fn("transform", out, field)
+            return _empty_as_null(_fn("transform", out, field))
         fields = [exp.alias_(k.this.copy(), f"_k{i}") for i, k in enumerate(keys)]
         packed: exp.Expr = _fn(
             "collect_list", _fn("struct", *fields, exp.alias_(value.copy(), "_v"))
@@ -101,9 +101,15 @@ def ordered_list(tree: exp.Expr, ctx: Context) -> exp.Expr:
         if keys:
             packed = _fn("array_sort", packed, _comparator(keys))
         unwrap = exp.Lambda(this=exp.column("_v", table="e"), expressions=[exp.to_identifier("e")])
-        return _fn("transform", packed, unwrap)
+        return _empty_as_null(_fn("transform", packed, unwrap))
 
     return _bottom_up(tree, visit)
+
+
+def _empty_as_null(collected: exp.Expr) -> exp.Expr:
+    """DuckDB's list() of no rows (all filtered out, or none) is NULL; collect_list's is []."""
+    empty = exp.EQ(this=_fn("size", collected.copy()), expression=exp.Literal.number(0))
+    return exp.If(this=empty, true=exp.null(), false=collected)
 
 
 def string_agg_ordered(tree: exp.Expr, ctx: Context) -> exp.Expr:
