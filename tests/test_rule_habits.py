@@ -115,6 +115,12 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         f"0WODn000001WW9dAAO,00018346,{NORTHWIND},Completed,AHU install for Northwind,"
         "2026-07-25T09:00:00Z,2026-08-15T17:00:00Z,40,Hours,4000.00,GBP",
     ]
+    wos += [  # a service's second job at once, numbered as the time sheets number it
+        f"0WODn000001WW9eBAO,00018347,{NORTHWIND},Completed,Site survey for Northwind,"
+        "2026-09-01T09:00:00Z,2026-09-30T17:00:00Z,40,Hours,4000.00,GBP",
+        f"0WODn000001WW9fCAO,00018348,{NORTHWIND},Completed,Site survey for Northwind (2),"
+        "2026-09-15T09:00:00Z,2026-10-15T17:00:00Z,40,Hours,4000.00,GBP",
+    ]
     time = [
         _time(18340, 5, "18340"),  # Northwind's work order 00018340, unpadded
         _time(18341, 6, "J18341"),  # a job-number prefix the CRM never uses
@@ -128,6 +134,10 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         # both jobs' dates (from 14 days before the start), and within one job's own
         "2026-07-15,Northwind Traders Ltd,Northwind - AHU install,,Work,,4,Yes,Ann,Lee,50,200,GBP",
         "2026-08-01,Northwind Traders Ltd,Northwind - AHU install,,Work,,2,Yes,Ann,Lee,50,100,GBP",
+        # within both surveys' dates: the project's own number, or none, says which
+        "2026-09-20,Northwind Traders Ltd,Northwind - Site survey,,Work,,5,Yes,Ann,Lee,50,250,GBP",
+        "2026-09-20,Northwind Traders Ltd,Northwind - Site survey (2),,Work,,7,Yes,Ann,Lee,50,350,"
+        "GBP",
     ]
     root = _run(cli, tmp_path, wos, time)
     with pipeline.snapshots(load_project(root)).open_current() as wh:
@@ -142,4 +152,6 @@ def test_time_sheets_find_their_work_order_by_number_or_service(
         ("00018344", Decimal("3.00")),
         ("00018345", Decimal("4.00")),
         ("00018346", Decimal("2.00")),
+        ("00018347", Decimal("5.00")),
+        ("00018348", Decimal("7.00")),
     ]

@@ -26,6 +26,11 @@ CREATE OR REPLACE TEMP MACRO _job_title(text) AS
 CREATE OR REPLACE TEMP MACRO _job_terms(text) AS string_split(trim(regexp_replace(
     lower(coalesce(text, '')), '[^a-z0-9]+', ' ', 'g')), ' ');
 
+-- what tells one of a service's jobs from another in a title: its labels and its small
+-- numbers ("Digital strategy review (4)")
+CREATE OR REPLACE TEMP MACRO _job_marks(text) AS list_concat(_job_labels(text), list_filter(
+    _job_terms(text), lambda w: regexp_matches(w, '^[0-9]{1,2}$')));
+
 -- words that join others and name nothing ("equipment on order", "contact on arrival")
 CREATE OR REPLACE TEMP MACRO _job_small_word(w) AS
     list_contains(['for', 'the', 'and', 'of', 'at', 'to', 'in', 'on'], w);

@@ -59,8 +59,8 @@ ORDER BY 1, 3, 4;
 -- else the one work order of the same customer, near its dates, whose subject names the
 -- same service as the project ("Lone Star - Annual servicing", "Annual servicing for Lone
 -- Star (Q702001) - phase 1 of 2": a reference or a phase is not the service, though a
--- project that names its phase names that phase's); of several, the one whose dates the
--- entry falls within, where that is one.
+-- project that names its phase or number names that one's); of several, the one whose
+-- dates the entry falls within, where that is one.
 DELETE FROM job_time;
 INSERT INTO job_time (time_entry_id, work_order_id, method, hours, cost_amount, person_name,
                       entry_date)
@@ -68,7 +68,7 @@ WITH entries AS (
     SELECT t.id AS time_entry_id, t.hours, t.cost_amount, t.person_name, t.entry_date,
            t.project_code, lower(trim(t.project_name)) AS project, tx.golden_key,
            _job_service(t.project_name, t.customer_name) AS service,
-           _job_labels(t.project_name) AS labels, t.customer_name
+           _job_marks(t.project_name) AS marks, t.customer_name
     FROM time_entry t
     LEFT JOIN xref tx ON tx.entity_type = 'customer' AND tx.source_system = t.source_system
          AND tx.native_id = t.customer_name
@@ -89,22 +89,30 @@ numbered AS (
 -- they give the customer), worked out once per work order and name, not once per entry
 wo_service AS (
     SELECT w.wo_id, w.golden_key, w.started_on, w.finished_on, n.customer_name,
-           _job_service(w.subject, n.customer_name) AS service, _job_labels(w.subject) AS labels
+           _job_service(w.subject, n.customer_name) AS service, _job_marks(w.subject) AS marks
     FROM _match_job_wo w
     JOIN (SELECT DISTINCT golden_key, customer_name FROM entries) n ON n.golden_key = w.golden_key
 ),
 by_project AS (
-    SELECT t.*, w.wo_id, count(*) OVER (PARTITION BY t.time_entry_id) AS candidates,
-           t.entry_date BETWEEN w.started_on AND w.finished_on AS within,
-           count(*) FILTER (WHERE t.entry_date BETWEEN w.started_on AND w.finished_on)
-               OVER (PARTITION BY t.time_entry_id) AS candidates_within
+    SELECT t.*, w.wo_id, t.entry_date BETWEEN w.started_on AND w.finished_on AS within,
+           len(list_distinct(w.marks)) = len(list_distinct(t.marks)) AS exact
     FROM entries t
     JOIN wo_service w ON w.golden_key = t.golden_key AND w.customer_name = t.customer_name
          AND w.service = t.service AND len(t.service) > 0
-         AND len(list_filter(t.labels, lambda x: NOT list_contains(w.labels, x))) = 0
+         AND len(list_filter(t.marks, lambda x: NOT list_contains(w.marks, x))) = 0
          AND t.entry_date BETWEEN w.started_on - 14 AND w.finished_on + 30
     WHERE t.time_entry_id NOT IN (SELECT time_entry_id FROM coded)
       AND t.time_entry_id NOT IN (SELECT time_entry_id FROM numbered WHERE candidates = 1)
+),
+-- a work order whose marks are the project's own ("Cloud readiness assessment", not "(2)")
+-- over those that have more ("phase 1 of 2", where the time sheet leaves the phase out)
+by_marks AS (
+    SELECT *, bool_or(exact) OVER (PARTITION BY time_entry_id) AS any_exact FROM by_project
+),
+by_service AS (
+    SELECT *, count(*) OVER (PARTITION BY time_entry_id) AS candidates,
+           count(*) FILTER (WHERE within) OVER (PARTITION BY time_entry_id) AS candidates_within
+    FROM by_marks WHERE exact OR NOT any_exact
 )
 SELECT time_entry_id, wo_id, 'project_code', hours, cost_amount, person_name, entry_date
 FROM coded
@@ -113,7 +121,7 @@ SELECT DISTINCT time_entry_id, wo_id, 'project_number', hours, cost_amount, pers
 FROM numbered WHERE candidates = 1
 UNION ALL
 SELECT time_entry_id, wo_id, 'project', hours, cost_amount, person_name, entry_date
-FROM by_project WHERE candidates = 1 OR (within AND candidates_within = 1)
+FROM by_service WHERE candidates = 1 OR (within AND candidates_within = 1)
 ORDER BY 1;
 
 DELETE FROM work_order_time;
