@@ -26,7 +26,7 @@ from tieout.model import TABLES
 pytestmark = pytest.mark.spark
 pytest.importorskip("pyspark")
 
-from tieout.engine.spark import SparkSQL, session  # noqa: E402
+from tieout.engine.spark_sql import SparkSQL, session  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -662,7 +662,7 @@ def _builtin_statements() -> list[tuple[str, str]]:
 def _spark_functions() -> set[str]:
     from pyspark.sql import functions
 
-    from tieout.engine.spark import JAR_FUNCTIONS
+    from tieout.engine.spark_sql import JAR_FUNCTIONS
 
     names = {n.lower() for n in dir(functions) if not n.startswith("_")}
     return names | {name for name, _ in JAR_FUNCTIONS} | {"struct", "filter", "transform"}
