@@ -64,6 +64,9 @@ sources:
   - {name: quote_lines, path: sf/QuoteLineItem.csv, preset: salesforce.quotelineitem}
   - {name: wo, path: sf/WorkOrder.csv, preset: salesforce.workorder}
   - {name: wo_lines, path: sf/WorkOrderLineItem.csv, preset: salesforce.workorderlineitem}
+  - {name: wo_dated, path: sf/WorkOrder_dated.csv, preset: salesforce.workorder}
+  - {name: wo_lines_priced, path: sf/WorkOrderLineItem_priced.csv,
+     preset: salesforce.workorderlineitem}
   - {name: xero, path: xero/invoices.csv, preset: xero.invoices}
   - {name: fx, path: fx.csv, preset: canonical.fx_rate}
 """
@@ -74,8 +77,10 @@ SUMMIT = "001Dn000004SSSaIAO"
 FENLAND = "001Dn000004FFFaIAO"
 GREYFRIARS = "001Dn000004GGGaIAO"
 KESTREL, WREN = "001Dn000004KKKaIAO", "001Dn000004WWWaIAO"
+LINDEN, MARLOW, ALDER = "001Dn000004LLLaIAO", "001Dn000004MMMaIAO", "001Dn000004AAAaIAO"
 BOILER, PPM, SURVEY = "01tDn000000PPPaIAO", "01tDn000000PPPbIAO", "01tDn000000PPPcIAO"
 CABLE, ACCESS, PM = "01tDn000000PPPdIAO", "01tDn000000PPPeIAO", "01tDn000000PPPfIAO"
+WASTE = "01tDn000000PPPgIAO"
 FILES = {
     "sf/Account.csv": (
         "Id,Name,BillingCity\n"
@@ -88,6 +93,9 @@ FILES = {
         f"{GREYFRIARS},Greyfriars Estates Ltd,Gloucester\n"
         f"{KESTREL},Kestrel Foods Ltd,Norwich\n"
         f"{WREN},Wren Print Ltd,Luton\n"
+        f"{LINDEN},Linden Hotels Ltd,Bath\n"
+        f"{MARLOW},Marlow Brewing Ltd,Marlow\n"
+        f"{ALDER},Alder Pharma Ltd,Slough\n"
     ),
     "sf/Product2.csv": (
         "Id,Name,ProductCode,IsActive\n"
@@ -97,6 +105,7 @@ FILES = {
         f"{CABLE},Cabling and containment,MAT-CABLE,true\n"
         f"{ACCESS},Access equipment hire,HIRE-ACC,true\n"
         f"{PM},Project management,CON-PM,true\n"
+        f"{WASTE},Waste removal and disposal,MAT-WASTE,true\n"
     ),
     "sf/Quote.csv": (
         "Id,QuoteNumber,Name,AccountId,Status,CreatedDate,CurrencyIsoCode\n"
@@ -142,6 +151,18 @@ FILES = {
         f"{WREN},Accepted,2026-02-02T09:00:00.000Z,GBP\n"
         f"0Q0Dn000001QQQuKAO,00702023,Quote Wren Print Ltd - Rewire,"
         f"{WREN},Accepted,2026-02-09T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQRaKAO,00702030,Quote Linden Hotels Ltd - LED retrofit,"
+        f"{LINDEN},Accepted,2026-04-01T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQRbKAO,00702031,Quote Linden Hotels Ltd - Heating plant,"
+        f"{LINDEN},Accepted,2026-04-02T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQRcKAO,00702032,Quote Marlow Brewing Ltd - Site survey,"
+        f"{MARLOW},Accepted,2026-02-03T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQRdKAO,00702033,Quote Marlow Brewing Ltd - Site survey,"
+        f"{MARLOW},Accepted,2026-02-04T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQReKAO,00702034,Quote Alder Pharma Ltd - Project support,"
+        f"{ALDER},Accepted,2026-05-05T09:00:00.000Z,GBP\n"
+        f"0Q0Dn000001QQRfKAO,00702035,Quote Alder Pharma Ltd - Project support,"
+        f"{ALDER},Accepted,2026-05-01T09:00:00.000Z,GBP\n"
     ),
     "sf/QuoteLineItem.csv": (
         "Id,QuoteId,Product2Id,Quantity,UnitPrice,CurrencyIsoCode\n"
@@ -176,6 +197,16 @@ FILES = {
         f"0QLDn000001LLMcKAO,0Q0Dn000001QQQtKAO,{ACCESS},4,180.00,GBP\n"
         f"0QLDn000001LLMdKAO,0Q0Dn000001QQQuKAO,{CABLE},60,23.00,GBP\n"
         f"0QLDn000001LLMeKAO,0Q0Dn000001QQQuKAO,{ACCESS},8,180.00,GBP\n"
+        f"0QLDn000001LLMfKAO,0Q0Dn000001QQRaKAO,{WASTE},1,280.00,GBP\n"
+        f"0QLDn000001LLMgKAO,0Q0Dn000001QQRaKAO,{BOILER},1,4000.00,GBP\n"
+        f"0QLDn000001LLMhKAO,0Q0Dn000001QQRbKAO,{WASTE},1,280.00,GBP\n"
+        f"0QLDn000001LLMiKAO,0Q0Dn000001QQRbKAO,{PM},2,780.00,GBP\n"
+        f"0QLDn000001LLMjKAO,0Q0Dn000001QQRcKAO,{SURVEY},1,800.00,GBP\n"
+        f"0QLDn000001LLMkKAO,0Q0Dn000001QQRdKAO,{SURVEY},1,800.00,GBP\n"
+        f"0QLDn000001LLMlKAO,0Q0Dn000001QQReKAO,{PM},4,780.00,GBP\n"
+        f"0QLDn000001LLMmKAO,0Q0Dn000001QQReKAO,{SURVEY},1,800.00,GBP\n"
+        f"0QLDn000001LLMnKAO,0Q0Dn000001QQRfKAO,{PM},5,780.00,GBP\n"
+        f"0QLDn000001LLMoKAO,0Q0Dn000001QQRfKAO,{SURVEY},1,800.00,GBP\n"
     ),
     "sf/WorkOrder.csv": (
         "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,CurrencyIsoCode\n"
@@ -255,6 +286,36 @@ FILES = {
         f"1WLDn000001IIJcOAO,0WODn000001WWWtOAO,{ACCESS},4,180.00,GBP\n"
         f"1WLDn000001IIJdOAO,0WODn000001WWWuOAO,{CABLE},60,23.00,GBP\n"
         f"1WLDn000001IIJeOAO,0WODn000001WWWuOAO,{ACCESS},8,180.00,GBP\n"
+    ),
+    "sf/WorkOrder_dated.csv": (
+        "Id,WorkOrderNumber,AccountId,Status,Subject,Description,StartDate,EndDate,"
+        "CurrencyIsoCode\n"
+        f"0WODn000001WWWvOAO,00018030,{LINDEN},Completed,LED retrofit for Linden,"
+        "per quote 702030,2026-05-04T08:00:00.000Z,2026-05-22T17:00:00.000Z,GBP\n"
+        f"0WODn000001WWWwOAO,00018031,{LINDEN},Completed,Heating plant replacement for Linden,"
+        "per quote 702031,2026-05-06T08:00:00.000Z,2026-05-29T17:00:00.000Z,GBP\n"
+        f"0WODn000001WWWxOAO,00018032,{MARLOW},Completed,Site survey for Marlow,"
+        "per quote 702032,2026-03-02T08:00:00.000Z,2026-03-06T17:00:00.000Z,GBP\n"
+        f"0WODn000001WWWyOAO,00018033,{MARLOW},Completed,Site survey for Marlow,"
+        "per quote 702033,2026-03-16T08:00:00.000Z,2026-03-27T17:00:00.000Z,GBP\n"
+        f"0WODn000001WWWzOAO,00018034,{ALDER},Completed,Project support for Alder,"
+        "per quote 702034,2026-06-01T08:00:00.000Z,2026-06-12T17:00:00.000Z,GBP\n"
+        f"0WODn000001WWW0OAO,00018035,{ALDER},Completed,Project support for Alder,"
+        "per quote 702035,2026-06-03T08:00:00.000Z,2026-06-19T17:00:00.000Z,GBP\n"
+    ),
+    "sf/WorkOrderLineItem_priced.csv": (
+        "Id,WorkOrderId,Product2Id,Quantity,UnitPrice,TotalPrice,CurrencyIsoCode\n"
+        f"1WLDn000001IIJfOAO,0WODn000001WWWvOAO,{WASTE},1,280.00,280.00,GBP\n"
+        f"1WLDn000001IIJgOAO,0WODn000001WWWvOAO,{BOILER},1,4000.00,4000.00,GBP\n"
+        # the heating job has its waste removal at 10% off: 252.00 for 1 at 280.00
+        f"1WLDn000001IIJhOAO,0WODn000001WWWwOAO,{WASTE},1,280.00,252.00,GBP\n"
+        f"1WLDn000001IIJiOAO,0WODn000001WWWwOAO,{PM},2,780.00,1560.00,GBP\n"
+        f"1WLDn000001IIJjOAO,0WODn000001WWWxOAO,{SURVEY},1,800.00,800.00,GBP\n"
+        f"1WLDn000001IIJkOAO,0WODn000001WWWyOAO,{SURVEY},1,800.00,800.00,GBP\n"
+        f"1WLDn000001IIJlOAO,0WODn000001WWWzOAO,{PM},4,780.00,3120.00,GBP\n"
+        f"1WLDn000001IIJmOAO,0WODn000001WWWzOAO,{SURVEY},1,800.00,800.00,GBP\n"
+        f"1WLDn000001IIJnOAO,0WODn000001WWW0OAO,{PM},5,780.00,3900.00,GBP\n"
+        f"1WLDn000001IIJoOAO,0WODn000001WWW0OAO,{SURVEY},1,800.00,800.00,GBP\n"
     ),
     "xero/invoices.csv": (
         "ContactName,InvoiceNumber,Reference,InvoiceDate,DueDate,Description,Quantity,"
@@ -337,6 +398,24 @@ FILES = {
         "Cabling and containment - progress 2 of 2,4,23.00,92.00,GBP,Sales invoice,Paid\n"
         "Wren Print Ltd,INV-45,,16/03/2026,15/04/2026,"
         "Access equipment hire - progress 2 of 2,5,180.00,900.00,GBP,Sales invoice,Paid\n"
+        "Linden Hotels Ltd,INV-50,,12/05/2026,12/05/2026,"
+        "Waste removal and disposal - stage payment 40%,0.4,280.00,100.80,GBP,Sales invoice,Paid\n"
+        "Marlow Brewing Ltd,INV-51,,18/03/2026,18/03/2026,"
+        "Site survey - stage payment 50%,0.5,800.00,400.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,INV-60,,15/06/2026,15/06/2026,"
+        "Project management,4,780.00,3120.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,INV-60,,15/06/2026,15/06/2026,"
+        "Site survey,1,800.00,800.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,INV-61,,10/06/2026,10/06/2026,"
+        "Project management - progress 1 of 2,4,780.00,3120.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,INV-62,,22/06/2026,22/06/2026,"
+        "Project management - progress 2 of 2,1,780.00,780.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,INV-62,,22/06/2026,22/06/2026,"
+        "Site survey,1,800.00,800.00,GBP,Sales invoice,Paid\n"
+        "Alder Pharma Ltd,CN-60,,24/06/2026,24/06/2026,"
+        "Project management - progress 2 of 2,1,780.00,780.00,GBP,Sales credit note,Paid\n"
+        "Alder Pharma Ltd,INV-63,,25/06/2026,25/06/2026,"
+        "Project management - progress 2 of 2,1,780.00,780.00,GBP,Sales invoice,Paid\n"
     ),
     "fx.csv": "native_id,rate_date,from_currency,to_currency,rate\nFX1,2026-01-01,EUR,GBP,0.85\n",
 }
@@ -361,6 +440,12 @@ WORK_ORDER_QUOTE = {
     "00018021": "00702021",
     "00018022": "00702022",
     "00018023": "00702023",
+    "00018030": "00702030",
+    "00018031": "00702031",
+    "00018032": "00702032",
+    "00018033": "00702033",
+    "00018034": "00702034",
+    "00018035": "00702035",
 }
 ALIKE = {"00018012", "00018013"}  # two work orders of two alike deals, 00702012 and 00702013
 LINE_WORK_ORDER = {
@@ -409,6 +494,21 @@ LINE_WORK_ORDER = {
     ("INV-44", 2): "00018023",
     ("INV-45", 1): "00018023",
     ("INV-45", 2): "00018023",
+    # a stage payment of the waste removal both of Linden's jobs have, billed while both
+    # go on: 40% of the heating job's 252.00 (10% off), not of the LED job's 280.00
+    ("INV-50", 1): "00018031",
+    # half of a survey, billed while Marlow's second survey goes on, 12 days after the
+    # first one ended: a part is billed while its work goes on
+    ("INV-51", 1): "00018033",
+    # Alder's 4-day job billed whole; the 5-day job in a series of progress bills whose
+    # last part was credited and billed again: 4 + 1 - 1 + 1 = 5 days
+    ("INV-60", 1): "00018034",
+    ("INV-60", 2): "00018034",
+    ("INV-61", 1): "00018035",
+    ("INV-62", 1): "00018035",
+    ("INV-62", 2): "00018035",
+    ("CN-60", 1): "00018035",
+    ("INV-63", 1): "00018035",
 }
 
 
@@ -455,7 +555,7 @@ def test_each_link_explains_itself(company: Path) -> None:
     assert evidence["quote"]["reference"]["level"] == "one names the other's number"
     line = evidence["line"]
     assert line["customer"]["level"] == "the same customer"
-    assert line["price"]["level"] == "a unit price agrees"
+    assert line["price"]["level"] == "the unit price after discount agrees"
     assert all(isinstance(v["weight"], float) for v in line.values())
     assert by_line["CN-1", 1]["document"] == "credit note"
 
@@ -627,6 +727,7 @@ def test_work_orders_choose_quotes_jointly() -> None:
     # without phases: I's Q6 (6 - 3) and Q7 (5 - 3) are both taken, within NEAR: the likelier
     got = {p.left: p.right for p in quotes_jointly(phased, {}, {}, 3.0, {})}
     assert got["WO-I"] == "Q6"
+
     # a work order the CRM already put on a quote counts as taking it (Q8 has phase 2 of 2)
     crm = {
         p.left: p.right
@@ -639,6 +740,49 @@ def test_work_orders_choose_quotes_jointly() -> None:
         )
     }
     assert crm == {"WO-J": "Q9"}
+
+
+def test_a_phase_takes_the_deal_its_other_phase_has() -> None:
+    """By hand, 3 bits for a quote another work order has: L, "phase 2 of 2", looks
+    like K's deal Q9 (2 bits, probability 0.80) more than its own Q8 (-0.5 bits, under
+    MATCH). Q9 has K, one job of its own: 2 - 3 = -1. Q8 has phase 1 of 2 (J): -0.5 + 3 =
+    2.5 bits, probability 1 / (1 + 2^-2.5) = 0.850, at MATCH (0.8) with the phases' word."""
+    options = [
+        Pair("WO-J", "Q8", 0.999, 10.0, {}),
+        Pair("WO-K", "Q9", 0.9999, 15.0, {}),
+        Pair("WO-L", "Q9", 0.80, 2.0, {}),
+        Pair("WO-L", "Q8", 0.414, -0.5, {}),
+    ]
+    phases = {"WO-J": (1, 2), "WO-L": (2, 2)}
+    got = {p.left: p for p in quotes_jointly(options, {}, {}, 3.0, phases)}
+    assert {wo: p.right for wo, p in got.items()} == {"WO-J": "Q8", "WO-K": "Q9", "WO-L": "Q8"}
+    assert round(got["WO-L"].probability, 3) == 0.850
+    assert got["WO-L"].evidence["other work orders"] == (
+        "the quote has the deal's other phases",
+        3.0,
+    )
+    # without J's phase label, Q8 is J's own deal: L keeps Q9, its one candidate at MATCH
+    got = {p.left: p for p in quotes_jointly(options, {}, {}, 3.0, {"WO-L": (2, 2)})}
+    assert got["WO-L"].right == "Q9"
+
+
+def test_a_work_order_whose_scope_grew_keeps_its_one_plausible_quote() -> None:
+    """By hand. M's quantities grew beyond its quote (what scope_drift looks for): its
+    quote scores 0.53 (0.2 bits), under MATCH, its customer's other quote 0.14 (-2.6
+    bits), 2.8 bits behind: a work order is made from one of its customer's quotes, so it
+    is Q10. N's one candidate at REVIEW is Q12, which O (surer) has already: N stays for
+    review. P's two candidates are 1 bit apart: nothing tells them apart."""
+    same = {"products": ("the same products", 3.3)}
+    options = [
+        Pair("WO-M", "Q10", 0.534, 0.2, same),
+        Pair("WO-M", "Q11", 0.137, -2.65, same),
+        Pair("WO-O", "Q12", 0.999, 10.0, same),
+        Pair("WO-N", "Q12", 0.6, 0.58, same),
+        Pair("WO-P", "Q13", 0.6, 0.58, same),
+        Pair("WO-P", "Q14", 0.43, -0.42, same),
+    ]
+    got = {p.left: p.right for p in quotes_jointly(options, {}, {}, 3.0, {})}
+    assert got == {"WO-M": "Q10", "WO-O": "Q12"}
 
 
 def test_a_line_bills_its_invoices_job_as_firmly_as_the_company_bills_one_job_per_invoice() -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from tieout.engine import Warehouse
 from tieout.match.job_model import Pair
-from tieout.match.job_reviews import REVIEW
+from tieout.match.job_reviews import MATCH, REVIEW
 
 NEAR = 2.0  # bits: candidates this close to the best are alternatives for capacity
 OVERBILL = Decimal("1.10")  # bills up to 110% of a work order still fit it
@@ -115,42 +115,84 @@ def quotes_jointly(
     then, one nobody has is preferred: two alike jobs of one customer are two deals, a
     phased one is the rarer case. A work order that says which phase it is ("phase 2 of
     2", `phases`) is one of a deal's m phases: a quote that has that phase already is not
-    its deal, and one that has only other phases of m pays nothing for them."""
+    its deal, and one that has only other phases of m is `again` bits likelier (the deal
+    was done in phases, and this is one), enough to take a candidate under MATCH on its
+    own. A candidate is kept at MATCH on its own evidence, or on both together, or as the
+    work order's one plausible quote (`_one_plausible`) that no other work order has; the
+    chosen link's weight, probability and evidence include what the others said."""
     by_wo: dict[str, list[Pair]] = defaultdict(list)
     for p in options:
         by_wo[p.left].append(p)
+    plausible = {wo: _one_plausible(pairs) for wo, pairs in by_wo.items()}
     held = {quote: list(wos) for quote, wos in taken.items()}
+    at_match = math.log2(MATCH / (1 - MATCH))
 
-    def cost(wo: str, quote: str) -> float | None:
+    def cost(wo: str, quote: str) -> tuple[str, float] | None:
         others = held.get(quote, [])
         mine = phases.get(wo)
         if not others:
-            return 0.0
+            return "", 0.0
         if mine is None:
-            return again
+            return "another work order has the quote", again
         theirs = [phases.get(other) for other in others]
         if mine in theirs:
             return None  # a deal has one "phase 2 of 2"
-        return 0.0 if all(t is not None and t[1] == mine[1] for t in theirs) else again
+        if all(t is not None and t[1] == mine[1] for t in theirs):
+            return "the quote has the deal's other phases", -again
+        return "another work order has the quote", again
 
     chosen = []
     for wo in sorted(by_wo, key=lambda w: (-max(p.weight for p in by_wo[w]), w)):
-        top = max(p.weight for p in by_wo[wo])
-        status = min(rank.get(p.right, 1) for p in by_wo[wo] if p.weight >= top - NEAR)
         weighed = [
-            (p.weight - c, c, p)
+            (p.weight - c[1], c, p)
             for p in by_wo[wo]
-            if rank.get(p.right, 1) == status and (c := cost(wo, p.right)) is not None
+            if (c := cost(wo, p.right)) is not None
+            and (
+                p.probability >= MATCH
+                or p.weight - c[1] >= at_match
+                or (p is plausible[wo] and not c[1])
+            )
         ]
         if not weighed:
             continue
+        top = max(w for w, _, _ in weighed)
+        status = min(rank.get(p.right, 1) for w, _, p in weighed if w >= top - NEAR)
+        weighed = [x for x in weighed if rank.get(x[2].right, 1) == status]
         best = max(w for w, _, _ in weighed)
-        _, _, pick = min(
-            ((c > 0, -p.weight, p.right), c, p) for w, c, p in weighed if w >= best - NEAR
+        _, (level, bits), pick = min(
+            ((c[1] > 0, -p.weight, p.right), c, p) for w, c, p in weighed if w >= best - NEAR
         )
         held.setdefault(pick.right, []).append(wo)
-        chosen.append(pick)
+        chosen.append(_with_others(pick, level, -bits))
     return sorted(chosen, key=lambda p: p.left)
+
+
+def _one_plausible(options: list[Pair]) -> Pair | None:
+    """The one candidate at or above REVIEW that leads every other by NEAR bits and shares
+    the products: a document is one of its customer's jobs far more often than not, so
+    given that, this is it, though a quantity or amount that disagrees (what scope_drift
+    and price_variance look for) kept its own probability under MATCH."""
+    ranked = sorted(
+        (p for p in options if p.probability >= REVIEW), key=lambda p: (-p.weight, p.right)
+    )
+    if not ranked or any(ranked[0].weight - p.weight < NEAR for p in ranked[1:]):
+        return None
+    best = ranked[0]
+    return best if best.evidence.get("products", ("",))[0] in SHARED_PRODUCTS else None
+
+
+def _with_others(pick: Pair, level: str, bits: float) -> Pair:
+    """The link with what the other work orders' quotes said about it, in bits."""
+    if not bits:
+        return pick
+    weight = pick.weight + bits
+    return Pair(
+        pick.left,
+        pick.right,
+        1 / (1 + 2**-weight),
+        weight,
+        {**pick.evidence, "other work orders": (level, bits)},
+    )
 
 
 def _whole_bills(
@@ -233,10 +275,8 @@ def only_candidates(
             by_line[p.left].append(p)
     found = []
     for line, options in sorted(by_line.items()):
-        best, *others = sorted(options, key=lambda p: (-p.weight, p.right))
-        if any(best.weight - p.weight < NEAR for p in others):
-            continue
-        if best.evidence["products"][0] not in SHARED_PRODUCTS:
+        best = _one_plausible(options)
+        if best is None:
             continue
         wo, amount = best.right, line_amount.get(line, Decimal(0))
         cap = wo_amount.get(wo)

@@ -22,7 +22,8 @@ UNSEEN = 1e-4  # the least m or u of any level
 
 # the columns every job document has (job_docs.sql), and its stage in the job's life
 DOC_COLUMNS = (
-    "golden_key, doc_date, until, own, mentions, products, prices, items, amount, words, title"
+    "golden_key, doc_date, until, own, mentions, products, prices, net_prices, items, amount, "
+    "words, title, interim"
 )
 STAGES = {"quote": 0, "work_order": 1, "line": 2}
 
@@ -118,7 +119,13 @@ EVIDENCE = (
         "price",
         'len("prices_l") = 0 OR len("prices_r") = 0',
         (
-            Level("a unit price agrees", 'list_has_any("prices_l", "prices_r")', 0.6, 0.05),
+            Level(
+                "the unit price after discount agrees",
+                'list_has_any("net_prices_l", "net_prices_r")',
+                0.5,
+                0.03,
+            ),
+            Level("a unit price agrees", 'list_has_any("prices_l", "prices_r")', 0.2, 0.05),
             Level("a unit price within 10%", _NEAR_PRICE, 0.2, 0.1),
         ),
     ),
@@ -162,6 +169,13 @@ EVIDENCE = (
         "dates",
         '"doc_date_l" IS NULL OR "doc_date_r" IS NULL',
         (
+            Level(
+                "a part of the work billed while it went on",
+                f'("interim_l" OR "interim_r") AND {_DAYS_FROM_START} >= 0 '
+                f"AND {_DAYS_FROM_END} <= 0",
+                0.1,
+                0.005,  # about one bill in ten is a part, and a job is under way 1 day in 20
+            ),
             Level(
                 "in order, within 45 days of the end",
                 f"{_DAYS_FROM_START} >= 0 AND {_DAYS_FROM_END} <= 45",

@@ -163,9 +163,7 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     decided.insert(wh, "_match_wo_quote")
     looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
     rank = dict(wh.query("SELECT quote_id, status_rank FROM _match_job_quote"))
-    options = [
-        p for p in pairs if p.left not in looked_up and p.probability >= MATCH and p.names_the_job
-    ]
+    options = [p for p in pairs if p.left not in looked_up and p.names_the_job]
     taken: dict[str, list[str]] = defaultdict(list)
     for wo, quote in wh.query("SELECT wo_id, quote_id FROM _match_wo_quote ORDER BY wo_id"):
         taken[str(quote)].append(str(wo))
@@ -206,7 +204,7 @@ def _billed_documents(wh: Warehouse) -> None:
         column: f"CASE WHEN phases = 1 OR len(w.{column}) = 0 "
         f"THEN list_distinct(list_concat(w.{column}, coalesce(q.{column}, []))) "
         f"ELSE w.{column} END AS {column}"
-        for column in ("products", "prices", "items")
+        for column in ("products", "prices", "net_prices", "items")
     }
     wh.create_temp_table(
         "_job_s_billed",
@@ -214,9 +212,9 @@ def _billed_documents(wh: Warehouse) -> None:
         "w.started_on AS doc_date, w.finished_on AS until, "
         "list_distinct(list_concat(w.own, coalesce(q.own, []))) AS own, "
         "list_distinct(list_concat(w.mentions, coalesce(q.mentions, []))) AS mentions, "
-        f"{lines['products']}, {lines['prices']}, {lines['items']}, "
+        f"{lines['products']}, {lines['prices']}, {lines['net_prices']}, {lines['items']}, "
         "coalesce(w.amount, q.amount) AS amount, "
-        "trim(concat_ws(' ', w.words, q.words)) AS words, w.title "
+        "trim(concat_ws(' ', w.words, q.words)) AS words, w.title, FALSE AS interim "
         "FROM _match_job_wo w "
         "LEFT JOIN (SELECT *, count(*) OVER (PARTITION BY quote_id) AS phases "
         "           FROM _match_wo_quote) wq ON wq.wo_id = w.wo_id "

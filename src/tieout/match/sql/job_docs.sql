@@ -91,6 +91,8 @@ WITH lines AS (
     SELECT source_system, quote_native_id,
            list_distinct(list(product) FILTER (WHERE product IS NOT NULL)) AS products,
            list_distinct(list(unit_price) FILTER (WHERE unit_price IS NOT NULL)) AS prices,
+           list_distinct(list(CAST(round(abs(amount) / quantity, 2) AS DECIMAL(18, 2)))
+                         FILTER (WHERE amount IS NOT NULL AND quantity > 0)) AS net_prices,
            list_distinct(list(_job_item(product, quantity))
                          FILTER (WHERE product IS NOT NULL AND quantity IS NOT NULL)) AS items,
            sum(amount) AS amount
@@ -106,10 +108,12 @@ SELECT q.id AS quote_id, q.native_id, q.source_system, x.golden_key,
            AS mentions,
        coalesce(l.products, []) AS products,
        coalesce(l.prices, []) AS prices,
+       coalesce(l.net_prices, []) AS net_prices,
        coalesce(l.items, []) AS items,
        coalesce(q.total_price, q.subtotal, l.amount) AS amount,
        _job_words(q.name) AS words,
        _job_title(q.name) AS title,
+       FALSE AS interim,
        -- an accepted quote is the deal; a rejected or superseded one only looks like it
        CASE WHEN lower(q.status) IN ('accepted', 'approved', 'won', 'signed', 'closed won') THEN 0
             WHEN lower(q.status) IN ('rejected', 'denied', 'declined', 'lost', 'expired',
@@ -125,6 +129,8 @@ WITH lines AS (
     SELECT wl.source_system, wl.work_order_native_id,
            list_distinct(list(p.golden_key) FILTER (WHERE p.golden_key IS NOT NULL)) AS products,
            list_distinct(list(wl.unit_price) FILTER (WHERE wl.unit_price IS NOT NULL)) AS prices,
+           list_distinct(list(CAST(round(abs(wl.total_price) / wl.quantity, 2) AS DECIMAL(18, 2)))
+                         FILTER (WHERE wl.total_price IS NOT NULL AND wl.quantity > 0)) AS net_prices,
            list_distinct(list(_job_item(p.golden_key, wl.quantity))
                          FILTER (WHERE p.golden_key IS NOT NULL AND wl.quantity IS NOT NULL)) AS items,
            sum(wl.total_price) AS amount
@@ -144,10 +150,12 @@ SELECT w.id AS wo_id, w.native_id, w.source_system, w.quote_native_id,
                    lambda n: NOT list_contains(_job_numbers(w.work_order_number), n)) AS mentions,
        coalesce(l.products, []) AS products,
        coalesce(l.prices, []) AS prices,
+       coalesce(l.net_prices, []) AS net_prices,
        coalesce(l.items, []) AS items,
        coalesce(l.amount, w.planned_value) AS amount,
        _job_words(concat_ws(' ', w.subject, w.description)) AS words,
-       _job_title(w.subject) AS title
+       _job_title(w.subject) AS title,
+       FALSE AS interim
 FROM work_order w
 LEFT JOIN xref x ON x.entity_type = 'customer' AND x.source_system = w.source_system
                 AND x.native_id = w.account_native_id
@@ -176,6 +184,10 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        coalesce(CASE WHEN p.golden_key IS NOT NULL THEN [p.golden_key] END, d.products, [])
            AS products,
        CASE WHEN l.unit_price IS NULL THEN [] ELSE [abs(l.unit_price)] END AS prices,
+       -- what a unit cost after any discount: a discounted line's price agrees with the
+       -- job line's own discount, not only the list price
+       CASE WHEN l.line_amount IS NULL OR NOT l.quantity > 0 THEN []
+            ELSE [CAST(round(abs(l.line_amount) / l.quantity, 2) AS DECIMAL(18, 2))] END AS net_prices,
        l.line_amount AS amount,
        _job_words(l.description) AS words,
        lower(trim(coalesce(l.description, ''))) AS title,
@@ -183,6 +195,16 @@ SELECT l.id AS line_id, l.source_system, i.invoice_number, i.doc_type, i.invoice
        regexp_matches(lower(coalesce(l.description, '')),
                       '\bprogress \d+ of \d+|\bstage payment|\bdeposit|\bbalance\b|\d ?%')
            AS part,
+       -- a bill for a part of the work that is not its last ("progress 1 of 3", "stage
+       -- payment 40%", "deposit"): billed while the work goes on, not after it
+       regexp_matches(lower(coalesce(l.description, '')),
+                      '\bstage payment|\bdeposit|\binterim|\d ?%')
+           AND NOT regexp_matches(lower(coalesce(l.description, '')), '\bbalance\b|\bfinal\b')
+           OR TRY_CAST(regexp_extract(lower(coalesce(l.description, '')),
+                                      '\bprogress (\d+) of (\d+)', 1) AS INTEGER)
+              < TRY_CAST(regexp_extract(lower(coalesce(l.description, '')),
+                                        '\bprogress (\d+) of (\d+)', 2) AS INTEGER)
+           AS interim,
        TRY_CAST(regexp_extract(lower(coalesce(l.description, '')), '\bprogress (\d+) of (\d+)', 1)
                 AS INTEGER) AS part_k,
        TRY_CAST(regexp_extract(lower(coalesce(l.description, '')), '\bprogress (\d+) of (\d+)', 2)
@@ -197,31 +219,33 @@ LEFT JOIN _job_described d ON d.text = upper(coalesce(l.description, ''))
 ),
 -- a customer's "progress 1 of m" .. "m of m" bills of one product, each once: one series,
 -- whose quantities add up to the job's (7 + 4 + 3 days of design: the 14-day job). A series
--- runs from a "1 of m" to the next one, in date order: one job's series after another's is
--- two series; two interleaved ones are none
+-- runs from a "1 of m" bill to the next one, in date order: one job's series after another's
+-- is two series; two interleaved ones are none. A credit note takes back the part it names
+-- (a part credited and billed again is billed once)
 numbered AS (
-SELECT *,
-       count(CASE WHEN part_k = 1 THEN 1 END) OVER (
+SELECT *, CASE WHEN doc_type = 'credit_note' THEN -1 ELSE 1 END AS sign,
+       count(CASE WHEN part_k = 1 AND doc_type <> 'credit_note' THEN 1 END) OVER (
            PARTITION BY golden_key, products, part_m
            ORDER BY invoice_date, invoice_number, line_id ROWS UNBOUNDED PRECEDING) AS series_no
 FROM lines
 ),
 series AS (
 SELECT *,
-       count(*) OVER run AS parts, sum(part_k) OVER run AS part_sum,
-       sum(quantity) OVER run AS series_quantity
+       sum(sign) OVER run AS parts, sum(sign * part_k) OVER run AS part_sum,
+       sum(sign * abs(quantity)) OVER run AS series_quantity
 FROM numbered
 WINDOW run AS (PARTITION BY golden_key, products, part_m, series_no)
 )
-SELECT * EXCLUDE (quantity, part, part_k, part_m, series_no, parts, part_sum, series_quantity),
+SELECT * EXCLUDE (quantity, part, part_k, part_m, sign, series_no, parts, part_sum,
+                  series_quantity),
        -- a line that bills a part of the work ("progress 1 of 2", "stage payment", "deposit",
        -- "balance", "40%") bills a part of its quantity too, and a credit note's line the
        -- part it corrects (one unit not fitted): neither says anything about the job's;
        -- a whole series of progress bills says it together
-       CASE WHEN quantity IS NULL OR doc_type = 'credit_note' THEN []
+       CASE WHEN quantity IS NULL THEN []
             WHEN part_m IS NOT NULL AND golden_key IS NOT NULL AND parts = part_m
                  AND part_sum = part_m * (part_m + 1) / 2
                 THEN list_transform(products, lambda p: _job_item(p, series_quantity))
-            WHEN part THEN []
+            WHEN part OR doc_type = 'credit_note' THEN []
             ELSE list_transform(products, lambda p: _job_item(p, quantity)) END AS items
 FROM series;
