@@ -29,8 +29,7 @@ def init(
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite an existing tieout.yml")] = False,
 ) -> None:
-    """Create tieout.yml; with --from, one source per recognised export (sub-folders and
-    zips included), and a list of the files it could not place, with why."""
+    """Create tieout.yml; --from adds each export it recognises and lists the rest, with why."""
     with reported_errors():
         if (directory / PROJECT_FILE).exists() and not force:
             raise UsageError(f"{directory / PROJECT_FILE} exists (use --force to overwrite)")

@@ -289,8 +289,7 @@ def utilisation(
     project: ProjectOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Utilisation per person: hours tracked and billable over hours available (calendar
-    less holidays and time off), billable against capacity.billable_target_pct."""
+    """Hours tracked and billable per person over hours available (less time off), vs target."""
     with reported_errors():
         loaded = find_project(project)
         span = Period.parse(period)
