@@ -61,9 +61,9 @@ def ticket_rows(
         LEFT JOIN (SELECT account_key, name FROM account_health) a ON a.account_key = s.account_key
         WHERE {" AND ".join(where)}
         ORDER BY s.is_open DESC, s.minutes_to_breach NULLS LAST, s.opened_at DESC
-        LIMIT {int(limit)}
+        LIMIT :limit
         """,
-        {"account": account},
+        {"account": account, "limit": limit},
     )
     return rows, TICKET_COLUMNS, age_buckets(wh, buckets)
 

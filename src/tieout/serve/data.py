@@ -178,11 +178,11 @@ def accounts(
         where.append("band = :band")
     if own is not None:
         where.append("list_contains(:own, account_key)")
-    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    page = " LIMIT :limit OFFSET :offset" if limit is not None else ""
     rows = wh.query_dicts(
         f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
         f"ORDER BY {WORST_FIRST}, account_key{page}",
-        {"band": band, "own": sorted(own or ())},
+        {"band": band, "own": sorted(own or ()), "limit": limit, "offset": offset},
     )
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")
