@@ -174,7 +174,8 @@ def test_facts_rate_ranges_and_the_range_join_that_reads_them(both: Both) -> Non
     replaced the ASOF joins, give the same rows on Spark."""
     from tieout.facts import sql_text
 
-    statements = duckdb.connect().extract_statements(sql_text())
+    values = {"facts_as_of": dt.date(2025, 2, 15), "facts_currency": "GBP"}
+    statements = duckdb.connect().extract_statements(bind(sql_text(), values))
     (build,) = [s.query for s in statements if "INSERT INTO currency_rate" in s.query]
     build = build.replace("_facts_currency", "facts_currency")  # Hadoop skips _files
     both.table(
@@ -192,7 +193,7 @@ def test_facts_rate_ranges_and_the_range_join_that_reads_them(both: Both) -> Non
         "DATE '2025-01-01' AS valid_until, 1::DECIMAL(18, 8) AS rate",  # Spark reads no empty file
     )
     both.run("DELETE FROM currency_rate")
-    both.run(build, {"facts_as_of": dt.date(2025, 2, 15), "facts_currency": "GBP"})
+    both.run(build)
     both.same_table("currency_rate")
     both.table(
         "bill",
@@ -603,7 +604,7 @@ def test_delete_with_exists(both: Both) -> None:
 def test_inserts(both: Both) -> None:
     both.table("people", PEOPLE)
     both.table("more", "SELECT 'west' AS region, 9 AS id, 'Ed' AS name")
-    both.run("INSERT INTO people (id, name) VALUES (?, ?)", [7, "Gil"])
+    both.run("INSERT INTO people (id, name) VALUES (:id, :name)", {"id": 7, "name": "Gil"})
     both.run("INSERT INTO people BY NAME SELECT * FROM more")
     both.run("INSERT INTO people SELECT 8, NULL, NULL, 1.005, NULL")
     both.same_table("people")
