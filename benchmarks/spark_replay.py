@@ -4,7 +4,7 @@ give DuckDB's data?
     SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python benchmarks/spark_replay.py --scale 0.05
 
 1. Record: `tieout demo` at a small scale with a recorder on the warehouse. For the first
-   run of each distinct statement it keeps the statement, its parameters and variables, every
+   run of each distinct statement it keeps the statement (its values already bound), every
    table it reads as it was just before (Parquet), and what DuckDB made of it: a query's
    rows, or the written table's content afterwards.
 2. Replay each distinct statement, in order, on Spark local[2] against exactly those inputs
@@ -14,7 +14,8 @@ give DuckDB's data?
 3. Compare each result with DuckDB's as a multiset of rows (numbers to 10 significant
    digits, lists in order). Figures go to stdout and, with --write, spark_replay_result.txt.
 
-Parameters are bound as literals in both modes (binding is not a dialect question). Both
+Values are bound as literals before any engine sees a statement (binding is not a dialect
+question: tieout.engine.bind), so both modes replay the same text. Both
 modes split a statement into an operation the same way (a CREATE TABLE AS runs its query);
 only the engine layer turns UPDATE and DELETE into a query and defines macros.
 """
@@ -29,7 +30,6 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,6 @@ from tieout.engine.dialect import (
     Replace,
     Translator,
 )
-from tieout.engine.dialect.literals import bind_parameters
 from tieout.engine.dialect.operations import operation
 from tieout.engine.spark import SparkSQL, session
 
@@ -66,8 +65,6 @@ HERE = Path(__file__).parent
 class Record:
     index: int
     sql: str
-    params: list[Any]
-    variables: dict[str, Any]
     inputs: dict[str, str] = field(default_factory=dict)  # table -> Parquet file
     result: str | None = None  # Parquet: a query's rows or the written table afterwards
     target: str | None = None
@@ -159,12 +156,9 @@ class Recorder:
         self._pending: Record | None = None
         self._files = 0
 
-    def _tree(self, sql: str, params: Sequence[Any]) -> exp.Expr | None:
+    def _tree(self, sql: str) -> exp.Expr | None:
         if sql not in self._trees:
-            try:
-                self._trees[sql] = _parse(bind_parameters(sql, params))
-            except ValueError:
-                self._trees[sql] = None
+            self._trees[sql] = _parse(sql)
         return self._trees[sql]
 
     def _dump(self, wh: Warehouse, name: str) -> str | None:
@@ -177,14 +171,14 @@ class Recorder:
         self._dumped[name] = str(path)
         return str(path)
 
-    def before(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None:
+    def before(self, wh: Warehouse, sql: str) -> None:
         self.executions += 1
         self._pending = None
         if sql in self.seen:
             return
         self.seen.add(sql)
-        tree = self._tree(sql, params)
-        rec = Record(len(self.records), sql, list(params), dict(wh.variables), caller=_caller())
+        tree = self._tree(sql)
+        rec = Record(len(self.records), sql, caller=_caller())
         if "duckdb_tables()" in sql:
             names = wh.arrow("SELECT table_name FROM duckdb_tables()").column(0).to_pylist()
             rec.catalog = [str(n) for n in names]
@@ -203,8 +197,8 @@ class Recorder:
     def _written(self) -> set[str]:
         return {t for r in self.records for t in ([r.target] if r.target else [])}
 
-    def after(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None:
-        tree = self._tree(sql, params)
+    def after(self, wh: Warehouse, sql: str) -> None:
+        tree = self._tree(sql)
         targets = write_targets(tree)
         for name in targets:
             self._dumped.pop(name, None)
@@ -215,7 +209,7 @@ class Recorder:
             if isinstance(tree, exp.Query):
                 self._files += 1
                 path = self.out / "tables" / f"{self._files:05d}-result.parquet"
-                pq.write_table(wh.arrow(sql, params), path)
+                pq.write_table(wh.arrow(sql), path)
                 rec.result = str(path)
             elif targets and not isinstance(tree, exp.Drop):
                 rec.target = targets[0]
@@ -265,13 +259,12 @@ class Outcome:
 class Transpiled(SparkSQL):
     """The baseline: sqlglot.transpile's Spark SQL for each query, nothing else."""
 
-    def plan(self, sql: str, params: Sequence[Any] = ()) -> Operation:
-        bound = bind_parameters(sql, params)
-        tree = sqlglot.parse_one(bound, read="duckdb")
+    def plan(self, sql: str) -> Operation:
+        tree = sqlglot.parse_one(sql, read="duckdb")
         if isinstance(tree, exp.Update | exp.Delete | exp.Command) or (
             isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "MACRO"
         ):
-            self.spark.sql(sqlglot.transpile(bound, read="duckdb", write="spark")[0])
+            self.spark.sql(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
             return EngineOnly(tree, "ran as transpiled")
         return operation(tree, self.columns)
 
@@ -336,11 +329,10 @@ def replay(
                 continue
             engine.load_parquet(name, path)
             loaded[name] = path
-        engine.variables = dict(rec.variables)
         if rec.catalog is not None:
             engine.translator.catalog.tables = rec.catalog.copy
         try:
-            op = engine.plan(rec.sql, rec.params)
+            op = engine.plan(rec.sql)
             if isinstance(op, EngineOnly):
                 status = "ran" if op.what == "ran as transpiled" else "engine"
                 outcomes.append(Outcome(rec.index, status, op.what))
@@ -431,14 +423,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.show is not None:
         for i in args.show:
             rec = records[i]
-            print(f"#{i} params={rec.params} inputs={list(rec.inputs)}\n{rec.sql}\n")
+            print(f"#{i} inputs={list(rec.inputs)}\n{rec.sql}\n")
             if args.only != "baseline":
                 try:
                     tr = Translator("spark")
                     for earlier in records[:i]:
                         if "MACRO" in earlier.sql.upper():
-                            tr.plan(earlier.sql, earlier.params, earlier.variables)
-                    op = tr.plan(rec.sql, rec.params, rec.variables, lambda t: ["?"])
+                            tr.plan(earlier.sql)
+                    op = tr.plan(rec.sql, lambda t: ["?"])
                     query = getattr(op, "query", None)
                     print("->", tr.generate(query) if query is not None else op, "\n")
                 except Exception as exc:

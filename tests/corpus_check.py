@@ -149,8 +149,8 @@ def _check_file(
         if score.rows != expected:
             score.problems.append(f"rows read/accepted/quarantined {score.rows} != {expected}")
             reasons = wh.query(
-                "SELECT source_row, reason FROM quarantine WHERE source_file = ? ORDER BY 1",
-                [loaded.file],
+                "SELECT source_row, reason FROM quarantine WHERE source_file = :file ORDER BY 1",
+                {"file": loaded.file},
             )
             score.problems += [f"  quarantined row {row}: {why}" for row, why in reasons[:4]]
     for record in spec.get("records") or []:
@@ -179,26 +179,26 @@ def _record(wh: Warehouse, loaded: Any, record: dict[str, Any]) -> dict[str, Any
     table, file = loaded.table, loaded.file
     if "native_id" in record:
         rows = wh.query_dicts(
-            f'SELECT * FROM "{table}" WHERE source_file = ? AND native_id = ?',
-            [file, str(record["native_id"])],
+            f'SELECT * FROM "{table}" WHERE source_file = :file AND native_id = :native',
+            {"file": file, "native": str(record["native_id"])},
         )
         return rows[0] if rows else None
     # the n-th data record of the file, counting quarantined ones
     numbers = [
         r[0]
         for r in wh.query(
-            f'SELECT source_row FROM "{table}" WHERE source_file = ? '
-            "UNION SELECT source_row FROM quarantine WHERE source_file = ? "
-            "UNION SELECT source_row FROM superseded_row WHERE source_file = ? ORDER BY 1",
-            [file, file, file],
+            f'SELECT source_row FROM "{table}" WHERE source_file = :file '
+            "UNION SELECT source_row FROM quarantine WHERE source_file = :file "
+            "UNION SELECT source_row FROM superseded_row WHERE source_file = :file ORDER BY 1",
+            {"file": file},
         )
     ]
     n = int(record["row"])
     if n > len(numbers):
         return None
     rows = wh.query_dicts(
-        f'SELECT * FROM "{table}" WHERE source_file = ? AND source_row = ?',
-        [file, numbers[n - 1]],
+        f'SELECT * FROM "{table}" WHERE source_file = :file AND source_row = :row',
+        {"file": file, "row": numbers[n - 1]},
     )
     return rows[0] if rows else None
 

@@ -152,3 +152,62 @@ def test_the_shared_source_check_sees_a_read() -> None:
     ]
     for text in quiet:
         assert not shared_source_reads(Path("x.sql"), iter([text])), text
+
+
+# One way for values into SQL (issue 18): `:name` placeholders and a mapping, bound as
+# literals by tieout.engine.bind. No session variables, no positional or `$n` parameters;
+# the one exception is DuckDB's own SET of an engine setting inside the warehouse.
+_SESSION_VARIABLE = re.compile(r"\bgetvariable\s*\(|\bSET\s+VARIABLE\b", re.IGNORECASE)
+_POSITIONAL = re.compile(
+    r"(?:[=(,<>]|\b(?:SELECT|BETWEEN|AND|OR|LIKE|IN|THEN|WHEN|ELSE|VALUES))\s*"
+    r"(?:\?(?=\s|$|[),;])|\?::[A-Za-z]|\$\d+\b)",
+    re.IGNORECASE,
+)
+# Warehouse._set's f-string, and its constant part
+ENGINE_SETTINGS = {("engine/warehouse.py", "SET {} = ?"), ("engine/warehouse.py", " = ?")}
+
+
+def value_problems(path: Path, texts: Iterator[str]) -> list[str]:
+    """`path: what` for each value passed to SQL some other way than a named placeholder."""
+    found = []
+    for text in texts:
+        if (str(path), text) in ENGINE_SETTINGS:
+            continue
+        sql = _SQL_COMMENT.sub("", text)
+        found += [f"{path}: {m.group(0).strip()}" for m in _SESSION_VARIABLE.finditer(sql)]
+        found += [f"{path}: {m.group(0).strip()}" for m in _POSITIONAL.finditer(sql)]
+    return found
+
+
+def test_values_reach_sql_only_as_named_placeholders() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.suffix in (".sql", ".yml", ".yaml", ".py"):
+            offenders += value_problems(path.relative_to(PACKAGE), _sql_texts(path))
+    assert offenders == [], "pass values as :name with a mapping:\n" + "\n".join(offenders)
+
+
+def test_the_value_check_sees_other_mechanisms() -> None:
+    others = [
+        "SELECT * FROM t WHERE a = ?",
+        "INSERT INTO t VALUES (?, ?)",
+        "SELECT unnest(?::VARCHAR[])",
+        "WHERE d BETWEEN ? AND ?",
+        "SELECT _match_domain($1)",
+        "WHERE to_currency = getvariable('currency')",
+        "SET VARIABLE x = 1",
+        "SET {} = ?",  # a setting, but not in the warehouse
+    ]
+    for sql in others:
+        assert value_problems(Path("x.py"), iter([sql])), sql
+    quiet = [
+        "SELECT * FROM t WHERE a = :a AND b IN (:b0, :b1) AND c = :c::DATE",
+        "what do we do?",
+        r"^[-+]?[£$€]?\(?[-+]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?\)?$",
+        r"(?i)\b(?:phase|stage) ?(\d+)",
+        "^\\s*([0-9]+:[0-9]{2}(?::[0-9]{2})?)\\s*$",
+        "SELECT 1 -- getvariable('x') was the old way",
+    ]
+    for text in quiet:
+        assert not value_problems(Path("x.py"), iter([text])), text
+    assert not value_problems(Path("engine/warehouse.py"), iter(["SET {} = ?"]))

@@ -139,8 +139,15 @@ def _health(
         wh.execute(
             "INSERT INTO account_health "
             "(account_key, band, tier, renewal_days, contract_value, reasons) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [key, band, tier, days, value, json.dumps((reasons or {}).get(key, []))],
+            "VALUES (:key, :band, :tier, :days, :value, :reasons)",
+            {
+                "key": key,
+                "band": band,
+                "tier": tier,
+                "days": days,
+                "value": value,
+                "reasons": json.dumps((reasons or {}).get(key, [])),
+            },
         )
 
 

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ import yaml
 from sqlglot import exp
 
 from tieout.config.rules import builtin_rules
+from tieout.engine import Params, bind
 from tieout.engine.compare import difference
 from tieout.engine.dialect import Translator
+from tieout.engine.dialect.literals import placeholders
 from tieout.model import TABLES
 
 pytestmark = pytest.mark.spark
@@ -46,7 +49,6 @@ class Both:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.spark = SparkSQL(spark, folder / "spark")
-        self.variables: dict[str, Any] = {}
 
     def table(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
@@ -54,27 +56,23 @@ class Both:
         self.con.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
         self.spark.load_parquet(name, path)
 
-    def set(self, **variables: Any) -> None:
-        for key, value in variables.items():
-            self.con.execute(f"SET VARIABLE {key} = ?", [value])
-        self.spark.variables.update(variables)
-
-    def generated(self, sql: str, params: list[Any] | None = None) -> str:
-        op = self.spark.plan(sql, params or [])
+    def generated(self, sql: str, params: Params | None = None) -> str:
+        op = self.spark.plan(bind(sql, params))
         return self.spark.translator.generate(op.query)  # type: ignore[union-attr]
 
-    def same(self, sql: str, params: list[Any] | None = None) -> str:
-        """Run a query on both; assert the same rows; the Spark SQL that ran."""
-        want = self.con.execute(sql, params or []).fetchall()
+    def same(self, sql: str, params: Params | None = None) -> str:
+        """Run a query on both, its values bound as a warehouse binds them; assert the same
+        rows; the Spark SQL that ran."""
+        want = self.con.execute(bind(sql, params)).fetchall()
         text = self.generated(sql, params)
         got = [tuple(r) for r in self.spark.spark.sql(text).collect()]
         assert difference(want, got) is None, f"{difference(want, got)}\nSpark SQL: {text}"
         return text
 
-    def run(self, sql: str, params: list[Any] | None = None) -> None:
+    def run(self, sql: str, params: Params | None = None) -> None:
         """A statement that writes: run on both (Spark through its operation)."""
-        self.con.execute(sql, params or [])
-        self.spark.run(sql, params or [])
+        self.con.execute(bind(sql, params))
+        self.spark.run(bind(sql, params))
 
     def same_table(self, name: str) -> None:
         want = self.con.execute(f"SELECT * FROM {name}").fetchall()
@@ -99,22 +97,22 @@ PEOPLE = """SELECT * FROM (VALUES
 # -- neutral rewrites ---------------------------------------------------------------------
 
 
-def test_bind_variables(both: Both) -> None:
+def test_bound_values_including_a_cast_list(both: Both) -> None:
+    """Values bound as literals (a list cast next to its placeholder, a date, a decimal, an
+    integer, a float) mean the same to Spark as to DuckDB."""
     both.table("people", PEOPLE)
-    both.set(floor=5, region="south")
     text = both.same(
-        "SELECT id FROM people WHERE amount > getvariable('floor') "
-        "AND region = getvariable('region')"
+        "SELECT id, :rate * amount AS scaled, :ratio * 2 AS twice FROM people "
+        "WHERE list_contains(:names::VARCHAR[], name) AND day >= :day AND amount > :floor",
+        {
+            "names": ["Ann", "Cy"],
+            "day": dt.date(2025, 1, 2),
+            "rate": Decimal("1.25"),
+            "floor": 5,
+            "ratio": 0.5,
+        },
     )
-    assert "getvariable" not in text.lower()
-
-
-def test_bind_parameters_including_a_cast_list(both: Both) -> None:
-    both.table("people", PEOPLE)
-    both.same(
-        "SELECT id FROM people WHERE list_contains(?::VARCHAR[], name) AND day >= ?",
-        [["Ann", "Cy"], __import__("datetime").date(2025, 1, 2)],
-    )
+    assert ":" not in text.replace("::", "")
 
 
 def test_inline_macros(both: Both) -> None:
@@ -176,7 +174,8 @@ def test_facts_rate_ranges_and_the_range_join_that_reads_them(both: Both) -> Non
     replaced the ASOF joins, give the same rows on Spark."""
     from tieout.facts import sql_text
 
-    statements = duckdb.connect().extract_statements(sql_text())
+    values = {"facts_as_of": dt.date(2025, 2, 15), "facts_currency": "GBP"}
+    statements = duckdb.connect().extract_statements(bind(sql_text(), values))
     (build,) = [s.query for s in statements if "INSERT INTO currency_rate" in s.query]
     build = build.replace("_facts_currency", "facts_currency")  # Hadoop skips _files
     both.table(
@@ -193,7 +192,6 @@ def test_facts_rate_ranges_and_the_range_join_that_reads_them(both: Both) -> Non
         "SELECT 'x' AS from_currency, 'x' AS to_currency, DATE '2025-01-01' AS valid_from, "
         "DATE '2025-01-01' AS valid_until, 1::DECIMAL(18, 8) AS rate",  # Spark reads no empty file
     )
-    both.set(facts_as_of=dt.date(2025, 2, 15), facts_currency="GBP")
     both.run("DELETE FROM currency_rate")
     both.run(build)
     both.same_table("currency_rate")
@@ -606,7 +604,7 @@ def test_delete_with_exists(both: Both) -> None:
 def test_inserts(both: Both) -> None:
     both.table("people", PEOPLE)
     both.table("more", "SELECT 'west' AS region, 9 AS id, 'Ed' AS name")
-    both.run("INSERT INTO people (id, name) VALUES (?, ?)", [7, "Gil"])
+    both.run("INSERT INTO people (id, name) VALUES (:id, :name)", {"id": 7, "name": "Gil"})
     both.run("INSERT INTO people BY NAME SELECT * FROM more")
     both.run("INSERT INTO people SELECT 8, NULL, NULL, 1.005, NULL")
     both.same_table("people")
@@ -639,14 +637,14 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tieout"
 
 def _builtin_statements() -> list[tuple[str, str]]:
     """(where, DuckDB statement) for the built-in SQL: the stages' .sql files, the rules'
-    queries (a condition composed by the runner) and the metrics' facts. Templates get a
-    column or an expression; `:name` placeholders a literal. (SQL built in Python is covered
-    by benchmarks/spark_replay.py.)"""
+    queries (a condition composed by the runner) and the metrics' facts. `:name` placeholders
+    get a literal: NULL in the stages' files, '1' in the definitions. (SQL built in Python is
+    covered by benchmarks/spark_replay.py.)"""
     out: list[tuple[str, str]] = []
     con = duckdb.connect()
     for path in sorted(SRC.rglob("sql/*.sql")):
-        text = re.sub(r"\.\{(\w+)\}", r".\1", path.read_text(encoding="utf-8"))
-        text = re.sub(r"\{\w+\}", "NULL", text)
+        text = path.read_text(encoding="utf-8")
+        text = bind(text, {name: None for _, _, name in placeholders(text)})
         for i, statement in enumerate(con.extract_statements(text)):
             out.append((f"{path.relative_to(SRC)}#{i + 1}", statement.query))
     queries = [(f"reconcile/rules/{r.id}.yml", r.query) for r, _ in builtin_rules().values()]
@@ -655,7 +653,7 @@ def _builtin_statements() -> list[tuple[str, str]]:
         if fact:
             queries.append((str(path.relative_to(SRC)), fact))
     for where, sql in queries:  # a rule's condition composed into its query
-        out.append((where, re.sub(r"(?<![:\w]):([a-z_]\w*)", "'1'", sql)))
+        out.append((where, bind(sql, {name: "1" for _, _, name in placeholders(sql)})))
     return out
 
 

@@ -19,9 +19,12 @@ D = dt.date
 
 
 def _insert(wh: Warehouse, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    marks = ", ".join("?" for _ in columns.split(","))
+    names = [c.strip() for c in columns.split(",")]
+    marks = ", ".join(f":{n}" for n in names)
     for row in rows:
-        wh.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row))
+        wh.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", dict(zip(names, row, strict=True))
+        )
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +100,9 @@ def wh() -> Iterator[Warehouse]:
 
 def _rates(wh: Warehouse, source: str, target: str, day: dt.date) -> list[Decimal]:
     rows = wh.query(
-        "SELECT rate FROM currency_rate WHERE from_currency = ? AND to_currency = ? "
-        "AND ? BETWEEN valid_from AND valid_until",
-        [source, target, day],
+        "SELECT rate FROM currency_rate WHERE from_currency = :source AND to_currency = :target "
+        "AND :day BETWEEN valid_from AND valid_until",
+        {"source": source, "target": target, "day": day},
     )
     return [r[0] for r in rows]
 

@@ -117,7 +117,7 @@ class Layout:
     # (draw, encoding, id, the file's date layout) -> (cells, expected canonical values)
     valid: Callable[[Draw, str, str, str], tuple[dict[str, str], dict[str, Any]]]
     spoilers: tuple[tuple[str, tuple[str, ...]], ...]  # column -> values that must fail
-    accepted_sql: str  # accepted rows of one file (?), with id_key and every expected key
+    accepted_sql: str  # accepted rows of one file (:file), with id_key and every expected key
     id_key: str
     date_formats: tuple[str, ...]  # layouts the exporting user may have chosen
     star: bool = False  # headers may carry Xero's leading '*'
@@ -214,7 +214,7 @@ XERO = Layout(
         "SELECT l.invoice_number, i.customer_name, i.invoice_date, l.description, "
         "l.line_amount, l.currency, l.doc_type FROM invoice_line l "
         "JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = 'xero' "
-        "WHERE l.source_file = ?"
+        "WHERE l.source_file = :file"
     ),
     id_key="invoice_number",
     star=True,
@@ -301,7 +301,7 @@ TIME_ENTRY = Layout(
     ),
     accepted_sql=(
         "SELECT native_id, entry_date, person_name, notes, hours, billable, currency, "
-        "project_code FROM time_entry WHERE source_file = ?"
+        "project_code FROM time_entry WHERE source_file = :file"
     ),
     id_key="native_id",
 )
@@ -432,7 +432,8 @@ def check_fuzzed(layout: Layout, files: list[CsvFile]) -> None:
                 assert entry["rows_accepted"] == len(valid)
 
                 accepted = {
-                    r[layout.id_key]: r for r in wh.query_dicts(layout.accepted_sql, [f.name])
+                    r[layout.id_key]: r
+                    for r in wh.query_dicts(layout.accepted_sql, {"file": f.name})
                 }
                 assert len(accepted) == len(valid)
                 assert set(accepted) == {r.token for r in valid}
@@ -451,8 +452,8 @@ def check_fuzzed(layout: Layout, files: list[CsvFile]) -> None:
                         assert got[key] == want, where
 
                 held = wh.query_dicts(
-                    "SELECT source_row, reason, raw_text FROM quarantine WHERE source_file = ?",
-                    [f.name],
+                    "SELECT source_row, reason, raw_text FROM quarantine WHERE source_file = :file",
+                    {"file": f.name},
                 )
                 assert len({q["source_row"] for q in held}) == len(f.records) - len(valid)
                 assert all(q["reason"] for q in held)

@@ -50,8 +50,8 @@ def test_golden_keys_are_stable_and_new_records_join_them(
     known = next(k for k in before if k.startswith("salesforce|Account|"))
     with pipeline.snapshots(load_project(demo)).open_current() as wh:
         name = wh.scalar(
-            "SELECT name FROM account WHERE source_system = 'salesforce' AND native_id = ?",
-            [known.split("|")[2]],
+            "SELECT name FROM account WHERE source_system = 'salesforce' AND native_id = :id",
+            {"id": known.split("|")[2]},
         )
     header = (
         "Id,Requester,Requester email,Subject,Status,Priority,Ticket type,Created at,Organization"
@@ -102,12 +102,12 @@ def test_decisions_survive_a_full_rebuild(
     with pipeline.snapshots(load_project(demo)).open_current() as wh:
         method = wh.scalar(
             "SELECT method FROM xref WHERE source_system || '|' || source_object || '|' "
-            "|| native_id = ?",
-            [accepted["record"]],
+            "|| native_id = :record",
+            {"record": accepted["record"]},
         )
         billed = wh.scalar(
-            "SELECT count(*) FROM job WHERE invoice_line_id = ? AND work_order_id = ?",
-            [bill["record"], bill["proposed"]],
+            "SELECT count(*) FROM job WHERE invoice_line_id = :line AND work_order_id = :wo",
+            {"line": bill["record"], "wo": bill["proposed"]},
         )
     assert method == "decision"
     assert billed == 1  # the accepted bill is tied to its work order again

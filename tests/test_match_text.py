@@ -32,11 +32,11 @@ def wh() -> Iterator[Warehouse]:
 
 
 def norm(wh: Warehouse, name: str | None) -> Any:
-    return wh.scalar("SELECT _match_norm_company(?)", [name])
+    return wh.scalar("SELECT _match_norm_company(:name)", {"name": name})
 
 
 def domain(wh: Warehouse, value: str | None) -> Any:
-    return wh.scalar("SELECT _match_domain(?)", [value])
+    return wh.scalar("SELECT _match_domain(:value)", {"value": value})
 
 
 # --- company names ------------------------------------------------------------------
@@ -503,22 +503,24 @@ def test_references(
     invoice: list[str],
 ) -> None:
     got = wh.query(
-        "SELECT _match_wo_refs($1), _match_quote_refs($1), _match_bare_refs($1), "
-        "_match_invoice_refs($1)",
-        [text],
+        "SELECT _match_wo_refs(:text), _match_quote_refs(:text), _match_bare_refs(:text), "
+        "_match_invoice_refs(:text)",
+        {"text": text},
     )[0]
     # invoice refs are compared as a set here; their order is test_invoice_refs_sorted's
     assert (got[0], got[1], got[2], sorted(got[3])) == (wo, quote, bare, invoice)
 
 
 def test_invoice_refs_sorted(wh: Warehouse) -> None:
-    got = wh.scalar("SELECT _match_invoice_refs(?)", ["Credit note against INV-0042 and INV-0043"])
+    got = wh.scalar(
+        "SELECT _match_invoice_refs(:text)", {"text": "Credit note against INV-0042 and INV-0043"}
+    )
     assert got == ["INV-0042", "INV-0043"]
 
 
 def test_invoice_ref_hyphen_optional(wh: Warehouse) -> None:
     def refs(text: str) -> Any:
-        return wh.scalar("SELECT _match_invoice_refs(?)", [text])
+        return wh.scalar("SELECT _match_invoice_refs(:text)", {"text": text})
 
     assert refs("Credit INV0042") == refs("Credit INV-0042")
 

@@ -49,8 +49,8 @@ def _insert(wh: Warehouse, table: str, rows: list[Row]) -> None:
             row.setdefault("native_id", str(row["id"]).upper())
             row.update(load_id="load", source_file=f"{table}.csv", source_row=2)
         names = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        wh.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))
+        marks = ", ".join(f":{name}" for name in row)
+        wh.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", row)
 
 
 def findings(rule_id: str, tables: dict[str, list[Row]]) -> list[Row]:

@@ -159,7 +159,10 @@ def run(
             )
             timed("lookups", "indexing for look-ups", lambda: _index_lookups(wh))
             wh.execute("CREATE TABLE run_info (run_id VARCHAR, as_of DATE, tieout_version VARCHAR)")
-            wh.execute("INSERT INTO run_info VALUES (?, ?, ?)", [run_id, as_of, __version__])
+            wh.execute(
+                "INSERT INTO run_info VALUES (:run_id, :as_of, :version)",
+                {"run_id": run_id, "as_of": as_of, "version": __version__},
+            )
             wh.close()
             snaps.commit(run_id)
         except BaseException as exc:

@@ -174,7 +174,7 @@ def _known_account(loaded: LoadedProject, key: str) -> None:
     if snaps.current_id() is None:
         return
     with snaps.open_current() as wh:
-        known = wh.scalar("SELECT count(*) FROM customer_key WHERE golden_key = ?", [key])
+        known = wh.scalar("SELECT count(*) FROM customer_key WHERE golden_key = :key", {"key": key})
     if not known:
         raise UsageError(f"no customer with account key {key!r} (see `tieout accounts`)")
 

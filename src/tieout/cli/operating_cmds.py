@@ -53,17 +53,15 @@ def accounts(
     """Account health: one score per customer, the reasons that moved it, and its trend."""
     with reported_errors():
         loaded = find_project(project)
-        where, params = ["TRUE"], []
+        where = ["TRUE"]
         if health:
-            where.append("band = ?")
-            params.append(health.lower())
+            where.append("band = :band")
         if tier:
-            where.append("tier = ?")
-            params.append(tier.lower())
+            where.append("tier = :tier")
         with pipeline.snapshots(loaded).open_current() as wh:
             rows = wh.query_dicts(
                 f"SELECT * FROM account_health WHERE {' AND '.join(where)} ORDER BY {WORST_FIRST}",
-                params,
+                {"band": (health or "").lower(), "tier": (tier or "").lower()},
             )
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")

@@ -294,7 +294,7 @@ class Project(BaseModel):
     escalation: list[EscalationRule] = Field(
         default_factory=list, description="applied in order to every open exception"
     )
-    rules: dict[str, dict[str, float | int | str]] = Field(
+    rules: dict[str, dict[str, int | Decimal | str]] = Field(
         default_factory=dict,
         description="rule id -> parameter overrides, e.g. unbilled_work: {days: 21}",
     )

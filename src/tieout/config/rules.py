@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlglot import exp
 
 from tieout.config.conditions import Condition, ConditionError
 from tieout.config.operating import ExceptionEffect
@@ -33,8 +33,9 @@ from tieout.config.yamlfile import (
     raise_problems,
     validate_model,
 )
+from tieout.engine import bind
 from tieout.errors import ConfigError, did_you_mean
-from tieout.model.sqlcheck import UnsafeSQLError, bind, checked_query
+from tieout.model.sqlcheck import UnsafeSQLError, checked_query
 
 OUTPUT_COLUMNS = ("account_key", "amount", "currency", "refs", "detail")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -48,7 +49,7 @@ class Rule(BaseModel):
     description: str
     owner: str = Field(description="function that owns it: finance, sales, service, ...")
     severity: str = Field(pattern="^(low|medium|high|critical)$")
-    params: dict[str, float | int | str] = Field(default_factory=dict)
+    params: dict[str, int | Decimal | str] = Field(default_factory=dict)  # a DECIMAL in SQL
     health: ExceptionEffect = Field(
         default_factory=ExceptionEffect,
         description="what an open exception of this rule does to its account's health",
@@ -99,8 +100,10 @@ class ResolvedRule:
     params: dict[str, Any]
     health: ExceptionEffect  # the rule's own, with tieout.yml's health.exceptions over it
 
-    def render(self, as_of: dt.date) -> exp.Expr:
-        """The rule's query with every placeholder replaced by a literal."""
+    def render(self, as_of: dt.date) -> str:
+        """The rule's query with its parameters and the as-of date in it as literals (bound
+        here, not by the statement that runs it, so a parameter's name never meets that
+        statement's own)."""
         return bind(self.rule.query, {**self.params, "as_of": as_of})
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ from tieout.engine.dialect import (
     NotPortableError,
     Query,
 )
-from tieout.engine.dialect.literals import bind_parameters
+from tieout.engine.dialect.literals import bind
 from tieout.engine.spark_sql import SparkSQL, quoted_table, session
-from tieout.engine.warehouse import SQL, Warehouse, render
+from tieout.engine.warehouse import SQL, Params, Warehouse, bound
 
 
 class SparkWarehouse(Warehouse):
@@ -62,24 +62,23 @@ class SparkWarehouse(Warehouse):
     def cursor(self) -> Warehouse:
         return self  # one Spark session serves every thread
 
-    def _run(self, sql: SQL, params: Sequence[Any] | None) -> tuple[list[str], list[Any]]:
-        text, args = render(sql), list(params or [])
-        if self._landing or self._files_only(text, args):
-            return super()._run(text, args)
+    def _run(self, text: str) -> tuple[list[str], list[Any]]:
+        if self._landing or self._files_only(text):
+            return super()._run(text)
         if (recorder := Warehouse.recorder) is not None:
-            recorder.before(self, text, args)
-        out = self.engine.run(text, args)
+            recorder.before(self, text)
+        out = self.engine.run(text)
         if isinstance(self.engine.last, DefineMacro):
-            super()._run(text, args)  # landing-side queries may call it too
+            super()._run(text)  # landing-side queries may call it too
         if recorder is not None:
-            recorder.after(self, text, args)
+            recorder.after(self, text)
         return out
 
-    def _files_only(self, sql: str, params: Sequence[Any]) -> bool:
+    def _files_only(self, sql: str) -> bool:
         """A query reading nothing but Parquet files and registered Arrow data."""
         try:
-            tree = sqlglot.parse_one(bind_parameters(sql, params), read="duckdb")
-        except (sqlglot.ParseError, ValueError):
+            tree = sqlglot.parse_one(sql, read="duckdb")
+        except sqlglot.ParseError:
             return False
         if not isinstance(tree, exp.Query):
             return False
@@ -92,23 +91,18 @@ class SparkWarehouse(Warehouse):
                 return False
         return True
 
-    def arrow(self, sql: SQL, params: Sequence[Any] | None = None) -> pa.Table:
-        text, args = render(sql), list(params or [])
-        if self._landing or self._files_only(text, args):
-            return super().arrow(text, args)
-        op = self.engine.plan(text, args)
+    def arrow(self, sql: SQL, params: Params | None = None) -> pa.Table:
+        text = bound(sql, params)
+        if self._landing or self._files_only(text):
+            return super().arrow(text)
+        op = self.engine.plan(text)
         if not isinstance(op, Query):
             raise NotPortableError("arrow() takes a query")
         return self.engine.spark.sql(self.engine.translator.generate(op.query)).toArrow()
 
-    def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
-        self.set_variables(variables or {})
-        for statement in self._con.extract_statements(script):
-            self._run(statement.query, None)
-
-    def set_variables(self, variables: dict[str, Any]) -> None:
-        super().set_variables(variables)
-        self.engine.variables.update(variables)
+    def run_script(self, script: str, params: Params | None = None) -> None:
+        for statement in self._con.extract_statements(bind(script, params)):
+            self._run(statement.query)
 
     def create_index(self, table: str, column: str) -> None:
         self._indexes.append((table, column))  # made on the snapshot file by close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,6 @@ class SparkSQL:
         self.translator = Translator(
             "spark", lists=self._is_list, tables=self.tables, columns=self._columns
         )
-        self.variables: dict[str, Any] = {}
         self.written: set[str] = set()  # tables this session holds
         self.temporary: set[str] = set()  # of those, the scratch ones
         self.last: Operation | None = None
@@ -137,8 +136,9 @@ class SparkSQL:
         self._versions.pop(table, None)
 
     # statements ------------------------------------------------------------------------
-    def plan(self, sql: str, params: Sequence[Any] = ()) -> Operation:
-        return self.translator.plan(sql, params, self.variables, self.columns)
+    def plan(self, sql: str) -> Operation:
+        """What a statement does; its values are already bound into it (literals.bind)."""
+        return self.translator.plan(sql, self.columns)
 
     def frame(self, op: Operation) -> DataFrame | None:
         """The rows a query answers, or a written table's new content (typed as the table
@@ -188,9 +188,9 @@ class SparkSQL:
             f"`{name}` {spark_type(dtype).sql(dialect='spark')}" for name, dtype in op.columns
         )
 
-    def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
-        """Run one statement: (column names, rows) for a query, nothing for the rest."""
-        op = self.last = self.plan(sql, params)
+    def run(self, sql: str) -> tuple[list[str], list[Any]]:
+        """Run one (bound) statement: (column names, rows) for a query, nothing for the rest."""
+        op = self.last = self.plan(sql)
         if isinstance(op, Query):
             frame = self.spark.sql(self.translator.generate(op.query))
             return list(frame.columns), [tuple(r) for r in frame.collect()]

@@ -1,12 +1,14 @@
 """The warehouse connection: the one place that talks to DuckDB.
 
 Stages hand it SQL (sqlglot expressions or text in the DuckDB dialect) and get rows
-back; nothing else imports duckdb, so another Ibis/sqlglot backend can stand in.
+back; nothing else imports duckdb, so another Ibis/sqlglot backend can stand in. Values
+come as a mapping for the statement's `:name` placeholders, bound as literals (dialect
+`bind`) before the statement runs: one mechanism whatever the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -14,6 +16,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from tieout.engine.dialect.literals import bind
 from tieout.model import Table
 
 DIALECT = "duckdb"
@@ -40,19 +43,25 @@ def ddl_type(logical: str) -> str:
 
 
 SQL = str | exp.Expr
+Params = Mapping[str, Any]  # values for a statement's `:name` placeholders
 
 
 def render(sql: SQL) -> str:
     return sql if isinstance(sql, str) else sql.sql(DIALECT)
 
 
+def bound(sql: SQL, params: Params | None) -> str:
+    """The statement's text with its placeholders' values in it as literals."""
+    return bind(render(sql), params)
+
+
 class StatementRecorder(Protocol):
-    """Sees every statement a warehouse runs, before and after (benchmarks/spark_replay.py
-    records a run with it). None is installed in a normal run."""
+    """Sees every statement a warehouse runs, values bound, before and after
+    (benchmarks/spark_replay.py records a run with it). None is installed in a normal run."""
 
-    def before(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None: ...
+    def before(self, wh: Warehouse, sql: str) -> None: ...
 
-    def after(self, wh: Warehouse, sql: str, params: Sequence[Any]) -> None: ...
+    def after(self, wh: Warehouse, sql: str) -> None: ...
 
 
 class Warehouse:
@@ -72,15 +81,14 @@ class Warehouse:
     ) -> None:
         self.path = path
         self.read_only = read_only
-        self.variables: dict[str, Any] = {}
         self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         self._con.execute("SET GLOBAL TimeZone = 'UTC'").fetchall()  # cursors inherit it
         self._con.execute("SET enable_progress_bar = false").fetchall()  # the CLI draws its own
         if memory_limit:
-            self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
+            self._set("memory_limit", memory_limit)
         if spill_dir:
             spill_dir.mkdir(parents=True, exist_ok=True)
-            self._con.execute("SET temp_directory = ?", [str(spill_dir)]).fetchall()
+            self._set("temp_directory", str(spill_dir))
         if read_only:
             self._files_only_under([])
 
@@ -89,7 +97,6 @@ class Warehouse:
         connection is not safe to share between threads; its cursors are)."""
         twin = object.__new__(Warehouse)
         twin.path, twin.read_only = self.path, self.read_only
-        twin.variables = {}
         twin._con = self._con.cursor()
         return twin
 
@@ -110,8 +117,13 @@ class Warehouse:
             return  # this instance was closed to files by an earlier open
         folders = [*([self.path.parent] if self.path else []), *readable]
         allowed = [f"{folder.resolve()}/" for folder in folders]
-        self._con.execute("SET allowed_directories = ?", [allowed]).fetchall()
+        self._set("allowed_directories", allowed)
         self._con.execute("SET enable_external_access = false").fetchall()
+
+    def _set(self, setting: str, value: Any) -> None:
+        """An engine setting (not a query value): DuckDB's SET takes no placeholder of
+        ours, so the value goes through its own API parameter."""
+        self._con.execute(f"SET {setting} = ?", [value]).fetchall()
 
     def close(self) -> None:
         self._con.close()
@@ -122,33 +134,32 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, sql: SQL, params: Sequence[Any] | None) -> tuple[list[str], list[Any]]:
-        """Every statement goes through here: (column names, rows)."""
-        text, args = render(sql), list(params or [])
+    def _run(self, text: str) -> tuple[list[str], list[Any]]:
+        """Every (bound) statement goes through here: (column names, rows)."""
         if (recorder := Warehouse.recorder) is not None:
-            recorder.before(self, text, args)
-        cur = self._con.execute(text, args)
+            recorder.before(self, text)
+        cur = self._con.execute(text)
         names = [d[0] for d in cur.description or []]
         rows = cur.fetchall()
         if recorder is not None:
-            recorder.after(self, text, args)
+            recorder.after(self, text)
         return names, rows
 
-    def execute(self, sql: SQL, params: Sequence[Any] | None = None) -> None:
-        self._run(sql, params)
+    def execute(self, sql: SQL, params: Params | None = None) -> None:
+        self._run(bound(sql, params))
 
-    def query(self, sql: SQL, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._run(sql, params)[1]
+    def query(self, sql: SQL, params: Params | None = None) -> list[tuple[Any, ...]]:
+        return self._run(bound(sql, params))[1]
 
-    def query_dicts(self, sql: SQL, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        names, rows = self._run(sql, params)
+    def query_dicts(self, sql: SQL, params: Params | None = None) -> list[dict[str, Any]]:
+        names, rows = self._run(bound(sql, params))
         return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def arrow(self, sql: SQL, params: Sequence[Any] | None = None) -> pa.Table:
+    def arrow(self, sql: SQL, params: Params | None = None) -> pa.Table:
         """A query's result as Arrow, not seen by the recorder (it reads tables with this)."""
-        return self._con.execute(render(sql), list(params or [])).to_arrow_table()
+        return self._con.execute(bound(sql, params)).to_arrow_table()
 
-    def scalar(self, sql: SQL, params: Sequence[Any] | None = None) -> Any:
+    def scalar(self, sql: SQL, params: Params | None = None) -> Any:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
@@ -188,20 +199,15 @@ class Warehouse:
         engine's Splink backend. Here: as it is."""
         return sql
 
-    def run_script(self, script: str, variables: dict[str, Any] | None = None) -> None:
-        """Run a .sql file of several statements; `variables` are read with getvariable()."""
-        self.set_variables(variables or {})
+    def run_script(self, script: str, params: Params | None = None) -> None:
+        """Run a .sql file of several statements, bound once as a whole (any statement may
+        read any of `params`); DuckDB runs it in one call unless a recorder must see each."""
+        text = bind(script, params)
         if Warehouse.recorder is None:
-            self._con.execute(script).fetchall()
+            self._con.execute(text).fetchall()
             return
-        for statement in self._con.extract_statements(script):
-            self._run(statement.query, None)
-
-    def set_variables(self, variables: dict[str, Any]) -> None:
-        """Values a later query reads with getvariable(name)."""
-        for name, value in variables.items():
-            self._con.execute(f"SET VARIABLE {name} = ?", [value]).fetchall()
-            self.variables[name] = value
+        for statement in self._con.extract_statements(text):
+            self._run(statement.query)
 
     # files ---------------------------------------------------------------------
     def attach(self, path: Path, alias: str) -> None:

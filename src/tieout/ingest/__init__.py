@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 
@@ -338,34 +339,43 @@ def _write_load_log(wh: Warehouse, files: list[FileSummary]) -> None:
     )
     for f in files:
         for r in f.dates:
-            wh.execute(
-                "INSERT INTO load_format VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    f.file,
-                    r.field,
-                    r.header,
-                    r.shown,
-                    " | ".join(r.formats),
-                    r.values,
-                    r.read,
-                    r.plausible,
-                    r.decided_by,
-                    ", ".join(r.alternatives),
-                ],
+            _insert_row(
+                wh,
+                "load_format",
+                {
+                    "source_file": f.file,
+                    "field": r.field,
+                    "header": r.header,
+                    "reading": r.shown,
+                    "layouts": " | ".join(r.formats),
+                    "n_values": r.values,
+                    "n_read": r.read,
+                    "n_plausible": r.plausible,
+                    "decided_by": r.decided_by,
+                    "alternatives": ", ".join(r.alternatives),
+                },
             )
-        wh.execute(
-            "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                f.source,
-                f.file,
-                f.table,
-                f.load_id,
-                f.encoding,
-                f.rows_read,
-                f.rows_accepted,
-                f.rows_quarantined,
-                f.cached,
-                f.rows_superseded,
-                f.fields_nulled,
-            ],
+        _insert_row(
+            wh,
+            "load_file",
+            {
+                "source": f.source,
+                "source_file": f.file,
+                "target_table": f.table,
+                "load_id": f.load_id,
+                "encoding": f.encoding,
+                "rows_read": f.rows_read,
+                "rows_accepted": f.rows_accepted,
+                "rows_quarantined": f.rows_quarantined,
+                "cached": f.cached,
+                "rows_superseded": f.rows_superseded,
+                "fields_nulled": f.fields_nulled,
+            },
         )
+
+
+def _insert_row(wh: Warehouse, table: str, row: dict[str, Any]) -> None:
+    """One row, its values named by column (in the table's column order)."""
+    columns = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    wh.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})", row)

@@ -25,8 +25,8 @@ def check_references(wh: Warehouse, loads: list[PrimaryLoad]) -> None:
         for load in by_table.get(tbl.name, []):
             for col in tbl.business_columns:
                 if col.references and wh.scalar(
-                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = ?',
-                    [load.system],
+                    f'SELECT count(*) FROM "{col.references}" WHERE source_system = :system',
+                    {"system": load.system},
                 ):
                     _quarantine_dangling(wh, load, col.name, col.references)
 

@@ -101,16 +101,16 @@ def write_xref(wh: Warehouse, entity: Entity, members: list[Membership]) -> None
         }
     )
     wh.register_arrow("_match_members_in", table)
-    wh.execute("DELETE FROM xref WHERE entity_type = ?", [entity.name])
+    wh.execute("DELETE FROM xref WHERE entity_type = :entity", {"entity": entity.name})
     wh.execute(
         "INSERT INTO xref (entity_type, golden_key, source_system, source_object, native_id, "
         "confidence, method) "
-        f"SELECT ?, m.golden_key, c.source_system, c.source_object, c.native_id, "
+        "SELECT :entity, m.golden_key, c.source_system, c.source_object, c.native_id, "
         "CAST(round(100 * CASE WHEN m.method IN ('master', 'decision', 'unmatched') THEN 1.0 "
         "ELSE l.confidence END, 4) AS DECIMAL(9, 4)), m.method "
         f"FROM _match_members_in m JOIN {entity.records} c ON c.unique_id = m.member_id "
         f"LEFT JOIN {entity.links} l ON l.unique_id = m.member_id "
         "ORDER BY m.golden_key, c.source_system, c.source_object, c.native_id",
-        [entity.name],
+        {"entity": entity.name},
     )
     wh.unregister("_match_members_in")

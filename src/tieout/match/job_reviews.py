@@ -18,6 +18,8 @@ MATCH = 0.8  # a link at or above this probability is kept
 REVIEW = 0.3  # an unlinked document's likeliest candidate at or above this is reviewed
 QUOTE_REVIEW = "job_quote"  # review entities: work order -> quote, invoice line -> work order
 BILL_REVIEW = "job_bill"
+# the weights column of a link a person accepted (what Splink's would be, for the drill-down)
+ACCEPTED_WEIGHTS = '{"decision": {"level": "accepted by a person", "weight": null}}'
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,13 @@ class Decided:
         """Accepted links into `table`, replacing whatever else linked those documents."""
         table_key = {"_match_wo_quote": "wo_id", "_match_line_wo": "line_id"}[table]
         wh.execute(
-            f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], {table_key})",
-            [sorted(self.accepted)],
+            f"DELETE FROM {table} WHERE list_contains(:keys::VARCHAR[], {table_key})",
+            {"keys": sorted(self.accepted)},
         )
         for left, right in sorted(self.accepted.items()):
             wh.execute(
-                f"INSERT INTO {table} VALUES (?, ?, 'decision', 1.0, ?)",
-                [left, right, '{"decision": {"level": "accepted by a person", "weight": null}}'],
+                f"INSERT INTO {table} VALUES (:left, :right, 'decision', 1.0, :weights)",
+                {"left": left, "right": right, "weights": ACCEPTED_WEIGHTS},
             )
 
 

@@ -80,7 +80,7 @@ def score(
     scoring = scoring or Scoring()
     for table, columns in TABLES.items():
         wh.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-        wh.execute(f"DELETE FROM {table} WHERE model = ?", [name])
+        wh.execute(f"DELETE FROM {table} WHERE model = :model", {"model": name})
     if not wh.count(left) or not wh.count(right):
         return []
     features = ", ".join(f"{sql} AS {column}" for column, sql in FEATURES.items())
@@ -103,9 +103,9 @@ def score(
     fingerprint = _fingerprint(model)
     fingerprints = "unique_id, golden_key, md5_number(to_json(d)::VARCHAR)"
     wh.execute(
-        f"INSERT INTO job_score_doc SELECT ?, 'left', {fingerprints} FROM {left}_f d "
-        f"UNION ALL SELECT ?, 'right', {fingerprints} FROM {right}_f d",
-        [name, name],
+        f"INSERT INTO job_score_doc SELECT :model, 'left', {fingerprints} FROM {left}_f d "
+        f"UNION ALL SELECT :model, 'right', {fingerprints} FROM {right}_f d",
+        {"model": name},
     )
     kept = _kept(wh, name, fingerprint, scoring.previous)
     try:
@@ -222,8 +222,8 @@ def _kept(wh: Warehouse, name: str, fingerprint: str, previous: Path | None) -> 
     found = {
         (str(table), str(column))
         for table, column in wh.query(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
-            [KEPT],
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = :kept",
+            {"kept": KEPT},
         )
     }
     wanted = {
@@ -232,8 +232,9 @@ def _kept(wh: Warehouse, name: str, fingerprint: str, previous: Path | None) -> 
         for column in columns.split(", ")
     }
     same = wanted <= found and wh.scalar(
-        f"SELECT count(*) FROM {KEPT}.job_score_model WHERE model = ? AND fingerprint = ?",
-        [name, fingerprint],
+        f"SELECT count(*) FROM {KEPT}.job_score_model WHERE model = :model "
+        "AND fingerprint = :fingerprint",
+        {"model": name, "fingerprint": fingerprint},
     )
     if not same:
         wh.detach(KEPT)
@@ -254,13 +255,13 @@ def _rescore(
     if kept:  # customers with a document new, gone or changed, on either side
         wh.execute(
             "CREATE OR REPLACE TEMP TABLE _job_changed AS "
-            f"WITH was AS (SELECT * FROM {KEPT}.job_score_doc WHERE model = ?), "
-            "now AS (SELECT * FROM job_score_doc WHERE model = ?) "
+            f"WITH was AS (SELECT * FROM {KEPT}.job_score_doc WHERE model = :model), "
+            "now AS (SELECT * FROM job_score_doc WHERE model = :model) "
             "SELECT DISTINCT golden_key FROM (SELECT unnest([n.golden_key, w.golden_key]) "
             "AS golden_key FROM now n FULL JOIN was w "
             "ON w.side = n.side AND w.unique_id = n.unique_id "
             "WHERE n.fingerprint IS DISTINCT FROM w.fingerprint) WHERE golden_key IS NOT NULL",
-            [name, name],
+            {"model": name},
         )
         changed = "golden_key IN (SELECT golden_key FROM _job_changed)"
     else:
@@ -268,9 +269,10 @@ def _rescore(
     for table in (left, right):
         wh.create_temp_table(f"{table}_c", f"SELECT * FROM {table}_f WHERE {changed}")
     wh.execute(
-        "INSERT INTO job_score_model SELECT ?, ?, count(DISTINCT golden_key)::INTEGER FROM "
+        "INSERT INTO job_score_model SELECT :model, :fingerprint, "
+        "count(DISTINCT golden_key)::INTEGER FROM "
         f"(SELECT golden_key FROM {left}_c UNION ALL SELECT golden_key FROM {right}_c)",
-        [name, fingerprint],
+        {"model": name, "fingerprint": fingerprint},
     )
     columns = ", ".join(f"mw_{e.name}" for e in EVIDENCE)
     wh.create_temp_table(
@@ -300,8 +302,8 @@ def _rescore(
             "SELECT p.left_id, p.right_id, p.golden_key, s.probability, s.weight, s.weights "
             f"FROM {KEPT}.job_score_pair p JOIN {KEPT}.job_score_pattern s "
             "ON s.model = p.model AND s.pattern = p.pattern "
-            "WHERE p.model = ? AND p.golden_key NOT IN (SELECT golden_key FROM _job_changed)",
-            [name],
+            "WHERE p.model = :model AND p.golden_key NOT IN (SELECT golden_key FROM _job_changed)",
+            {"model": name},
         )
     wh.create_temp_table(  # pairs share a few hundred patterns of weights
         "_job_scored_p",
@@ -309,14 +311,14 @@ def _rescore(
         "AS pattern FROM _job_scored",
     )
     wh.execute(
-        "INSERT INTO job_score_pattern SELECT DISTINCT ?, pattern, probability, weight, weights "
-        "FROM _job_scored_p ORDER BY pattern",
-        [name],
+        "INSERT INTO job_score_pattern SELECT DISTINCT :model, pattern, probability, weight, "
+        "weights FROM _job_scored_p ORDER BY pattern",
+        {"model": name},
     )
     wh.execute(
-        "INSERT INTO job_score_pair SELECT ?, left_id, right_id, golden_key, pattern "
+        "INSERT INTO job_score_pair SELECT :model, left_id, right_id, golden_key, pattern "
         "FROM _job_scored_p ORDER BY left_id, right_id",
-        [name],
+        {"model": name},
     )
 
 
@@ -327,15 +329,16 @@ def _pairs(wh: Warehouse, name: str, model: dict[str, Any]) -> list[Pair]:
     patterns = {
         int(pattern): (float(probability), float(weight), _evidence(values, weights))
         for pattern, probability, weight, values in wh.query(
-            "SELECT pattern, probability, weight, weights FROM job_score_pattern WHERE model = ?",
-            [name],
+            "SELECT pattern, probability, weight, weights FROM job_score_pattern "
+            "WHERE model = :model",
+            {"model": name},
         )
     }
     pairs = []
     for left_id, right_id, pattern in wh.query(
-        "SELECT left_id, right_id, pattern FROM job_score_pair WHERE model = ? "
+        "SELECT left_id, right_id, pattern FROM job_score_pair WHERE model = :model "
         "ORDER BY left_id, right_id",
-        [name],
+        {"model": name},
     ):
         probability, weight, evidence = patterns[pattern]
         pairs.append(Pair(str(left_id), str(right_id), probability, weight, evidence))

@@ -157,8 +157,9 @@ def _link_quotes(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
         "ON q.source_system = w.source_system AND q.native_id = w.quote_native_id",
     )
     wh.execute(
-        "DELETE FROM _match_wo_quote WHERE list_contains(?::VARCHAR[], wo_id || '|' || quote_id)",
-        [sorted(f"{m}|{a}" for m, a in decided.rejected)],
+        "DELETE FROM _match_wo_quote "
+        "WHERE list_contains(:rejected::VARCHAR[], wo_id || '|' || quote_id)",
+        {"rejected": sorted(f"{m}|{a}" for m, a in decided.rejected)},
     )
     decided.insert(wh, "_match_wo_quote")
     looked_up = {str(r[0]) for r in wh.query("SELECT wo_id FROM _match_wo_quote")}
@@ -311,8 +312,8 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     wh.execute(
         "INSERT INTO _match_line_wo SELECT line_id, wo_id, 'wo_reference', 1.0, "
         '\'{"reference": {"level": "the line names the work order", "weight": null}}\' '
-        "FROM _job_explicit WHERE list_contains(?::VARCHAR[], line_id)",
-        [sorted(k for k in explicit if k not in decided.accepted)],
+        "FROM _job_explicit WHERE list_contains(:lines::VARCHAR[], line_id)",
+        {"lines": sorted(k for k in explicit if k not in decided.accepted)},
     )
     decided.insert(wh, "_match_line_wo")
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))

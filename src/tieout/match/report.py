@@ -24,14 +24,14 @@ def method_counts(wh: Warehouse) -> list[dict[str, Any]]:
 
 
 def crosswalk(wh: Warehouse, entity: str | None = None) -> list[dict[str, Any]]:
-    where = "WHERE x.entity_type = ?" if entity else ""
+    where = "WHERE x.entity_type = :entity" if entity else ""
     return wh.query_dicts(
         "SELECT x.entity_type, x.golden_key, x.source_system, x.source_object, x.native_id, "
         "a.name, x.method, x.confidence FROM xref x "
         "LEFT JOIN account a ON x.entity_type = 'customer' AND a.source_system = x.source_system "
         "AND a.source_object = x.source_object AND a.native_id = x.native_id "
         f"{where} ORDER BY x.entity_type, x.golden_key, x.source_system, x.native_id",
-        [entity] if entity else [],
+        {"entity": entity},
     )
 
 
@@ -85,7 +85,7 @@ def record_names(wh: Warehouse, member_ids: list[str]) -> dict[str, str]:
     if not member_ids:
         return {}
     rows = wh.query(
-        "WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS id) "
+        "WITH wanted AS (SELECT unnest(:ids::VARCHAR[]) AS id) "
         "SELECT source_system || '|' || source_object || '|' || native_id, name FROM account "
         "WHERE source_system || '|' || source_object || '|' || native_id IN (FROM wanted) "
         "UNION ALL SELECT id, concat_ws(' ', quote_number, name) FROM quote "
@@ -95,6 +95,6 @@ def record_names(wh: Warehouse, member_ids: list[str]) -> dict[str, str]:
         "UNION ALL SELECT id, concat_ws(' ', invoice_number, description, "
         "'(' || CAST(line_amount AS VARCHAR) || ' ' || currency || ')') FROM invoice_line "
         "WHERE id IN (FROM wanted)",
-        [member_ids],
+        {"ids": member_ids},
     )
     return {k: v for k, v in rows}

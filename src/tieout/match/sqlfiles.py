@@ -16,7 +16,7 @@ def sql_text(name: str) -> str:
 
 
 def run_sql(wh: Warehouse, name: str, **variables: str | float) -> None:
-    """Run one file; keyword arguments are the variables it reads with getvariable()."""
+    """Run one file; keyword arguments are the values of its `:name` placeholders."""
     wh.run_script(sql_text(name), variables)
 
 

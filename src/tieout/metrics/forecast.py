@@ -67,8 +67,7 @@ def forecast(
     wh: Warehouse, catalogue: Catalogue, currency: str, at: dt.date, months: int
 ) -> Forecast:
     win_rate = _win_rate(wh, at)
-    wh.set_variables({"fc_at": at, "fc_currency": currency, "fc_win_rate": float(win_rate)})
-    rows = wh.query(_sql())
+    rows = wh.query(_sql(), {"fc_at": at, "fc_currency": currency, "fc_win_rate": float(win_rate)})
     start = _month(at, 1)
     plan = [MonthForecast(_month(at, k)) for k in range(1, months + 1)]
     by_month = {m.month: m for m in plan}
@@ -135,8 +134,8 @@ def _month(day: dt.date, ahead: int) -> dt.date:
 def _win_rate(wh: Warehouse, at: dt.date) -> Decimal:
     won, closed = wh.query(
         "SELECT coalesce(sum(amount) FILTER (WHERE is_won), 0), coalesce(sum(amount), 0) "
-        "FROM opportunity WHERE is_closed AND close_date <= ? AND amount IS NOT NULL",
-        [at],
+        "FROM opportunity WHERE is_closed AND close_date <= :at AND amount IS NOT NULL",
+        {"at": at},
     )[0]
     return (Decimal(won) / Decimal(closed)).quantize(Decimal("0.0001")) if closed else Decimal(0)
 
@@ -162,8 +161,8 @@ def _terms_months(wh: Warehouse, at: dt.date) -> int:
         for (d,) in wh.query(
             "SELECT date_diff('day', invoice_date, due_date) FROM invoice "
             "WHERE doc_type = 'invoice' AND due_date IS NOT NULL "
-            "AND invoice_date BETWEEN ? - INTERVAL 6 MONTH AND ?",
-            [at, at],
+            "AND invoice_date BETWEEN :at - INTERVAL 6 MONTH AND :at",
+            {"at": at},
         )
         if d is not None
     ]
@@ -186,19 +185,19 @@ def _receivables_due(
                  AND i.source_system = p.source_system
             JOIN customer_key x ON x.source_system = i.source_system
                  AND x.native_id = coalesce(i.account_native_id, i.customer_name)
-            WHERE CAST(p.paid_at AS DATE) <= ? AND i.due_date IS NOT NULL
+            WHERE CAST(p.paid_at AS DATE) <= :at AND i.due_date IS NOT NULL
             GROUP BY ALL
         )
-        SELECT greatest(CAST(date_trunc('month', coalesce(i.due_date, ?)
-                             + CAST(coalesce(d.days, 0) AS INTEGER)) AS DATE), ?),
+        SELECT greatest(CAST(date_trunc('month', coalesce(i.due_date, :first)
+                             + CAST(coalesce(d.days, 0) AS INTEGER)) AS DATE), :first),
                sum(f.value)
         FROM ({fact}) f
         JOIN invoice i ON i.id = f.id
         LEFT JOIN delay d ON d.golden_key = f.account_key
-        WHERE f.date <= ? AND (f.end_date IS NULL OR f.end_date > ?)
+        WHERE f.date <= :at AND (f.end_date IS NULL OR f.end_date > :at)
         GROUP BY 1
         """,
-        [at, first, first, at, at],
+        {"at": at, "first": first},
     )
     return [(m, Decimal(str(v))) for m, v in rows]
 

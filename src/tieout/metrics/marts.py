@@ -36,8 +36,9 @@ def build_marts(
         if metric.kind == "balance":
             _balance_mart(wh, metric, fact, as_of)
             wh.execute(
-                f"INSERT INTO metric_mart SELECT ?, ?, ?, min(as_at) FROM {metric.mart}",
-                [metric.name, metric.digest(), currency],
+                "INSERT INTO metric_mart SELECT :metric, :digest, :currency, min(as_at) "
+                f"FROM {metric.mart}",
+                {"metric": metric.name, "digest": metric.digest(), "currency": currency},
             )
             continue
         wh.execute(
@@ -57,8 +58,8 @@ def build_marts(
             """
         )
         wh.execute(
-            "INSERT INTO metric_mart VALUES (?, ?, ?, NULL)",
-            [metric.name, metric.digest(), currency],
+            "INSERT INTO metric_mart VALUES (:metric, :digest, :currency, NULL)",
+            {"metric": metric.name, "digest": metric.digest(), "currency": currency},
         )
     wh.drop_table("_metric_fact")
     wh.drop_table("_metric_customers")
@@ -73,8 +74,8 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
         f"""
         CREATE OR REPLACE TABLE {metric.mart} AS
         WITH ends AS (
-            SELECT least(last_day(m), DATE '{as_of}') AS as_at
-            FROM unnest(generate_series(DATE '{as_of}' - INTERVAL 59 MONTH, DATE '{as_of}',
+            SELECT least(last_day(m), :as_of) AS as_at
+            FROM unnest(generate_series(:as_of - INTERVAL 59 MONTH, :as_of,
                                         INTERVAL 1 MONTH)) AS g(m)
         )
         SELECT e.as_at, strftime(e.as_at, '%Y-%m') AS month, f.account_key,
@@ -88,7 +89,8 @@ def _balance_mart(wh: Warehouse, metric: MetricDef, fact: str, as_of: dt.date) -
         LEFT JOIN _metric_job_reps jr ON jr.job_key = f.job_key
         GROUP BY ALL
         ORDER BY e.as_at, f.account_key
-        """
+        """,
+        {"as_of": as_of},
     )
 
 

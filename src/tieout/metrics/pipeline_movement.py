@@ -39,8 +39,7 @@ def pipeline_movement(wh: Warehouse, earlier: Path, currency: str) -> Movement:
     at = wh.scalar("SELECT as_of FROM run_info")
     wh.attach(earlier, "earlier")
     try:
-        wh.set_variables({"movement_currency": currency, "movement_at": at})
-        rows = wh.query_dicts(_sql())
+        rows = wh.query_dicts(_sql(), {"movement_currency": currency, "movement_at": at})
         open_before = _open(wh, "earlier.opportunity", currency, at)
         open_now = _open(wh, "opportunity", currency, at)
     finally:
@@ -62,10 +61,10 @@ def _open(wh: Warehouse, table: str, currency: str, at: dt.date) -> Decimal:
         f"""
         SELECT sum(CAST(round(o.amount * r.rate, 2) AS DECIMAL(18, 2)))
         FROM {table} o
-        LEFT JOIN currency_rate r ON r.from_currency = o.currency AND r.to_currency = ?
-             AND CAST(? AS DATE) BETWEEN r.valid_from AND r.valid_until
+        LEFT JOIN currency_rate r ON r.from_currency = o.currency AND r.to_currency = :currency
+             AND CAST(:at AS DATE) BETWEEN r.valid_from AND r.valid_until
         WHERE NOT o.is_closed
         """,
-        [currency, at],
+        {"currency": currency, "at": at},
     )
     return Decimal(value or 0)

@@ -16,9 +16,8 @@ import sqlglot
 from sqlglot import exp
 
 from tieout.config.metrics import Catalogue, MetricDef
-from tieout.engine import Warehouse, render
+from tieout.engine import Warehouse, bind, render
 from tieout.errors import TieoutError, UsageError
-from tieout.model.sqlcheck import bind
 from tieout.periods import Compare, Period
 
 DIMENSION_SQL = {
@@ -119,7 +118,7 @@ class _Context:
     def fact(self, metric: MetricDef) -> str:
         """The fact's SQL; checked for fan-out and missing values unless the run did."""
         if metric.name in self.checked or self.marts.get(metric.name) == metric.digest():
-            return render(bind(str(metric.fact), self.values_for))
+            return bind(str(metric.fact), self.values_for)
         self.checked.add(metric.name)
         return checked_fact(self.wh, metric, self.values_for)
 
@@ -128,7 +127,7 @@ class _Context:
         when the run built one, else from the fact itself."""
         if metric.kind == "balance":
             return self._balance(metric, by, period)
-        within = f"BETWEEN DATE '{period.start}' AND DATE '{period.end}'"
+        within = "BETWEEN :period_start AND :period_end"
         group = " GROUP BY ALL" if by else ""
         if self.marts.get(metric.name) == metric.digest():
             columns = ", ".join([*_keys(by), "sum(value) AS value"])
@@ -149,13 +148,13 @@ class _Context:
         select = [f"{DIMENSION_SQL[d]} AS {d}" for d in by if d != "month"]
         if "customer" in by:
             select.insert(0, "f.account_key AS account_key")
-        end = min(period.end, self.as_of)  # nothing is known past the as-of date
+        end = self.period_values(period)["open_end"]
         if self.marts.get(metric.name) == metric.digest():
             keys = _keys(by)
             when = (
-                f"as_at BETWEEN DATE '{period.start}' AND DATE '{end}'"
+                "as_at BETWEEN :period_start AND :open_end"
                 if "month" in by
-                else f"as_at = DATE '{end}'"
+                else "as_at = :open_end"
             )
             columns = ", ".join([*keys, "sum(value) AS value"])
             mart = f"SELECT {columns} FROM {metric.mart} WHERE {when}"
@@ -166,11 +165,11 @@ class _Context:
         if "month" in by:
             select.insert(0, "strftime(m.as_at, '%Y-%m') AS month")
             at = (
-                f"(SELECT least(last_day(unnest(generate_series(DATE '{period.start}', "
-                f"DATE '{end}', INTERVAL 1 MONTH))), DATE '{end}') AS as_at) m"
+                "(SELECT least(last_day(unnest(generate_series(:period_start, "
+                ":open_end, INTERVAL 1 MONTH))), :open_end) AS as_at) m"
             )
         else:
-            at = f"(SELECT DATE '{end}' AS as_at) m"
+            at = "(SELECT :open_end AS as_at) m"
         columns = ", ".join([*select, "sum(f.value) AS value"])
         return (
             f"SELECT {columns} FROM {at} "
@@ -204,7 +203,16 @@ class _Context:
     def values(self, metric: MetricDef, by: list[str], period: Period) -> list[dict[str, Any]]:
         order = ", ".join(_keys(by)) or "1"
         sql = f"SELECT * FROM ({self.sql(metric, by, period)}) ORDER BY {order}"
-        return [_money(r) for r in self.wh.query_dicts(sql)]
+        return [_money(r) for r in self.wh.query_dicts(sql, self.period_values(period))]
+
+    def period_values(self, period: Period) -> dict[str, dt.date]:
+        """The values the period's SQL names: its bounds, and the end of what is known
+        (nothing is open past the as-of date)."""
+        return {
+            "period_start": period.start,
+            "period_end": period.end,
+            "open_end": min(period.end, self.as_of),
+        }
 
     def total(self, metric: MetricDef, period: Period) -> Decimal | None:
         return _only(self.values(metric, [], period))
@@ -216,7 +224,8 @@ def _marts(wh: Warehouse, currency: str) -> tuple[dict[str, str], dict[str, dt.d
     if not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_mart'"):
         return {}, {}
     rows = wh.query(
-        "SELECT metric, digest, covers_from FROM metric_mart WHERE currency = ?", [currency]
+        "SELECT metric, digest, covers_from FROM metric_mart WHERE currency = :currency",
+        {"currency": currency},
     )
     return {str(m): str(d) for m, d, _ in rows}, {str(m): c for m, _, c in rows if c}
 
@@ -229,7 +238,7 @@ def _only(rows: list[dict[str, Any]]) -> Decimal | None:
 def fact_sql(wh: Warehouse, metric: MetricDef, values: dict[str, Any]) -> str:
     """The fact's SQL, checked here unless the run already checked this definition."""
     if _marts(wh, values["currency"])[0].get(metric.name) == metric.digest():
-        return render(bind(str(metric.fact), values))
+        return bind(str(metric.fact), values)
     return checked_fact(wh, metric, values)
 
 
@@ -238,7 +247,7 @@ def checked_fact(
 ) -> str:
     """The fact's SQL, once its rows are shown unique per id and all valued; with `keep_as`,
     the rows are computed once into that scratch table and the SQL reads it."""
-    sql = render(bind(str(metric.fact), values))
+    sql = bind(str(metric.fact), values)
     if keep_as:
         wh.create_temp_table(keep_as, sql)
         sql = f"SELECT * FROM {keep_as}"

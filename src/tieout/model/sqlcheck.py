@@ -6,15 +6,14 @@ CTEs) and nothing else; an expression may read its own row's columns and nothing
 both may call only the functions in `sqlfunctions` (no files, environment, settings or
 clock). Everything is parsed with sqlglot and the tree walked before anything runs, so a
 bad definition is a config error naming its file and key, and the engine never sees it.
-`:name` placeholders are bound as literals, never pasted as text.
+`:name` placeholders are bound as literals by the engine (tieout.engine.bind), never pasted
+as text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable
 
 import sqlglot
 from sqlglot import exp
@@ -182,25 +181,3 @@ def _ctes_in_scope(node: exp.Expr) -> set[str]:
 def _snippet(node: exp.Expr) -> str:
     text = node.sql(DIALECT)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def bind(sql: str, values: Mapping[str, Any]) -> exp.Expr:
-    """The query with every placeholder replaced by a literal."""
-    tree = sqlglot.parse_one(sql, read=DIALECT)
-
-    def replace(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Placeholder):
-            return _literal(values[node.name])
-        return node
-
-    return tree.transform(replace)
-
-
-def _literal(value: Any) -> exp.Expr:
-    if isinstance(value, dt.date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    if isinstance(value, bool):
-        return exp.true() if value else exp.false()
-    if isinstance(value, int | float):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))

@@ -27,10 +27,10 @@ def build_capacity(
             }
         ),
     )
-    script = sql_text("capacity.sql").replace("{team}", capacity.team_field)
     wh.run_script(
-        script,
+        sql_text("capacity.sql"),
         {
+            "cap_team_field": capacity.team_field,
             "cap_calendar": capacity.calendar,
             "cap_as_of": as_of,
             "cap_weeks": capacity.weeks,

@@ -16,21 +16,24 @@ from tieout.operations.sqlfiles import sql_text
 STAGES = ("mql", "sal", "sql")
 
 
-def stage_sql(stage: FunnelStage) -> str:
+def stage_expression(stage: FunnelStage) -> exp.Expr:
     """`CASE WHEN <when> THEN <at> END` over the lead row `l` (both parts were checked when
     tieout.yml loaded: data only, the lead's own columns)."""
-    parts = []
-    for text in (stage.when, stage.at):
-        tree = sqlglot.parse_one(text, read="duckdb")
+    when, at = (sqlglot.parse_one(text, read="duckdb") for text in (stage.when, stage.at))
+    for tree in (when, at):
         for column in tree.find_all(exp.Column):
             column.set("table", exp.to_identifier("l"))
-        parts.append(tree.sql("duckdb"))
-    return f"CASE WHEN {parts[0]} THEN CAST({parts[1]} AS TIMESTAMP) END"
+    return exp.Case(ifs=[exp.If(this=when, true=exp.cast(at, exp.DataType.Type.TIMESTAMP))])
+
+
+def staged_leads(funnel: FunnelConfig) -> exp.Select:
+    """Every lead with the time it met each stage's definition (s_mql, s_sal, s_sql)."""
+    stages = [exp.alias_(stage_expression(getattr(funnel, n)), f"s_{n}") for n in STAGES]
+    return exp.select(exp.column(exp.Star(), table="l"), *stages).from_("lead AS l")
 
 
 def build_funnel(wh: Warehouse, funnel: FunnelConfig, currency: str, as_of: dt.date) -> int:
-    script = sql_text("funnel.sql")
-    for name in STAGES:
-        script = script.replace("{" + name + "}", stage_sql(getattr(funnel, name)))
-    wh.run_script(script, {"funnel_currency": currency, "funnel_as_of": as_of})
+    wh.create_temp_table("_funnel_staged", staged_leads(funnel))
+    wh.run_script(sql_text("funnel.sql"), {"funnel_currency": currency, "funnel_as_of": as_of})
+    wh.drop_table("_funnel_staged")
     return wh.count("lead_funnel")

@@ -45,14 +45,13 @@ def ticket_rows(
     limit: int,
     buckets: list[int],
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, int]]:
-    where, params = ["TRUE"], []
+    where = ["TRUE"]
     if breached:
         where.append("s.resolution_breached")
     if open_only:
         where.append("s.is_open")
     if account:
-        where.append("s.account_key = ?")
-        params.append(account)
+        where.append("s.account_key = :account")
     rows = wh.query_dicts(
         f"""
         SELECT t.ticket_number AS ticket, t.source_system AS system,
@@ -62,9 +61,9 @@ def ticket_rows(
         LEFT JOIN (SELECT account_key, name FROM account_health) a ON a.account_key = s.account_key
         WHERE {" AND ".join(where)}
         ORDER BY s.is_open DESC, s.minutes_to_breach NULLS LAST, s.opened_at DESC
-        LIMIT {int(limit)}
+        LIMIT :limit
         """,
-        params,
+        {"account": account, "limit": limit},
     )
     return rows, TICKET_COLUMNS, age_buckets(wh, buckets)
 
@@ -88,11 +87,7 @@ def capacity_rows(wh: Warehouse, *, over_only: bool) -> list[dict[str, Any]]:
 def funnel_rows(wh: Warehouse, period: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     """Each campaign cohort's way down the funnel; a cohort is the leads created in the period
     whose first touch was the campaign. Cost per stage divides the campaign's spend."""
-    within = "TRUE"
-    params: list[Any] = []
-    if period:
-        within = "strftime(f.created_at, '%Y-%m') LIKE ?"
-        params.append(period + "%")
+    within = "strftime(f.created_at, '%Y-%m') LIKE :month" if period else "TRUE"
     rows = wh.query_dicts(
         f"""
         SELECT coalesce(f.campaign, '(no campaign)') AS campaign, count(*) AS leads,
@@ -104,7 +99,7 @@ def funnel_rows(wh: Warehouse, period: str | None) -> tuple[list[dict[str, Any]]
         WHERE {within}
         GROUP BY ALL ORDER BY leads DESC, campaign
         """,
-        params,
+        {"month": f"{period}%"},
     )
     for r in rows:
         spend = r["spend"]
@@ -162,7 +157,7 @@ def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
                    CASE WHEN m.completed_at IS NOT NULL OR m.status = 'completed' THEN 'done'
                         WHEN m.status = 'canceled' THEN 'canceled'
                         WHEN m.status = 'blocked' THEN 'blocked'
-                        WHEN m.due_date < ? THEN 'late'
+                        WHEN m.due_date < :as_of THEN 'late'
                         ELSE 'on plan' END AS state
             FROM onboarding_milestone m
             LEFT JOIN customer_key k ON k.source_system = m.source_system
@@ -185,7 +180,7 @@ def onboarding_rows(wh: Warehouse, as_of: Any) -> list[dict[str, Any]]:
         ORDER BY CASE overall WHEN 'blocked' THEN 0 WHEN 'late' THEN 1 WHEN 'on plan' THEN 2
                  ELSE 3 END, next_due, customer
         """,
-        [as_of],
+        {"as_of": as_of},
     )
 
 
@@ -197,17 +192,17 @@ def utilisation_rows(wh: Warehouse, start: Any, end: Any, target_pct: Any) -> li
         WITH totals AS (
             SELECT person_name AS person, team, sum(available_hours) AS available_hours,
                    sum(tracked_hours) AS tracked_hours, sum(billable_hours) AS billable_hours
-            FROM person_week WHERE week_start BETWEEN ? AND ?
+            FROM person_week WHERE week_start BETWEEN :start AND :end
             GROUP BY ALL HAVING sum(tracked_hours) > 0 OR sum(available_hours) > 0
         )
         SELECT *,
                round(100 * tracked_hours / nullif(available_hours, 0), 1) AS utilisation_pct,
                round(100 * billable_hours / nullif(available_hours, 0), 1) AS billable_pct,
-               CAST(? AS DECIMAL(9, 1)) AS target_pct,
+               CAST(:target_pct AS DECIMAL(9, 1)) AS target_pct,
                round(100 * billable_hours / nullif(available_hours, 0), 1)
-                   - CAST(? AS DECIMAL(9, 1)) AS gap_pct
+                   - CAST(:target_pct AS DECIMAL(9, 1)) AS gap_pct
         FROM totals
         ORDER BY team, gap_pct NULLS LAST, person
         """,
-        [start, end, target_pct, target_pct],
+        {"start": start, "end": end, "target_pct": target_pct},
     )

@@ -162,9 +162,9 @@ def stored(
     version's targets whose period has started), with today's explanations, so one written
     since the run counts at once."""
     rows = wh.query_dicts(
-        "SELECT * FROM plan_variance WHERE plan = ? "
+        "SELECT * FROM plan_variance WHERE plan = :plan "
         "ORDER BY period_start, metric, dimension NULLS FIRST, member NULLS FIRST",
-        [plan],
+        {"plan": plan},
     )
     found = []
     for r in rows:

@@ -132,10 +132,10 @@ def compute_close(
         ),
     )
     try:
-        wh.set_variables(
-            {"close_start": period.start, "close_end": period.end, "close_currency": currency}
+        rows = wh.query_dicts(
+            _sql(),
+            {"close_start": period.start, "close_end": period.end, "close_currency": currency},
         )
-        rows = wh.query_dicts(_sql())
     finally:
         wh.unregister("_close_active")
     missing = rows[0]["unconverted"] if rows else None

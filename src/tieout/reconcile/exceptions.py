@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from tieout.config.rules import ResolvedRule
-from tieout.engine import Warehouse, render
+from tieout.engine import Warehouse
 
 FOUND = "_reconcile_found"
 
@@ -42,9 +42,9 @@ def find_exceptions(
     for r in rules:
         before = wh.count(FOUND)
         wh.execute(
-            f"INSERT INTO {FOUND} SELECT ?, ?, ?, account_key, amount, currency, refs, detail "
-            f"FROM ({render(r.render(as_of))})",
-            [r.rule.id, r.rule.severity, r.rule.owner],
+            f"INSERT INTO {FOUND} SELECT :rule, :severity, :owner, account_key, amount, "
+            f"currency, refs, detail FROM ({r.render(as_of)})",
+            {"rule": r.rule.id, "severity": r.rule.severity, "owner": r.rule.owner},
         )
         counts[r.rule.id] = wh.count(FOUND) - before
     wh.execute("DELETE FROM exception")
@@ -60,15 +60,15 @@ def find_exceptions(
         rates AS (  -- money at risk in today's money: the rate of the as-of date
             SELECT from_currency AS currency, rate
             FROM currency_rate
-            WHERE to_currency = getvariable('reconcile_currency')
-              AND getvariable('reconcile_as_of') BETWEEN valid_from AND valid_until
+            WHERE to_currency = :reconcile_currency
+              AND :reconcile_as_of BETWEEN valid_from AND valid_until
         )
         SELECT 'EX-' || upper(substr(md5(k.rule || '#' || k.ref_key), 1, 12)), k.rule, k.severity,
                CASE WHEN o.owner = 'account_owner' THEN coalesce(m.owner, k.owner)
                     ELSE coalesce(o.owner, k.owner) END,
                k.account_key, k.amount, k.currency,
                CAST(round(k.amount * r.rate, 2) AS DECIMAL(18, 2)),
-               k.detail, CAST(to_json(k.refs) AS VARCHAR), getvariable('reconcile_as_of'), m.tier
+               k.detail, CAST(to_json(k.refs) AS VARCHAR), :reconcile_as_of, m.tier
         FROM keyed k
         LEFT JOIN rates r ON r.currency = k.currency
         LEFT JOIN customer_master m ON m.golden_key = k.account_key

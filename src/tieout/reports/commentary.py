@@ -110,8 +110,8 @@ def _product_lines(
     rows = wh.query(
         f"SELECT coalesce(f.product, '(none)'), sum(l.quantity), sum(f.value) "
         f"FROM ({fact}) f JOIN invoice_line l ON l.id = f.id "
-        f"WHERE l.doc_type = 'invoice' AND f.date BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
-        [period.start, period.end],
+        "WHERE l.doc_type = 'invoice' AND f.date BETWEEN :start AND :end GROUP BY 1 ORDER BY 1",
+        {"start": period.start, "end": period.end},
     )
     return {str(p): (Decimal(q or 0), Decimal(v or 0)) for p, q, v in rows}
 

@@ -90,8 +90,8 @@ def plan_attainment(wh: Warehouse, catalogue: Catalogue, as_of: dt.date) -> dict
     better than target, or worse by no more than the plan's threshold."""
     rows = wh.query_dicts(
         "SELECT metric, target, actual, threshold_pct FROM plan_variance "
-        "WHERE period_start = ? AND target IS NOT NULL",
-        [as_of.replace(day=1)],
+        "WHERE period_start = :month AND target IS NOT NULL",
+        {"month": as_of.replace(day=1)},
     )
     on_track = 0
     for r in rows:
@@ -174,18 +174,15 @@ def accounts(
 ) -> list[dict[str, Any]]:
     """Accounts by health, worst first; `own` keeps a rep's own accounts."""
     where: list[str] = ["TRUE"]
-    params: list[Any] = []
     if band:
-        where.append("band = ?")
-        params.append(band)
+        where.append("band = :band")
     if own is not None:
-        where.append("list_contains(?, account_key)")
-        params.append(sorted(own))
-    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+        where.append("list_contains(:own, account_key)")
+    page = " LIMIT :limit OFFSET :offset" if limit is not None else ""
     rows = wh.query_dicts(
         f"SELECT * FROM account_health WHERE {' AND '.join(where)} "
         f"ORDER BY {WORST_FIRST}, account_key{page}",
-        params,
+        {"band": band, "own": sorted(own or ()), "limit": limit, "offset": offset},
     )
     for r in rows:
         r["reasons"] = json.loads(r["reasons"] or "[]")
@@ -194,7 +191,9 @@ def accounts(
 
 def owned_accounts(wh: Warehouse, user: str) -> set[str]:
     """The customers whose CRM account owner is this user (by name)."""
-    rows = wh.query("SELECT golden_key FROM customer_master WHERE lower(owner) = lower(?)", [user])
+    rows = wh.query(
+        "SELECT golden_key FROM customer_master WHERE lower(owner) = lower(:user)", {"user": user}
+    )
     return {r[0] for r in rows}
 
 
@@ -230,7 +229,9 @@ def account_detail(
     """Everything one customer page shows: health and its history, renewal and pipeline,
     tickets and SLA, onboarding, margin by month (from `margins`, see margin_by_month), open
     exceptions, decisions and what people did about them."""
-    found = wh.query_dicts("SELECT * FROM account_health WHERE account_key = ?", [account_key])
+    found = wh.query_dicts(
+        "SELECT * FROM account_health WHERE account_key = :account", {"account": account_key}
+    )
     if not found:
         return None
     health = found[0]
@@ -242,10 +243,10 @@ def account_detail(
                s.priority, s.opened_at, s.resolution_minutes, s.resolution_target_minutes,
                s.resolution_breached AS breached, s.minutes_to_breach
         FROM ticket_sla s JOIN ticket t ON t.id = s.ticket_id
-        WHERE s.account_key = ? AND (s.is_open OR s.opened_at >= ? - INTERVAL 90 DAY)
+        WHERE s.account_key = :account AND (s.is_open OR s.opened_at >= :as_of - INTERVAL 90 DAY)
         ORDER BY s.is_open DESC, s.opened_at DESC LIMIT 50
         """,
-        [account_key, as_of],
+        {"account": account_key, "as_of": as_of},
     )
     milestones = wh.query_dicts(
         """
@@ -253,9 +254,9 @@ def account_detail(
         FROM onboarding_milestone m
         JOIN customer_key x ON x.source_system = m.source_system
              AND x.native_id = coalesce(m.account_native_id, m.customer_name)
-        WHERE x.golden_key = ? ORDER BY m.due_date
+        WHERE x.golden_key = :account ORDER BY m.due_date
         """,
-        [account_key],
+        {"account": account_key},
     )
     with store.session() as s:
         history = [
@@ -323,7 +324,10 @@ def exception_detail(
             return None
         item = _case_row(case)
     rule = next((r for r in rules if r.rule.id == item["rule"]), None)
-    name = wh.query("SELECT name FROM account_health WHERE account_key = ?", [item["account_key"]])
+    name = wh.query(
+        "SELECT name FROM account_health WHERE account_key = :account",
+        {"account": item["account_key"]},
+    )
     refs = json.loads(item.pop("source_refs") or "[]")
     return {
         "case": item,

@@ -74,6 +74,7 @@ def metric_split(
 
 def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
     """A job as people know it: its quote number (else its first work order) and customer."""
+    marks, values = _in_list(keys)
     rows = wh.query(
         f"""
         SELECT j.job_key,
@@ -85,10 +86,10 @@ def _job_names(wh: Warehouse, keys: list[str]) -> dict[str, str]:
         LEFT JOIN customer_key k ON k.source_system = w.source_system
              AND k.native_id = coalesce(w.account_native_id, w.customer_name)
         LEFT JOIN account_health h ON h.account_key = k.golden_key
-        WHERE j.job_key IN ({_marks(keys)})
+        WHERE j.job_key IN ({marks})
         GROUP BY j.job_key
         """,
-        keys,
+        values,
     )
     return {str(k): str(label) for k, label in rows if label}
 
@@ -108,17 +109,21 @@ def job_detail(wh: Warehouse, store: StateStore, job_key: str) -> dict[str, Any]
 
     Each query filters one table by the ids the one before found (IN lists, no joins of
     whole tables), so a job page stays quick on a warehouse of millions of rows."""
-    links = wh.query_dicts("SELECT * FROM job WHERE job_key = ? ORDER BY work_order_id", [job_key])
+    links = wh.query_dicts(
+        "SELECT * FROM job WHERE job_key = :job ORDER BY work_order_id", {"job": job_key}
+    )
     if not links:
         return None
     quote_id = links[0]["quote_id"]
     wo_ids = sorted({r["work_order_id"] for r in links if r["work_order_id"]})
-    quote = wh.query_dicts("SELECT * FROM quote WHERE id = ?", [quote_id]) if quote_id else []
+    quote = (
+        wh.query_dicts("SELECT * FROM quote WHERE id = :id", {"id": quote_id}) if quote_id else []
+    )
     quote_lines = (
         wh.query_dicts(
-            "SELECT * FROM quote_line WHERE quote_native_id = ? AND source_system = ? "
+            "SELECT * FROM quote_line WHERE quote_native_id = :native AND source_system = :system "
             "ORDER BY line_number, id",
-            [quote[0]["native_id"], quote[0]["source_system"]],
+            {"native": quote[0]["native_id"], "system": quote[0]["source_system"]},
         )
         if quote
         else []
@@ -279,18 +284,25 @@ def _customer(wh: Warehouse, named: list[tuple[str, str]]) -> dict[str, Any] | N
     found = next((golden[n] for n in named if n in golden), None)
     if found is None:
         return None
-    name = wh.query("SELECT name FROM account_health WHERE account_key = ?", [found])
+    name = wh.query(
+        "SELECT name FROM account_health WHERE account_key = :account", {"account": found}
+    )
     return {"account_key": found, "name": name[0][0] if name else None}
 
 
 def _in(wh: Warehouse, sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """`sql` with its one `IN ({})` filled for `values`; no values, no rows (and no query)."""
-    return wh.query_dicts(sql.format(_marks(values)), values) if values else []
+    if not values:
+        return []
+    marks, params = _in_list(values)
+    return wh.query_dicts(sql.format(marks), params)
 
 
-def _marks(values: list[Any]) -> str:
-    """Placeholders for an IN list: a constant IN list can use an index, list_contains not."""
-    return ", ".join("?" * len(values)) or "NULL"
+def _in_list(values: list[Any]) -> tuple[str, dict[str, Any]]:
+    """A placeholder per value for an IN list, and their values: a constant IN list can use
+    an index, list_contains not."""
+    names = [f"in_{i}" for i in range(len(values))]
+    return ", ".join(f":{n}" for n in names) or "NULL", dict(zip(names, values, strict=True))
 
 
 def _less(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -328,17 +340,17 @@ def source_record(wh: Warehouse, record_id: str) -> dict[str, Any] | None:
     table = table_of(record_id)
     if table is None:
         return None
-    rows = wh.query_dicts(f'SELECT * FROM "{table}" WHERE id = ?', [record_id])
+    rows = wh.query_dicts(f'SELECT * FROM "{table}" WHERE id = :id', {"id": record_id})
     if not rows:
         return None
     job = wh.query(
         """
-        SELECT job_key FROM job WHERE ? IN (quote_id, work_order_id, invoice_line_id)
+        SELECT job_key FROM job WHERE :id IN (quote_id, work_order_id, invoice_line_id)
         UNION SELECT j.job_key FROM job_time t JOIN job j ON j.work_order_id = t.work_order_id
-              WHERE t.time_entry_id = ?
+              WHERE t.time_entry_id = :id
         LIMIT 1
         """,
-        [record_id, record_id],
+        {"id": record_id},
     )
     return {"table": table, "row": rows[0], "job_key": job[0][0] if job else None}
 
@@ -353,9 +365,13 @@ def records_for_refs(
         table = objects.get((str(ref.get("system")), str(ref.get("object"))))
         ids = (
             wh.query(
-                f'SELECT id FROM "{table}" WHERE source_system = ? AND source_object = ? '
-                "AND native_id = ? LIMIT 1",
-                [ref.get("system"), ref.get("object"), ref.get("native_id")],
+                f'SELECT id FROM "{table}" WHERE source_system = :system '
+                "AND source_object = :object AND native_id = :native LIMIT 1",
+                {
+                    "system": ref.get("system"),
+                    "object": ref.get("object"),
+                    "native": ref.get("native_id"),
+                },
             )
             if table
             else []

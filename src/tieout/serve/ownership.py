@@ -28,8 +28,9 @@ def record_customer(wh: Warehouse, table: str, row: dict[str, Any]) -> str | Non
     if table in PARENTS:
         parent, column = PARENTS[table]
         found = wh.query_dicts(
-            f'SELECT * FROM "{parent}" WHERE source_system = ? AND native_id = ? LIMIT 1',
-            [row.get("source_system"), row.get(column)],
+            f'SELECT * FROM "{parent}" WHERE source_system = :system AND native_id = :native '
+            "LIMIT 1",
+            {"system": row.get("source_system"), "native": row.get(column)},
         )
         if not found:
             return None
@@ -41,7 +42,7 @@ def record_customer(wh: Warehouse, table: str, row: dict[str, Any]) -> str | Non
     if native is None:
         return None
     keys = wh.query(
-        "SELECT golden_key FROM customer_key WHERE source_system = ? AND native_id = ?",
-        [row.get("source_system"), native],
+        "SELECT golden_key FROM customer_key WHERE source_system = :system AND native_id = :native",
+        {"system": row.get("source_system"), "native": native},
     )
     return str(keys[0][0]) if keys else None

@@ -15,16 +15,16 @@ contracts AS (
     JOIN customer_key k ON k.source_system = c.source_system AND k.native_id = c.account_native_id
     WHERE lower(coalesce(c.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
                                                 'cancelled', 'canceled', 'expired', 'terminated')
-      AND c.start_date <= getvariable('health_as_of')
-      AND coalesce(c.renewal_date, c.end_date + 1, DATE '9999-12-31') > getvariable('health_as_of')
+      AND c.start_date <= :health_as_of
+      AND coalesce(c.renewal_date, c.end_date + 1, DATE '9999-12-31') > :health_as_of
 ),
 contract_sum AS (
     SELECT c.account_key, min(c.renews) AS renewal_date, max(c.start_date) AS newest_start,
            sum(round(c.value * r.rate, 2)) AS contract_value
     FROM contracts c
     LEFT JOIN currency_rate r
-         ON r.from_currency = coalesce(c.currency, getvariable('health_currency'))
-        AND r.to_currency = getvariable('health_currency')
+         ON r.from_currency = coalesce(c.currency, :health_currency)
+        AND r.to_currency = :health_currency
         AND c.start_date BETWEEN r.valid_from AND r.valid_until
     GROUP BY ALL
 ),
@@ -33,26 +33,26 @@ pipeline AS (
     FROM opportunity o
     JOIN customer_key k ON k.source_system = o.source_system AND k.native_id = o.account_native_id
     LEFT JOIN currency_rate r
-         ON r.from_currency = coalesce(o.currency, getvariable('health_currency'))
-        AND r.to_currency = getvariable('health_currency')
-        AND coalesce(CAST(o.created_at AS DATE), getvariable('health_as_of'))
+         ON r.from_currency = coalesce(o.currency, :health_currency)
+        AND r.to_currency = :health_currency
+        AND coalesce(CAST(o.created_at AS DATE), :health_as_of)
             BETWEEN r.valid_from AND r.valid_until
     WHERE NOT coalesce(o.is_closed, FALSE) GROUP BY ALL
 ),
 tickets AS (
     SELECT account_key,
            count(*) FILTER (WHERE resolution_breached
-                            AND CAST(opened_at AS DATE) > getvariable('health_as_of') - getvariable('health_window'))
+                            AND CAST(opened_at AS DATE) > :health_as_of - :health_window)
                AS sla_breaches,
            count(*) FILTER (WHERE is_open AND coalesce(escalated, FALSE)) AS open_escalations,
            count(*) FILTER (WHERE is_open
-                            AND CAST(opened_at AS DATE) < getvariable('health_as_of') - getvariable('health_aged'))
+                            AND CAST(opened_at AS DATE) < :health_as_of - :health_aged)
                AS aged_cases
     FROM ticket_sla WHERE account_key IS NOT NULL GROUP BY ALL
 ),
 milestones AS (
     SELECT k.golden_key AS account_key,
-           count(*) FILTER (WHERE coalesce(m.status, '') <> 'blocked' AND m.due_date < getvariable('health_as_of'))
+           count(*) FILTER (WHERE coalesce(m.status, '') <> 'blocked' AND m.due_date < :health_as_of)
                AS onboarding_late,
            count(*) FILTER (WHERE m.status = 'blocked') AS onboarding_blocked,
            count(*) AS onboarding_open
@@ -69,11 +69,11 @@ overdue AS (
          AND k.native_id = coalesce(i.account_native_id, i.customer_name)
     WHERE i.doc_type = 'invoice' AND coalesce(i.status, '') NOT IN ('paid', 'voided', 'deleted', 'draft')
       AND coalesce(i.amount_due, i.total) > 0
-      AND i.due_date < getvariable('health_as_of') - getvariable('health_overdue')
+      AND i.due_date < :health_as_of - :health_overdue
     GROUP BY ALL
 )
 SELECT c.account_key, c.name, c.tier, s.renewal_date, s.newest_start,
-       date_diff('day', getvariable('health_as_of'), s.renewal_date) AS renewal_days,
+       date_diff('day', :health_as_of, s.renewal_date) AS renewal_days,
        CAST(s.contract_value AS DECIMAL(18, 2)) AS contract_value,
        CAST(coalesce(p.open_pipeline, 0) AS DECIMAL(18, 2)) AS open_pipeline,
        coalesce(t.sla_breaches, 0) AS sla_breaches,

@@ -1,24 +1,24 @@
 """The engine layer's dialect: DuckDB SQL is the authoring dialect; this parses each
-statement once into a sqlglot tree, binds its parameters and variables, inlines macros,
-applies the portability rewrites and generates the statement for the target engine.
+statement once into a sqlglot tree, inlines macros, applies the portability rewrites and
+generates the statement for the target engine. Values are already in it as literals
+(`bind`, literals.py): the warehouse binds before any engine sees a statement.
 
     tr = Translator("spark")
-    op = tr.plan(sql, params, variables, columns)   # what the statement does (operations.py)
-    text = tr.generate(op.query)                    # the query part, in Spark's SQL
+    op = tr.plan(bind(sql, params), columns)   # what the statement does (operations.py)
+    text = tr.generate(op.query)               # the query part, in Spark's SQL
 
 Stages keep writing DuckDB SQL; only an engine calls this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from tieout.engine.dialect.literals import bind_parameters, literal
+from tieout.engine.dialect.literals import bind, literal
 from tieout.engine.dialect.macros import MacroError, MacroRegistry, parse_macro
 from tieout.engine.dialect.operations import (
     Append,
@@ -57,6 +57,7 @@ __all__ = [
     "Replace",
     "Rule",
     "Translator",
+    "bind",
     "literal",
 ]
 
@@ -86,38 +87,28 @@ class Translator:
             columns=columns or Context.columns,
         )
 
-    def parse(self, sql: str, params: Sequence[Any] = ()) -> exp.Expr | None:
+    def parse(self, sql: str) -> exp.Expr | None:
         """One DuckDB statement as a tree (None for a macro sqlglot cannot parse)."""
-        bound = bind_parameters(sql, params)
         try:
-            return sqlglot.parse_one(bound, read=DIALECT)
+            return sqlglot.parse_one(sql, read=DIALECT)
         except sqlglot.ParseError:
-            if parse_macro(None, bound) is not None:
+            if parse_macro(None, sql) is not None:
                 return None
             raise
 
-    def plan(
-        self,
-        sql: str,
-        params: Sequence[Any] = (),
-        variables: Mapping[str, Any] | None = None,
-        columns: Columns = _no_columns,
-    ) -> Operation:
-        """What the statement does, its SQL already free of DuckDB-only constructs that
-        need no table knowledge (variables, macros, ASOF, ordered any_value)."""
-        bound = bind_parameters(sql, params)
-        tree = self.parse(bound)
-        macro = parse_macro(tree, bound)
+    def plan(self, sql: str, columns: Columns = _no_columns) -> Operation:
+        """What the (bound) statement does, its SQL already free of DuckDB-only constructs
+        that need no table knowledge (macros, ASOF, ordered any_value)."""
+        tree = self.parse(sql)
+        macro = parse_macro(tree, sql)
         if macro is not None:
-            self.macros.define(
-                type(macro)(macro.name, macro.params, self.neutral(macro.body, variables))
-            )
+            self.macros.define(type(macro)(macro.name, macro.params, self.neutral(macro.body)))
             return DefineMacro(macro.name)
         assert tree is not None
-        return operation(self.neutral(tree, variables), columns)
+        return operation(self.neutral(tree), columns)
 
-    def neutral(self, tree: exp.Expr, variables: Mapping[str, Any] | None = None) -> exp.Expr:
-        ctx = Context(variables or {}, self.macros)
+    def neutral(self, tree: exp.Expr) -> exp.Expr:
+        ctx = Context(macros=self.macros)
         for rule in NEUTRAL:
             tree = rule.rewrite(tree, ctx)
         return tree
@@ -129,7 +120,7 @@ class Translator:
         )
 
     def _target(self, tree: exp.Expr, catalog: Context) -> exp.Expr:
-        ctx = Context({}, self.macros, catalog.lists, catalog.tables, catalog.columns)
+        ctx = Context(self.macros, catalog.lists, catalog.tables, catalog.columns)
         out = tree.copy()
         for rule in TARGETS[self.target]:
             out = rule.rewrite(out, ctx)

@@ -3,9 +3,8 @@ tree walk and call builders the rewrites are written with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlglot import exp
 
@@ -27,10 +26,9 @@ def _no_columns(table: str) -> list[str] | None:
 
 @dataclass
 class Context:
-    """What a rewrite may need beyond the tree: the statement's variables, the macros
-    defined so far, and what the engine's catalog knows (tables, list-typed columns)."""
+    """What a rewrite may need beyond the tree: the macros defined so far, and what the
+    engine's catalog knows (tables, list-typed columns)."""
 
-    variables: Mapping[str, Any] = field(default_factory=dict)
     macros: MacroRegistry = field(default_factory=MacroRegistry)
     lists: ListColumns = _no_lists
     tables: Callable[[], list[str]] = _no_tables

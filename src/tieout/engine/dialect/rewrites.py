@@ -1,7 +1,7 @@
 """Portability rewrites over sqlglot trees: DuckDB SQL in, SQL another engine runs the same.
 
 Each rewrite handles one construct and is named after it. The neutral ones produce SQL that
-DuckDB runs too (a macro inlined, a variable bound, an ASOF join as validity ranges); the
+DuckDB runs too (a macro inlined, an ASOF join as validity ranges); the
 Spark ones replace a DuckDB construct by the Spark form with the same result (sqlglot's own
 transpiler gets these wrong or refuses them: measured in benchmarks/spark_replay.py).
 Every rewrite has a test in tests/test_engine_dialect.py that runs its output on Spark and
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tieout.engine.dialect.base import Context, Rule, _anon_name, _bottom_up
-from tieout.engine.dialect.literals import literal
+from tieout.engine.dialect.base import Context, Rule, _bottom_up
 from tieout.engine.dialect.spark_queries import (
     catalog_tables,
     correlated_derived_table,
@@ -53,20 +52,6 @@ from tieout.engine.dialect.spark_values import (
 __all__ = ["NEUTRAL", "SPARK", "Context", "Rule"]
 
 # -- neutral: DuckDB runs the result too ---------------------------------------------------
-
-
-def bind_variables(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    """getvariable('name') -> the value set for this statement, as a literal."""
-
-    def visit(node: exp.Expr) -> exp.Expr:
-        if _anon_name(node) != "getvariable":
-            return node
-        arg = node.expressions[0] if node.expressions else None
-        if not isinstance(arg, exp.Literal) or not arg.is_string:
-            raise ValueError("getvariable() takes a literal name")
-        return literal(ctx.variables.get(arg.this))
-
-    return _bottom_up(tree, visit)
 
 
 def inline_macros(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -204,7 +189,6 @@ def asof_join(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
 
 NEUTRAL: tuple[Rule, ...] = (
-    Rule("bind_variables", "getvariable('name')", bind_variables),
     Rule("inline_macros", "CREATE MACRO ... / a call of it", inline_macros),
     Rule(
         "single_row_subquery", "(WITH c AS (SELECT e AS a) SELECT f(a) FROM c)", single_row_subquery

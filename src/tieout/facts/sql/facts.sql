@@ -56,7 +56,7 @@ INSERT INTO currency_rate BY NAME
 WITH known AS (
     SELECT from_currency, to_currency, rate_date, max(rate) AS rate
     FROM fx_rate
-    WHERE rate_date <= getvariable('facts_as_of') AND from_currency <> to_currency
+    WHERE rate_date <= :facts_as_of AND from_currency <> to_currency
     GROUP BY from_currency, to_currency, rate_date
 )
 SELECT from_currency, to_currency,
@@ -71,7 +71,7 @@ SELECT currency AS from_currency, currency AS to_currency, DATE '0001-01-01' AS 
        DATE '9999-12-31' AS valid_until, CAST(1 AS DECIMAL(18, 8)) AS rate
 FROM (SELECT currency FROM _facts_currency
       UNION
-      SELECT getvariable('facts_currency')) c
+      SELECT :facts_currency) c
 WHERE currency IS NOT NULL;
 
 -- A work order's job (its quote's id, else its own: the key the job table gives it) and its

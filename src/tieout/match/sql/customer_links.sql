@@ -84,7 +84,7 @@ WITH scored AS (
             -- a trading name (the name says nothing) at the one account with its e-mail
             -- domain and postcode; a group's companies share a domain, so it is not unique
             WHEN domain_unique AND (domain_postcode OR (p_top AND probability >= 0.5)) THEN 'domain'
-            WHEN p_top AND probability >= getvariable('match_upper') THEN 'probabilistic'
+            WHEN p_top AND probability >= :match_upper THEN 'probabilistic'
             WHEN vote_top THEN 'job_reference'
         END AS method,
         (decision = 'accept' OR converted OR tax_unique OR vote_strong OR exact_unique) AS strong
@@ -123,7 +123,7 @@ SELECT
         WHEN decided = 1 THEN NULL
         WHEN strong_claims > 1 THEN 'strong evidence for different accounts'
         WHEN method IS NOT NULL AND NOT strong AND claimed > 1 THEN 'evidence points to different accounts'
-        WHEN method IS NULL AND probability >= getvariable('match_lower') THEN 'name similar but not certain'
+        WHEN method IS NULL AND probability >= :match_lower THEN 'name similar but not certain'
     END AS review_reason,
     votes, share, probability, exact_unique, domain_unique
 FROM ranked

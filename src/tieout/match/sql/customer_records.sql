@@ -47,9 +47,9 @@ SELECT
     nullif(upper(replace(postcode, ' ', '')), '') AS postcode,
     nullif(lower(trim(city)), '') AS city,
     nullif(upper(regexp_replace(tax_number, '[^A-Za-z0-9]', '', 'g')), '') AS tax_number,
-    source_system = getvariable('match_master')
-        AND source_object = getvariable('match_master_object') AS is_anchor,
-    source_system || '|' || getvariable('match_master_object') || '|' || converted_to AS converted_to
+    source_system = :match_master
+        AND source_object = :match_master_object AS is_anchor,
+    source_system || '|' || :match_master_object || '|' || converted_to AS converted_to
 FROM named;
 
 -- Job evidence: a time sheet's project code or an invoice's reference names a work order
@@ -131,13 +131,13 @@ sized AS (
 SELECT unique_id, anchor_id, sum(votes) AS votes
 FROM (
     SELECT r.unique_id,
-           m.source_system || '|' || getvariable('match_master_object') || '|' || m.account_native_id AS anchor_id,
+           m.source_system || '|' || :match_master_object || '|' || m.account_native_id AS anchor_id,
            r.weight AS votes
     FROM (SELECT DISTINCT * FROM refs) r
     JOIN (SELECT 'wo' AS kind, * FROM _match_wo UNION ALL SELECT 'quote', * FROM _match_quote) m
       ON m.kind = r.kind AND m.number = r.number
     UNION ALL
-    SELECT unique_id, source_system || '|' || getvariable('match_master_object') || '|' || account_native_id, 0.5
+    SELECT unique_id, source_system || '|' || :match_master_object || '|' || account_native_id, 0.5
     FROM (SELECT DISTINCT unique_id, source_system, account_native_id, wo FROM sized WHERE n = 1)
 )
 GROUP BY ALL;

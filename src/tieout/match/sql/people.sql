@@ -11,7 +11,7 @@ WITH named AS (
 SELECT source_system || '|' || source_object || '|' || native_id AS unique_id,
        source_system, source_object, native_id,
        nullif(trim(regexp_replace(_match_ascii(full_name), '[^a-z]+', ' ', 'g')), '') AS name_norm,
-       source_system = getvariable('match_master') AND source_object = 'User' AS is_anchor
+       source_system = :match_master AND source_object = 'User' AS is_anchor
 FROM named;
 
 CREATE OR REPLACE TEMP TABLE _match_person_links AS

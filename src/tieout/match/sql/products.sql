@@ -5,7 +5,7 @@ SELECT source_system || '|' || source_object || '|' || native_id AS unique_id,
        source_system, source_object, native_id,
        upper(trim(code)) AS code, lower(trim(name)) AS name_norm, true AS is_anchor
 FROM product
-WHERE source_system = getvariable('match_master')
+WHERE source_system = :match_master
 UNION ALL
 SELECT DISTINCT source_system || '|item|' || upper(trim(item_code)), source_system, 'item',
        upper(trim(item_code)), upper(trim(item_code)), NULL, false

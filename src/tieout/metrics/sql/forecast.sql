@@ -1,20 +1,20 @@
--- Revenue by month after getvariable('fc_at'), layer by layer, from the states things were
+-- Revenue by month after :fc_at, layer by layer, from the states things were
 -- in on that date (read from their dates, so an earlier date gives the forecast one could
 -- have made then): ready to bill (finished in the last 90 days; older unbilled work is an
 -- exception, not a forecast), in delivery, committed, recurring (billing on no job, at the
 -- run-rate of the last three months, while the customer's contract runs) and weighted
 -- pipeline.
--- getvariable('fc_win_rate') weighs an opportunity whose probability on that date is not
--- known (it closed since); getvariable('fc_currency') is the reporting currency, every
+-- :fc_win_rate weighs an opportunity whose probability on that date is not
+-- known (it closed since); :fc_currency is the reporting currency, every
 -- amount at one rate, that of the date (currency_rate).
 WITH rates AS (
     SELECT from_currency AS currency, rate
     FROM currency_rate
-    WHERE to_currency = getvariable('fc_currency')
-      AND getvariable('fc_at') BETWEEN valid_from AND valid_until
+    WHERE to_currency = :fc_currency
+      AND :fc_at BETWEEN valid_from AND valid_until
 ),
 first_month AS (
-    SELECT CAST(date_trunc('month', getvariable('fc_at')) + INTERVAL 1 MONTH AS DATE) AS m
+    SELECT CAST(date_trunc('month', :fc_at) + INTERVAL 1 MONTH AS DATE) AS m
 ),
 work AS (
     SELECT w.id, w.status,
@@ -32,7 +32,7 @@ billed AS (  -- invoiced by that date, per work order (a credit note is not work
     JOIN invoice_line l ON l.id = j.invoice_line_id
     JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
     LEFT JOIN rates r ON r.currency = l.currency
-    WHERE i.invoice_date <= getvariable('fc_at') AND i.doc_type = 'invoice'
+    WHERE i.invoice_date <= :fc_at AND i.doc_type = 'invoice'
       AND coalesce(i.status, '') NOT IN ('draft', 'voided', 'deleted')
     GROUP BY ALL
 ),
@@ -43,20 +43,20 @@ billing_lag AS (  -- days from a work order's end to its last invoice, median of
           FROM job j
           JOIN invoice_line l ON l.id = j.invoice_line_id
           JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
-          WHERE i.invoice_date <= getvariable('fc_at') GROUP BY ALL) b ON b.work_order_id = w.id
+          WHERE i.invoice_date <= :fc_at GROUP BY ALL) b ON b.work_order_id = w.id
     WHERE w.status IN ('completed', 'closed')
-      AND w.done_on BETWEEN getvariable('fc_at') - INTERVAL 180 DAY AND getvariable('fc_at')
+      AND w.done_on BETWEEN :fc_at - INTERVAL 180 DAY AND :fc_at
 ),
 remaining AS (
     SELECT w.*, greatest(w.planned - coalesce(b.billed, 0), 0) AS left_to_bill,
-           CASE WHEN w.status IN ('completed', 'closed') AND w.done_on <= getvariable('fc_at')
+           CASE WHEN w.status IN ('completed', 'closed') AND w.done_on <= :fc_at
                 THEN 'ready_to_bill'
-                WHEN w.started <= getvariable('fc_at') THEN 'in_delivery'
+                WHEN w.started <= :fc_at THEN 'in_delivery'
                 ELSE 'committed' END AS layer
     FROM work w LEFT JOIN billed b ON b.work_order_id = w.id
-    WHERE w.started IS NOT NULL AND w.created_on <= getvariable('fc_at')
+    WHERE w.started IS NOT NULL AND w.created_on <= :fc_at
       AND NOT (w.status IN ('completed', 'closed')
-               AND w.done_on < getvariable('fc_at') - INTERVAL 90 DAY)
+               AND w.done_on < :fc_at - INTERVAL 90 DAY)
 ),
 spread AS (  -- evenly over the months it runs, billed in arrears by the usual lag
     SELECT r.layer, r.left_to_bill,
@@ -83,8 +83,8 @@ recurring_rate AS (  -- per customer: billing on no job over the last three full
          AND x.native_id = coalesce(i.account_native_id, i.customer_name)
     WHERE l.id NOT IN (SELECT invoice_line_id FROM job WHERE invoice_line_id IS NOT NULL)
       AND coalesce(i.status, '') NOT IN ('draft', 'voided', 'deleted')
-      AND i.invoice_date > CAST(date_trunc('month', getvariable('fc_at')) AS DATE) - INTERVAL 2 MONTH
-      AND i.invoice_date <= getvariable('fc_at')
+      AND i.invoice_date > CAST(date_trunc('month', :fc_at) AS DATE) - INTERVAL 2 MONTH
+      AND i.invoice_date <= :fc_at
     GROUP BY ALL
 ),
 contract_end AS (  -- the last day a contract known on the date runs, per customer
@@ -92,7 +92,7 @@ contract_end AS (  -- the last day a contract known on the date runs, per custom
     FROM contract c
     JOIN customer_key x ON x.source_system = c.source_system
          AND x.native_id = c.account_native_id
-    WHERE c.start_date <= getvariable('fc_at')
+    WHERE c.start_date <= :fc_at
       AND lower(coalesce(c.status, '')) NOT IN ('draft', 'in approval process', 'rejected',
                                                 'cancelled', 'canceled')
     GROUP BY ALL
@@ -115,19 +115,19 @@ deal_lag AS (  -- days from a won deal's close to its first invoice, median of t
           FROM job j
           JOIN invoice_line l ON l.id = j.invoice_line_id
           JOIN invoice i ON i.native_id = l.invoice_native_id AND i.source_system = l.source_system
-          WHERE i.invoice_date <= getvariable('fc_at') GROUP BY ALL) b ON b.quote_id = q.id
-    WHERE o.is_won AND o.close_date BETWEEN getvariable('fc_at') - INTERVAL 365 DAY
-                                        AND getvariable('fc_at')
+          WHERE i.invoice_date <= :fc_at GROUP BY ALL) b ON b.quote_id = q.id
+    WHERE o.is_won AND o.close_date BETWEEN :fc_at - INTERVAL 365 DAY
+                                        AND :fc_at
 ),
 open_deals AS (
     SELECT o.amount * r.rate AS amount,
            CASE WHEN NOT o.is_closed AND o.probability IS NOT NULL THEN o.probability / 100
-                ELSE getvariable('fc_win_rate') END AS weight,
+                ELSE :fc_win_rate END AS weight,
            greatest(CAST(date_trunc('month', o.close_date + CAST(dl.days AS INTEGER)) AS DATE),
                     f.m) AS month
     FROM opportunity o LEFT JOIN rates r ON r.currency = o.currency, first_month f, deal_lag dl
-    WHERE CAST(o.created_at AS DATE) <= getvariable('fc_at') AND o.amount IS NOT NULL
-      AND (NOT o.is_closed OR o.close_date > getvariable('fc_at'))
+    WHERE CAST(o.created_at AS DATE) <= :fc_at AND o.amount IS NOT NULL
+      AND (NOT o.is_closed OR o.close_date > :fc_at)
 )
 SELECT layer, category, month, sum(revenue) AS revenue FROM delivery GROUP BY ALL
 UNION ALL

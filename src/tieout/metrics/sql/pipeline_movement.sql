@@ -1,11 +1,11 @@
 -- Opportunities that moved between an earlier snapshot (attached as `earlier`) and this
--- one, both valued at one rate, this snapshot's on its as-of date (getvariable('movement_at')),
--- into getvariable('movement_currency').
+-- one, both valued at one rate, this snapshot's on its as-of date (:movement_at),
+-- into :movement_currency.
 WITH rates AS (
     SELECT from_currency AS currency, rate
     FROM currency_rate
-    WHERE to_currency = getvariable('movement_currency')
-      AND getvariable('movement_at') BETWEEN valid_from AND valid_until
+    WHERE to_currency = :movement_currency
+      AND :movement_at BETWEEN valid_from AND valid_until
 ),
 valued AS (
     SELECT 'now' AS side, o.source_system, o.native_id, o.name, o.account_native_id,

@@ -2,12 +2,15 @@
 -- and time off), demand per team and week from open and committed work orders (planned
 -- hours spread evenly over their working days) plus recent ticket load for the service team.
 -- People are the master system's users (person_key.is_master); other systems' people (time
--- sheets, time off) reach them through their person golden key. {team} is the configured
--- person column that names a team. Inputs: business_interval, _cap_hours (name, weekly_hours).
+-- sheets, time off) reach them through their person golden key. :cap_team_field is the
+-- configured person column that names a team (one of three: a value choosing a column, so the
+-- file stays fixed SQL). Inputs: business_interval, _cap_hours (name, weekly_hours).
 
 CREATE OR REPLACE TEMP TABLE _cap_person AS
-SELECT p.id AS person_id, x.golden_key, p.name, p.{team} AS team,
-       coalesce(h.weekly_hours, getvariable('cap_weekly_hours')) AS weekly_hours
+SELECT p.id AS person_id, x.golden_key, p.name,
+       CASE :cap_team_field WHEN 'team' THEN p.team WHEN 'function' THEN p.function
+            ELSE p.department END AS team,
+       coalesce(h.weekly_hours, :cap_weekly_hours) AS weekly_hours
 FROM person p
 JOIN person_key x ON x.is_master
      AND x.source_system = p.source_system AND x.native_id = p.native_id
@@ -23,7 +26,7 @@ QUALIFY row_number() OVER (PARTITION BY x.source_system, x.native_id ORDER BY c.
 
 CREATE OR REPLACE TEMP TABLE _cap_day AS
 SELECT day, CAST(date_trunc('week', day) AS DATE) AS week_start
-FROM business_interval WHERE calendar = getvariable('cap_calendar');
+FROM business_interval WHERE calendar = :cap_calendar;
 
 CREATE OR REPLACE TEMP TABLE _cap_time_off AS  -- hours off per person and working day
 WITH off AS (
@@ -37,7 +40,7 @@ days AS (
     FROM off o JOIN _cap_day d ON d.day BETWEEN o.start_date AND o.end_date
 )
 SELECT d.person_id, d.day,
-       sum(coalesce(d.hours / d.n, c.weekly_hours / getvariable('cap_days_per_week'))) AS hours
+       sum(coalesce(d.hours / d.n, c.weekly_hours / :cap_days_per_week)) AS hours
 FROM days d JOIN _cap_person c USING (person_id)
 GROUP BY ALL;
 
@@ -45,10 +48,10 @@ DELETE FROM person_week;
 INSERT INTO person_week BY NAME
 WITH weeks AS (
     SELECT week_start, count(*) AS working_days FROM _cap_day
-    WHERE week_start BETWEEN (SELECT CAST(date_trunc('week', coalesce(min(entry_date), getvariable('cap_as_of')))
+    WHERE week_start BETWEEN (SELECT CAST(date_trunc('week', coalesce(min(entry_date), :cap_as_of))
                                           AS DATE) FROM time_entry)
-                         AND CAST(date_trunc('week', getvariable('cap_as_of')) AS DATE)
-                             + 7 * getvariable('cap_weeks')
+                         AND CAST(date_trunc('week', :cap_as_of) AS DATE)
+                             + 7 * :cap_weeks
     GROUP BY week_start
 ),
 off AS (
@@ -64,7 +67,7 @@ tracked AS (
     GROUP BY ALL
 )
 SELECT c.person_id, c.name AS person_name, c.team, w.week_start,
-       CAST(greatest(c.weekly_hours * w.working_days / getvariable('cap_days_per_week')
+       CAST(greatest(c.weekly_hours * w.working_days / :cap_days_per_week
                      - coalesce(o.hours, 0), 0) AS DECIMAL(12, 2)) AS available_hours,
        CAST(coalesce(t.hours, 0) AS DECIMAL(12, 2)) AS tracked_hours,
        CAST(coalesce(t.billable, 0) AS DECIMAL(12, 2)) AS billable_hours
@@ -85,9 +88,9 @@ DELETE FROM team_week;
 INSERT INTO team_week BY NAME
 WITH horizon AS (
     SELECT DISTINCT week_start FROM _cap_day
-    WHERE week_start BETWEEN CAST(date_trunc('week', getvariable('cap_as_of')) AS DATE)
-                         AND CAST(date_trunc('week', getvariable('cap_as_of')) AS DATE)
-                             + 7 * (getvariable('cap_weeks') - 1)
+    WHERE week_start BETWEEN CAST(date_trunc('week', :cap_as_of) AS DATE)
+                         AND CAST(date_trunc('week', :cap_as_of) AS DATE)
+                             + 7 * (:cap_weeks - 1)
 ),
 spread AS (  -- each open work order's hours over its working days (all on the start day if none)
     SELECT d.work_order_id, d.team, wd.week_start,
@@ -110,19 +113,19 @@ available AS (
     WHERE team IS NOT NULL GROUP BY ALL
 ),
 tickets AS (  -- tickets opened per week over the last four weeks, at hours per ticket
-    SELECT count(*) / 4 * getvariable('cap_hours_per_ticket') AS hours FROM ticket
-    WHERE CAST(opened_at AS DATE) > getvariable('cap_as_of') - 28
-      AND CAST(opened_at AS DATE) <= getvariable('cap_as_of')
+    SELECT count(*) / 4 * :cap_hours_per_ticket AS hours FROM ticket
+    WHERE CAST(opened_at AS DATE) > :cap_as_of - 28
+      AND CAST(opened_at AS DATE) <= :cap_as_of
 ),
 teams AS (SELECT DISTINCT team FROM _cap_person WHERE team IS NOT NULL)
 SELECT t.team, h.week_start,
        CAST(coalesce(a.hours, 0) AS DECIMAL(12, 2)) AS available_hours,
        CAST(coalesce(d.hours, 0) AS DECIMAL(12, 2)) AS work_order_hours,
-       CAST(CASE WHEN t.team = getvariable('cap_service_team') THEN k.hours ELSE 0 END
+       CAST(CASE WHEN t.team = :cap_service_team THEN k.hours ELSE 0 END
             AS DECIMAL(12, 2)) AS ticket_hours,
-       CAST(coalesce(d.hours, 0) + CASE WHEN t.team = getvariable('cap_service_team') THEN k.hours ELSE 0 END
+       CAST(coalesce(d.hours, 0) + CASE WHEN t.team = :cap_service_team THEN k.hours ELSE 0 END
             AS DECIMAL(12, 2)) AS demand_hours,
-       coalesce(d.hours, 0) + CASE WHEN t.team = getvariable('cap_service_team') THEN k.hours ELSE 0 END
+       coalesce(d.hours, 0) + CASE WHEN t.team = :cap_service_team THEN k.hours ELSE 0 END
            > coalesce(a.hours, 0) AS over_committed
 FROM teams t CROSS JOIN horizon h CROSS JOIN tickets k
 LEFT JOIN demand d ON d.team = t.team AND d.week_start = h.week_start

@@ -34,7 +34,7 @@ SELECT t.id AS ticket_id, t.source_system, t.source_object, t.native_id, t.ticke
                       CASE WHEN t.status IN ('resolved', 'closed') THEN
                            coalesce(t.opened_at + to_minutes(CAST(t.calendar_minutes AS BIGINT)),
                                     t.closed_at, t.updated_at) END),
-             getvariable('sla_now')) AS resolved_at,
+             :sla_now) AS resolved_at,
        t.status IN ('resolved', 'closed') AND t.resolved_at IS NULL AND t.calendar_minutes IS NULL
            AND t.closed_at IS NULL AND t.updated_at IS NULL AS no_end,
        t.business_minutes, t.closed_at, t.updated_at, t.paused_minutes, t.reopen_count, t.escalated, t.satisfied
@@ -43,19 +43,19 @@ LEFT JOIN customer_key k ON k.source_system = t.source_system
      AND k.native_id = coalesce(t.account_native_id, t.customer_name)
 LEFT JOIN domains d ON k.golden_key IS NULL AND d.domain = _match_domain(t.requester_email)
 LEFT JOIN customer_master m ON m.golden_key = coalesce(k.golden_key, d.golden_key)
-WHERE t.opened_at <= getvariable('sla_now');
+WHERE t.opened_at <= :sla_now;
 
 CREATE OR REPLACE TEMP TABLE _sla_event AS
 SELECT t.ticket_id, e.event_at, e.status
 FROM ticket_event e
 JOIN _sla_ticket t ON t.source_system = e.source_system AND t.native_id = e.ticket_native_id
-WHERE e.status IS NOT NULL AND e.event_at <= getvariable('sla_now');
+WHERE e.status IS NOT NULL AND e.event_at <= :sla_now;
 
 CREATE OR REPLACE TEMP TABLE _sla_reply AS  -- first replies the source records as events
 SELECT t.ticket_id, min(e.event_at) AS replied_at
 FROM ticket_event e
 JOIN _sla_ticket t ON t.source_system = e.source_system AND t.native_id = e.ticket_native_id
-WHERE e.kind = 'response' AND e.event_at <= getvariable('sla_now')
+WHERE e.kind = 'response' AND e.event_at <= :sla_now
 GROUP BY ALL;
 
 -- segments, clipped to [opened, now]
@@ -63,7 +63,7 @@ CREATE OR REPLACE TEMP TABLE _sla_segment AS
 WITH from_events AS (
     SELECT ticket_id, status, event_at AS s,
            coalesce(lead(event_at) OVER (PARTITION BY ticket_id ORDER BY event_at, status),
-                    getvariable('sla_now')) AS e
+                    :sla_now) AS e
     FROM _sla_event
     UNION ALL  -- before the first recorded event the ticket was new
     SELECT t.ticket_id, 'new', t.opened_at, min(e.event_at)
@@ -73,7 +73,7 @@ WITH from_events AS (
 from_timestamps AS (
     SELECT ticket_id, 'open' AS status, opened_at AS s,
            coalesce(resolved_at, CASE WHEN status = 'canceled' THEN coalesce(closed_at, updated_at) END,
-                    getvariable('sla_now')) AS e
+                    :sla_now) AS e
     FROM _sla_ticket t
     WHERE NOT EXISTS (SELECT 1 FROM _sla_event e WHERE e.ticket_id = t.ticket_id)
       AND NOT t.no_end
@@ -83,9 +83,9 @@ SELECT r.ticket_id,
        CASE WHEN r.status IN ('resolved', 'closed', 'canceled') THEN 'stopped'
             WHEN r.status IN (SELECT status FROM _sla_pause) THEN 'paused'
             ELSE 'running' END AS state,
-       r.status, greatest(r.s, t.opened_at) AS s, least(r.e, getvariable('sla_now')) AS e
+       r.status, greatest(r.s, t.opened_at) AS s, least(r.e, :sla_now) AS e
 FROM raw r JOIN _sla_ticket t USING (ticket_id)
-WHERE least(r.e, getvariable('sla_now')) > greatest(r.s, t.opened_at);
+WHERE least(r.e, :sla_now) > greatest(r.s, t.opened_at);
 
 -- per ticket: when it was first answered and when it was last resolved
 CREATE OR REPLACE TEMP TABLE _sla_marks AS
@@ -112,9 +112,9 @@ WITH points AS (
     SELECT s AS instant FROM _sla_segment UNION SELECT e FROM _sla_segment
     UNION SELECT opened_at FROM _sla_ticket
     UNION SELECT first_response_at FROM _sla_marks WHERE first_response_at IS NOT NULL
-    UNION SELECT getvariable('sla_now')
+    UNION SELECT :sla_now
 ),
-cal AS (SELECT * FROM business_interval WHERE calendar = getvariable('sla_calendar'))
+cal AS (SELECT * FROM business_interval WHERE calendar = :sla_calendar)
 SELECT p.instant,
        coalesce(i.minutes_before * 60
                 + least(greatest(date_diff('second', i.start_at, p.instant), 0), i.minutes * 60), 0)
@@ -129,7 +129,7 @@ WITH seg AS (
     JOIN _sla_cum cs ON cs.instant = s.s
     JOIN _sla_cum ce ON ce.instant = s.e
     JOIN _sla_marks mk USING (ticket_id)
-    LEFT JOIN _sla_cum cr ON cr.instant = coalesce(mk.first_response_at, getvariable('sla_now'))
+    LEFT JOIN _sla_cum cr ON cr.instant = coalesce(mk.first_response_at, :sla_now)
 )
 SELECT ticket_id,
        sum(CASE WHEN state = 'running' THEN e_cum - s_cum ELSE 0 END) AS running_s,
@@ -176,7 +176,7 @@ SELECT k.ticket_id, k.ticket_number, k.account_key, k.tier, k.category, k.topic,
        CASE WHEN NOT k.is_open THEN k.done_at END AS resolved_at,
        k.is_open,
        date_diff('day', CAST(k.opened_at AS DATE),
-                 CASE WHEN k.is_open THEN CAST(getvariable('sla_now') AS DATE) - 1
+                 CASE WHEN k.is_open THEN CAST(:sla_now AS DATE) - 1
                       ELSE CAST(k.done_at AS DATE) END) AS age_days,
        greatest(coalesce(k.event_reopens, 0), coalesce(k.reopen_count, 0)) AS reopens,
        k.escalated, k.satisfied,
@@ -202,10 +202,10 @@ UPDATE ticket_sla SET resolution_due_at = d.due_at
 FROM (
     WITH want AS (
         SELECT s.ticket_id, n.cum_s + (s.resolution_target_minutes - s.resolution_minutes) * 60 AS cum_s
-        FROM ticket_sla s, (SELECT cum_s FROM _sla_cum WHERE instant = getvariable('sla_now')) n
+        FROM ticket_sla s, (SELECT cum_s FROM _sla_cum WHERE instant = :sla_now) n
         WHERE s.is_open AND s.minutes_to_breach > 0
     ),
-    cal AS (SELECT * FROM business_interval WHERE calendar = getvariable('sla_calendar'))
+    cal AS (SELECT * FROM business_interval WHERE calendar = :sla_calendar)
     SELECT w.ticket_id, i.start_at + to_seconds(CAST(w.cum_s - i.minutes_before * 60 AS BIGINT)) AS due_at
     FROM want w ASOF JOIN cal i ON w.cum_s > i.minutes_before * 60
 ) d

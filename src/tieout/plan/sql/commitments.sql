@@ -30,9 +30,9 @@ crm AS (
            CAST(round(c.expected_revenue * x.rate, 2) AS DECIMAL(18, 4)),
            CAST(NULL AS DECIMAL(18, 4)), c.source_system, c.owner_native_id
     FROM campaign c
-    LEFT JOIN currency_rate x ON x.from_currency = coalesce(c.currency, getvariable('plan_currency'))
-         AND x.to_currency = getvariable('plan_currency')
-         AND coalesce(c.start_date, c.end_date, getvariable('plan_as_of'))
+    LEFT JOIN currency_rate x ON x.from_currency = coalesce(c.currency, :plan_currency)
+         AND x.to_currency = :plan_currency
+         AND coalesce(c.start_date, c.end_date, :plan_as_of)
              BETWEEN x.valid_from AND x.valid_until
     WHERE c.expected_revenue IS NOT NULL
 )

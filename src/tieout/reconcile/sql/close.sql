@@ -4,13 +4,13 @@
 -- one rate, the period end's, from currency_rate: no gap is currency noise), the priced
 -- changes between quoted and delivered, the active exceptions on its records and the
 -- quarantined invoice rows that name it.
--- Reads getvariable('close_start'), ('close_end'), ('close_currency') and the registered
+-- Reads :close_start, :close_end, :close_currency and the registered
 -- table _close_active(id, explains): active exception ids and the difference each explains.
 WITH rates AS (
     SELECT from_currency AS currency, rate
     FROM currency_rate
-    WHERE to_currency = getvariable('close_currency')
-      AND getvariable('close_end') BETWEEN valid_from AND valid_until
+    WHERE to_currency = :close_currency
+      AND :close_end BETWEEN valid_from AND valid_until
 ),
 wo AS (
     SELECT w.*, j.job_key, j.quote_id,
@@ -30,7 +30,7 @@ jobs AS (
     GROUP BY job_key
     HAVING bool_and(status IN ('completed', 'closed', 'canceled'))
        AND max(done_on) FILTER (WHERE status IN ('completed', 'closed'))
-           BETWEEN getvariable('close_start') AND getvariable('close_end')
+           BETWEEN :close_start AND :close_end
 ),
 lines AS (
     SELECT j.job_key, j.work_order_id, l.native_id, i.doc_type, l.currency,
@@ -70,7 +70,7 @@ unconverted AS (  -- amounts in a currency with no rate to the reporting one
     UNION
     SELECT q.currency FROM jobs j JOIN quote q ON q.id = j.quote_id
     LEFT JOIN rates r ON r.currency = q.currency
-    WHERE q.currency <> getvariable('close_currency') AND r.rate IS NULL AND q.total_price IS NOT NULL
+    WHERE q.currency <> :close_currency AND r.rate IS NULL AND q.total_price IS NOT NULL
 ),
 changes AS (  -- priced scope amendments: delivered may exceed quoted by these
     SELECT wo.job_key,
