@@ -125,6 +125,28 @@ def test_inline_macros(both: Both) -> None:
     assert "_shout" not in text and "_twice" not in text
 
 
+def test_inline_macros_keeps_lambda_names_apart(both: Both) -> None:
+    """A macro's lambda names its element as the caller names a table (`w` of `w.subject`,
+    as _job_service in jobs.sql) or a column: once inlined, the argument still reads the
+    caller's value, as in DuckDB. An argument that is the caller's own lambda variable
+    (`lambda x: _shorter(x)`) DuckDB lets the macro's lambda `x` capture: Spark must too."""
+    both.table(
+        "wo", "SELECT * FROM (VALUES (1, 'Roof survey', 'of'), (2, NULL, 'a')) AS t(id, subject, x)"
+    )
+    both.run(
+        "CREATE OR REPLACE TEMP MACRO _other_words(text, name) AS list_filter("
+        "string_split(lower(coalesce(name, '')), ' '), lambda w: NOT contains(lower(text), w))"
+    )
+    both.run(
+        "CREATE OR REPLACE TEMP MACRO _shorter(w) AS list_filter(['a', 'survey'], "
+        "lambda x: length(x) < length(w))"
+    )
+    both.same(
+        "SELECT w.id, _other_words(w.subject, 'roof repair of w'), "
+        "_shorter(x), list_transform(['abc', 'abcdefgh'], lambda x: _shorter(x)) FROM wo w"
+    )
+
+
 def test_single_row_subquery(both: Both) -> None:
     """A macro naming an intermediate value with a one-row CTE (like _match_domain)."""
     both.table("people", PEOPLE)
