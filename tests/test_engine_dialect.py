@@ -690,9 +690,21 @@ def _spark_functions() -> set[str]:
     return names | {name for name, _ in JAR_FUNCTIONS} | {"struct", "filter", "transform"}
 
 
+def _captured(tree: exp.Expr) -> list[str]:
+    """Columns read inside a lambda whose parameter has their table's name (a macro's
+    argument inlined into its lambda): Spark reads them as a field of the lambda's element
+    (INVALID_EXTRACT_BASE_FIELD_TYPE). Read before the Spark rewrites, whose own lambdas
+    read fields of their structs as columns (`l._k0`)."""
+    out = []
+    for lam in tree.find_all(exp.Lambda):
+        params = {p.name.lower() for p in lam.expressions}
+        out += [c.sql("spark") for c in lam.this.find_all(exp.Column) if c.table.lower() in params]
+    return out
+
+
 def spark_problems(statements: list[tuple[str, str]]) -> list[str]:
-    """What keeps each statement from Spark: it cannot be planned or generated, or its
-    Spark SQL calls a function Spark lacks."""
+    """What keeps each statement from Spark: it cannot be planned or generated, its Spark
+    SQL calls a function Spark lacks, or a lambda's parameter hides a table it reads."""
     model = {t.name: [c.name for c in t.all_columns] for t in TABLES}
     tr = Translator("spark")
     for _, sql in statements:  # macros first: rules and job documents call them
@@ -717,6 +729,7 @@ def spark_problems(statements: list[tuple[str, str]]) -> list[str]:
         for call in sqlglot.parse_one(text, read="spark").find_all(exp.Anonymous):
             if str(call.this).lower() not in known:
                 problems.append(f"{where}: Spark has no {call.this}()")
+        problems += [f"{where}: a lambda hides the table of {c}" for c in _captured(query)]
     return problems
 
 
