@@ -123,6 +123,28 @@ def test_inline_macros(both: Both) -> None:
     assert "_shout" not in text and "_twice" not in text
 
 
+def test_inline_macros_keeps_lambda_names_apart(both: Both) -> None:
+    """A macro's lambda names its element as the caller names a table (`w` of `w.subject`,
+    as _job_service in jobs.sql) or a column: once inlined, the argument still reads the
+    caller's value, as in DuckDB. An argument that is the caller's own lambda variable
+    (`lambda x: _shorter(x)`) DuckDB lets the macro's lambda `x` capture: Spark must too."""
+    both.table(
+        "wo", "SELECT * FROM (VALUES (1, 'Roof survey', 'of'), (2, NULL, 'a')) AS t(id, subject, x)"
+    )
+    both.run(
+        "CREATE OR REPLACE TEMP MACRO _other_words(text, name) AS list_filter("
+        "string_split(lower(coalesce(name, '')), ' '), lambda w: NOT contains(lower(text), w))"
+    )
+    both.run(
+        "CREATE OR REPLACE TEMP MACRO _shorter(w) AS list_filter(['a', 'survey'], "
+        "lambda x: length(x) < length(w))"
+    )
+    both.same(
+        "SELECT w.id, _other_words(w.subject, 'roof repair of w'), "
+        "_shorter(x), list_transform(['abc', 'abcdefgh'], lambda x: _shorter(x)) FROM wo w"
+    )
+
+
 def test_single_row_subquery(both: Both) -> None:
     """A macro naming an intermediate value with a one-row CTE (like _match_domain)."""
     both.table("people", PEOPLE)
@@ -666,9 +688,21 @@ def _spark_functions() -> set[str]:
     return names | {name for name, _ in JAR_FUNCTIONS} | {"struct", "filter", "transform"}
 
 
+def _captured(tree: exp.Expr) -> list[str]:
+    """Columns read inside a lambda whose parameter has their table's name (a macro's
+    argument inlined into its lambda): Spark reads them as a field of the lambda's element
+    (INVALID_EXTRACT_BASE_FIELD_TYPE). Read before the Spark rewrites, whose own lambdas
+    read fields of their structs as columns (`l._k0`)."""
+    out = []
+    for lam in tree.find_all(exp.Lambda):
+        params = {p.name.lower() for p in lam.expressions}
+        out += [c.sql("spark") for c in lam.this.find_all(exp.Column) if c.table.lower() in params]
+    return out
+
+
 def spark_problems(statements: list[tuple[str, str]]) -> list[str]:
-    """What keeps each statement from Spark: it cannot be planned or generated, or its
-    Spark SQL calls a function Spark lacks."""
+    """What keeps each statement from Spark: it cannot be planned or generated, its Spark
+    SQL calls a function Spark lacks, or a lambda's parameter hides a table it reads."""
     model = {t.name: [c.name for c in t.all_columns] for t in TABLES}
     tr = Translator("spark")
     for _, sql in statements:  # macros first: rules and job documents call them
@@ -693,6 +727,7 @@ def spark_problems(statements: list[tuple[str, str]]) -> list[str]:
         for call in sqlglot.parse_one(text, read="spark").find_all(exp.Anonymous):
             if str(call.this).lower() not in known:
                 problems.append(f"{where}: Spark has no {call.this}()")
+        problems += [f"{where}: a lambda hides the table of {c}" for c in _captured(query)]
     return problems
 
 

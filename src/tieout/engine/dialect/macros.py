@@ -95,7 +95,12 @@ class MacroRegistry:
 
 def _substitute(body: exp.Expr, args: dict[str, exp.Expr]) -> exp.Expr:
     """The body with its parameters (unqualified columns of those names) replaced; a
-    lambda's own parameters of the same name are left alone."""
+    lambda's own parameters of the same name are left alone. A lambda of the body whose
+    parameter names a table or column an argument reads (`w` of `w.subject`) has it
+    renamed first, else the argument would read the lambda's element once inlined, where
+    DuckDB reads the column. (An argument that is the caller's lambda variable DuckDB
+    does let a lambda of the body capture, and so does this.)"""
+    taken = {(c.table or c.name).lower() for a in args.values() for c in a.find_all(exp.Column)}
 
     def bound_by_lambda(column: exp.Column) -> bool:
         node: exp.Expr | None = column.parent
@@ -117,4 +122,59 @@ def _substitute(body: exp.Expr, args: dict[str, exp.Expr]) -> exp.Expr:
             return exp.paren(args[node.name.lower()].copy(), copy=False)
         return node
 
-    return body.copy().transform(swap)
+    return _rename_lambda_parameters(body.copy(), taken).transform(swap)
+
+
+def _rename_lambda_parameters(body: exp.Expr, taken: set[str]) -> exp.Expr:
+    """Every lambda parameter of the body named in `taken` renamed to a name used nowhere
+    (`w` -> `w_1`), with the references to it in the lambda's body."""
+    used = taken | {i.name.lower() for i in body.find_all(exp.Identifier)}
+    for lam in list(body.find_all(exp.Lambda)):
+        for param in lam.expressions:
+            old = param.name.lower()
+            if old not in taken:
+                continue
+            n = 1
+            while f"{old}_{n}" in used:
+                n += 1
+            new = f"{old}_{n}"
+            used.add(new)
+            for ref in _references(lam.this, old):
+                ref.set("this", new)
+            param.set("this", new)
+    return body
+
+
+def _references(node: exp.Expr, name: str) -> list[exp.Identifier]:
+    """The identifiers under `node` that read lambda parameter `name` (sqlglot parses such a
+    reference as a bare identifier, or the base of a field access `name.field`), not those
+    under an inner lambda that binds the same name again."""
+    found: list[exp.Identifier] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, exp.Lambda) and any(
+            p.name.lower() == name for p in current.expressions
+        ):
+            continue
+        if (
+            isinstance(current, exp.Identifier)
+            and current.name.lower() == name
+            and _is_value(current)
+        ):
+            found.append(current)
+        todo.extend(current.iter_expressions())
+    return found
+
+
+def _is_value(ident: exp.Identifier) -> bool:
+    """Whether an identifier stands for a value (not a column's, table's, alias's or field's
+    name)."""
+    parent = ident.parent
+    if isinstance(parent, exp.Dot):
+        return ident.arg_key == "this"
+    if isinstance(parent, exp.Column):
+        return ident.arg_key == "this" and not parent.table
+    return not isinstance(
+        parent, exp.Table | exp.TableAlias | exp.Alias | exp.PropertyEQ | exp.Lambda
+    )
