@@ -660,29 +660,54 @@ def test_a_doubtful_bill_goes_to_the_one_job_with_room_for_it() -> None:
         _pair("kent-12", "WO-8", 0.79, "the same products"),
         _pair("kent-12", "WO-9", 0.32, "the same products"),
         _pair("linked-1", "WO-5", 0.7, "the same products"),  # linked already: left alone
+        # two alike controls jobs, an "equipment on order" bill for controls alike to both;
+        # WO-10's controls (3,200) were billed in full by oak-1: WO-11's
+        _pair("oak-3", "WO-10", 0.77, "the same products"),
+        _pair("oak-3", "WO-11", 0.77, "the same products"),
+        # WO-12 is billed twice over (18,370 of 12,380: a duplicate invoice), but not its
+        # controls (3,720): a bill for those fits it
+        _pair("devries-2", "WO-12", 0.7992, "the same products"),
     ]
-    billed = defaultdict(Decimal, {"WO-4": Decimal("1800"), "WO-3": Decimal("600")})
+    billed = defaultdict(
+        Decimal, {"WO-4": Decimal("1800"), "WO-3": Decimal("600"), "WO-12": Decimal("18370")}
+    )
     wo_amount: dict[str, Decimal | None] = {
         "WO-2": Decimal("1200"),
         "WO-3": Decimal("1200"),
         "WO-4": Decimal("1800"),
         "WO-5": Decimal("700"),
+        "WO-12": Decimal("12380"),
     }
     lines = {
         "calder-1": Decimal("820"),
         "becker-8": Decimal("1050"),
         "hull-9": Decimal("600"),
         "kent-12": Decimal("3720"),
+        "oak-1": Decimal("3200"),
+        "oak-3": Decimal("3200"),
+        "devries-2": Decimal("3720"),
     }
-    found = only_candidates(pairs, {"linked-1": "WO-9"}, billed, wo_amount, lines)
+    controls = {
+        ("WO-10", "BMS"): Decimal("3200"),
+        ("WO-11", "BMS"): Decimal("3200"),
+        ("WO-12", "BMS"): Decimal("3720"),
+    }
+    linked = {"linked-1": "WO-9", "oak-1": "WO-10"}
+    products = {"oak-1": "BMS", "oak-3": "BMS", "devries-2": "BMS"}
+    found = only_candidates(pairs, linked, billed, wo_amount, lines, products, controls)
     # Calder's 820 on a 700 job with nothing billed: its first bill, though 17 % over;
     # Hull's 600 brings WO-3 to 1,200 of 1,200. Becker's 1,050 would take WO-4 to 2,850
     # of 1,800 (over 110 %): left for review. York's two are 0.6 bits apart: neither
     assert [(p.left, p.right) for p in found] == [
         ("calder-1", "WO-5"),
+        ("devries-2", "WO-12"),
         ("hull-9", "WO-3"),
         ("kent-12", "WO-8"),
+        ("oak-3", "WO-11"),
     ]
+    # without WO-10's controls billed, the two are alike: neither
+    found = only_candidates(pairs, {}, defaultdict(Decimal), wo_amount, lines, products, controls)
+    assert "oak-3" not in {p.left for p in found}
 
 
 def test_work_orders_choose_quotes_jointly() -> None:

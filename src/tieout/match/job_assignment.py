@@ -261,6 +261,8 @@ def only_candidates(
     billed: dict[str, Decimal],
     wo_amount: dict[str, Decimal | None],
     line_amount: dict[str, Decimal],
+    product_of: dict[str, str],
+    product_amount: dict[tuple[str, str], Decimal],
 ) -> list[Pair]:
     """A line left over whose one plausible job shares its product, and which that job
     still has room for (none of it billed yet, or this line keeps its bills within
@@ -268,19 +270,36 @@ def only_candidates(
     that, the one candidate at or above REVIEW that leads every other by NEAR bits is the job,
     though a price or amount that disagrees (what price_variance looks for) or a balance
     billed months later kept its own probability under MATCH. A job already billed in
-    full is not given more (a support contract's extra hours, a fee)."""
+    full is not given more (a support contract's extra hours, a fee). Where the job has a
+    line for the line's product (`product_amount`: work order and product -> amount), that
+    line's room decides instead: a second "equipment on order" bill for a job whose
+    equipment was billed is the next job's, and equipment not billed yet fits a job that
+    other lines billed twice over (a duplicate invoice)."""
+    product_billed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for line, wo in linked.items():
+        if line in product_of:
+            product_billed[wo, product_of[line]] += line_amount.get(line, Decimal(0))
+
+    def has_room(p: Pair) -> bool:
+        amount = line_amount.get(p.left, Decimal(0))
+        key = (p.right, product_of.get(p.left, ""))
+        if key in product_amount:
+            return product_billed[key] + amount <= product_amount[key] * OVERBILL
+        cap = wo_amount.get(p.right)
+        return not billed[p.right] or cap is None or billed[p.right] + amount <= cap * OVERBILL
+
     by_line: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
         if p.left not in linked and p.probability >= REVIEW:
             by_line[p.left].append(p)
     found = []
     for line, options in sorted(by_line.items()):
-        best = _one_plausible(options)
+        best = _one_plausible([p for p in options if has_room(p)])
         if best is None:
             continue
-        wo, amount = best.right, line_amount.get(line, Decimal(0))
-        cap = wo_amount.get(wo)
-        if not billed[wo] or cap is None or billed[wo] + amount <= cap * OVERBILL:
-            billed[wo] += amount
-            found.append(best)
+        amount = line_amount.get(line, Decimal(0))
+        billed[best.right] += amount
+        if line in product_of:
+            product_billed[best.right, product_of[line]] += amount
+        found.append(best)
     return found

@@ -302,7 +302,15 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     so_far: dict[str, Decimal] = defaultdict(Decimal)
     for line, wo in linked.items():
         so_far[wo] += line_amount.get(line, Decimal(0))
-    only = only_candidates(timely(wh, pairs), linked, so_far, amounts, line_amount)
+    product_of = {
+        str(line): str(product)
+        for line, product in wh.query(
+            "SELECT line_id, products[1] FROM _match_job_line WHERE len(products) = 1"
+        )
+    }
+    only = only_candidates(
+        timely(wh, pairs), linked, so_far, amounts, line_amount, product_of, _product_amounts(wh)
+    )
     wh.create_temp_table(
         "_match_line_wo",
         "SELECT CAST(NULL AS VARCHAR) AS line_id, CAST(NULL AS VARCHAR) AS wo_id, "
@@ -319,6 +327,22 @@ def _link_lines(wh: Warehouse, pairs: list[Pair], decided: Decided) -> None:
     _insert(wh, "_match_line_wo", sorted(chosen, key=lambda p: p.left))
     _insert(wh, "_match_line_wo", siblings, method="invoice")
     _insert(wh, "_match_line_wo", only, method="only_candidate")
+
+
+def _product_amounts(wh: Warehouse) -> dict[tuple[str, str], Decimal]:
+    """What each work order's lines come to per product (work order, product -> amount)."""
+    line_total = "coalesce(wl.total_price, wl.quantity * wl.unit_price)"
+    return {
+        (str(wo), str(product)): Decimal(str(amount))
+        for wo, product, amount in wh.query(
+            f"SELECT w.wo_id, p.golden_key, sum({line_total}) FROM work_order_line wl "
+            "JOIN _match_job_wo w ON w.source_system = wl.source_system "
+            "     AND w.native_id = wl.work_order_native_id "
+            "JOIN _job_product p ON p.source_system = wl.source_system "
+            "     AND p.native_id = upper(wl.product_native_id) "
+            f"GROUP BY ALL HAVING sum({line_total}) > 0"
+        )
+    }
 
 
 def _insert(wh: Warehouse, table: str, pairs: list[Pair], method: str = "model") -> None:
