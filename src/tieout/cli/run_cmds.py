@@ -195,7 +195,7 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
         columns.insert(1, "current")
     if fmt is Format.json:
         columns += ["error", "table_rows", "stage_seconds", "files"]
-    elif fmt is Format.csv or any(r["error"] for r in rows):
+    elif fmt is Format.csv:
         columns.append("error")
     emit(
         rows,
@@ -204,6 +204,10 @@ def runs(project: ProjectOption = None, fmt: FormatOption = Format.table) -> Non
         title="Runs (* = current snapshot)",
         numeric=["seconds", "read", "accepted", "quarantined"],
     )
+    if fmt is Format.table:  # in full below the table, which a long message would squeeze
+        for r in rows:
+            if r["error"]:
+                console.print(f"{r['run']}: {r['error']}", highlight=False, markup=False)
 
 
 def _field_warnings(project: ProjectOption, limit: int | None, fmt: Format) -> None:
