@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from tieout.config.presets import builtin_presets
 from tieout.engine import Warehouse
-from tieout.ingest import formats
+from tieout.ingest import date_layouts, formats
 
 BOUNDS = formats.Bounds(dt.date(1990, 1, 1), dt.date(2046, 12, 31))
 
@@ -169,7 +169,7 @@ def test_a_file_written_in_a_preset_layout_is_read_in_it(
 ) -> None:
     if low_days:  # every day 12 or less: only the setting can tell the order
         whens = [w.replace(day=min(w.day, 12)) for w in whens]
-    order = formats.order_of(layout)
+    order = date_layouts.order_of(layout)
     orders: tuple[tuple[formats.DateOrder, str], ...] = ((order, "project"),) if order else ()
     values = [_write(w, layout) for w in whens]
     reading, got = _read(wh, tmp_path, values, preferred=(layout,), orders=orders)

@@ -15,7 +15,7 @@ from sqlglot import exp
 from tieout.config import FieldSpec
 from tieout.config.presets import ResolvedSource
 from tieout.errors import SourceFileError
-from tieout.ingest import formats, numbers
+from tieout.ingest import date_layouts, formats, numbers
 from tieout.ingest.currencies import ISO_4217
 from tieout.ingest.land import LandedFile
 from tieout.ingest.salesforce_ids import SF_EMPTY, matches, salesforce_id
@@ -324,7 +324,7 @@ def _dated(
             parsed.is_(exp.null()),
             exp.func(
                 "concat",
-                exp.Literal.string(f"{label}: expected {formats.human(layouts[0])} "),
+                exp.Literal.string(f"{label}: expected {date_layouts.human(layouts[0])} "),
                 exp.Literal.string("(the format of this column), got '"),
                 raw,
                 exp.Literal.string("'"),
