@@ -25,6 +25,7 @@ from tieout.ingest.fieldsql import (
     typed_select,
 )
 from tieout.ingest.land import LandedFile
+from tieout.ingest.refusals import problems, rejection, warned, with_warning
 from tieout.ingest.salesforce_ids import system_id
 from tieout.model import table
 
@@ -184,40 +185,6 @@ def _projection(spec: ResolvedTable, system: str) -> list[exp.Expr]:
     return out
 
 
-def _problems(spec: ResolvedTable) -> exp.Expr:
-    """Why a mapped row cannot enter its table (NULL when it can)."""
-    tbl = table(spec.name)
-    checks: list[exp.Expr] = [
-        exp.Case().when(
-            exp.column("native_id").is_(exp.null()),
-            exp.Literal.string("the row has no id (its id column is empty)"),
-        )
-    ]
-    for col in tbl.business_columns:
-        ref = exp.column(col.name, quoted=True)
-        if col.required:
-            checks.append(
-                exp.Case().when(
-                    ref.is_(exp.null()), exp.Literal.string(f"{col.name} is required but empty")
-                )
-            )
-        if col.enum:
-            allowed = [exp.Literal.string(v) for v in col.enum]
-            bad = exp.and_(ref.is_(exp.null()).not_(), exp.In(this=ref, expressions=allowed).not_())
-            checks.append(
-                exp.Case().when(
-                    bad,
-                    exp.func(
-                        "concat",
-                        exp.Literal.string(f"{col.name} '"),
-                        ref,
-                        exp.Literal.string(f"' is not one of {', '.join(col.enum)}"),
-                    ),
-                )
-            )
-    return exp.func("nullif", concat_ws("; ", *checks), exp.Literal.string(""))
-
-
 def _load_primary(
     wh: Warehouse, src: ResolvedSource, spec: ResolvedTable, files: list[LandedFile]
 ) -> None:
@@ -227,7 +194,7 @@ def _load_primary(
     problem = (
         exp.Case()
         .when(exp.column("_error").is_(exp.null()).not_(), exp.column("_error"))
-        .else_(_with_warning(_problems(spec)))
+        .else_(with_warning(problems(spec)))
     )
     mapped = exp.select(*_projection(spec, src.system), *_CARRIED, *_latest(spec)).from_(
         numbered.subquery("s")
@@ -282,14 +249,14 @@ def _load_primary(
                     ),
                     "column_name",
                 ),
-                exp.alias_(_rejection(), "reason"),
+                exp.alias_(rejection(), "reason"),
                 "native_id",
             )
             .from_(ROWS)
             .where(exp.and_(is_file(f), rejected)),
         )
     _record(wh, "superseded_row", src, spec, superseded, _SUPERSEDED)
-    _record(wh, "field_warning", src, spec, _warned(kept), _WARNED)
+    _record(wh, "field_warning", src, spec, warned(kept), _WARNED)
     insert_rows(wh, spec, src.system, exp.select("*").from_(ROWS).where(kept))
     # derived tables (an invoice from its lines, status history from an update log) read
     # every good row, superseded ones included
@@ -319,50 +286,6 @@ def _latest_first() -> exp.Order:
             exp.Ordered(this=exp.column("_file"), desc=True),
             exp.Ordered(this=exp.column("_row"), desc=True),
         ]
-    )
-
-
-def _with_warning(problem: exp.Expr) -> exp.Expr:
-    """A row refused for an empty required column says which unreadable value emptied it."""
-    return (
-        exp.Case()
-        .when(
-            exp.and_(problem.is_(exp.null()).not_(), exp.column("_warning").is_(exp.null()).not_()),
-            concat_ws("; ", problem, exp.column("_warning")),
-        )
-        .else_(problem)
-    )
-
-
-def _warned(kept: exp.Expr) -> exp.Expr:
-    return exp.and_(kept, exp.column("_warning").is_(exp.null()).not_())
-
-
-def _rejection() -> exp.Expr:
-    return (
-        exp.Case()
-        .when(exp.column("_problem").is_(exp.null()).not_(), exp.column("_problem"))
-        .when(
-            exp.column("_exists"),
-            exp.func(
-                "concat",
-                exp.Literal.string("duplicate id '"),
-                exp.column("native_id"),
-                exp.Literal.string("': already loaded by another source"),
-            ),
-        )
-        .else_(
-            exp.func(
-                "concat",
-                exp.Literal.string("duplicate id '"),
-                exp.column("native_id"),
-                exp.Literal.string("' (first at "),
-                exp.column("_first_file"),
-                exp.Literal.string(" row "),
-                exp.cast(exp.column("_first_row"), "VARCHAR"),
-                exp.Literal.string(")"),
-            )
-        )
     )
 
 
